@@ -1,0 +1,41 @@
+/* config — the server's settings: defaults, then a key = value file, then FREECOOP_* env. */
+#ifndef FREECOOP_CONFIG_H
+#define FREECOOP_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct config {
+	char *listen_address;
+	int port;
+	char *db_conninfo;
+	int db_pool_size;
+	int db_query_timeout_ms;
+	int db_reconnect_min_ms;
+	int db_reconnect_max_ms;
+	int db_queue_max;
+	int db_pipeline_depth;
+	char *authority_key_file;
+	char *master_key_file;
+	int access_token_ttl;
+	int max_body_size;
+	int max_json_depth;
+	int max_string_length;
+	int connection_timeout;
+	int shutdown_timeout;
+	int startup_db_wait;
+	char *log_level;
+};
+
+/* Fills cfg with the defaults, then the file at path (if path is not NULL), then the
+ * FREECOOP_<KEY> environment variables, and checks ranges and required keys. Returns 0, or
+ * -1 with a message in err. Call config_cleanup afterwards in both cases. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Releases the strings in cfg. */
+void config_cleanup(struct config *cfg);
+
+/* Writes every key = value to out; conninfo passwords are masked. */
+void config_print(const struct config *cfg, FILE *out);
+
+#endif

@@ -1,0 +1,779 @@
+/* db — pipelined libpq connections driven by libevent.
+ *
+ * Each connection goes DOWN → CONNECTING → PREPARING → READY, and back to DOWN when it
+ * breaks (conn_set_state makes every transition). Queries wait in the pool's queue until a
+ * READY connection has room, then join that connection's in-flight list, whose order is the
+ * order of the results. Callbacks never run from inside libpq processing: finished queries
+ * go to the pool's done list and a deferred event delivers them, so a callback may start
+ * new queries freely. A 100 ms tick enforces deadlines and starts reconnections. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+#define TICK_MS 100
+
+struct batch;
+
+struct query {
+	TAILQ_ENTRY(query) link;
+	const struct db_stmt *stmt;
+	int stmt_idx;  /* the statement's index in the pool, which names it "s<idx>" */
+	int internal;  /* a PREPARE sent while connecting, with no callback */
+	db_cb cb;
+	void *arg;
+	uint64_t deadline_us;
+	enum db_status status;
+	PGresult *res;
+	int nparams;
+	const char *values[DB_MAX_PARAMS];
+	int lengths[DB_MAX_PARAMS];
+	int formats[DB_MAX_PARAMS];
+	char data[]; /* copies of the parameters */
+};
+
+TAILQ_HEAD(query_list, query);
+
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_PREPARING, CONN_READY };
+
+struct conn {
+	struct db_pool *pool;
+	int idx;
+	enum conn_state state;
+	PGconn *pg;
+	struct event *ev_read;  /* persistent while connected */
+	struct event *ev_write; /* one-shot: connecting, or flushing */
+	struct query_list in_flight;
+	int n_in_flight;
+	int backoff_ms;
+	uint64_t retry_at_us;   /* CONN_DOWN: when to connect again */
+	uint64_t started_us;    /* CONN_CONNECTING: when the attempt began */
+};
+
+struct db_pool {
+	struct event_base *base;
+	char *conninfo;
+	char options[64];
+	struct db_opts opts;
+	const struct db_stmt *const *stmts;
+	size_t nstmts;
+	struct conn *conns;
+	struct query_list queue;
+	int n_queued;
+	struct query_list done;
+	struct event *ev_deliver;
+	struct event *ev_tick;
+	int n_ready;
+	int ever_failed; /* a connection attempt failed since the last success */
+	struct batch **batches; /* per statement; NULL unless it is batched */
+	struct event *ev_flush;
+	unsigned long long queries, failed_unavailable, failed_timeout, reconnects;
+	unsigned long long batches_sent, batched_requests;
+};
+
+#define BATCH_MAX 256
+#define BATCH_SHARED_MAX 4
+
+struct batch_item {
+	db_batch_cb cb;
+	void *arg;
+};
+
+/* Requests of one batched statement gathered during this turn of the loop. */
+struct batch {
+	const struct db_stmt *stmt;
+	int n;
+	unsigned char keys[BATCH_MAX * 64];
+	struct batch_item items[BATCH_MAX];
+	char shared[BATCH_SHARED_MAX][64];
+	int shared_null[BATCH_SHARED_MAX];
+};
+
+/* One batch sent: the callbacks to fan the result out to. */
+struct batch_flight {
+	int n;
+	struct batch_item items[];
+};
+
+static void conn_connect(struct conn *c);
+static void conn_fail(struct conn *c, const char *why);
+static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
+static void pool_dispatch(struct db_pool *pool);
+static void flush_cb(evutil_socket_t fd, short what, void *arg);
+
+static const char *const state_names[] = {"down", "connecting", "preparing", "ready"};
+
+/* The one place a connection changes state; keeps the pool's ready count in step. */
+static void
+conn_set_state(struct conn *c, enum conn_state next)
+{
+	if (c->state == CONN_READY && next != CONN_READY)
+		c->pool->n_ready--;
+	if (next == CONN_READY && c->state != CONN_READY)
+		c->pool->n_ready++;
+	log_debug("database connection %d: %s -> %s", c->idx, state_names[c->state],
+		  state_names[next]);
+	c->state = next;
+}
+
+/* Moves q to the done list with status; the deliver event runs its callback. */
+static void
+query_finish(struct db_pool *pool, struct query *q, enum db_status status)
+{
+	q->status = status;
+	if (status == DB_UNAVAILABLE)
+		pool->failed_unavailable++;
+	else if (status == DB_TIMEOUT)
+		pool->failed_timeout++;
+	TAILQ_INSERT_TAIL(&pool->done, q, link);
+	event_active(pool->ev_deliver, EV_TIMEOUT, 0);
+}
+
+static void
+deliver_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_pool *pool = arg;
+	struct query_list batch = TAILQ_HEAD_INITIALIZER(batch);
+	struct query *q;
+
+	/* Take the whole list first: callbacks may finish more queries. */
+	TAILQ_CONCAT(&batch, &pool->done, link);
+	while ((q = TAILQ_FIRST(&batch)) != NULL) {
+		struct db_result r = {q->status, q->res, ""};
+		TAILQ_REMOVE(&batch, q, link);
+		if (q->status == DB_FAILED && q->res != NULL) {
+			const char *s = PQresultErrorField(q->res, PG_DIAG_SQLSTATE);
+			r.sqlstate = s != NULL ? s : "";
+		}
+		if (q->cb != NULL)
+			q->cb(&r, q->arg);
+		PQclear(q->res);
+		free(q);
+	}
+}
+
+static struct query *
+query_new(const struct db_stmt *stmt, int idx, const struct db_param *params)
+{
+	size_t size = 0;
+	struct query *q;
+	char *p;
+
+	for (int i = 0; params != NULL && i < stmt->nparams; i++) {
+		if (params[i].value != NULL)
+			size += params[i].binary ? (size_t)params[i].length
+						 : strlen(params[i].value) + 1;
+	}
+	if ((q = calloc(1, sizeof(*q) + size)) == NULL)
+		return NULL;
+	q->stmt = stmt;
+	q->stmt_idx = idx;
+	q->nparams = stmt->nparams;
+	p = q->data;
+	for (int i = 0; params != NULL && i < stmt->nparams; i++) {
+		size_t n;
+		if (params[i].value == NULL)
+			continue;
+		n = params[i].binary ? (size_t)params[i].length : strlen(params[i].value) + 1;
+		memcpy(p, params[i].value, n);
+		q->values[i] = p;
+		q->lengths[i] = (int)n;
+		q->formats[i] = params[i].binary ? 1 : 0;
+		p += n;
+	}
+	return q;
+}
+
+/* Flushes libpq's output buffer; waits for writability if it could not finish. */
+static int
+conn_flush(struct conn *c)
+{
+	int r = PQflush(c->pg);
+
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		event_add(c->ev_write, NULL);
+	return 0;
+}
+
+/* Sends q on c and appends it to the in-flight list; returns 0 or -1 if c is broken. */
+static int
+conn_send(struct conn *c, struct query *q)
+{
+	char name[16];
+	int ok;
+
+	snprintf(name, sizeof(name), "s%d", q->stmt_idx);
+	if (q->internal)
+		ok = PQsendPrepare(c->pg, name, q->stmt->sql, 0, NULL);
+	else
+		ok = PQsendQueryPrepared(c->pg, name, q->nparams, q->values, q->lengths,
+					 q->formats, 0);
+	if (!ok || !PQpipelineSync(c->pg))
+		return -1;
+	TAILQ_INSERT_TAIL(&c->in_flight, q, link);
+	c->n_in_flight++;
+	return conn_flush(c);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->ev_read != NULL)
+		event_free(c->ev_read);
+	if (c->ev_write != NULL)
+		event_free(c->ev_write);
+	c->ev_read = c->ev_write = NULL;
+	PQfinish(c->pg);
+	c->pg = NULL;
+}
+
+/* Closes c after an error, fails what was in flight, and schedules a reconnection. */
+static void
+conn_fail(struct conn *c, const char *why)
+{
+	struct db_pool *pool = c->pool;
+	struct query *q;
+	unsigned jitter;
+	char reason[256];
+	size_t n;
+
+	snprintf(reason, sizeof(reason), "%s", why);
+	n = strlen(reason);
+	while (n > 0 && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
+		reason[--n] = '\0';
+	log_warn("database connection %d lost: %s", c->idx, reason);
+	conn_close(c);
+	while ((q = TAILQ_FIRST(&c->in_flight)) != NULL) {
+		TAILQ_REMOVE(&c->in_flight, q, link);
+		if (q->internal) {
+			PQclear(q->res);
+			free(q);
+		} else
+			query_finish(pool, q, q->status == DB_TIMEOUT ? DB_TIMEOUT : DB_UNAVAILABLE);
+	}
+	c->n_in_flight = 0;
+	conn_set_state(c, CONN_DOWN);
+	pool->ever_failed = 1;
+	util_random(&jitter, sizeof(jitter));
+	c->retry_at_us = util_now_us() + (uint64_t)c->backoff_ms * 1000u +
+			 jitter % ((unsigned)c->backoff_ms * 250u + 1);
+	c->backoff_ms = c->backoff_ms * 2 > pool->opts.reconnect_max_ms
+				? pool->opts.reconnect_max_ms
+				: c->backoff_ms * 2;
+	if (pool->n_ready == 0) {
+		/* Nothing can serve the queue now: fail it rather than let it wait. */
+		while ((q = TAILQ_FIRST(&pool->queue)) != NULL) {
+			TAILQ_REMOVE(&pool->queue, q, link);
+			pool->n_queued--;
+			query_finish(pool, q, DB_UNAVAILABLE);
+		}
+	}
+}
+
+/* Maps one result of the head query onto it. */
+static void
+conn_take_result(struct conn *c, struct query *q, PGresult *res)
+{
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		q->status = DB_OK;
+		break;
+	default: {
+		const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		/* 57014: statement timeout; classes 08, 57, 53: the server, not the query */
+		if (s != NULL && strcmp(s, "57014") == 0)
+			q->status = DB_TIMEOUT;
+		else if (s != NULL && (strncmp(s, "08", 2) == 0 || strncmp(s, "57", 2) == 0 ||
+				       strncmp(s, "53", 2) == 0))
+			q->status = DB_UNAVAILABLE;
+		else
+			q->status = DB_FAILED;
+		if (q->internal)
+			log_error("could not prepare statement: %s", PQresultErrorMessage(res));
+	}
+	}
+	if (q->res == NULL)
+		q->res = res;
+	else
+		PQclear(res);
+}
+
+/* Completes the head query of c at its pipeline sync point. */
+static void
+conn_complete_head(struct conn *c, int *prepare_failed)
+{
+	struct query *q = TAILQ_FIRST(&c->in_flight);
+
+	TAILQ_REMOVE(&c->in_flight, q, link);
+	c->n_in_flight--;
+	if (q->internal) {
+		if (q->status != DB_OK)
+			*prepare_failed = 1;
+		PQclear(q->res);
+		free(q);
+		return;
+	}
+	query_finish(c->pool, q, q->status);
+}
+
+/* Reads every result that has arrived; returns 0, or -1 if the connection broke. */
+static int
+conn_read_results(struct conn *c, int *prepare_failed)
+{
+	int nulls = 0;
+
+	if (!PQconsumeInput(c->pg))
+		return -1;
+	while (!TAILQ_EMPTY(&c->in_flight) && !PQisBusy(c->pg)) {
+		struct query *q = TAILQ_FIRST(&c->in_flight);
+		PGresult *res = PQgetResult(c->pg);
+
+		if (res == NULL) {
+			/* End of one query's results; two in a row means nothing more now. */
+			if (++nulls > 1)
+				break;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			conn_complete_head(c, prepare_failed);
+		} else if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+			q->status = DB_FAILED;
+			PQclear(res);
+		} else {
+			conn_take_result(c, q, res);
+		}
+	}
+	return PQstatus(c->pg) == CONNECTION_BAD ? -1 : 0;
+}
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	int prepare_failed = 0;
+	PGnotify *n;
+
+	if (conn_read_results(c, &prepare_failed) != 0) {
+		conn_fail(c, PQerrorMessage(c->pg));
+		return;
+	}
+	while ((n = PQnotifies(c->pg)) != NULL)
+		PQfreemem(n);
+	if (prepare_failed) {
+		conn_fail(c, "statements could not be prepared (is the schema current?)");
+		return;
+	}
+	if (c->state == CONN_PREPARING && c->n_in_flight == 0) {
+		conn_set_state(c, CONN_READY);
+		c->backoff_ms = c->pool->opts.reconnect_min_ms;
+		c->pool->ever_failed = 0;
+		log_info("database connection %d ready", c->idx);
+	}
+	pool_dispatch(c->pool);
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (conn_flush(c) != 0)
+		conn_fail(c, PQerrorMessage(c->pg));
+}
+
+/* Connected: switch to non-blocking pipeline mode and prepare every statement. */
+static void
+conn_start_preparing(struct conn *c)
+{
+	struct db_pool *pool = c->pool;
+	evutil_socket_t fd = PQsocket(c->pg);
+
+	if (c->ev_write != NULL)
+		event_free(c->ev_write);
+	c->ev_read = event_new(pool->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+	c->ev_write = event_new(pool->base, fd, EV_WRITE, conn_write_cb, c);
+	if (c->ev_read == NULL || c->ev_write == NULL || PQsetnonblocking(c->pg, 1) != 0 ||
+	    PQenterPipelineMode(c->pg) != 1) {
+		conn_fail(c, "could not enter pipeline mode");
+		return;
+	}
+	event_add(c->ev_read, NULL);
+	conn_set_state(c, CONN_PREPARING);
+	for (size_t i = 0; i < pool->nstmts; i++) {
+		struct query *q = query_new(pool->stmts[i], (int)i, NULL);
+		if (q != NULL)
+			q->internal = 1;
+		if (q == NULL || conn_send(c, q) != 0) {
+			if (q != NULL && TAILQ_LAST(&c->in_flight, query_list) != q)
+				free(q);
+			conn_fail(c, "could not send statements to prepare");
+			return;
+		}
+	}
+}
+
+static void
+conn_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	short wait;
+
+	switch (PQconnectPoll(c->pg)) {
+	case PGRES_POLLING_OK:
+		conn_start_preparing(c);
+		return;
+	case PGRES_POLLING_READING:
+		wait = EV_READ;
+		break;
+	case PGRES_POLLING_WRITING:
+		wait = EV_WRITE;
+		break;
+	default:
+		conn_fail(c, PQerrorMessage(c->pg));
+		return;
+	}
+	/* The socket may change between rounds (e.g. trying another address). */
+	if (c->ev_write != NULL)
+		event_free(c->ev_write);
+	c->ev_write = event_new(c->pool->base, PQsocket(c->pg), wait, conn_poll_cb, c);
+	if (c->ev_write == NULL) {
+		conn_fail(c, "out of memory");
+		return;
+	}
+	event_add(c->ev_write, NULL);
+}
+
+static void
+conn_connect(struct conn *c)
+{
+	struct db_pool *pool = c->pool;
+	const char *const kw[] = {"dbname", "application_name", "options", NULL};
+	const char *const val[] = {pool->conninfo, "freecoop-api-server", pool->options, NULL};
+
+	conn_set_state(c, CONN_CONNECTING);
+	c->started_us = util_now_us();
+	c->pg = PQconnectStartParams(kw, val, 1);
+	if (c->pg == NULL || PQstatus(c->pg) == CONNECTION_BAD) {
+		conn_fail(c, c->pg != NULL ? PQerrorMessage(c->pg) : "out of memory");
+		return;
+	}
+	pool->reconnects++;
+	conn_poll_cb(-1, 0, c);
+}
+
+static struct conn *
+pool_pick(struct db_pool *pool)
+{
+	struct conn *best = NULL;
+
+	for (int i = 0; i < pool->opts.pool_size; i++) {
+		struct conn *c = &pool->conns[i];
+		if (c->state != CONN_READY || c->n_in_flight >= pool->opts.pipeline_depth)
+			continue;
+		if (best == NULL || c->n_in_flight < best->n_in_flight)
+			best = c;
+	}
+	return best;
+}
+
+static void
+pool_dispatch(struct db_pool *pool)
+{
+	struct query *q;
+	struct conn *c;
+
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL && (c = pool_pick(pool)) != NULL) {
+		TAILQ_REMOVE(&pool->queue, q, link);
+		pool->n_queued--;
+		if (conn_send(c, q) != 0) {
+			if (TAILQ_LAST(&c->in_flight, query_list) != q) {
+				TAILQ_INSERT_HEAD(&pool->queue, q, link);
+				pool->n_queued++;
+			}
+			conn_fail(c, PQerrorMessage(c->pg));
+		}
+	}
+}
+
+/* Deadlines of queued and in-flight queries, stuck connection attempts, reconnections. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_pool *pool = arg;
+	uint64_t now = util_now_us();
+	struct query *q;
+
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL && q->deadline_us <= now) {
+		TAILQ_REMOVE(&pool->queue, q, link);
+		pool->n_queued--;
+		query_finish(pool, q, DB_TIMEOUT);
+	}
+	for (int i = 0; i < pool->opts.pool_size; i++) {
+		struct conn *c = &pool->conns[i];
+		uint64_t limit = (uint64_t)pool->opts.query_timeout_ms * 1000u;
+
+		if (c->state == CONN_DOWN && c->retry_at_us <= now) {
+			conn_connect(c);
+		} else if (c->state == CONN_CONNECTING && now - c->started_us > limit) {
+			conn_fail(c, "timed out connecting");
+		} else if ((q = TAILQ_FIRST(&c->in_flight)) != NULL && !q->internal &&
+			   q->deadline_us + 1000000u <= now) {
+			/* The server's statement_timeout should have fired a second ago. */
+			q->status = DB_TIMEOUT;
+			conn_fail(c, "query timed out without an answer");
+		}
+	}
+}
+
+struct db_pool *
+db_pool_new(struct event_base *base, const char *conninfo, const struct db_opts *opts,
+	    const struct db_stmt *const *stmts, size_t nstmts)
+{
+	struct timeval tick = {0, TICK_MS * 1000};
+	struct db_pool *pool;
+
+	if ((pool = calloc(1, sizeof(*pool))) == NULL)
+		return NULL;
+	pool->base = base;
+	pool->opts = *opts;
+	pool->stmts = stmts;
+	pool->nstmts = nstmts;
+	TAILQ_INIT(&pool->queue);
+	TAILQ_INIT(&pool->done);
+	snprintf(pool->options, sizeof(pool->options), "-c statement_timeout=%d",
+		 opts->query_timeout_ms);
+	pool->conninfo = strdup(conninfo);
+	pool->conns = calloc((size_t)opts->pool_size, sizeof(*pool->conns));
+	pool->ev_deliver = event_new(base, -1, 0, deliver_cb, pool);
+	pool->ev_tick = event_new(base, -1, EV_PERSIST, tick_cb, pool);
+	pool->ev_flush = event_new(base, -1, 0, flush_cb, pool);
+	pool->batches = calloc(nstmts, sizeof(*pool->batches));
+	if (pool->conninfo == NULL || pool->conns == NULL || pool->ev_deliver == NULL ||
+	    pool->ev_tick == NULL || pool->ev_flush == NULL || pool->batches == NULL) {
+		db_pool_free(pool);
+		return NULL;
+	}
+	for (size_t i = 0; i < nstmts; i++) {
+		if (stmts[i]->batch_key_len <= 0)
+			continue;
+		if (stmts[i]->batch_key_len > 64 || stmts[i]->nparams > 1 + BATCH_SHARED_MAX ||
+		    (pool->batches[i] = calloc(1, sizeof(struct batch))) == NULL) {
+			db_pool_free(pool);
+			return NULL;
+		}
+		pool->batches[i]->stmt = stmts[i];
+	}
+	event_add(pool->ev_tick, &tick);
+	for (int i = 0; i < opts->pool_size; i++) {
+		struct conn *c = &pool->conns[i];
+		c->pool = pool;
+		c->idx = i;
+		c->backoff_ms = opts->reconnect_min_ms;
+		TAILQ_INIT(&c->in_flight);
+		conn_connect(c);
+	}
+	return pool;
+}
+
+static void
+free_list(struct query_list *l)
+{
+	struct query *q;
+
+	while ((q = TAILQ_FIRST(l)) != NULL) {
+		TAILQ_REMOVE(l, q, link);
+		PQclear(q->res);
+		free(q);
+	}
+}
+
+void
+db_pool_free(struct db_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (int i = 0; pool->conns != NULL && i < pool->opts.pool_size; i++) {
+		conn_close(&pool->conns[i]);
+		free_list(&pool->conns[i].in_flight);
+	}
+	free_list(&pool->queue);
+	free_list(&pool->done);
+	for (size_t i = 0; pool->batches != NULL && i < pool->nstmts; i++)
+		free(pool->batches[i]);
+	free(pool->batches);
+	if (pool->ev_flush != NULL)
+		event_free(pool->ev_flush);
+	if (pool->ev_deliver != NULL)
+		event_free(pool->ev_deliver);
+	if (pool->ev_tick != NULL)
+		event_free(pool->ev_tick);
+	free(pool->conns);
+	free(pool->conninfo);
+	free(pool);
+}
+
+void
+db_query(struct db_pool *pool, const struct db_stmt *stmt, const struct db_param *params,
+	 db_cb cb, void *arg)
+{
+	struct query *q;
+	int idx = -1;
+
+	for (size_t i = 0; i < pool->nstmts; i++)
+		if (pool->stmts[i] == stmt)
+			idx = (int)i;
+	if (idx < 0 || stmt->nparams > DB_MAX_PARAMS ||
+	    (q = query_new(stmt, idx, params)) == NULL) {
+		/* A programming error or no memory: still answer through the loop. */
+		static const struct db_stmt none = {.sql = ""};
+		log_error("could not queue a database query (statement %d)", idx);
+		if ((q = query_new(&none, 0, NULL)) == NULL)
+			abort();
+		q->cb = cb;
+		q->arg = arg;
+		query_finish(pool, q, DB_UNAVAILABLE);
+		return;
+	}
+	q->cb = cb;
+	q->arg = arg;
+	q->deadline_us = util_now_us() + (uint64_t)pool->opts.query_timeout_ms * 1000u;
+	pool->queries++;
+	if ((pool->n_ready == 0 && pool->ever_failed) || pool->n_queued >= pool->opts.queue_max) {
+		query_finish(pool, q, DB_UNAVAILABLE);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&pool->queue, q, link);
+	pool->n_queued++;
+	pool_dispatch(pool);
+}
+
+void
+db_pool_stats(const struct db_pool *pool, struct db_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = pool->opts.pool_size;
+	for (int i = 0; i < pool->opts.pool_size; i++) {
+		const struct conn *c = &pool->conns[i];
+		if (c->state == CONN_READY)
+			st->ready++;
+		else if (c->state == CONN_DOWN)
+			st->down++;
+		else
+			st->connecting++;
+		st->in_flight += c->n_in_flight;
+	}
+	st->queued = pool->n_queued;
+	st->queries = pool->queries;
+	st->failed_unavailable = pool->failed_unavailable;
+	st->failed_timeout = pool->failed_timeout;
+	st->reconnects = pool->reconnects;
+	st->batches = pool->batches_sent;
+	st->batched_requests = pool->batched_requests;
+}
+
+int
+db_pool_ready(const struct db_pool *pool)
+{
+	return pool->n_ready > 0;
+}
+
+/* Fans the result of one batch out to its requests by the index in column 0. */
+static void
+batch_done_cb(const struct db_result *r, void *arg)
+{
+	struct batch_flight *f = arg;
+	int *row_of = NULL;
+
+	if (r->status == DB_OK && (row_of = malloc((size_t)f->n * sizeof(int))) != NULL) {
+		for (int i = 0; i < f->n; i++)
+			row_of[i] = -1;
+		for (int row = 0; row < PQntuples(r->res); row++) {
+			int i = atoi(PQgetvalue(r->res, row, 0));
+			if (i >= 0 && i < f->n)
+				row_of[i] = row;
+		}
+	}
+	for (int i = 0; i < f->n; i++) {
+		struct db_result one = *r;
+		if (r->status == DB_OK && row_of == NULL)
+			one.status = DB_UNAVAILABLE; /* out of memory: fail, don't guess */
+		f->items[i].cb(&one, row_of != NULL ? row_of[i] : -1, f->items[i].arg);
+	}
+	free(row_of);
+	free(f);
+}
+
+static void
+batch_send(struct db_pool *pool, struct batch *b)
+{
+	struct db_param params[1 + BATCH_SHARED_MAX];
+	struct batch_flight *f;
+	int k = b->stmt->batch_key_len;
+
+	if (b->n == 0)
+		return;
+	f = malloc(sizeof(*f) + (size_t)b->n * sizeof(struct batch_item));
+	if (f == NULL) {
+		struct db_result r = {DB_UNAVAILABLE, NULL, ""};
+		for (int i = 0; i < b->n; i++)
+			b->items[i].cb(&r, -1, b->items[i].arg);
+		b->n = 0;
+		return;
+	}
+	f->n = b->n;
+	memcpy(f->items, b->items, (size_t)b->n * sizeof(struct batch_item));
+	params[0] = db_bytes(b->keys, b->n * k);
+	for (int i = 1; i < b->stmt->nparams && i <= BATCH_SHARED_MAX; i++)
+		params[i] = db_text(b->shared_null[i - 1] ? NULL : b->shared[i - 1]);
+	pool->batches_sent++;
+	pool->batched_requests += (unsigned long long)b->n;
+	b->n = 0;
+	db_query(pool, b->stmt, params, batch_done_cb, f);
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_pool *pool = arg;
+
+	for (size_t i = 0; i < pool->nstmts; i++)
+		if (pool->batches[i] != NULL)
+			batch_send(pool, pool->batches[i]);
+}
+
+void
+db_query_batched(struct db_pool *pool, const struct db_stmt *stmt, const void *key,
+		 const struct db_param *shared, db_batch_cb cb, void *arg)
+{
+	struct batch *b = NULL;
+
+	for (size_t i = 0; i < pool->nstmts; i++)
+		if (pool->stmts[i] == stmt)
+			b = pool->batches[i];
+	if (b == NULL)
+		abort(); /* not a batched statement of this pool: a programming error */
+	if (b->n == 0) {
+		for (int i = 1; i < stmt->nparams && i <= BATCH_SHARED_MAX; i++) {
+			b->shared_null[i - 1] = shared[i - 1].value == NULL;
+			if (shared[i - 1].value != NULL)
+				snprintf(b->shared[i - 1], sizeof(b->shared[0]), "%s",
+					 (const char *)shared[i - 1].value);
+		}
+	}
+	memcpy(b->keys + (size_t)b->n * (size_t)stmt->batch_key_len, key,
+	       (size_t)stmt->batch_key_len);
+	b->items[b->n].cb = cb;
+	b->items[b->n].arg = arg;
+	if (++b->n == BATCH_MAX)
+		batch_send(pool, b);
+	else
+		event_active(pool->ev_flush, EV_TIMEOUT, 0);
+}

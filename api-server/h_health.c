@@ -1,0 +1,77 @@
+/* h_health — liveness, readiness and metrics. */
+#include <event2/buffer.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "migrate.h"
+#include "routes.h"
+
+void
+h_health_live(struct req *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	req_reply_json(r, 200, o);
+}
+
+static void
+not_ready(struct req *r, const char *database, const char *migrations, const char *detail)
+{
+	struct json_object *ext = json_object_new_object(), *checks = json_object_new_object();
+
+	json_object_object_add(checks, "database", json_object_new_string(database));
+	json_object_object_add(checks, "migrations", json_object_new_string(migrations));
+	json_object_object_add(ext, "checks", checks);
+	req_reply_problem_ext(r, 503, "not-ready", ext, "%s", detail);
+}
+
+static void
+ready_cb(const struct db_result *res, void *arg)
+{
+	struct req *r = arg;
+	struct json_object *o, *checks;
+	char err[256];
+
+	if (res->status != DB_OK) {
+		not_ready(r, "unavailable", "unknown", "The database is unavailable.");
+		return;
+	}
+	if (migrate_compare(res->res, err, sizeof(err)) != 0) {
+		not_ready(r, "ok", "mismatch", err);
+		return;
+	}
+	o = json_object_new_object();
+	checks = json_object_new_object();
+	json_object_object_add(checks, "database", json_object_new_string("ok"));
+	json_object_object_add(checks, "migrations", json_object_new_string("ok"));
+	json_object_object_add(o, "status", json_object_new_string("ready"));
+	json_object_object_add(o, "checks", checks);
+	req_reply_json(r, 200, o);
+}
+
+void
+h_health_ready(struct req *r)
+{
+	if (!db_pool_ready(r->app->db)) {
+		not_ready(r, "unavailable", "unknown", "No database connection is up.");
+		return;
+	}
+	db_query(r->app->db, &stmt_migrations_list, NULL, ready_cb, r);
+}
+
+void
+h_health_metrics(struct req *r)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct db_stats st;
+
+	if (buf == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	db_pool_stats(r->app->db, &st);
+	metrics_render(r->app->metrics, &st, r->app->in_flight, buf);
+	req_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
+	evbuffer_free(buf);
+}

@@ -1,0 +1,432 @@
+/* http — request life cycle: accept, check, route, authenticate, handle, reply, account.
+ *
+ * Raw paths are never logged: an account id in a path is a claim secret until claimed, so
+ * logs and metrics name the route pattern only. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+
+#include "auth.h"
+#include "log.h"
+#include "metrics.h"
+#include "routes.h"
+
+#define PROBLEM_PREFIX "urn:freecoop:problem:"
+#define MAX_HEADERS_SIZE 16384
+
+struct problem_kind {
+	const char *slug;
+	const char *title;
+};
+
+static const struct problem_kind problem_kinds[] = {
+	{"malformed-json", "Malformed JSON"},
+	{"invalid-request", "Invalid request body"},
+	{"body-too-large", "Request body too large"},
+	{"unsupported-media-type", "Unsupported media type"},
+	{"malformed-request", "Malformed request"},
+	{"invalid-id", "Invalid id"},
+	{"missing-credentials", "Missing credentials"},
+	{"malformed-credentials", "Malformed credentials"},
+	{"wrong-credential-kind", "Wrong kind of credential"},
+	{"invalid-credentials", "Invalid credentials"},
+	{"token-expired", "Access token expired"},
+	{"token-revoked", "Access token revoked"},
+	{"not-found", "Not found"},
+	{"route-not-found", "No such route"},
+	{"method-not-allowed", "Method not allowed"},
+	{"already-claimed", "Already claimed"},
+	{"service-unavailable", "Service unavailable"},
+	{"not-ready", "Not ready"},
+	{"internal-error", "Internal error"},
+};
+
+static const char *
+problem_title(const char *slug)
+{
+	for (size_t i = 0; i < sizeof(problem_kinds) / sizeof(problem_kinds[0]); i++)
+		if (strcmp(problem_kinds[i].slug, slug) == 0)
+			return problem_kinds[i].title;
+	return "Error";
+}
+
+static const char *
+method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	default: return "OTHER";
+	}
+}
+
+static const char *
+route_label(const struct req *r)
+{
+	return r->route_idx >= 0 ? routes[r->route_idx].pattern : "unmatched";
+}
+
+/* Ends the request: logs it, counts it, frees it; the last one out of a shutdown stops
+ * the loop. */
+static void
+req_finish(struct req *r, int status)
+{
+	struct app *app = r->app;
+	double secs = (double)(util_now_us() - r->start_us) / 1e6;
+	struct log_req lr = {r->id, method_name(evhttp_request_get_command(r->ev)),
+			     route_label(r), status, secs * 1000.0};
+
+	log_req_msg(status >= 500 ? LOGL_ERROR : LOGL_INFO, &lr, "request");
+	metrics_observe(app->metrics, r->route_idx, status, secs);
+	OPENSSL_cleanse(r->secret, sizeof(r->secret));
+	free(r);
+	if (--app->in_flight == 0 && app->shutting_down)
+		event_base_loopexit(app->base, NULL);
+}
+
+void
+req_add_header(struct req *r, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), name, value);
+}
+
+void
+req_log(struct req *r, int level, const char *fmt, ...)
+{
+	struct log_req lr = {r->id, method_name(evhttp_request_get_command(r->ev)),
+			     route_label(r), 0, -1};
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_req_msg((enum log_level)level, &lr, "%s", msg);
+}
+
+static void
+send_reply(struct req *r, int status, struct evbuffer *buf)
+{
+	req_add_header(r, "X-Request-Id", r->id);
+	evhttp_send_reply(r->ev, status, NULL, buf);
+	req_finish(r, status);
+}
+
+void
+req_reply_buffer(struct req *r, int status, const char *content_type, struct evbuffer *buf)
+{
+	req_add_header(r, "Content-Type", content_type);
+	send_reply(r, status, buf);
+}
+
+void
+req_reply_json_type(struct req *r, int status, const char *content_type, struct json_object *body)
+{
+	struct evbuffer *buf = evbuffer_new();
+	const char *text;
+
+	if (buf == NULL) {
+		json_object_put(body);
+		evhttp_send_error(r->ev, 500, NULL);
+		req_finish(r, 500);
+		return;
+	}
+	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	evbuffer_add(buf, text, strlen(text));
+	json_object_put(body);
+	req_reply_buffer(r, status, content_type, buf);
+	evbuffer_free(buf);
+}
+
+void
+req_reply_json(struct req *r, int status, struct json_object *body)
+{
+	req_reply_json_type(r, status, "application/json", body);
+}
+
+void
+req_reply_empty(struct req *r, int status)
+{
+	send_reply(r, status, NULL);
+}
+
+void
+req_reply_problem_ext(struct req *r, int status, const char *slug, struct json_object *ext,
+		      const char *fmt, ...)
+{
+	struct json_object *p = json_object_new_object();
+	char type[128], detail[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(type, sizeof(type), PROBLEM_PREFIX "%s", slug);
+	json_object_object_add(p, "type", json_object_new_string(type));
+	json_object_object_add(p, "title", json_object_new_string(problem_title(slug)));
+	json_object_object_add(p, "status", json_object_new_int(status));
+	json_object_object_add(p, "detail", json_object_new_string(detail));
+	json_object_object_add(p, "request_id", json_object_new_string(r->id));
+	if (ext != NULL) {
+		json_object_object_foreach(ext, key, val)
+			json_object_object_add(p, key, json_object_get(val));
+		json_object_put(ext);
+	}
+	if (status == 401)
+		req_add_header(r, "WWW-Authenticate", "Bearer realm=\"freecoop\"");
+	if (status == 503)
+		req_add_header(r, "Retry-After", "2");
+	if (status == 400 && strcmp(slug, "malformed-request") == 0)
+		req_add_header(r, "Connection", "close");
+	req_reply_json_type(r, status, "application/problem+json", p);
+}
+
+void
+req_reply_db_error(struct req *r, const struct db_result *res)
+{
+	switch (res->status) {
+	case DB_UNAVAILABLE:
+		req_reply_problem(r, 503, "service-unavailable",
+				  "The database is unavailable; try again shortly.");
+		return;
+	case DB_TIMEOUT:
+		req_reply_problem(r, 503, "service-unavailable",
+				  "The database did not answer in time; try again shortly.");
+		return;
+	default:
+		req_log(r, LOGL_ERROR, "query failed: SQLSTATE %s: %s", res->sqlstate,
+			res->res != NULL ? PQresultErrorField(res->res, PG_DIAG_MESSAGE_PRIMARY)
+					 : "");
+		req_reply_problem(r, 500, "internal-error",
+				  "The request failed unexpectedly; request id %s.", r->id);
+	}
+}
+
+int
+req_body(struct req *r, const struct body_field *fields, size_t nfields, bool allow_empty,
+	 struct json_object **out)
+{
+	struct body_error e;
+	struct json_object *ext, *list;
+
+	if (body_parse(r->body, r->body_len, &r->app->json_limits, fields, nfields, allow_empty,
+		       out, &e) == 0)
+		return 0;
+	if (e.nparams == 0) {
+		req_reply_problem(r, e.status, e.slug, "%s", e.detail);
+		return -1;
+	}
+	ext = json_object_new_object();
+	list = json_object_new_array();
+	for (int i = 0; i < e.nparams; i++) {
+		struct json_object *p = json_object_new_object();
+		json_object_object_add(p, "name", json_object_new_string(e.params[i].name));
+		json_object_object_add(p, "reason", json_object_new_string(e.params[i].reason));
+		json_object_array_add(list, p);
+	}
+	json_object_object_add(ext, "invalid_params", list);
+	req_reply_problem_ext(r, e.status, e.slug, ext, "%s", e.detail);
+	return -1;
+}
+
+static void
+request_id_new(char id[17])
+{
+	unsigned char b[8];
+
+	util_random(b, sizeof(b));
+	util_hex(b, sizeof(b), id);
+}
+
+/* Rejects requests that frame their body ambiguously (request smuggling): more than one
+ * Content-Length or Transfer-Encoding header. Returns 0 if fine; otherwise replied. */
+static int
+check_framing(struct req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(r->ev);
+	struct evkeyval *kv;
+	int cl = 0, te = 0;
+
+	TAILQ_FOREACH(kv, h, next) {
+		cl += strcasecmp(kv->key, "Content-Length") == 0;
+		te += strcasecmp(kv->key, "Transfer-Encoding") == 0;
+	}
+	if (cl > 1 || te > 1 || (cl > 0 && te > 0)) {
+		req_reply_problem(r, 400, "malformed-request",
+				  "The request has conflicting Content-Length or "
+				  "Transfer-Encoding headers.");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	return ct != NULL && strncasecmp(ct, "application/json", n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Takes the body; 413 or 415 when it cannot be accepted. Returns 0, or -1 if replied. */
+static int
+take_body(struct req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+	size_t len = evbuffer_get_length(in);
+	const char *ct;
+
+	if (len > (size_t)r->app->cfg->max_body_size) {
+		req_reply_problem(r, 413, "body-too-large",
+				  "The request body has %zu bytes; the limit is %d.", len,
+				  r->app->cfg->max_body_size);
+		return -1;
+	}
+	ct = evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Content-Type");
+	if (len > 0 && !is_json_type(ct)) {
+		req_reply_problem(r, 415, "unsupported-media-type",
+				  "The request body must be application/json, not %s.",
+				  ct != NULL ? "another type" : "untyped");
+		return -1;
+	}
+	r->body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
+	r->body_len = len;
+	return 0;
+}
+
+static void
+dispatch(struct req *r)
+{
+	const char *method = method_name(evhttp_request_get_command(r->ev));
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->ev));
+	char allow[64];
+
+	switch (route_find(method, path != NULL ? path : "", &r->route_idx, r->param, allow,
+			   sizeof(allow))) {
+	case ROUTE_NO_PATH:
+		req_reply_problem(r, 404, "route-not-found", "There is no %s %s.", method,
+				  "route at this path");
+		return;
+	case ROUTE_NO_METHOD:
+		req_add_header(r, "Allow", allow);
+		req_reply_problem(r, 405, "method-not-allowed",
+				  "This path does not take %s; it takes %s.", method, allow);
+		return;
+	case ROUTE_BAD_ID:
+		req_reply_problem(r, 400, "invalid-id",
+				  "The id in the path is not a UUID (like "
+				  "3f2c1a9e-7b4d-4e21-9c3a-1d2e3f4a5b6c).");
+		return;
+	case ROUTE_FOUND:
+		break;
+	}
+	if (take_body(r) != 0)
+		return;
+	if (routes[r->route_idx].flags == ROUTE_PUBLIC)
+		routes[r->route_idx].handler(r);
+	else
+		auth_resolve(r);
+}
+
+static void
+request_cb(struct evhttp_request *ev, void *arg)
+{
+	struct app *app = arg;
+	struct req *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		evhttp_send_error(ev, 503, NULL);
+		return;
+	}
+	r->app = app;
+	r->ev = ev;
+	r->route_idx = -1;
+	r->start_us = util_now_us();
+	request_id_new(r->id);
+	app->in_flight++;
+	if (app->shutting_down) {
+		req_add_header(r, "Connection", "close");
+		req_reply_problem(r, 503, "service-unavailable",
+				  "The server is shutting down; try again shortly.");
+		return;
+	}
+	if (check_framing(r) != 0)
+		return;
+	dispatch(r);
+}
+
+int
+http_start(struct app *app)
+{
+	const struct config *cfg = app->cfg;
+	/* evhttp answers bodies over its own limit with an HTML 413 and closes; keep that
+	 * limit well above ours so clients almost always get our problem+json instead. */
+	size_t hard_cap = (size_t)cfg->max_body_size * 16 < (1u << 20)
+				  ? (1u << 20)
+				  : (size_t)cfg->max_body_size * 16;
+
+	if ((app->http = evhttp_new(app->base)) == NULL)
+		return -1;
+	evhttp_set_allowed_methods(app->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+						      EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+						      EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_max_body_size(app->http, (ev_ssize_t)hard_cap);
+	evhttp_set_max_headers_size(app->http, MAX_HEADERS_SIZE);
+	evhttp_set_timeout(app->http, cfg->connection_timeout);
+	evhttp_set_default_content_type(app->http, "application/json");
+	evhttp_set_gencb(app->http, request_cb, app);
+	app->bound = evhttp_bind_socket_with_handle(app->http, cfg->listen_address,
+						    (ev_uint16_t)cfg->port);
+	if (app->bound == NULL) {
+		log_error("could not listen on %s:%d", cfg->listen_address, cfg->port);
+		return -1;
+	}
+	log_info("listening on http://%s:%d", cfg->listen_address, cfg->port);
+	return 0;
+}
+
+static void
+shutdown_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *app = arg;
+
+	log_warn("shutdown timeout: %d requests still in flight", app->in_flight);
+	event_base_loopexit(app->base, NULL);
+}
+
+void
+http_shutdown(struct app *app)
+{
+	struct timeval tv = {app->cfg->shutdown_timeout, 0};
+
+	if (app->shutting_down) {
+		log_warn("second signal: stopping now");
+		event_base_loopexit(app->base, NULL);
+		return;
+	}
+	app->shutting_down = true;
+	if (app->bound != NULL)
+		evhttp_del_accept_socket(app->http, app->bound);
+	app->bound = NULL;
+	log_info("shutting down: %d requests in flight", app->in_flight);
+	if (app->in_flight == 0) {
+		event_base_loopexit(app->base, NULL);
+		return;
+	}
+	app->ev_shutdown = evtimer_new(app->base, shutdown_timeout_cb, app);
+	if (app->ev_shutdown != NULL)
+		evtimer_add(app->ev_shutdown, &tv);
+}

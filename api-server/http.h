@@ -1,0 +1,133 @@
+/* http — the evhttp front: request context, dispatch through the route table, replies.
+ *
+ * Every request gets a struct req that lives until exactly one reply is sent; every reply
+ * function ends the request (logs it, counts it, frees it). Handlers may reply at once or
+ * later from a database callback. */
+#ifndef FREECOOP_HTTP_H
+#define FREECOOP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <json-c/json.h>
+
+#include "body.h"
+#include "config.h"
+#include "db.h"
+#include "jsonv.h"
+#include "keys.h"
+#include "util.h"
+
+struct metrics;
+struct req;
+
+/* What a route accepts as credentials (flags). */
+#define ROUTE_PUBLIC 0
+#define ROUTE_SERVICE 0x1 /* a service key; the service is looked up before the handler */
+#define ROUTE_ACCOUNT 0x2 /* an access token; the account is looked up before the handler */
+#define ROUTE_AUTHZ 0x4   /* an authorization token; the handler checks it itself */
+
+typedef void (*route_handler)(struct req *r);
+
+struct route {
+	const char *method;  /* "GET", "POST", "DELETE" */
+	const char *pattern; /* "/v1/accounts/{id}": {id} matches one UUID segment */
+	route_handler handler;
+	int flags;
+};
+
+/* The process-wide state every handler reaches through r->app. */
+struct app {
+	struct config *cfg;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct db_pool *db;
+	struct keys *keys;
+	struct metrics *metrics;
+	struct jsonv_limits json_limits;
+	struct event *ev_shutdown;
+	int in_flight;
+	bool shutting_down;
+};
+
+enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_SERVICE, PRINCIPAL_ACCOUNT };
+
+/* Who made the request, once the route's credentials are resolved. */
+struct principal {
+	enum principal_kind kind;
+	char service_id[UTIL_UUID_LEN + 1];
+	char service_name[256];
+	char account_id[UTIL_UUID_LEN + 1];
+	char account_name[256];
+	bool account_named;
+	char account_created_at[40];
+};
+
+struct req {
+	struct app *app;
+	struct evhttp_request *ev;
+	int route_idx; /* into routes[], or -1 */
+	char id[17];   /* request id, also sent as X-Request-Id */
+	uint64_t start_us;
+	char param[UTIL_UUID_LEN + 1]; /* the {id} path segment, lowercase */
+	char cred_prefix[5];           /* "svc_", "aut_", "acc_" or "" */
+	unsigned char cred_hash[UTIL_SHA256_LEN]; /* SHA-256 of the presented token */
+	struct principal who;
+	const char *body; /* the request body (not NUL-terminated), body_len bytes */
+	size_t body_len;
+	char secret[UTIL_TOKEN_LEN + 1]; /* a token being issued; wiped when the request ends */
+};
+
+/* The route table (routes.c). */
+extern const struct route routes[];
+extern const size_t nroutes;
+
+/* Binds cfg->listen_address:port and serves on app->base; returns 0 or -1 (logged). */
+int http_start(struct app *app);
+
+/* Stops accepting connections, lets in-flight requests finish (answering new ones on open
+ * connections with 503), and exits the loop when none is left or the shutdown timeout ends. */
+void http_shutdown(struct app *app);
+
+/* Parses the request body as a JSON object of the given fields (see body_parse). Returns 0
+ * with *out set (caller puts it), or -1 after replying with a 400/422 problem. */
+int req_body(struct req *r, const struct body_field *fields, size_t nfields, bool allow_empty,
+	     struct json_object **out);
+
+/* Replies with a JSON body and status; takes ownership of body. */
+void req_reply_json(struct req *r, int status, struct json_object *body);
+
+/* Like req_reply_json, with another JSON media type (e.g. application/jwk-set+json). */
+void req_reply_json_type(struct req *r, int status, const char *content_type,
+			 struct json_object *body);
+
+/* Replies with status and no body. */
+void req_reply_empty(struct req *r, int status);
+
+/* Replies with a body of the given content type, taking the buffer's contents. */
+void req_reply_buffer(struct req *r, int status, const char *content_type,
+		      struct evbuffer *buf);
+
+/* Replies with an RFC 9457 problem: type urn:freecoop:problem:<slug>, the slug's title, and
+ * detail formatted printf-style. ext (may be NULL; ownership taken) adds members. */
+void req_reply_problem_ext(struct req *r, int status, const char *slug, struct json_object *ext,
+			   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#define req_reply_problem(r, status, slug, ...)                                               \
+	req_reply_problem_ext((r), (status), (slug), NULL, __VA_ARGS__)
+
+/* Replies for a database outcome other than DB_OK: 503 service-unavailable (with
+ * Retry-After) when the database is unreachable or slow, 500 internal-error otherwise. */
+void req_reply_db_error(struct req *r, const struct db_result *res);
+
+/* Adds a response header. */
+void req_add_header(struct req *r, const char *name, const char *value);
+
+/* Logs a message with the request's id and route. */
+void req_log(struct req *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

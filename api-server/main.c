@@ -1,0 +1,253 @@
+/* main — start-up checks, the event loop, and orderly shutdown of the api-server.
+ *
+ *   api-server [--config FILE]        serve
+ *   api-server --migrate CONNINFO     apply pending migrations (as a superuser) and exit
+ *   api-server --check-config [--config FILE]   print the effective settings and exit */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "migrate.h"
+#include "routes.h"
+#include "store.h"
+#include "store_authorities.h"
+#include "store_tokens.h"
+
+#define PURGE_INTERVAL_S 600
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: api-server [--config FILE]\n"
+			"       api-server --check-config [--config FILE]\n"
+			"       api-server --migrate CONNINFO\n");
+	return 2;
+}
+
+static int
+run_migrate(const char *conninfo)
+{
+	char err[1024];
+	PGconn *conn = PQconnectdb(conninfo);
+	int n;
+
+	if (PQstatus(conn) != CONNECTION_OK) {
+		log_error("could not connect to database: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		return 1;
+	}
+	n = migrate_apply(conn, err, sizeof(err));
+	PQfinish(conn);
+	if (n < 0) {
+		log_error("migration failed: %s", err);
+		return 1;
+	}
+	log_info("database schema is current (%d migrations applied now)", n);
+	return 0;
+}
+
+/* Connects (blocking) with retries for up to wait_s seconds. */
+static PGconn *
+connect_wait(const char *conninfo, int wait_s)
+{
+	for (int i = 0;; i++) {
+		PGconn *conn = PQconnectdb(conninfo);
+		if (PQstatus(conn) == CONNECTION_OK)
+			return conn;
+		if (i >= wait_s) {
+			log_error("could not connect to database: %s", PQerrorMessage(conn));
+			PQfinish(conn);
+			return NULL;
+		}
+		if (i == 0)
+			log_warn("waiting for the database: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		sleep(1);
+	}
+}
+
+/* Before serving: the schema must be exactly the one this server was built for, and the
+ * authority key must be a registered, unrevoked decision authority. */
+static int
+startup_checks(const struct config *cfg, const struct keys *keys)
+{
+	const char *params[1] = {(const char *)keys->authority_pub};
+	const int lengths[1] = {KEYS_ED25519_LEN}, formats[1] = {1};
+	PGconn *conn = connect_wait(cfg->db_conninfo, cfg->startup_db_wait);
+	PGresult *res = NULL;
+	char err[512];
+	int r = -1;
+
+	if (conn == NULL)
+		return -1;
+	res = PQexec(conn, stmt_migrations_list.sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_error("could not read the schema version: %s", PQresultErrorMessage(res));
+		goto out;
+	}
+	if (migrate_compare(res, err, sizeof(err)) != 0) {
+		log_error("refusing to start: %s", err);
+		goto out;
+	}
+	for (size_t i = 0; i < store_nstatements; i++) {
+		/* A statement the schema cannot take is a bug: find it now, not per request. */
+		PQclear(res);
+		res = PQprepare(conn, "", store_statements[i]->sql, 0, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_error("refusing to start: statement %zu does not prepare: %s", i,
+				  PQresultErrorMessage(res));
+			goto out;
+		}
+	}
+	PQclear(res);
+	res = PQexecParams(conn, stmt_authority_is_decision.sql, 1, NULL, params, lengths, formats,
+			   0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_error("could not check the authority key: %s", PQresultErrorMessage(res));
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		log_error("refusing to start: the key in %s is not a registered, unrevoked "
+			  "decision authority (register it with admin.add_authority)",
+			  cfg->authority_key_file);
+		goto out;
+	}
+	log_info("signing as decision authority %s", PQgetvalue(res, 0, 0));
+	r = 0;
+out:
+	PQclear(res);
+	PQfinish(conn);
+	return r;
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("received %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_shutdown(arg);
+}
+
+static void
+purge_done_cb(const struct db_result *res, void *arg)
+{
+	if (res->status != DB_OK)
+		log_warn("could not purge expired access tokens");
+}
+
+static void
+purge_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *app = arg;
+
+	store_access_purge(app->db, purge_done_cb, NULL);
+}
+
+static int
+serve(struct app *app)
+{
+	const char *methods[32], *patterns[32];
+	struct db_opts opts = {app->cfg->db_pool_size,        app->cfg->db_query_timeout_ms,
+			       app->cfg->db_reconnect_min_ms, app->cfg->db_reconnect_max_ms,
+			       app->cfg->db_queue_max,        app->cfg->db_pipeline_depth};
+	struct timeval purge_tv = {PURGE_INTERVAL_S, 0};
+	struct event *ev_int = NULL, *ev_term = NULL, *ev_purge = NULL;
+	int r = 1;
+
+	for (size_t i = 0; i < nroutes && i < 32; i++) {
+		methods[i] = routes[i].method;
+		patterns[i] = routes[i].pattern;
+	}
+	app->metrics = metrics_new(nroutes, methods, patterns);
+	app->db = db_pool_new(app->base, app->cfg->db_conninfo, &opts, store_statements,
+			      store_nstatements);
+	ev_int = evsignal_new(app->base, SIGINT, signal_cb, app);
+	ev_term = evsignal_new(app->base, SIGTERM, signal_cb, app);
+	ev_purge = event_new(app->base, -1, EV_PERSIST, purge_cb, app);
+	if (app->metrics == NULL || app->db == NULL || ev_int == NULL || ev_term == NULL ||
+	    ev_purge == NULL || http_start(app) != 0)
+		goto out;
+	event_add(ev_int, NULL);
+	event_add(ev_term, NULL);
+	event_add(ev_purge, &purge_tv);
+	event_base_dispatch(app->base);
+	log_info("stopped");
+	r = 0;
+out:
+	if (ev_int != NULL)
+		event_free(ev_int);
+	if (ev_term != NULL)
+		event_free(ev_term);
+	if (ev_purge != NULL)
+		event_free(ev_purge);
+	if (app->ev_shutdown != NULL)
+		event_free(app->ev_shutdown);
+	if (app->http != NULL)
+		evhttp_free(app->http);
+	db_pool_free(app->db);
+	metrics_free(app->metrics);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_path = NULL;
+	struct config cfg;
+	struct keys keys;
+	struct app app;
+	enum log_level level;
+	int check_only = 0, r = 1;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--migrate") == 0 && i + 1 < argc)
+			return run_migrate(argv[i + 1]);
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config_path = argv[++i];
+		else if (strcmp(argv[i], "--check-config") == 0)
+			check_only = 1;
+		else
+			return usage();
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (config_load(&cfg, config_path, err, sizeof(err)) != 0) {
+		log_error("invalid configuration: %s", err);
+		config_cleanup(&cfg);
+		return 1;
+	}
+	if (log_parse_level(cfg.log_level, &level) != 0) {
+		log_error("invalid configuration: log_level must be debug, info, warn or error");
+		config_cleanup(&cfg);
+		return 1;
+	}
+	log_set_level(level);
+	if (check_only) {
+		config_print(&cfg, stdout);
+		config_cleanup(&cfg);
+		return 0;
+	}
+	if (keys_load(&keys, cfg.authority_key_file, cfg.master_key_file, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		config_cleanup(&cfg);
+		return 1;
+	}
+	memset(&app, 0, sizeof(app));
+	app.cfg = &cfg;
+	app.keys = &keys;
+	app.json_limits.max_depth = (unsigned)cfg.max_json_depth;
+	app.json_limits.max_string = (size_t)cfg.max_string_length;
+	if (startup_checks(&cfg, &keys) == 0 && (app.base = event_base_new()) != NULL)
+		r = serve(&app);
+	if (app.base != NULL)
+		event_base_free(app.base);
+	keys_cleanup(&keys);
+	config_cleanup(&cfg);
+	return r;
+}

@@ -1,0 +1,166 @@
+/* metrics — fixed-size counters; rendering walks them in route order. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "metrics.h"
+
+#define MAX_STATUSES 24
+
+static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+				0.05,   0.1,   0.25,   0.5,   1,    2.5, 5};
+#define NBOUNDS (sizeof(bounds) / sizeof(bounds[0]))
+
+struct status_count {
+	int status;
+	uint64_t count;
+};
+
+struct route_metrics {
+	struct status_count statuses[MAX_STATUSES];
+	uint64_t buckets[NBOUNDS + 1]; /* the last is +Inf */
+	uint64_t count;
+	double sum;
+};
+
+struct metrics {
+	size_t nroutes;
+	const char *const *methods;
+	const char *const *patterns;
+	struct route_metrics routes[]; /* nroutes + 1: the last is "unmatched" */
+};
+
+struct metrics *
+metrics_new(size_t nroutes, const char *const *methods, const char *const *patterns)
+{
+	struct metrics *m = calloc(1, sizeof(*m) + (nroutes + 1) * sizeof(struct route_metrics));
+
+	if (m == NULL)
+		return NULL;
+	m->nroutes = nroutes;
+	m->methods = methods;
+	m->patterns = patterns;
+	return m;
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	free(m);
+}
+
+void
+metrics_observe(struct metrics *m, int route, int status, double seconds)
+{
+	struct route_metrics *rm = &m->routes[route < 0 ? m->nroutes : (size_t)route];
+	size_t b = 0;
+
+	for (int i = 0; i < MAX_STATUSES; i++) {
+		if (rm->statuses[i].status == status || rm->statuses[i].status == 0) {
+			rm->statuses[i].status = status;
+			rm->statuses[i].count++;
+			break;
+		}
+	}
+	while (b < NBOUNDS && seconds > bounds[b])
+		b++;
+	rm->buckets[b]++;
+	rm->count++;
+	rm->sum += seconds;
+}
+
+static void
+labels(const struct metrics *m, size_t i, char *buf, size_t len)
+{
+	if (i == m->nroutes)
+		snprintf(buf, len, "method=\"\",route=\"unmatched\"");
+	else
+		snprintf(buf, len, "method=\"%s\",route=\"%s\"", m->methods[i], m->patterns[i]);
+}
+
+static void
+render_requests(const struct metrics *m, struct evbuffer *out)
+{
+	char l[256];
+
+	evbuffer_add_printf(out, "# HELP freecoop_http_requests_total HTTP requests answered, "
+				 "by route and status.\n"
+				 "# TYPE freecoop_http_requests_total counter\n");
+	for (size_t i = 0; i <= m->nroutes; i++) {
+		labels(m, i, l, sizeof(l));
+		for (int s = 0; s < MAX_STATUSES && m->routes[i].statuses[s].status != 0; s++)
+			evbuffer_add_printf(out, "freecoop_http_requests_total{%s,status=\"%d\"} %llu\n",
+					    l, m->routes[i].statuses[s].status,
+					    (unsigned long long)m->routes[i].statuses[s].count);
+	}
+}
+
+static void
+render_latency(const struct metrics *m, struct evbuffer *out)
+{
+	char l[256];
+
+	evbuffer_add_printf(out, "# HELP freecoop_http_request_duration_seconds Time from "
+				 "request to reply, by route.\n"
+				 "# TYPE freecoop_http_request_duration_seconds histogram\n");
+	for (size_t i = 0; i <= m->nroutes; i++) {
+		const struct route_metrics *rm = &m->routes[i];
+		uint64_t cum = 0;
+
+		if (rm->count == 0)
+			continue;
+		labels(m, i, l, sizeof(l));
+		for (size_t b = 0; b < NBOUNDS; b++) {
+			cum += rm->buckets[b];
+			evbuffer_add_printf(out, "freecoop_http_request_duration_seconds_bucket{%s,"
+						 "le=\"%g\"} %llu\n", l, bounds[b], (unsigned long long)cum);
+		}
+		evbuffer_add_printf(out,
+				    "freecoop_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n"
+				    "freecoop_http_request_duration_seconds_sum{%s} %.6f\n"
+				    "freecoop_http_request_duration_seconds_count{%s} %llu\n",
+				    l, (unsigned long long)rm->count, l, rm->sum, l,
+				    (unsigned long long)rm->count);
+	}
+}
+
+static void
+gauge(struct evbuffer *out, const char *name, const char *help, const char *type,
+      unsigned long long v)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type,
+			    name, v);
+}
+
+void
+metrics_render(const struct metrics *m, const struct db_stats *db, int in_flight,
+	       struct evbuffer *out)
+{
+	render_requests(m, out);
+	render_latency(m, out);
+	gauge(out, "freecoop_http_requests_in_flight", "Requests not yet answered.", "gauge",
+	      (unsigned long long)in_flight);
+	evbuffer_add_printf(out, "# HELP freecoop_db_connections Database connections by state.\n"
+				 "# TYPE freecoop_db_connections gauge\n"
+				 "freecoop_db_connections{state=\"ready\"} %d\n"
+				 "freecoop_db_connections{state=\"connecting\"} %d\n"
+				 "freecoop_db_connections{state=\"down\"} %d\n",
+			    db->ready, db->connecting, db->down);
+	gauge(out, "freecoop_db_pool_size", "Configured database connections.", "gauge",
+	      (unsigned long long)db->size);
+	gauge(out, "freecoop_db_queries_in_flight", "Queries sent, not yet answered.", "gauge",
+	      (unsigned long long)db->in_flight);
+	gauge(out, "freecoop_db_queries_queued", "Queries waiting for a connection.", "gauge",
+	      (unsigned long long)db->queued);
+	gauge(out, "freecoop_db_queries_total", "Queries submitted.", "counter", db->queries);
+	gauge(out, "freecoop_db_queries_unavailable_total",
+	      "Queries failed because the database was unreachable.", "counter",
+	      db->failed_unavailable);
+	gauge(out, "freecoop_db_queries_timeout_total", "Queries that timed out.", "counter",
+	      db->failed_timeout);
+	gauge(out, "freecoop_db_connect_attempts_total", "Connection attempts.", "counter",
+	      db->reconnects);
+	gauge(out, "freecoop_db_batches_total", "Batched statements sent.", "counter",
+	      db->batches);
+	gauge(out, "freecoop_db_batched_requests_total", "Requests served by batched statements.",
+	      "counter", db->batched_requests);
+}

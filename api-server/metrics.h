@@ -1,0 +1,29 @@
+/* metrics — request counters and latency histograms per route, rendered for Prometheus. */
+#ifndef FREECOOP_METRICS_H
+#define FREECOOP_METRICS_H
+
+#include <stddef.h>
+
+#include <event2/buffer.h>
+
+#include "db.h"
+
+struct metrics;
+
+/* A registry for nroutes routes, route i labelled method="methods[i]",
+ * route="patterns[i]" (borrowed, must outlive it); requests that matched no route are
+ * counted under route="unmatched". NULL on allocation failure. */
+struct metrics *metrics_new(size_t nroutes, const char *const *methods,
+			    const char *const *patterns);
+
+/* Frees m; NULL is a no-op. */
+void metrics_free(struct metrics *m);
+
+/* Counts one finished request: route (-1: none), HTTP status, duration in seconds. */
+void metrics_observe(struct metrics *m, int route, int status, double seconds);
+
+/* Appends the Prometheus text exposition (format 0.0.4) to out, with the pool's figures. */
+void metrics_render(const struct metrics *m, const struct db_stats *db, int in_flight,
+		    struct evbuffer *out);
+
+#endif

@@ -1,0 +1,67 @@
+/* routes — the map of the API: every path, method, handler and credential it accepts. */
+#include <string.h>
+
+#include "routes.h"
+
+const struct route routes[] = {
+	{"GET", "/healthz", h_health_live, ROUTE_PUBLIC},
+	{"GET", "/readyz", h_health_ready, ROUTE_PUBLIC},
+	{"GET", "/metrics", h_health_metrics, ROUTE_PUBLIC},
+	{"GET", "/v1/authorities", h_authorities_list, ROUTE_PUBLIC},
+	{"POST", "/v1/accounts", h_accounts_create, ROUTE_SERVICE},
+	{"GET", "/v1/accounts/{id}", h_accounts_get, ROUTE_SERVICE | ROUTE_ACCOUNT},
+	{"POST", "/v1/accounts/{id}/authorization-token", h_accounts_claim, ROUTE_PUBLIC},
+	{"POST", "/v1/access-tokens", h_access_tokens_create, ROUTE_AUTHZ},
+	{"DELETE", "/v1/access-tokens/current", h_access_tokens_revoke, ROUTE_ACCOUNT},
+	{"GET", "/v1/me", h_me_get, ROUTE_ACCOUNT},
+};
+
+const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
+
+/* Matches path against pattern segment by segment; {id} takes one non-empty segment,
+ * copied to seg (at most UTIL_UUID_LEN + 1 bytes, longer ones truncated so they fail the
+ * UUID check). Returns whether the whole path matched. */
+static int
+pattern_match(const char *pattern, const char *path, char *seg, size_t seglen)
+{
+	while (*pattern != '\0' && *path != '\0') {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			size_t n = strcspn(path, "/");
+			if (n == 0)
+				return 0;
+			snprintf(seg, seglen, "%.*s", (int)(n < seglen ? n : seglen), path);
+			pattern += 4;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+enum route_match
+route_find(const char *method, const char *path, int *idx, char *param, char *allow,
+	   size_t allowlen)
+{
+	char seg[UTIL_UUID_LEN + 2] = "";
+	int path_found = 0;
+
+	allow[0] = '\0';
+	for (size_t i = 0; i < nroutes; i++) {
+		if (!pattern_match(routes[i].pattern, path, seg, sizeof(seg)))
+			continue;
+		path_found = 1;
+		if (strcmp(routes[i].method, method) != 0) {
+			size_t used = strlen(allow);
+			snprintf(allow + used, allowlen - used, "%s%s", used > 0 ? ", " : "",
+				 routes[i].method);
+			continue;
+		}
+		*idx = (int)i;
+		if (strstr(routes[i].pattern, "{id}") != NULL && !util_uuid_parse(seg, param))
+			return ROUTE_BAD_ID;
+		return ROUTE_FOUND;
+	}
+	return path_found ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+}

@@ -1,0 +1,42 @@
+/* util — randomness, hashing, UUIDs, tokens and clocks used across the project. */
+#ifndef FREECOOP_UTIL_H
+#define FREECOOP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UTIL_UUID_LEN 36   /* text form, without NUL */
+#define UTIL_SHA256_LEN 32
+#define UTIL_TOKEN_BYTES 32 /* 256-bit secrets */
+/* prefix (4) + base64url of 32 bytes (43) */
+#define UTIL_TOKEN_LEN 47
+
+/* Fills buf with n bytes from the OpenSSL CSPRNG; returns 0 or -1. */
+int util_random(void *buf, size_t n);
+
+/* SHA-256 of data[0..n) into out. */
+void util_sha256(const void *data, size_t n, unsigned char out[UTIL_SHA256_LEN]);
+
+/* Lowercase hex of data[0..n) into out (2n + 1 bytes, NUL-terminated). */
+void util_hex(const unsigned char *data, size_t n, char *out);
+
+/* A random (version 4) UUID in lowercase text form into out (37 bytes); 0 or -1. */
+int util_uuid_v4(char out[UTIL_UUID_LEN + 1]);
+
+/* Whether s is a UUID in 8-4-4-4-12 hex form (either case); if so and out is not NULL,
+ * writes its lowercase form into out (37 bytes). */
+bool util_uuid_parse(const char *s, char out[UTIL_UUID_LEN + 1]);
+
+/* A new secret token: prefix (4 characters, e.g. "acc_") + base64url of 32 random bytes,
+ * into out (UTIL_TOKEN_LEN + 1 bytes); 0 or -1. */
+int util_token_new(const char *prefix, char out[UTIL_TOKEN_LEN + 1]);
+
+/* Whether s has the shape of a token: a 4-character prefix from "svc_", "aut_", "acc_"
+ * followed by exactly 43 base64url characters. */
+bool util_token_well_formed(const char *s);
+
+/* Monotonic clock in microseconds. */
+uint64_t util_now_us(void);
+
+#endif

@@ -1,0 +1,137 @@
+# Shared by scripts/run, scripts/test and the benchmarks: packages, build, a private
+# PostgreSQL cluster, migrations and keys. Source it; every function is idempotent.
+
+FC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Debian packages the build, the tests and the server need.
+FC_PACKAGES="build-essential cmake pkg-config libevent-dev libjson-c-dev libssl-dev
+  libpq-dev libcmocka-dev postgresql-15 postgresql-client-15 openssl curl ca-certificates"
+
+fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+fc_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+fc_as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"
+	elif command -v sudo >/dev/null; then sudo "$@"
+	else fc_die "need root to run: $*"; fi
+}
+
+# fc_install_packages [extra packages...]: installs whatever is missing (apt-get update once).
+fc_install_packages() {
+	local missing=() p
+	for p in $FC_PACKAGES "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	fc_log "installing Debian packages: ${missing[*]}"
+	fc_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	fc_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+# Node.js for the OpenAPI lint and the integration tests: Debian's, unless one is present.
+fc_install_node() {
+	command -v node >/dev/null && command -v npm >/dev/null && return 0
+	fc_install_packages nodejs npm
+}
+
+# fc_build PRESET: configures (once) and builds with a CMake preset.
+fc_build() {
+	local preset=$1
+	fc_log "building ($preset)"
+	[ -f "$FC_ROOT/build/$preset/CMakeCache.txt" ] ||
+		(cd "$FC_ROOT" && cmake --preset "$preset" >/dev/null)
+	cmake --build "$FC_ROOT/build/$preset" -j"$(nproc)" >/dev/null ||
+		cmake --build "$FC_ROOT/build/$preset"   # show the errors
+}
+
+FC_PGBIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+
+# Runs a command as the cluster's owner: postgres when we are root, else ourselves.
+fc_pg_user() { if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi; }
+fc_as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# fc_pg_setup DIR [durable]: creates (once) and starts a private cluster in DIR, reachable
+# only through the Unix socket in DIR/run (mode 0700). Sets FC_PGHOST. With durable=no,
+# fsync is off (throwaway test clusters).
+fc_pg_setup() {
+	local dir=$1 durable=${2:-yes} user
+	FC_PGDIR=$dir
+	FC_PGHOST=$dir/run
+	FC_PGPORT=${FREECOOP_PG_PORT:-5432}
+	user=$(fc_pg_user)
+	mkdir -p "$dir/run"
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		fc_log "creating a PostgreSQL cluster in $dir"
+		chown "$user" "$dir" "$dir/run"
+		chmod 700 "$dir" "$dir/run"
+		fc_as_pg "$FC_PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+			--locale=C.UTF-8 >"$dir/initdb.log"
+		cat >>"$dir/data/postgresql.conf" <<CONF
+# FreeCoop: private cluster, Unix socket only
+listen_addresses = ''
+unix_socket_directories = '$dir/run'
+unix_socket_permissions = 0700
+port = $FC_PGPORT
+max_connections = 200
+CONF
+		[ "$durable" = no ] && echo "fsync = off" >>"$dir/data/postgresql.conf"
+	fi
+	if ! fc_as_pg "$FC_PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		fc_as_pg "$FC_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" -w -t 60 start \
+			>/dev/null || { tail -20 "$dir/postgresql.log" >&2; fc_die "PostgreSQL did not start"; }
+		FC_PG_STARTED=1
+	fi
+	fc_psql postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'freecoop'" | grep -q 1 ||
+		fc_psql postgres -qc "CREATE DATABASE freecoop"
+}
+
+fc_pg_stop() {
+	fc_as_pg "$FC_PGBIN/pg_ctl" -D "$FC_PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# fc_conninfo USER: a libpq connection string for the freecoop database.
+fc_conninfo() { echo "host=$FC_PGHOST port=$FC_PGPORT dbname=freecoop user=$1"; }
+
+# fc_psql DB args...: psql as the superuser.
+fc_psql() {
+	local db=$1; shift
+	psql -X -v ON_ERROR_STOP=1 "host=$FC_PGHOST port=$FC_PGPORT dbname=$db user=postgres" "$@"
+}
+
+fc_migrate() {
+	"$1" --migrate "$(fc_conninfo postgres)"
+}
+
+# fc_keys DIR: creates (once) the decision authority's Ed25519 key and the ballot master
+# key in DIR, and registers the authority. Sets FC_AUTHORITY_KEY, FC_MASTER_KEY.
+fc_keys() {
+	local dir=$1 pub
+	FC_AUTHORITY_KEY=$dir/authority.pem
+	FC_MASTER_KEY=$dir/master.key
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+	if [ ! -s "$FC_AUTHORITY_KEY" ]; then
+		fc_log "creating the decision authority key"
+		(umask 077 && openssl genpkey -algorithm ed25519 -out "$FC_AUTHORITY_KEY")
+	fi
+	if [ ! -s "$FC_MASTER_KEY" ]; then
+		fc_log "creating the ballot master key"
+		(umask 077 && head -c 32 /dev/urandom >"$FC_MASTER_KEY")
+	fi
+	pub=$(openssl pkey -in "$FC_AUTHORITY_KEY" -pubout)
+	if ! fc_psql freecoop -tA -v pub="$pub" <<'SQL' | grep -q registered
+SELECT 'registered' FROM admin.authorities a
+WHERE a.public_key = rtrim(translate(encode(substring(decode(regexp_replace(:'pub',
+      '-----[A-Z ]+-----|\s', '', 'g'), 'base64') FROM 13), 'base64'), '+/', '-_'), '=')
+  AND a.revoked_at IS NULL AND a.decision_authority;
+SQL
+	then
+		fc_log "registering the decision authority"
+		echo "SELECT admin.add_authority(:'name', :'pub', true, false)" |
+			fc_psql freecoop -qtA -v pub="$pub" -v name="instance-$(date +%s)" >/dev/null
+	fi
+}

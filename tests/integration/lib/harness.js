@@ -1,0 +1,482 @@
+'use strict';
+// Integration test harness: starts the real api-server against the test cluster, talks to
+// it over HTTP, and checks every response it receives against api-server/openapi.yaml.
+//
+// Environment (exported by scripts/test; see SPEC §4):
+//   FREECOOP_BIN                      the api-server binary
+//   FREECOOP_TEST_CONNINFO_SERVER     conninfo the server uses (user freecoop_server)
+//   FREECOOP_TEST_CONNINFO_OPERATOR   conninfo of the operator login (admin.* functions)
+//   FREECOOP_TEST_CONNINFO_SUPER      conninfo of the superuser
+//   FREECOOP_TEST_AUTHORITY_KEY       PEM Ed25519 private key of a registered decision authority
+//   FREECOOP_TEST_MASTER_KEY          32-byte master key file
+//   FREECOOP_TEST_PG_STOP / _START    shell commands that stop / start the test cluster
+
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+
+const ITDIR = path.resolve(__dirname, '..');
+const OPENAPI = path.resolve(ITDIR, '..', '..', 'api-server', 'openapi.yaml');
+const HEALTH_TIMEOUT_MS = 10000;
+const KILL_AFTER_MS = 10000;
+
+// Returns the environment variable name, or throws saying what is missing.
+function env(name) {
+  const v = process.env[name];
+  if (v === undefined || v === '') {
+    throw new Error(`${name} is not set: run the integration tests through scripts/test `
+      + '(or source the test environment it exports)');
+  }
+  return v;
+}
+
+function randomName(prefix = 'it') {
+  return `${prefix}-${crypto.randomBytes(6).toString('hex')}`;
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// A TCP port that was free a moment ago (bind port 0, read it, close).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// The child's environment: ours without any FREECOOP_<config key> that could leak in,
+// plus the test settings, plus overrides (an override of undefined removes the variable).
+function serverEnv(port, overrides) {
+  const e = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('FREECOOP_') && !k.startsWith('FREECOOP_TEST_')
+        && k !== 'FREECOOP_BIN' && k !== 'FREECOOP_BUILD_DIR') continue;
+    e[k] = v;
+  }
+  Object.assign(e, {
+    FREECOOP_PORT: String(port),
+    FREECOOP_LISTEN_ADDRESS: '127.0.0.1',
+    FREECOOP_DB_CONNINFO: env('FREECOOP_TEST_CONNINFO_SERVER'),
+    FREECOOP_AUTHORITY_KEY_FILE: env('FREECOOP_TEST_AUTHORITY_KEY'),
+    FREECOOP_MASTER_KEY_FILE: env('FREECOOP_TEST_MASTER_KEY'),
+  });
+  for (const [k, v] of Object.entries(overrides || {})) {
+    if (v === undefined || v === null) delete e[k];
+    else e[k] = String(v);
+  }
+  return e;
+}
+
+// Spawns the server; returns {url, logs, out, proc, exited} without waiting for it.
+// logs collects stderr lines (JSON log records) as strings; exited resolves with
+// {code, signal} when the process ends.
+async function spawnServer(envOverrides = {}) {
+  const bin = env('FREECOOP_BIN');
+  const port = await freePort();
+  const proc = spawn(bin, [], {
+    env: serverEnv(port, envOverrides),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs = [];
+  const out = [];
+  const collect = (stream, into) => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      rest += chunk;
+      const lines = rest.split('\n');
+      rest = lines.pop();
+      into.push(...lines.filter((l) => l !== ''));
+    });
+    stream.on('end', () => { if (rest !== '') into.push(rest); rest = ''; });
+  };
+  collect(proc.stderr, logs);
+  collect(proc.stdout, out);
+  const exited = new Promise((resolve) => {
+    proc.on('error', (err) => {
+      logs.push(`(harness) could not start ${bin}: ${err.message}`);
+      resolve({ code: null, signal: null, error: err });
+    });
+    proc.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { url: `http://127.0.0.1:${port}`, port, logs, out, proc, exited };
+}
+
+function describeLogs(logs) {
+  const tail = logs.slice(-40).join('\n');
+  return tail === '' ? '(no log output)' : tail;
+}
+
+// Starts the server and waits until GET /healthz answers 200. Returns
+// {url, logs, proc, stop(), parsedLogs()}; stop() sends SIGTERM (SIGKILL after 10 s)
+// and resolves with the exit code (null when a signal ended it).
+async function startServer(envOverrides = {}) {
+  const s = await spawnServer(envOverrides);
+  let exitInfo = null;
+  s.exited.then((info) => { exitInfo = info; });
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let lastErr = 'no answer';
+  for (;;) {
+    if (exitInfo) {
+      throw new Error(`api-server exited before answering /healthz (code ${exitInfo.code}, `
+        + `signal ${exitInfo.signal}); its log:\n${describeLogs(s.logs)}`);
+    }
+    if (Date.now() > deadline) {
+      s.proc.kill('SIGKILL');
+      throw new Error(`api-server did not answer GET /healthz within ${HEALTH_TIMEOUT_MS} ms `
+        + `(${lastErr}); its log:\n${describeLogs(s.logs)}`);
+    }
+    try {
+      const res = await fetch(`${s.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+      lastErr = `status ${res.status}`;
+    } catch (err) {
+      lastErr = err.cause ? err.cause.code || err.cause.message : err.message;
+    }
+    await sleep(50);
+  }
+  const server = {
+    url: s.url,
+    port: s.port,
+    logs: s.logs,
+    out: s.out,
+    proc: s.proc,
+    exited: s.exited,
+    parsedLogs() {
+      return s.logs.map((l) => { try { return JSON.parse(l); } catch { return { raw: l }; } });
+    },
+    async stop() {
+      if (exitInfo) return exitInfo.code;
+      s.proc.kill('SIGTERM');
+      const timer = setTimeout(() => s.proc.kill('SIGKILL'), KILL_AFTER_MS);
+      const info = await s.exited;
+      clearTimeout(timer);
+      return info.code;
+    },
+  };
+  return server;
+}
+
+// Runs the server expecting it to exit by itself (e.g. refusing to start); resolves with
+// {code, signal, logs, answered} where answered tells whether /healthz ever answered.
+async function runServerUntilExit(envOverrides = {}, timeoutMs = 15000) {
+  const s = await spawnServer(envOverrides);
+  let done = null;
+  s.exited.then((info) => { done = info; });
+  let answered = false;
+  const deadline = Date.now() + timeoutMs;
+  while (!done && Date.now() < deadline) {
+    try {
+      const res = await fetch(`${s.url}/healthz`, { signal: AbortSignal.timeout(500) });
+      await res.arrayBuffer();
+      answered = true;
+    } catch { /* not listening (yet) */ }
+    await sleep(100);
+  }
+  if (!done) {
+    s.proc.kill('SIGKILL');
+    await s.exited;
+    return { code: null, signal: 'SIGKILL', logs: s.logs, answered, timedOut: true };
+  }
+  return { ...done, logs: s.logs, answered, timedOut: false };
+}
+
+// ---------------------------------------------------------------------------------------
+// The OpenAPI document, bundled and dereferenced once per process.
+
+let apiDoc = null;
+let Ajv2020 = null;
+let ajv = null;
+const validators = new Map();
+
+function loadApi() {
+  if (apiDoc) return apiDoc;
+  const tmp = path.join(os.tmpdir(), `freecoop-openapi-${process.pid}-${crypto.randomBytes(4).toString('hex')}.json`);
+  const bin = path.join(ITDIR, 'node_modules', '.bin', 'redocly');
+  if (!fs.existsSync(bin)) {
+    throw new Error(`${bin} is missing: run npm ci in ${ITDIR}`);
+  }
+  const r = spawnSync(bin, ['bundle', OPENAPI, '--dereferenced', '--ext', 'json', '-o', tmp], {
+    cwd: ITDIR,
+    encoding: 'utf8',
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+  });
+  if (r.error || r.status !== 0 || !fs.existsSync(tmp)) {
+    throw new Error(`redocly bundle ${OPENAPI} failed: ${r.error ? r.error.message : r.stderr}`);
+  }
+  try {
+    apiDoc = JSON.parse(fs.readFileSync(tmp, 'utf8'));
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  // redocly leaves $refs inside x- extensions alone; resolve those here.
+  apiDoc['x-freecoop-unmatched'] = derefLocal(apiDoc['x-freecoop-unmatched'], apiDoc, 0);
+  Ajv2020 = require('ajv/dist/2020');
+  ajv = new Ajv2020({ strict: false, allErrors: true });
+  require('ajv-formats')(ajv);
+  apiDoc.__templates = Object.keys(apiDoc.paths).map((tpl) => ({
+    tpl,
+    re: new RegExp(`^${tpl.split(/(\{[^}]+\})/).map((part) => (part.startsWith('{')
+      ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('')}$`),
+  }));
+  return apiDoc;
+}
+
+// Replaces local $refs ('#/a/b') in node by copies of their targets.
+function derefLocal(node, doc, depth) {
+  if (depth > 64) throw new Error('OpenAPI: $ref nesting too deep');
+  if (Array.isArray(node)) return node.map((n) => derefLocal(n, doc, depth + 1));
+  if (node === null || typeof node !== 'object') return node;
+  if (typeof node.$ref === 'string' && node.$ref.startsWith('#/')) {
+    const target = node.$ref.slice(2).split('/')
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce((o, k) => (o === undefined ? undefined : o[k]), doc);
+    if (target === undefined) throw new Error(`OpenAPI: unresolved $ref ${node.$ref}`);
+    return derefLocal(target, doc, depth + 1);
+  }
+  const out = {};
+  for (const [k, v] of Object.entries(node)) out[k] = derefLocal(v, doc, depth + 1);
+  return out;
+}
+
+function validatorFor(key, schema) {
+  let v = validators.get(key);
+  if (!v) {
+    v = ajv.compile(schema);
+    validators.set(key, v);
+  }
+  return v;
+}
+
+// Hides tokens in failure messages (test output must not show them).
+function redact(s) {
+  return String(s).replace(/\b(svc|aut|acc)_[A-Za-z0-9_-]{8,}/g, '$1_<redacted>');
+}
+
+function fail(where, msg) {
+  throw new assert.AssertionError({ message: redact(`OpenAPI: ${where}: ${msg}`) });
+}
+
+const JSON_MEDIA = /^application\/([a-z0-9.+-]+\+)?json$/;
+
+// Finds the response object the document gives for (method, path, status).
+function documentedResponse(doc, method, pathOnly, status) {
+  const m = method.toLowerCase();
+  const hit = doc.__templates.find((t) => t.re.test(pathOnly));
+  const unmatched = doc['x-freecoop-unmatched'];
+  if (!hit) {
+    return { where: `${method} ${pathOnly} (no such path in the document)`, expect: 404, response: unmatched.route };
+  }
+  const op = doc.paths[hit.tpl][m];
+  if (!op) {
+    return { where: `${method} ${hit.tpl} (method not in the document)`, expect: 405, response: unmatched.method };
+  }
+  const r = op.responses;
+  const response = r[String(status)] || r[`${String(status)[0]}XX`] || r.default;
+  return { where: `${method} ${hit.tpl} -> ${status}`, response, key: `${m} ${hit.tpl}` };
+}
+
+// Throws an AssertionError unless the response (status, Headers, body text) is documented.
+function validateResponse(method, urlPath, status, headers, text) {
+  const doc = loadApi();
+  const pathOnly = urlPath.split('?')[0];
+  const found = documentedResponse(doc, method, pathOnly, status);
+  const { where, response } = found;
+  if (found.expect && found.expect !== status) {
+    fail(where, `expected status ${found.expect}, got ${status}: ${text.slice(0, 300)}`);
+  }
+  if (!response) fail(where, `status ${status} is not documented: ${text.slice(0, 300)}`);
+  const rkey = `${found.key || where} ${status}`;
+
+  for (const [name, h] of Object.entries(response.headers || {})) {
+    const value = headers.get(name);
+    if (value === null) {
+      if (h.required) fail(where, `required header ${name} is missing`);
+      continue;
+    }
+    const v = validatorFor(`${rkey} header ${name}`, h.schema || {});
+    if (!v(value)) fail(where, `header ${name}: ${JSON.stringify(value)} ${ajv.errorsText(v.errors)}`);
+  }
+
+  if (!response.content) {
+    if (text !== '') fail(where, `no body is documented, got ${JSON.stringify(text.slice(0, 200))}`);
+    return;
+  }
+  const ct = headers.get('content-type');
+  if (!ct) fail(where, 'Content-Type is missing');
+  const media = ct.split(';')[0].trim().toLowerCase();
+  const documented = Object.keys(response.content);
+  const mkey = documented.find((k) => k.split(';')[0].trim().toLowerCase() === media);
+  if (!mkey) fail(where, `Content-Type ${ct} is not one of ${documented.join(', ')}`);
+  const schema = response.content[mkey].schema || {};
+  let value = text;
+  if (JSON_MEDIA.test(media)) {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      fail(where, `body is not JSON (${err.message}): ${text.slice(0, 200)}`);
+    }
+  }
+  const v = validatorFor(`${rkey} ${mkey}`, schema);
+  if (!v(value)) {
+    fail(where, `body does not match the schema: ${JSON.stringify(v.errors, null, 1)}\nbody: ${text.slice(0, 500)}`);
+  }
+  if (media === 'application/problem+json') {
+    if (value.status !== status) fail(where, `problem status ${value.status} != HTTP status ${status}`);
+    if (value.request_id !== headers.get('x-request-id')) {
+      fail(where, `problem request_id ${value.request_id} != X-Request-Id ${headers.get('x-request-id')}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP
+
+// Sends one request and validates the response against the OpenAPI document.
+// opts: token (Bearer), body (JSON-encoded), rawBody (string or Buffer, sent as is, with
+// Content-Type application/json unless headers say otherwise; contentType: null sends
+// none), headers, timeoutMs (default 15000), validate (default true).
+// Resolves with {status, headers, text, json}. A request that got no response at all
+// rejects with an Error whose code is 'NO_RESPONSE'.
+async function api(server, method, urlPath, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  const hasHeader = (n) => Object.keys(headers).some((k) => k.toLowerCase() === n);
+  if (opts.token !== undefined) headers.Authorization = `Bearer ${opts.token}`;
+  let body;
+  if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  else if (opts.rawBody !== undefined) body = opts.rawBody;
+  if (body !== undefined && !hasHeader('content-type') && opts.contentType !== null) {
+    headers['Content-Type'] = opts.contentType || 'application/json';
+  }
+  const init = {
+    method,
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(opts.timeoutMs || 15000),
+  };
+  let res;
+  try {
+    res = await fetch(server.url + urlPath, init);
+  } catch (err) {
+    const e = new Error(`${method} ${urlPath}: no response (${err.cause ? err.cause.code || err.cause.message : err.message})`);
+    e.code = 'NO_RESPONSE';
+    e.cause = err;
+    throw e;
+  }
+  const buf = Buffer.from(await res.arrayBuffer());
+  const text = buf.toString('utf8');
+  if (opts.validate !== false) validateResponse(method, urlPath, res.status, res.headers, text);
+  let json;
+  if (text !== '' && /json/.test(res.headers.get('content-type') || '')) {
+    try { json = JSON.parse(text); } catch { json = undefined; }
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+// Asserts a problem response: status, type slug, and the invariants every problem keeps.
+function assertProblem(r, status, slug, what = '') {
+  const label = `${what ? `${what}: ` : ''}expected ${status} ${slug}`;
+  assert.equal(r.status, status, `${label}, got ${r.status}: ${r.text.slice(0, 300)}`);
+  assert.match(r.headers.get('content-type') || '', /^application\/problem\+json\b/, label);
+  assert.ok(r.json, `${label}: body is not JSON`);
+  assert.equal(r.json.type, `urn:freecoop:problem:${slug}`, `${label}: ${r.text.slice(0, 300)}`);
+  assert.equal(r.json.status, status, label);
+  assert.equal(typeof r.json.detail, 'string', label);
+  assert.ok(r.json.detail.length > 0, `${label}: empty detail`);
+  assert.equal(r.json.request_id, r.headers.get('x-request-id'), `${label}: request_id`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Conveniences
+
+function lit(s) {
+  return `'${String(s).replace(/'/g, "''")}'`;
+}
+
+// Creates a service through the operator login; returns its key (svc_...).
+function createService(name) {
+  const { psql } = require('./psql');
+  const key = psql(env('FREECOOP_TEST_CONNINFO_OPERATOR'),
+    `SELECT admin.create_service(${lit(name)})`).stdout;
+  assert.ok(/^svc_[A-Za-z0-9_-]{43}$/.test(key), 'admin.create_service returned no service key');
+  return key;
+}
+
+// Runs SQL as the operator (e.g. admin.disable_service); returns trimmed stdout.
+function operatorSql(sql) {
+  const { psql } = require('./psql');
+  return psql(env('FREECOOP_TEST_CONNINFO_OPERATOR'), sql).stdout;
+}
+
+// Runs SQL as the superuser; returns trimmed stdout.
+function superSql(sql) {
+  const { psql } = require('./psql');
+  return psql(env('FREECOOP_TEST_CONNINFO_SUPER'), sql).stdout;
+}
+
+// Creates an account for the service; returns the 201 body {id, name, created_at}.
+async function newAccount(server, serviceKey, name) {
+  const r = await api(server, 'POST', '/v1/accounts',
+    name === undefined ? { token: serviceKey } : { token: serviceKey, body: { name } });
+  assert.equal(r.status, 201, `POST /v1/accounts: ${r.status} ${r.text.slice(0, 300)}`);
+  return r.json;
+}
+
+// Exchanges the account id for its authorization token; returns the aut_ token.
+async function claim(server, id) {
+  const r = await api(server, 'POST', `/v1/accounts/${id}/authorization-token`);
+  assert.equal(r.status, 201, `claim: ${r.status} ${r.text.slice(0, 300)}`);
+  return r.json.authorization_token;
+}
+
+// Issues an access token with the authorization token; returns the acc_ token.
+async function accessToken(server, aut) {
+  const r = await api(server, 'POST', '/v1/access-tokens', { token: aut });
+  assert.equal(r.status, 201, `POST /v1/access-tokens: ${r.status} ${r.text.slice(0, 300)}`);
+  return r.json.access_token;
+}
+
+// A well-formed token of the given prefix that no one was issued.
+function fakeToken(prefix) {
+  return prefix + crypto.randomBytes(32).toString('base64url');
+}
+
+function sha256hex(s) {
+  return crypto.createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+module.exports = {
+  env,
+  sleep,
+  freePort,
+  randomName,
+  startServer,
+  runServerUntilExit,
+  api,
+  validateResponse,
+  loadApi,
+  assertProblem,
+  createService,
+  operatorSql,
+  superSql,
+  newAccount,
+  claim,
+  accessToken,
+  fakeToken,
+  sha256hex,
+  lit,
+  redact,
+};
