@@ -34,7 +34,7 @@ ready_cb(const struct db_result *res, void *arg)
 	char err[256];
 
 	if (res->status != DB_OK) {
-		not_ready(r, "unavailable", "unknown", "The database is unavailable.");
+		not_ready(r, "unavailable", "unavailable", "The database is unavailable.");
 		return;
 	}
 	if (migrate_compare(res->res, err, sizeof(err)) != 0) {
@@ -54,7 +54,7 @@ void
 h_health_ready(struct req *r)
 {
 	if (!db_pool_ready(r->app->db)) {
-		not_ready(r, "unavailable", "unknown", "No database connection is up.");
+		not_ready(r, "unavailable", "unavailable", "No database connection is up.");
 		return;
 	}
 	db_query(r->app->db, &stmt_migrations_list, NULL, ready_cb, r);

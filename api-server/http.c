@@ -2,6 +2,7 @@
  *
  * Raw paths are never logged: an account id in a path is a claim secret until claimed, so
  * logs and metrics name the route pattern only. */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,30 @@ route_label(const struct req *r)
 	return r->route_idx >= 0 ? routes[r->route_idx].pattern : "unmatched";
 }
 
+/* While closing: stops the loop once every answer is out; answers to clients that went
+ * away are waited for one second at most. */
+static void
+maybe_exit(struct app *app)
+{
+	struct timeval flush_wait = {1, 0};
+
+	if (app->in_flight > 0)
+		return;
+	if (app->unsent == 0)
+		event_base_loopexit(app->base, NULL);
+	else
+		event_base_loopexit(app->base, &flush_wait);
+}
+
+static void
+sent_cb(struct evhttp_request *ev, void *arg)
+{
+	struct app *app = arg;
+
+	if (--app->unsent == 0 && app->closing)
+		maybe_exit(app);
+}
+
 /* Ends the request: logs it, counts it, frees it; the last one out of a shutdown stops
  * the loop. */
 static void
@@ -91,8 +116,8 @@ req_finish(struct req *r, int status)
 	metrics_observe(app->metrics, r->route_idx, status, secs);
 	OPENSSL_cleanse(r->secret, sizeof(r->secret));
 	free(r);
-	if (--app->in_flight == 0 && app->shutting_down)
-		event_base_loopexit(app->base, NULL);
+	if (--app->in_flight == 0 && app->closing)
+		maybe_exit(app);
 }
 
 void
@@ -119,6 +144,8 @@ static void
 send_reply(struct req *r, int status, struct evbuffer *buf)
 {
 	req_add_header(r, "X-Request-Id", r->id);
+	r->app->unsent++;
+	evhttp_request_set_on_complete_cb(r->ev, sent_cb, r->app);
 	evhttp_send_reply(r->ev, status, NULL, buf);
 	req_finish(r, status);
 }
@@ -357,7 +384,7 @@ request_cb(struct evhttp_request *ev, void *arg)
 	r->start_us = util_now_us();
 	request_id_new(r->id);
 	app->in_flight++;
-	if (app->shutting_down) {
+	if (app->closing) {
 		req_add_header(r, "Connection", "close");
 		req_reply_problem(r, 503, "service-unavailable",
 				  "The server is shutting down; try again shortly.");
@@ -407,6 +434,26 @@ shutdown_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(app->base, NULL);
 }
 
+/* Closes the listener once its accept queue is empty (or the drain time is over), so that
+ * connections that arrived before the signal are served rather than reset. */
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *app = arg;
+	struct timeval tick = {0, 2000};
+	struct pollfd p = {evhttp_bound_socket_get_fd(app->bound), POLLIN, 0};
+
+	if (poll(&p, 1, 0) == 1 && util_now_us() < app->drain_until_us) {
+		evtimer_add(app->ev_drain, &tick);
+		return;
+	}
+	evhttp_del_accept_socket(app->http, app->bound);
+	app->bound = NULL;
+	app->closing = true;
+	log_info("listener closed; %d requests in flight", app->in_flight);
+	maybe_exit(app);
+}
+
 void
 http_shutdown(struct app *app)
 {
@@ -418,15 +465,14 @@ http_shutdown(struct app *app)
 		return;
 	}
 	app->shutting_down = true;
-	if (app->bound != NULL)
-		evhttp_del_accept_socket(app->http, app->bound);
-	app->bound = NULL;
 	log_info("shutting down: %d requests in flight", app->in_flight);
-	if (app->in_flight == 0) {
+	app->ev_shutdown = evtimer_new(app->base, shutdown_timeout_cb, app);
+	app->ev_drain = evtimer_new(app->base, drain_cb, app);
+	if (app->ev_shutdown == NULL || app->ev_drain == NULL) {
 		event_base_loopexit(app->base, NULL);
 		return;
 	}
-	app->ev_shutdown = evtimer_new(app->base, shutdown_timeout_cb, app);
-	if (app->ev_shutdown != NULL)
-		evtimer_add(app->ev_shutdown, &tv);
+	evtimer_add(app->ev_shutdown, &tv);
+	app->drain_until_us = util_now_us() + 1000000u;
+	drain_cb(-1, 0, app);
 }

@@ -49,9 +49,13 @@ struct app {
 	struct keys *keys;
 	struct metrics *metrics;
 	struct jsonv_limits json_limits;
-	struct event *ev_shutdown;
-	int in_flight;
-	bool shutting_down;
+	struct event *ev_shutdown; /* the shutdown deadline */
+	struct event *ev_drain;    /* polls the accept queue while draining */
+	uint64_t drain_until_us;
+	int in_flight; /* requests not yet answered */
+	int unsent;    /* answers not yet written out to their connection */
+	bool shutting_down; /* a signal came: finish what arrived, then exit */
+	bool closing;       /* the listener is closed: new requests get 503 */
 };
 
 enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_SERVICE, PRINCIPAL_ACCOUNT };
@@ -89,8 +93,10 @@ extern const size_t nroutes;
 /* Binds cfg->listen_address:port and serves on app->base; returns 0 or -1 (logged). */
 int http_start(struct app *app);
 
-/* Stops accepting connections, lets in-flight requests finish (answering new ones on open
- * connections with 503), and exits the loop when none is left or the shutdown timeout ends. */
+/* Graceful shutdown: serves the connections already waiting in the accept queue (up to
+ * one second), then closes the listener, answers further requests on open connections
+ * with 503 and Connection: close, and exits the loop once no request is in flight or
+ * the shutdown timeout ends. A second call exits at once. */
 void http_shutdown(struct app *app);
 
 /* Parses the request body as a JSON object of the given fields (see body_parse). Returns 0

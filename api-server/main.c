@@ -188,6 +188,8 @@ out:
 		event_free(ev_purge);
 	if (app->ev_shutdown != NULL)
 		event_free(app->ev_shutdown);
+	if (app->ev_drain != NULL)
+		event_free(app->ev_drain);
 	if (app->http != NULL)
 		evhttp_free(app->http);
 	db_pool_free(app->db);

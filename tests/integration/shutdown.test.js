@@ -88,10 +88,11 @@ describe('shutdown and start-up', () => {
       await Promise.all(Array.from({ length: 50 }, () => h.api(server, 'GET', '/healthz')));
 
       const calls = Array.from({ length: 50 }, () => h.api(server, 'POST', '/v1/access-tokens', { token: aut }));
+      const settled = Promise.allSettled(calls);
       await new Promise((resolve) => setImmediate(resolve));
       const t0 = Date.now();
       server.proc.kill('SIGTERM');
-      const { issued, statuses } = tally(await Promise.allSettled(calls));
+      const { issued, statuses } = tally(await settled);
       const exit = await exitWithin(server, (SHUTDOWN_TIMEOUT_S + 5) * 1000);
       exited = exit !== null;
       assert.ok(exit, `api-server did not exit within ${SHUTDOWN_TIMEOUT_S + 5} s of SIGTERM`);
@@ -116,6 +117,7 @@ describe('shutdown and start-up', () => {
 
       release = await lockAccessTokens();
       const calls = Array.from({ length: 50 }, () => h.api(server, 'POST', '/v1/access-tokens', { token: aut }));
+      const settled = Promise.allSettled(calls);
       // Wait until the server holds all 50 (they wait on the lock), then SIGTERM.
       const deadline = Date.now() + 3000;
       let n = await inFlight(server);
@@ -136,7 +138,7 @@ describe('shutdown and start-up', () => {
 
       await release();
       release = null;
-      const { issued, statuses } = tally(await Promise.allSettled(calls));
+      const { issued, statuses } = tally(await settled);
       const exit = await exitWithin(server, (SHUTDOWN_TIMEOUT_S + 5) * 1000);
       exited = exit !== null;
       assert.ok(exit, `api-server did not exit within ${SHUTDOWN_TIMEOUT_S + 5} s of SIGTERM`);
@@ -159,7 +161,7 @@ describe('shutdown and start-up', () => {
       const acct = await h.newAccount(server, svc);
       const aut = await h.claim(server, acct.id);
       release = await lockAccessTokens();
-      const call = h.api(server, 'POST', '/v1/access-tokens', { token: aut });
+      const settled = Promise.allSettled([h.api(server, 'POST', '/v1/access-tokens', { token: aut })]);
       const deadline = Date.now() + 3000;
       let n = await inFlight(server);
       while (n !== null && n < 2 && Date.now() < deadline) {
@@ -175,7 +177,7 @@ describe('shutdown and start-up', () => {
       const took = Date.now() - t0;
       assert.ok(took >= 1500 && took <= 3500, `exit ${took} ms after SIGTERM, shutdown_timeout is 2 s`);
       assert.equal(exit.code, 0, `exit code ${exit.code} (signal ${exit.signal})`);
-      tally(await Promise.allSettled([call]));
+      tally(await settled);
     } finally {
       if (release) await release();
       if (!exited) await server.stop();
