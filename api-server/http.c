@@ -20,6 +20,8 @@
 
 #define PROBLEM_PREFIX "urn:freecoop:problem:"
 #define MAX_HEADERS_SIZE 16384
+#define SHUTDOWN_TICK_US 5000
+#define SHUTDOWN_QUIET_US 50000
 
 struct problem_kind {
 	const char *slug;
@@ -78,28 +80,13 @@ route_label(const struct req *r)
 	return r->route_idx >= 0 ? routes[r->route_idx].pattern : "unmatched";
 }
 
-/* While closing: stops the loop once every answer is out; answers to clients that went
- * away are waited for one second at most. */
-static void
-maybe_exit(struct app *app)
-{
-	struct timeval flush_wait = {1, 0};
-
-	if (app->in_flight > 0)
-		return;
-	if (app->unsent == 0)
-		event_base_loopexit(app->base, NULL);
-	else
-		event_base_loopexit(app->base, &flush_wait);
-}
-
 static void
 sent_cb(struct evhttp_request *ev, void *arg)
 {
 	struct app *app = arg;
 
-	if (--app->unsent == 0 && app->closing)
-		maybe_exit(app);
+	app->unsent--;
+	app->last_sent_us = util_now_us();
 }
 
 /* Ends the request: logs it, counts it, frees it; the last one out of a shutdown stops
@@ -116,8 +103,7 @@ req_finish(struct req *r, int status)
 	metrics_observe(app->metrics, r->route_idx, status, secs);
 	OPENSSL_cleanse(r->secret, sizeof(r->secret));
 	free(r);
-	if (--app->in_flight == 0 && app->closing)
-		maybe_exit(app);
+	app->in_flight--;
 }
 
 void
@@ -384,6 +370,7 @@ request_cb(struct evhttp_request *ev, void *arg)
 	r->start_us = util_now_us();
 	request_id_new(r->id);
 	app->in_flight++;
+	app->last_request_us = r->start_us;
 	if (app->closing) {
 		req_add_header(r, "Connection", "close");
 		req_reply_problem(r, 503, "service-unavailable",
@@ -434,24 +421,41 @@ shutdown_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(app->base, NULL);
 }
 
-/* Closes the listener once its accept queue is empty (or the drain time is over), so that
- * connections that arrived before the signal are served rather than reset. */
+/* Whether a closing server is done: nothing in flight, every answer written (or stuck for
+ * a second: its client went away), and no request for a moment, so that requests already
+ * sent on open connections are read and answered rather than cut off. */
+static bool
+shutdown_done(const struct app *app, uint64_t now)
+{
+	if (app->in_flight > 0 || now - app->last_request_us < SHUTDOWN_QUIET_US)
+		return false;
+	return app->unsent == 0 || now - app->last_sent_us > 1000000u;
+}
+
+/* Every few milliseconds after a signal: first serve the connections already waiting in
+ * the accept queue (up to a second), then close the listener, then wait until done. */
 static void
-drain_cb(evutil_socket_t fd, short what, void *arg)
+shutdown_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *app = arg;
-	struct timeval tick = {0, 2000};
-	struct pollfd p = {evhttp_bound_socket_get_fd(app->bound), POLLIN, 0};
+	struct timeval tick = {0, SHUTDOWN_TICK_US};
+	uint64_t now = util_now_us();
 
-	if (poll(&p, 1, 0) == 1 && util_now_us() < app->drain_until_us) {
-		evtimer_add(app->ev_drain, &tick);
-		return;
+	if (!app->closing) {
+		struct pollfd p = {evhttp_bound_socket_get_fd(app->bound), POLLIN, 0};
+		if (poll(&p, 1, 0) == 1 && now < app->drain_until_us) {
+			evtimer_add(app->ev_drain, &tick);
+			return;
+		}
+		evhttp_del_accept_socket(app->http, app->bound);
+		app->bound = NULL;
+		app->closing = true;
+		log_info("listener closed; %d requests in flight", app->in_flight);
 	}
-	evhttp_del_accept_socket(app->http, app->bound);
-	app->bound = NULL;
-	app->closing = true;
-	log_info("listener closed; %d requests in flight", app->in_flight);
-	maybe_exit(app);
+	if (shutdown_done(app, now))
+		event_base_loopexit(app->base, NULL);
+	else
+		evtimer_add(app->ev_drain, &tick);
 }
 
 void
@@ -467,12 +471,12 @@ http_shutdown(struct app *app)
 	app->shutting_down = true;
 	log_info("shutting down: %d requests in flight", app->in_flight);
 	app->ev_shutdown = evtimer_new(app->base, shutdown_timeout_cb, app);
-	app->ev_drain = evtimer_new(app->base, drain_cb, app);
+	app->ev_drain = evtimer_new(app->base, shutdown_tick_cb, app);
 	if (app->ev_shutdown == NULL || app->ev_drain == NULL) {
 		event_base_loopexit(app->base, NULL);
 		return;
 	}
 	evtimer_add(app->ev_shutdown, &tv);
 	app->drain_until_us = util_now_us() + 1000000u;
-	drain_cb(-1, 0, app);
+	shutdown_tick_cb(-1, 0, app);
 }

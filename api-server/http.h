@@ -50,8 +50,9 @@ struct app {
 	struct metrics *metrics;
 	struct jsonv_limits json_limits;
 	struct event *ev_shutdown; /* the shutdown deadline */
-	struct event *ev_drain;    /* polls the accept queue while draining */
-	uint64_t drain_until_us;
+	struct event *ev_drain;    /* the shutdown tick */
+	uint64_t drain_until_us;   /* the accept queue is served until then */
+	uint64_t last_request_us, last_sent_us;
 	int in_flight; /* requests not yet answered */
 	int unsent;    /* answers not yet written out to their connection */
 	bool shutting_down; /* a signal came: finish what arrived, then exit */
@@ -95,8 +96,9 @@ int http_start(struct app *app);
 
 /* Graceful shutdown: serves the connections already waiting in the accept queue (up to
  * one second), then closes the listener, answers further requests on open connections
- * with 503 and Connection: close, and exits the loop once no request is in flight or
- * the shutdown timeout ends. A second call exits at once. */
+ * with 503 and Connection: close, and exits the loop once no request is in flight, every
+ * answer is written and no request came for 50 ms — or when the shutdown timeout ends.
+ * A second call exits at once. */
 void http_shutdown(struct app *app);
 
 /* Parses the request body as a JSON object of the given fields (see body_parse). Returns 0

@@ -78,6 +78,15 @@ function serverEnv(port, overrides) {
   return e;
 }
 
+// Servers still running when this process exits (a crashed or interrupted test) are killed
+// so they do not outlive it.
+const running = new Set();
+process.on('exit', () => {
+  for (const p of running) {
+    try { p.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
 // Spawns the server; returns {url, logs, out, proc, exited} without waiting for it.
 // logs collects stderr lines (JSON log records) as strings; exited resolves with
 // {code, signal} when the process ends.
@@ -103,8 +112,11 @@ async function spawnServer(envOverrides = {}) {
   };
   collect(proc.stderr, logs);
   collect(proc.stdout, out);
+  running.add(proc);
   const exited = new Promise((resolve) => {
+    proc.on('exit', () => running.delete(proc));
     proc.on('error', (err) => {
+      running.delete(proc);
       logs.push(`(harness) could not start ${bin}: ${err.message}`);
       resolve({ code: null, signal: null, error: err });
     });
@@ -118,35 +130,44 @@ function describeLogs(logs) {
   return tail === '' ? '(no log output)' : tail;
 }
 
-// Starts the server and waits until GET /healthz answers 200. Returns
-// {url, logs, proc, stop(), parsedLogs()}; stop() sends SIGTERM (SIGKILL after 10 s)
-// and resolves with the exit code (null when a signal ended it).
-async function startServer(envOverrides = {}) {
-  const s = await spawnServer(envOverrides);
-  let exitInfo = null;
-  s.exited.then((info) => { exitInfo = info; });
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+// Polls GET url+path until it answers 200, the process exits, or the deadline passes.
+async function waitFor200(s, path, deadline, isExited) {
   let lastErr = 'no answer';
   for (;;) {
-    if (exitInfo) {
-      throw new Error(`api-server exited before answering /healthz (code ${exitInfo.code}, `
-        + `signal ${exitInfo.signal}); its log:\n${describeLogs(s.logs)}`);
+    const info = isExited();
+    if (info) {
+      throw new Error(`api-server exited before answering ${path} (code ${info.code}, `
+        + `signal ${info.signal}); its log:\n${describeLogs(s.logs)}`);
     }
     if (Date.now() > deadline) {
       s.proc.kill('SIGKILL');
-      throw new Error(`api-server did not answer GET /healthz within ${HEALTH_TIMEOUT_MS} ms `
+      throw new Error(`api-server did not answer GET ${path} with 200 within ${HEALTH_TIMEOUT_MS} ms `
         + `(${lastErr}); its log:\n${describeLogs(s.logs)}`);
     }
     try {
-      const res = await fetch(`${s.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(s.url + path, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.status === 200) break;
+      if (res.status === 200) return;
       lastErr = `status ${res.status}`;
     } catch (err) {
       lastErr = err.cause ? err.cause.code || err.cause.message : err.message;
     }
     await sleep(50);
   }
+}
+
+// Starts the server and waits until GET /healthz answers 200, and then (unless
+// opts.ready is false) until GET /readyz does too, so the database pool is connected
+// before a test makes its first call. Returns {url, logs, proc, stop(), parsedLogs()};
+// stop() sends SIGTERM (SIGKILL after 10 s) and resolves with the exit code (null when a
+// signal ended it).
+async function startServer(envOverrides = {}, opts = {}) {
+  const s = await spawnServer(envOverrides);
+  let exitInfo = null;
+  s.exited.then((info) => { exitInfo = info; });
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  await waitFor200(s, '/healthz', deadline, () => exitInfo);
+  if (opts.ready !== false) await waitFor200(s, '/readyz', deadline, () => exitInfo);
   const server = {
     url: s.url,
     port: s.port,
@@ -288,8 +309,17 @@ function documentedResponse(doc, method, pathOnly, status) {
   return { where: `${method} ${hit.tpl} -> ${status}`, response, key: `${m} ${hit.tpl}` };
 }
 
+// Without the npm tools (scripts/test sets FREECOOP_TEST_NO_NPM when this machine cannot
+// reach the npm registry through TLS it trusts) the behaviour is still tested, but responses
+// are not checked against the OpenAPI document; say so once, loudly.
+const contractChecks = !process.env.FREECOOP_TEST_NO_NPM;
+if (!contractChecks) {
+  process.stderr.write('NOTICE: npm tools unavailable: responses are NOT validated against openapi.yaml\n');
+}
+
 // Throws an AssertionError unless the response (status, Headers, body text) is documented.
 function validateResponse(method, urlPath, status, headers, text) {
+  if (!contractChecks) return;
   const doc = loadApi();
   const pathOnly = urlPath.split('?')[0];
   const found = documentedResponse(doc, method, pathOnly, status);
