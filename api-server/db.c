@@ -68,6 +68,7 @@ struct db_pool {
 	struct event *ev_tick;
 	int n_ready;
 	int ever_failed; /* a connection attempt failed since the last success */
+	int closing;     /* db_pool_free is failing what is left */
 	struct batch **batches; /* per statement; NULL unless it is batched */
 	struct event *ev_flush;
 	unsigned long long queries, failed_unavailable, failed_timeout, reconnects;
@@ -583,16 +584,34 @@ db_pool_new(struct event_base *base, const char *conninfo, const struct db_opts 
 	return pool;
 }
 
+/* Fails everything still pending with DB_UNAVAILABLE and runs the callbacks now, until
+ * none is left (a callback may queue another query, which fails at once). */
 static void
-free_list(struct query_list *l)
+pool_fail_all(struct db_pool *pool)
 {
 	struct query *q;
 
-	while ((q = TAILQ_FIRST(l)) != NULL) {
-		TAILQ_REMOVE(l, q, link);
-		PQclear(q->res);
-		free(q);
+	pool->closing = 1;
+	for (int i = 0; pool->conns != NULL && i < pool->opts.pool_size; i++) {
+		struct conn *c = &pool->conns[i];
+		conn_close(c);
+		while ((q = TAILQ_FIRST(&c->in_flight)) != NULL) {
+			TAILQ_REMOVE(&c->in_flight, q, link);
+			if (q->internal) {
+				PQclear(q->res);
+				free(q);
+			} else {
+				query_finish(pool, q, DB_UNAVAILABLE);
+			}
+		}
 	}
+	while ((q = TAILQ_FIRST(&pool->queue)) != NULL) {
+		TAILQ_REMOVE(&pool->queue, q, link);
+		query_finish(pool, q, DB_UNAVAILABLE);
+	}
+	flush_cb(-1, 0, pool);
+	while (!TAILQ_EMPTY(&pool->done))
+		deliver_cb(-1, 0, pool);
 }
 
 void
@@ -600,12 +619,8 @@ db_pool_free(struct db_pool *pool)
 {
 	if (pool == NULL)
 		return;
-	for (int i = 0; pool->conns != NULL && i < pool->opts.pool_size; i++) {
-		conn_close(&pool->conns[i]);
-		free_list(&pool->conns[i].in_flight);
-	}
-	free_list(&pool->queue);
-	free_list(&pool->done);
+	if (pool->ev_deliver != NULL && pool->batches != NULL)
+		pool_fail_all(pool);
 	for (size_t i = 0; pool->batches != NULL && i < pool->nstmts; i++)
 		free(pool->batches[i]);
 	free(pool->batches);
@@ -646,7 +661,8 @@ db_query(struct db_pool *pool, const struct db_stmt *stmt, const struct db_param
 	q->arg = arg;
 	q->deadline_us = util_now_us() + (uint64_t)pool->opts.query_timeout_ms * 1000u;
 	pool->queries++;
-	if ((pool->n_ready == 0 && pool->ever_failed) || pool->n_queued >= pool->opts.queue_max) {
+	if ((pool->n_ready == 0 && pool->ever_failed) || pool->n_queued >= pool->opts.queue_max ||
+	    pool->closing) {
 		query_finish(pool, q, DB_UNAVAILABLE);
 		return;
 	}

@@ -86,8 +86,10 @@ struct db_pool *db_pool_new(struct event_base *base, const char *conninfo,
 			    const struct db_opts *opts, const struct db_stmt *const *stmts,
 			    size_t nstmts);
 
-/* Closes every connection and frees the pool; queries still pending are dropped without
- * their callbacks running (call it once the event loop has stopped). NULL is a no-op. */
+/* Closes every connection and frees the pool. Queries still pending fail with
+ * DB_UNAVAILABLE, their callbacks running inside this call (queries they start fail too),
+ * so that nothing waiting on them leaks. Call it once the event loop has stopped; NULL is
+ * a no-op. */
 void db_pool_free(struct db_pool *pool);
 
 /* Runs stmt (one of the pool's statements) with params[0..stmt->nparams). cb always runs

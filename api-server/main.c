@@ -190,9 +190,11 @@ out:
 		event_free(app->ev_shutdown);
 	if (app->ev_drain != NULL)
 		event_free(app->ev_drain);
+	/* The pool first: what still waits on the database gets its answer (503) while the
+	 * requests it belongs to are alive; evhttp_free then closes their connections. */
+	db_pool_free(app->db);
 	if (app->http != NULL)
 		evhttp_free(app->http);
-	db_pool_free(app->db);
 	metrics_free(app->metrics);
 	return r;
 }
