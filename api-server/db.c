@@ -56,7 +56,7 @@ struct conn {
 struct db_pool {
 	struct event_base *base;
 	char *conninfo;
-	char options[64];
+	char options[256];
 	struct db_opts opts;
 	const struct db_stmt *const *stmts;
 	size_t nstmts;
@@ -512,6 +512,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = util_now_us();
 	struct query *q;
 
+
 	while ((q = TAILQ_FIRST(&pool->queue)) != NULL && q->deadline_us <= now) {
 		TAILQ_REMOVE(&pool->queue, q, link);
 		pool->n_queued--;
@@ -549,7 +550,16 @@ db_pool_new(struct event_base *base, const char *conninfo, const struct db_opts 
 	pool->nstmts = nstmts;
 	TAILQ_INIT(&pool->queue);
 	TAILQ_INIT(&pool->done);
-	snprintf(pool->options, sizeof(pool->options), "-c statement_timeout=%d",
+	/* The server's statements are all key lookups and small writes, written as index
+	 * probes (batches resolve each key in a LATERAL subquery). Its sessions use generic
+	 * plans only (custom plans for a batch whose size the planner can see cost a full
+	 * planning per execution), and forbid sequential scans and hash and merge joins unless
+	 * nothing else can run the statement: a plan made while a table was nearly empty would
+	 * otherwise stay cached, scanning the table once it has grown, until the next ANALYZE,
+	 * which may be a minute or more after a burst of inserts. */
+	snprintf(pool->options, sizeof(pool->options),
+		 "-c statement_timeout=%d -c plan_cache_mode=force_generic_plan "
+		 "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off",
 		 opts->query_timeout_ms);
 	pool->conninfo = strdup(conninfo);
 	pool->conns = calloc((size_t)opts->pool_size, sizeof(*pool->conns));

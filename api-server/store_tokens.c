@@ -10,20 +10,25 @@
 
 /* Splits $1 into (i, 32-byte key) rows, or (i, key a, key b) for 64-byte items. */
 #define KEYS32                                                                                \
-	"k AS (SELECT i, substring($1::bytea FROM i * 32 + 1 FOR 32) AS h "                           \
+	"k AS (SELECT i, substring($1::bytea FROM i * 32 + 1 FOR 32) AS h "                     \
 	"FROM generate_series(0, length($1::bytea) / 32 - 1) AS i)"
 #define KEYS64                                                                                \
-	"k AS (SELECT i, substring($1::bytea FROM i * 64 + 1 FOR 32) AS new_hash, "                   \
-	"substring($1::bytea FROM i * 64 + 33 FOR 32) AS aut_hash "                                   \
+	"k AS (SELECT i, substring($1::bytea FROM i * 64 + 1 FOR 32) AS new_hash, "             \
+	"substring($1::bytea FROM i * 64 + 33 FOR 32) AS aut_hash "                             \
 	"FROM generate_series(0, length($1::bytea) / 64 - 1) AS i)"
 
+/* Each key is resolved in a LATERAL subquery with LIMIT 1 (the keys are unique anyway):
+ * the planner cannot flatten it, so every key is one unique-index probe whatever the
+ * statistics or the guessed size of the key list say. Joined flat, a misestimate once drove
+ * the lookup from accounts through all of their tokens: 60 ms per batch at 45k tokens. */
 const struct db_stmt stmt_access_issue = {
 	.sql = "WITH " KEYS64 ", "
 	       "ins AS (INSERT INTO decision.access_tokens (token_hash, account_id, expires_at) "
-	       "  SELECT k.new_hash, a.id, now() + make_interval(secs => $2::int) "
-	       "  FROM k JOIN decision.accounts a ON a.authorization_token_hash = k.aut_hash "
-	       "  JOIN decision.services s ON s.id = a.service_id "
-	       "  WHERE s.disabled_at IS NULL "
+	       "  SELECT k.new_hash, x.id, now() + make_interval(secs => $2::int) FROM k "
+	       "  CROSS JOIN LATERAL (SELECT a.id FROM decision.accounts a "
+	       "    JOIN decision.services s ON s.id = a.service_id "
+	       "    WHERE a.authorization_token_hash = k.aut_hash AND s.disabled_at IS NULL "
+	       "    LIMIT 1) x "
 	       "  RETURNING token_hash, expires_at) "
 	       "SELECT k.i, " STORE_TS("ins.expires_at") " "
 	       "FROM k JOIN ins ON ins.token_hash = k.new_hash",
@@ -33,12 +38,13 @@ const struct db_stmt stmt_access_issue = {
 
 const struct db_stmt stmt_access_lookup = {
 	.sql = "WITH " KEYS32 " "
-	       "SELECT k.i, a.id, a.name, " STORE_TS("a.created_at") ", s.id, s.name, "
-	       "t.expires_at <= now(), t.revoked_at IS NOT NULL, t.token_hash "
-	       "FROM k JOIN decision.access_tokens t ON t.token_hash = k.h "
-	       "JOIN decision.accounts a ON a.id = t.account_id "
-	       "JOIN decision.services s ON s.id = a.service_id "
-	       "WHERE s.disabled_at IS NULL",
+	       "SELECT k.i, x.* FROM k CROSS JOIN LATERAL ("
+	       "  SELECT a.id, a.name, " STORE_TS("a.created_at") ", s.id, s.name, "
+	       "  t.expires_at <= now(), t.revoked_at IS NOT NULL, t.token_hash "
+	       "  FROM decision.access_tokens t "
+	       "  JOIN decision.accounts a ON a.id = t.account_id "
+	       "  JOIN decision.services s ON s.id = a.service_id "
+	       "  WHERE t.token_hash = k.h AND s.disabled_at IS NULL LIMIT 1) x",
 	.nparams = 1,
 	.batch_key_len = UTIL_SHA256_LEN,
 };
