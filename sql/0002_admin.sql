@@ -48,37 +48,77 @@ Usage: SELECT admin.create_service('name');  -- name: 1..200 characters, unique.
 Hand the key to the service over a secure channel; a lost key cannot be recovered (create a new service).$c$;
 
 
+-- Private helpers (not granted to anyone; the SECURITY DEFINER functions below run as
+-- their owner): find a service or an authority by id (when the text is a UUID) or by
+-- name, lock its row, and raise a clear error when there is none.
+CREATE FUNCTION decision.find_service(service text) RETURNS decision.services
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, decision, pg_temp
+AS $fn$
+DECLARE
+    v decision.services;
+BEGIN
+    IF find_service.service IS NULL THEN
+        RAISE EXCEPTION 'service must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF find_service.service ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        SELECT * INTO v FROM decision.services s
+         WHERE s.id = find_service.service::uuid FOR UPDATE;
+    END IF;
+    IF v.id IS NULL THEN
+        SELECT * INTO v FROM decision.services s WHERE s.name = find_service.service FOR UPDATE;
+    END IF;
+    IF v.id IS NULL THEN
+        RAISE EXCEPTION 'service "%" does not exist', find_service.service
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN v;
+END
+$fn$;
+
+CREATE FUNCTION decision.find_authority(authority text) RETURNS decision.authorities
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, decision, pg_temp
+AS $fn$
+DECLARE
+    v decision.authorities;
+BEGIN
+    IF find_authority.authority IS NULL THEN
+        RAISE EXCEPTION 'authority must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF find_authority.authority ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        SELECT * INTO v FROM decision.authorities a
+         WHERE a.id = find_authority.authority::uuid FOR UPDATE;
+    END IF;
+    IF v.id IS NULL THEN
+        SELECT * INTO v FROM decision.authorities a
+         WHERE a.name = find_authority.authority FOR UPDATE;
+    END IF;
+    IF v.id IS NULL THEN
+        RAISE EXCEPTION 'authority "%" does not exist', find_authority.authority
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN v;
+END
+$fn$;
+
+ALTER FUNCTION decision.find_service(text) OWNER TO freecoop_owner;
+ALTER FUNCTION decision.find_authority(text) OWNER TO freecoop_owner;
+REVOKE ALL ON FUNCTION decision.find_service(text), decision.find_authority(text) FROM PUBLIC;
+
+
 CREATE FUNCTION admin.disable_service(service text) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, decision, pg_temp
 AS $fn$
 DECLARE
-    v_uuid     uuid;
-    v_id       uuid;
-    v_disabled timestamptz;
+    v decision.services := decision.find_service(disable_service.service);
 BEGIN
-    IF disable_service.service IS NULL THEN
-        RAISE EXCEPTION 'service must not be null' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    -- By id first (only if the text is a UUID), then by name.
-    IF disable_service.service ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-        v_uuid := disable_service.service::uuid;
-        SELECT s.id, s.disabled_at INTO v_id, v_disabled
-          FROM decision.services s WHERE s.id = v_uuid FOR UPDATE;
-    END IF;
-    IF v_id IS NULL THEN
-        SELECT s.id, s.disabled_at INTO v_id, v_disabled
-          FROM decision.services s WHERE s.name = disable_service.service FOR UPDATE;
-    END IF;
-    IF v_id IS NULL THEN
-        RAISE EXCEPTION 'service "%" does not exist', disable_service.service
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_disabled IS NOT NULL THEN
+    IF v.disabled_at IS NOT NULL THEN
         RAISE NOTICE 'service "%" is already disabled', disable_service.service;
         RETURN;
     END IF;
-    UPDATE decision.services SET disabled_at = pg_catalog.now() WHERE id = v_id;
+    UPDATE decision.services SET disabled_at = pg_catalog.now() WHERE id = v.id;
 END
 $fn$;
 
@@ -92,32 +132,13 @@ CREATE FUNCTION admin.enable_service(service text) RETURNS void
     SET search_path = pg_catalog, decision, pg_temp
 AS $fn$
 DECLARE
-    v_uuid     uuid;
-    v_id       uuid;
-    v_disabled timestamptz;
+    v decision.services := decision.find_service(enable_service.service);
 BEGIN
-    IF enable_service.service IS NULL THEN
-        RAISE EXCEPTION 'service must not be null' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    -- By id first (only if the text is a UUID), then by name.
-    IF enable_service.service ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-        v_uuid := enable_service.service::uuid;
-        SELECT s.id, s.disabled_at INTO v_id, v_disabled
-          FROM decision.services s WHERE s.id = v_uuid FOR UPDATE;
-    END IF;
-    IF v_id IS NULL THEN
-        SELECT s.id, s.disabled_at INTO v_id, v_disabled
-          FROM decision.services s WHERE s.name = enable_service.service FOR UPDATE;
-    END IF;
-    IF v_id IS NULL THEN
-        RAISE EXCEPTION 'service "%" does not exist', enable_service.service
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_disabled IS NULL THEN
+    IF v.disabled_at IS NULL THEN
         RAISE NOTICE 'service "%" is not disabled', enable_service.service;
         RETURN;
     END IF;
-    UPDATE decision.services SET disabled_at = NULL WHERE id = v_id;
+    UPDATE decision.services SET disabled_at = NULL WHERE id = v.id;
 END
 $fn$;
 
@@ -251,32 +272,13 @@ CREATE FUNCTION admin.revoke_authority(authority text) RETURNS void
     SET search_path = pg_catalog, decision, pg_temp
 AS $fn$
 DECLARE
-    v_uuid    uuid;
-    v_id      uuid;
-    v_revoked timestamptz;
+    v decision.authorities := decision.find_authority(revoke_authority.authority);
 BEGIN
-    IF revoke_authority.authority IS NULL THEN
-        RAISE EXCEPTION 'authority must not be null' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    -- By id first (only if the text is a UUID), then by name.
-    IF revoke_authority.authority ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-        v_uuid := revoke_authority.authority::uuid;
-        SELECT a.id, a.revoked_at INTO v_id, v_revoked
-          FROM decision.authorities a WHERE a.id = v_uuid FOR UPDATE;
-    END IF;
-    IF v_id IS NULL THEN
-        SELECT a.id, a.revoked_at INTO v_id, v_revoked
-          FROM decision.authorities a WHERE a.name = revoke_authority.authority FOR UPDATE;
-    END IF;
-    IF v_id IS NULL THEN
-        RAISE EXCEPTION 'authority "%" does not exist', revoke_authority.authority
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_revoked IS NOT NULL THEN
+    IF v.revoked_at IS NOT NULL THEN
         RAISE NOTICE 'authority "%" is already revoked', revoke_authority.authority;
         RETURN;
     END IF;
-    UPDATE decision.authorities SET revoked_at = pg_catalog.now() WHERE id = v_id;
+    UPDATE decision.authorities SET revoked_at = pg_catalog.now() WHERE id = v.id;
 END
 $fn$;
 
