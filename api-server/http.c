@@ -21,7 +21,9 @@
 #define PROBLEM_PREFIX "urn:freecoop:problem:"
 #define MAX_HEADERS_SIZE 16384
 #define SHUTDOWN_TICK_US 5000
-#define SHUTDOWN_QUIET_US 50000
+#define SHUTDOWN_QUIET_US 50000   /* no request for this long: none is still on its way */
+#define SHUTDOWN_DRAIN_US 1000000 /* the accept queue is served for at most this long */
+#define SHUTDOWN_UNSENT_US 1000000 /* an answer unwritten this long: its client went away */
 
 struct problem_kind {
 	const char *slug;
@@ -89,8 +91,7 @@ sent_cb(struct evhttp_request *ev, void *arg)
 	app->last_sent_us = util_now_us();
 }
 
-/* Ends the request: logs it, counts it, frees it; the last one out of a shutdown stops
- * the loop. */
+/* Ends the request: logs it, counts it, frees it (a shutdown's tick watches in_flight). */
 static void
 req_finish(struct req *r, int status)
 {
@@ -429,7 +430,7 @@ shutdown_done(const struct app *app, uint64_t now)
 {
 	if (app->in_flight > 0 || now - app->last_request_us < SHUTDOWN_QUIET_US)
 		return false;
-	return app->unsent == 0 || now - app->last_sent_us > 1000000u;
+	return app->unsent == 0 || now - app->last_sent_us > SHUTDOWN_UNSENT_US;
 }
 
 /* Every few milliseconds after a signal: first serve the connections already waiting in
@@ -444,7 +445,7 @@ shutdown_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (!app->closing) {
 		struct pollfd p = {evhttp_bound_socket_get_fd(app->bound), POLLIN, 0};
 		if (poll(&p, 1, 0) == 1 && now < app->drain_until_us) {
-			evtimer_add(app->ev_drain, &tick);
+			evtimer_add(app->ev_shutdown_tick, &tick);
 			return;
 		}
 		evhttp_del_accept_socket(app->http, app->bound);
@@ -455,7 +456,7 @@ shutdown_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (shutdown_done(app, now))
 		event_base_loopexit(app->base, NULL);
 	else
-		evtimer_add(app->ev_drain, &tick);
+		evtimer_add(app->ev_shutdown_tick, &tick);
 }
 
 void
@@ -471,12 +472,12 @@ http_shutdown(struct app *app)
 	app->shutting_down = true;
 	log_info("shutting down: %d requests in flight", app->in_flight);
 	app->ev_shutdown = evtimer_new(app->base, shutdown_timeout_cb, app);
-	app->ev_drain = evtimer_new(app->base, shutdown_tick_cb, app);
-	if (app->ev_shutdown == NULL || app->ev_drain == NULL) {
+	app->ev_shutdown_tick = evtimer_new(app->base, shutdown_tick_cb, app);
+	if (app->ev_shutdown == NULL || app->ev_shutdown_tick == NULL) {
 		event_base_loopexit(app->base, NULL);
 		return;
 	}
 	evtimer_add(app->ev_shutdown, &tv);
-	app->drain_until_us = util_now_us() + 1000000u;
+	app->drain_until_us = util_now_us() + SHUTDOWN_DRAIN_US;
 	shutdown_tick_cb(-1, 0, app);
 }

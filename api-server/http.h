@@ -50,7 +50,7 @@ struct app {
 	struct metrics *metrics;
 	struct jsonv_limits json_limits;
 	struct event *ev_shutdown; /* the shutdown deadline */
-	struct event *ev_drain;    /* the shutdown tick */
+	struct event *ev_shutdown_tick; /* drives the steps of a graceful shutdown */
 	uint64_t drain_until_us;   /* the accept queue is served until then */
 	uint64_t last_request_us, last_sent_us;
 	int in_flight; /* requests not yet answered */

@@ -188,8 +188,8 @@ out:
 		event_free(ev_purge);
 	if (app->ev_shutdown != NULL)
 		event_free(app->ev_shutdown);
-	if (app->ev_drain != NULL)
-		event_free(app->ev_drain);
+	if (app->ev_shutdown_tick != NULL)
+		event_free(app->ev_shutdown_tick);
 	/* The pool first: what still waits on the database gets its answer (503) while the
 	 * requests it belongs to are alive; evhttp_free then closes their connections. */
 	db_pool_free(app->db);
