@@ -25,6 +25,14 @@ struct config {
 	int shutdown_timeout;
 	int startup_db_wait;
 	char *log_level;
+	char *worker_socket;
+	int worker_connections;
+	int worker_retry_min_ms;
+	int worker_retry_max_ms;
+	int count_cpu_ms;
+	int count_wall_ms;
+	int count_memory_mb;
+	int count_result_max;
 };
 
 /* Fills cfg with the defaults, then the file at path (if path is not NULL), then the

@@ -7,6 +7,7 @@
  * larger than the input (unescaping never grows a string), and a closed object's keys are
  * popped, so memory stays proportional to the input. */
 #include "jsonv.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -144,41 +145,6 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Returns the length of the well-formed UTF-8 sequence at p (Unicode table 3-7: no overlong
- * forms, no surrogates, nothing above U+10FFFF), of which avail bytes may be read; 0 if the
- * sequence is ill-formed or cut short. */
-static size_t
-utf8_len(const unsigned char *p, size_t avail)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (avail < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* Encodes code point cp (not a surrogate, at most U+10FFFF) as UTF-8; returns its length. */
 static size_t
 put_utf8(unsigned cp, char *out)
@@ -296,7 +262,7 @@ scan_char(struct scan *s, char *out, size_t *k)
 		return scan_escape(s, out, k);
 	if (*p < 0x20)
 		return fail(s, "unescaped control character 0x%02x at byte %zu", *p, s->pos);
-	if ((*k = utf8_len(p, s->len - s->pos)) == 0)
+	if ((*k = utf8_seq_len(p, s->len - s->pos)) == 0)
 		return fail(s, "invalid UTF-8 at byte %zu", s->pos);
 	memcpy(out, p, *k);
 	s->pos += *k;

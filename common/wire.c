@@ -285,6 +285,7 @@ wire_decode_result(const unsigned char *p, size_t len, struct wire_result *out)
 		return -1;
 	out->result = read_bytes(&r);
 	out->cpu_us = read_u64(&r);
+	out->count_cpu_us = read_u64(&r);
 	out->peak_rss_kb = read_u64(&r);
 	return reader_close(&r);
 }
@@ -358,6 +359,7 @@ wire_encode_result(struct wire_buf *b, const struct wire_result *res, size_t max
 	wire_begin(b, WIRE_RESULT);
 	wire_put_bytes(b, res->result.p, res->result.len);
 	wire_put_u64(b, res->cpu_us);
+	wire_put_u64(b, res->count_cpu_us);
 	wire_put_u64(b, res->peak_rss_kb);
 	return wire_finish(b, max);
 }

@@ -68,9 +68,13 @@ struct wire_count {
 	uint32_t nsets[3];
 };
 
+/* A RESULT: for VALIDATE an empty result; for COUNT the bytes count() returned, the CPU
+ * time of the whole job (decoding inputs, running the module, count()), the CPU time of
+ * count() alone, and the job's peak resident memory. */
 struct wire_result {
 	struct wire_bytes result;
 	uint64_t cpu_us;
+	uint64_t count_cpu_us;
 	uint64_t peak_rss_kb;
 };
 

@@ -36,6 +36,7 @@ setup(void **state)
 	setenv("FREECOOP_DB_CONNINFO", "dbname=x", 1);
 	setenv("FREECOOP_AUTHORITY_KEY_FILE", "/k", 1);
 	setenv("FREECOOP_MASTER_KEY_FILE", "/m", 1);
+	setenv("FREECOOP_WORKER_SOCKET", "/w", 1);
 	unsetenv("FREECOOP_PORT");
 	return 0;
 }

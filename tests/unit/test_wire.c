@@ -73,7 +73,7 @@ test_count_round_trip(void **state)
 static void
 test_answers_round_trip(void **state)
 {
-	struct wire_result in = {B("\x00\x01result"), 1234, 56789}, out;
+	struct wire_result in = {B("\x00\x01result"), 1234, 777, 56789}, out;
 	struct wire_buf b = {0};
 	struct wire_error e;
 	struct wire_bytes m;
@@ -84,6 +84,7 @@ test_answers_round_trip(void **state)
 	assert_int_equal(out.result.len, 8);
 	assert_memory_equal(out.result.p, "\x00\x01result", 8);
 	assert_int_equal(out.cpu_us, 1234);
+	assert_int_equal(out.count_cpu_us, 777);
 	assert_int_equal(out.peak_rss_kb, 56789);
 	wire_buf_reset(&b);
 

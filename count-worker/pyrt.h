@@ -1,0 +1,39 @@
+/* pyrt — the embedded CPython of the count-worker.
+ *
+ * The supervisor calls pyrt_init once: CPython starts isolated (no site, no environment,
+ * no signal handlers, hash seed 0), runs the worker's own runtime.py, imports the allowed
+ * libraries and builds the globals template every method starts from. Method code never
+ * runs in the supervisor; it is neither executed nor compiled there.
+ *
+ * A job's child calls pyrt_child_validate or pyrt_child_count after it has locked itself
+ * down: they build the inputs, compile and run the method, and write exactly one answer
+ * frame (wire RESULT or ERROR) to the result descriptor, then _exit. */
+#ifndef FREECOOP_PYRT_H
+#define FREECOOP_PYRT_H
+
+#include <stddef.h>
+
+#include "wire.h"
+
+/* libraries: names separated by spaces or commas. Returns 0, or -1 with a message. */
+int pyrt_init(const char *libraries, char *err, size_t errlen);
+
+/* "3.11.2": the interpreter's version (static storage). */
+const char *pyrt_version(void);
+
+/* The allowed libraries actually loaded, space separated (static storage). */
+const char *pyrt_libraries(void);
+
+/* Wrap fork(): before, then after in the parent or in the child (the child's must run
+ * before the seccomp filter is loaded: it makes system calls). */
+void pyrt_before_fork(void);
+void pyrt_after_fork_parent(void);
+void pyrt_after_fork_child(void);
+
+/* In a locked-down child: check a method (VALIDATE) or run a count (COUNT, whose arrays
+ * are sorted in place), write the answer frame to fd, and _exit(0). result_max bounds the
+ * bytes count() may return; memory_mb is only quoted in messages. */
+_Noreturn void pyrt_child_validate(struct wire_bytes source, int fd);
+_Noreturn void pyrt_child_count(struct wire_count *c, int fd);
+
+#endif

@@ -1,0 +1,11 @@
+# attack: E05 an import statement at run time (VALIDATE rejects it; a COUNT of it must fail
+#         with an exception because __import__ is absent from the method's builtins).
+# expect: error exception
+# message: (?i)import
+# validate: reject (?i)import statements are not allowed \(line 10\)
+
+
+def count(proposals, ballots, participants, proposer_franchise, voter_franchise):
+    import os
+    os.system("touch @MARK@-e05")
+    return b"escaped"
