@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "routes.h"
+#include "worker.h"
 
 void
 h_health_live(struct req *r)
@@ -15,14 +16,24 @@ h_health_live(struct req *r)
 	req_reply_json(r, 200, o);
 }
 
-static void
-not_ready(struct req *r, const char *database, const char *migrations, const char *detail)
+static struct json_object *
+checks_new(const char *database, const char *migrations, const char *worker)
 {
-	struct json_object *ext = json_object_new_object(), *checks = json_object_new_object();
+	struct json_object *checks = json_object_new_object();
 
 	json_object_object_add(checks, "database", json_object_new_string(database));
 	json_object_object_add(checks, "migrations", json_object_new_string(migrations));
-	json_object_object_add(ext, "checks", checks);
+	json_object_object_add(checks, "worker", json_object_new_string(worker));
+	return checks;
+}
+
+static void
+not_ready(struct req *r, const char *database, const char *migrations, const char *detail)
+{
+	struct json_object *ext = json_object_new_object();
+	const char *worker = worker_ready(r->app->worker) ? "ok" : "unavailable";
+
+	json_object_object_add(ext, "checks", checks_new(database, migrations, worker));
 	req_reply_problem_ext(r, 503, "not-ready", ext, "%s", detail);
 }
 
@@ -30,7 +41,7 @@ static void
 ready_cb(const struct db_result *res, void *arg)
 {
 	struct req *r = arg;
-	struct json_object *o, *checks;
+	struct json_object *o;
 	char err[256];
 
 	if (res->status != DB_OK) {
@@ -41,12 +52,13 @@ ready_cb(const struct db_result *res, void *arg)
 		not_ready(r, "ok", "mismatch", err);
 		return;
 	}
+	if (!worker_ready(r->app->worker)) {
+		not_ready(r, "ok", "ok", "The count-worker is unreachable.");
+		return;
+	}
 	o = json_object_new_object();
-	checks = json_object_new_object();
-	json_object_object_add(checks, "database", json_object_new_string("ok"));
-	json_object_object_add(checks, "migrations", json_object_new_string("ok"));
 	json_object_object_add(o, "status", json_object_new_string("ready"));
-	json_object_object_add(o, "checks", checks);
+	json_object_object_add(o, "checks", checks_new("ok", "ok", "ok"));
 	req_reply_json(r, 200, o);
 }
 
@@ -65,13 +77,15 @@ h_health_metrics(struct req *r)
 {
 	struct evbuffer *buf = evbuffer_new();
 	struct db_stats st;
+	struct worker_stats wk;
 
 	if (buf == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
 		return;
 	}
 	db_pool_stats(r->app->db, &st);
-	metrics_render(r->app->metrics, &st, r->app->in_flight, buf);
+	worker_get_stats(r->app->worker, &wk);
+	metrics_render(r->app->metrics, &st, &wk, r->app->in_flight, buf);
 	req_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 	evbuffer_free(buf);
 }

@@ -46,6 +46,7 @@ struct app {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	struct db_pool *db;
+	struct worker *worker; /* client of the count-worker */
 	struct keys *keys;
 	struct metrics *metrics;
 	struct jsonv_limits json_limits;

@@ -17,6 +17,7 @@
 #include "migrate.h"
 #include "routes.h"
 #include "store.h"
+#include "worker.h"
 #include "store_authorities.h"
 #include "store_tokens.h"
 
@@ -165,12 +166,15 @@ serve(struct app *app)
 		patterns[i] = routes[i].pattern;
 	}
 	app->metrics = metrics_new(nroutes, methods, patterns);
+	struct worker_opts wopts = {app->cfg->worker_socket, app->cfg->worker_connections,
+				    app->cfg->worker_retry_min_ms, app->cfg->worker_retry_max_ms};
 	app->db = db_pool_new(app->base, app->cfg->db_conninfo, &opts, store_statements,
 			      store_nstatements);
+	app->worker = worker_new(app->base, &wopts);
 	ev_int = evsignal_new(app->base, SIGINT, signal_cb, app);
 	ev_term = evsignal_new(app->base, SIGTERM, signal_cb, app);
 	ev_purge = event_new(app->base, -1, EV_PERSIST, purge_cb, app);
-	if (app->metrics == NULL || app->db == NULL || ev_int == NULL || ev_term == NULL ||
+	if (app->metrics == NULL || app->db == NULL || app->worker == NULL || ev_int == NULL || ev_term == NULL ||
 	    ev_purge == NULL || http_start(app) != 0)
 		goto out;
 	event_add(ev_int, NULL);
@@ -193,6 +197,7 @@ out:
 	/* The pool first: what still waits on the database gets its answer (503) while the
 	 * requests it belongs to are alive; evhttp_free then closes their connections. */
 	db_pool_free(app->db);
+	worker_free(app->worker);
 	if (app->http != NULL)
 		evhttp_free(app->http);
 	metrics_free(app->metrics);

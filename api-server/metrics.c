@@ -131,9 +131,33 @@ gauge(struct evbuffer *out, const char *name, const char *help, const char *type
 			    name, v);
 }
 
+static void
+render_worker(const struct worker_stats *wk, struct evbuffer *out)
+{
+	gauge(out, "freecoop_worker_up", "Whether a connection to the count-worker is up.",
+	      "gauge", wk->up);
+	gauge(out, "freecoop_worker_connections", "Connections to the count-worker.", "gauge",
+	      (unsigned long long)wk->connections);
+	gauge(out, "freecoop_worker_jobs_queued", "Jobs waiting for a count-worker connection.",
+	      "gauge", (unsigned long long)wk->queued);
+	gauge(out, "freecoop_worker_jobs_running", "Jobs sent to the count-worker, not answered.",
+	      "gauge", (unsigned long long)wk->running);
+	evbuffer_add_printf(out, "# HELP freecoop_worker_jobs_total Count-worker jobs by outcome.\n"
+				 "# TYPE freecoop_worker_jobs_total counter\n"
+				 "freecoop_worker_jobs_total{outcome=\"ok\"} %llu\n"
+				 "freecoop_worker_jobs_total{outcome=\"failed\"} %llu\n"
+				 "freecoop_worker_jobs_total{outcome=\"unavailable\"} %llu\n",
+			    (unsigned long long)wk->ok, (unsigned long long)wk->failed,
+			    (unsigned long long)wk->unavailable);
+	gauge(out, "freecoop_worker_jobs_resent_total",
+	      "Jobs sent again after their connection broke.", "counter", wk->resent);
+	gauge(out, "freecoop_worker_protocol_violations_total",
+	      "Answers from the count-worker that broke the protocol.", "counter", wk->violations);
+}
+
 void
-metrics_render(const struct metrics *m, const struct db_stats *db, int in_flight,
-	       struct evbuffer *out)
+metrics_render(const struct metrics *m, const struct db_stats *db, const struct worker_stats *wk,
+	       int in_flight, struct evbuffer *out)
 {
 	render_requests(m, out);
 	render_latency(m, out);
@@ -163,4 +187,5 @@ metrics_render(const struct metrics *m, const struct db_stats *db, int in_flight
 	      db->batches);
 	gauge(out, "freecoop_db_batched_requests_total", "Requests served by batched statements.",
 	      "counter", db->batched_requests);
+	render_worker(wk, out);
 }

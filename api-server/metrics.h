@@ -7,6 +7,7 @@
 #include <event2/buffer.h>
 
 #include "db.h"
+#include "worker.h"
 
 struct metrics;
 
@@ -22,8 +23,9 @@ void metrics_free(struct metrics *m);
 /* Counts one finished request: route (-1: none), HTTP status, duration in seconds. */
 void metrics_observe(struct metrics *m, int route, int status, double seconds);
 
-/* Appends the Prometheus text exposition (format 0.0.4) to out, with the pool's figures. */
-void metrics_render(const struct metrics *m, const struct db_stats *db, int in_flight,
-		    struct evbuffer *out);
+/* Appends the Prometheus text exposition (format 0.0.4) to out, with the figures of the
+ * database pool and of the count-worker client. */
+void metrics_render(const struct metrics *m, const struct db_stats *db,
+		    const struct worker_stats *wk, int in_flight, struct evbuffer *out);
 
 #endif

@@ -5,7 +5,8 @@ FC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Debian packages the build, the tests and the server need.
 FC_PACKAGES="build-essential cmake pkg-config libevent-dev libjson-c-dev libssl-dev
-  libpq-dev libcmocka-dev postgresql-15 postgresql-client-15 openssl curl ca-certificates"
+  libpq-dev libcmocka-dev postgresql-15 postgresql-client-15 openssl curl ca-certificates
+  libpython3.11-dev libseccomp-dev python3"
 
 fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 fc_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -134,4 +135,22 @@ SQL
 		echo "SELECT admin.add_authority(:'name', :'pub', true, false)" |
 			fc_psql freecoop -qtA -v pub="$pub" -v name="instance-$(date +%s)" >/dev/null
 	fi
+}
+
+# fc_worker_start BIN SOCKET LOG [ARGS...]: starts the count-worker in its own session,
+# listening on SOCKET, its log appended to LOG, and waits until it serves. Run as root, it
+# binds the socket and then becomes nobody. Sets FC_WORKER_PID.
+fc_worker_start() {
+	local bin=$1 sock=$2 log=$3 user= before i
+	shift 3
+	if [ "$(id -u)" = 0 ]; then user=nobody; fi
+	before=$(grep -c 'count-worker ready' "$log" 2>/dev/null || true)
+	FREECOOP_WORKER_SOCKET=$sock FREECOOP_WORKER_USER=$user setsid "$bin" "$@" >>"$log" 2>&1 &
+	FC_WORKER_PID=$!
+	for i in $(seq 200); do
+		[ "$(grep -c 'count-worker ready' "$log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
+		kill -0 "$FC_WORKER_PID" 2>/dev/null || fc_die "the count-worker did not start: $(tail -3 "$log")"
+		sleep 0.05
+	done
+	fc_die "the count-worker did not get ready: $(tail -3 "$log")"
 }

@@ -74,7 +74,7 @@ describe('health, metrics, authorities', () => {
   it('GET /readyz is 200 with both checks ok', async () => {
     const r = await h.api(server, 'GET', '/readyz');
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+    assert.deepEqual(r.json, { status: 'ready', checks: { database: 'ok', migrations: 'ok', worker: 'ok' } });
   });
 
   it('GET /metrics is Prometheus text with requests, latency and pool metrics', async () => {

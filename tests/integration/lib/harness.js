@@ -10,6 +10,8 @@
 //   FREECOOP_TEST_AUTHORITY_KEY       PEM Ed25519 private key of a registered decision authority
 //   FREECOOP_TEST_MASTER_KEY          32-byte master key file
 //   FREECOOP_TEST_PG_STOP / _START    shell commands that stop / start the test cluster
+//   FREECOOP_TEST_WORKER_SOCKET       socket of the count-worker scripts/test started
+//   FREECOOP_WORKER_BIN               the count-worker binary
 
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -61,7 +63,7 @@ function serverEnv(port, overrides) {
   const e = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith('FREECOOP_') && !k.startsWith('FREECOOP_TEST_')
-        && k !== 'FREECOOP_BIN' && k !== 'FREECOOP_BUILD_DIR') continue;
+        && k !== 'FREECOOP_BIN' && k !== 'FREECOOP_WORKER_BIN' && k !== 'FREECOOP_BUILD_DIR') continue;
     e[k] = v;
   }
   Object.assign(e, {
@@ -70,6 +72,7 @@ function serverEnv(port, overrides) {
     FREECOOP_DB_CONNINFO: env('FREECOOP_TEST_CONNINFO_SERVER'),
     FREECOOP_AUTHORITY_KEY_FILE: env('FREECOOP_TEST_AUTHORITY_KEY'),
     FREECOOP_MASTER_KEY_FILE: env('FREECOOP_TEST_MASTER_KEY'),
+    FREECOOP_WORKER_SOCKET: env('FREECOOP_TEST_WORKER_SOCKET'),
   });
   for (const [k, v] of Object.entries(overrides || {})) {
     if (v === undefined || v === null) delete e[k];

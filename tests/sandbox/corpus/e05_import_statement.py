@@ -1,8 +1,8 @@
 # attack: E05 an import statement at run time (VALIDATE rejects it; a COUNT of it must fail
 #         with an exception because __import__ is absent from the method's builtins).
 # expect: error exception
-# message: (?i)import
-# validate: reject (?i)import statements are not allowed \(line 10\)
+# message: [Ii]mport
+# validate: reject import statements are not allowed \(line 9\)
 
 
 def count(proposals, ballots, participants, proposer_franchise, voter_franchise):

@@ -1,0 +1,149 @@
+# FreeCoop voting method: Schulze (beatpath), winning votes.
+#
+# Proposals: the payload of a proposal is ignored; only its id matters.
+#
+# Ballots: the payload is UTF-8 JSON ranking proposals in groups, most preferred first:
+#     {"ranking": [["p1"], ["p2", "p3"], ["p4"]]}
+#   Proposals in the same group are ranked equal. Proposals the ballot does not mention
+#   rank below every mentioned one, equal to each other. Empty groups are skipped and
+#   other members of the object are ignored. A ballot is invalid, and ignored entirely,
+#   when its payload is not a JSON object whose "ranking" is a list of lists of strings,
+#   or when it names an id that is not a proposal, or names one proposal twice.
+#
+# participants, proposer_franchise, voter_franchise: not used. Who may vote, and that
+#   each voter has at most one ballot, is enforced by the service before counting.
+#
+# Result: UTF-8 JSON bytes, json.dumps(..., sort_keys=True, separators=(",", ":")):
+#     {"adopted": ["<id>"], "pairwise": {"<a>": {"<b>": n, ...}, ...},
+#      "ranking": ["<id>", ...]}
+#   pairwise[a][b] the number of valid ballots ranking a strictly above b (every
+#                  ordered pair of distinct proposals, zeros included);
+#   ranking        every proposal, in Schulze order (see below);
+#   adopted        the first of ranking, as a one-element list, or [] when there are no
+#                  proposals or no valid ballot.
+#
+# Method: the standard Schulze method with winning votes. The link a -> b has strength
+#   pairwise[a][b] when pairwise[a][b] > pairwise[b][a], else 0; the strength p[a][b] of
+#   the strongest (widest) path from a to b is computed with Floyd-Warshall. a beats b
+#   when p[a][b] > p[b][a]; this relation is transitive (Schulze 2011), so no proposal
+#   beats itself through others.
+#
+# Ties: the ranking is built by repeatedly taking, among the proposals not yet ranked,
+#   those that no other unranked proposal beats, and ranking the one with the smallest id
+#   (Python string order, i.e. by code point) next. So the adopted proposal is the
+#   smallest id among the Schulze winners, and proposals the method cannot separate are
+#   ordered by id. pairwise shows such ties to anyone reading the result.
+#
+# Efficiency: identical payloads are decoded once, and identical rankings (after putting
+#   each group in id order) are counted once with their multiplicity, so the work grows
+#   with the number of distinct rankings, not the number of ballots.
+#
+# Count contract (DESIGN §4): no import statements; json and collections are pre-bound
+# names. Everything that could depend on set iteration order is sorted explicitly.
+
+
+def _ranking(payload, ids):
+    """The canonical ranking of a ballot payload, a tuple of groups, each a tuple of
+    proposal ids in id order; or None if the ballot is invalid."""
+    try:
+        doc = json.loads(payload)
+    except (ValueError, RecursionError):
+        # ValueError covers malformed JSON, bad UTF-8 and over-long integers;
+        # RecursionError a deeply nested payload. Either way: an invalid ballot.
+        return None
+    if not isinstance(doc, dict):
+        return None
+    ranking = doc.get("ranking")
+    if not isinstance(ranking, list):
+        return None
+    seen = set()
+    groups = []
+    for group in ranking:
+        if not isinstance(group, list):
+            return None
+        for pid in group:
+            # Check the type before the set lookups: a list or dict is not hashable.
+            if not isinstance(pid, str) or pid not in ids or pid in seen:
+                return None
+            seen.add(pid)
+        if group:
+            groups.append(tuple(sorted(group)))
+    return tuple(groups)
+
+
+def _pairwise(order, rankings):
+    """d[a][b]: the weight of the rankings that put a strictly above b."""
+    d = {a: {b: 0 for b in order if b != a} for a in order}
+    for groups, n in rankings.items():
+        # Position of each proposal; unmentioned proposals share the last position.
+        rank = dict.fromkeys(order, len(groups))
+        for i, group in enumerate(groups):
+            for pid in group:
+                rank[pid] = i
+        for a in order:
+            ra = rank[a]
+            row = d[a]
+            for b in order:
+                if ra < rank[b]:
+                    row[b] += n
+    return d
+
+
+def _strongest_paths(order, d):
+    """p[a][b]: the strength of the widest path from a to b (winning votes)."""
+    p = {a: {b: (d[a][b] if d[a][b] > d[b][a] else 0) for b in order if b != a}
+         for a in order}
+    for i in order:
+        for j in order:
+            if j == i:
+                continue
+            pji = p[j][i]
+            if pji == 0:
+                continue
+            row = p[j]
+            for k in order:
+                if k != i and k != j:
+                    via = min(pji, p[i][k])
+                    if via > row[k]:
+                        row[k] = via
+    return p
+
+
+def _schulze_order(order, p):
+    """Every proposal, best first: repeatedly the smallest id that no remaining proposal
+    beats (order is sorted, so the first unbeaten one found is the smallest id)."""
+    remaining = list(order)
+    ranked = []
+    while remaining:
+        for c in remaining:
+            if not any(p[o][c] > p[c][o] for o in remaining if o != c):
+                break
+        else:  # unreachable: the beat relation is a strict partial order
+            c = remaining[0]
+        ranked.append(c)
+        remaining.remove(c)
+    return ranked
+
+
+def count(proposals, ballots, participants, proposer_franchise, voter_franchise):
+    order = sorted(p.id for p in proposals)
+    ids = frozenset(order)
+
+    # Decode each distinct payload once, then merge payloads with the same meaning
+    # (e.g. different spacing or group order) into one canonical ranking.
+    payloads = collections.Counter(b.payload for b in ballots)
+    rankings = collections.Counter()
+    valid = 0
+    for payload, n in payloads.items():
+        groups = _ranking(payload, ids)
+        if groups is not None:
+            rankings[groups] += n
+            valid += n
+
+    d = _pairwise(order, rankings)
+    p = _strongest_paths(order, d)
+    ranking = _schulze_order(order, p)
+    adopted = ranking[:1] if valid > 0 else []
+
+    result = {"adopted": adopted, "pairwise": d, "ranking": ranking}
+    return json.dumps(result, sort_keys=True, separators=(",", ":")).encode("utf-8")
