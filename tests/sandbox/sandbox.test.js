@@ -193,6 +193,12 @@ async function runCorpus(w, h, mark) {
   const ok = [h.expect, ...h.also].some((e) => matches(answer, e));
   assert.ok(ok, `${h.file}: expected ${[h.expect, ...h.also].map(expectText).join(' or ')}, `
     + `got ${W.describe(answer)}`);
+  if (answer.type === 'result') {
+    assert.ok(answer.count_cpu_us <= answer.cpu_us, `${h.file}: count() CPU time `
+      + `${answer.count_cpu_us} us exceeds the job's ${answer.cpu_us} us`);
+    assert.ok(answer.cpu_us !== 7n && answer.peak_rss_kb !== 7n,
+      `${h.file}: forged measurements relayed: ${answer.cpu_us} us, ${answer.peak_rss_kb} kB`);
+  }
   if (answer.type === 'error') {
     W.assertMessage(answer);
     if (h.message) {
@@ -249,6 +255,45 @@ for (const file of FILES) {
     await assertServes(w, `after ${file}`);
   });
 }
+
+// Controls: the state and residue probes must be able to see what they look for, or their
+// b'none' would prove nothing. Run in ONE job, the mutations are all found, and the search
+// finds the secret in the job's own inputs.
+function renameCount(src, name) {
+  assert.ok(src.includes('\ndef count('));
+  return src.replace('\ndef count(', `\ndef ${name}(`);
+}
+
+test('control: the state probe sees every mutation made in its own job', async () => {
+  const w = await liveWorker();
+  const mutate = HEADERS.get('e16a_state_mutate.py').src;
+  const check = HEADERS.get('e16a_state_check.py').src;
+  const method = `${renameCount(mutate, 'mutate')}\n${renameCount(check, 'check')}\n`
+    + 'def count(a, b, c, d, e):\n    mutate(a, b, c, d, e)\n    return check(a, b, c, d, e)\n';
+  const a = await w.count({ ...DEFAULT_INPUTS, method });
+  assert.equal(a.type, 'result', W.describe(a));
+  const found = a.result.toString().split('; ');
+  for (const what of ['real builtins PWNED', 'real builtins sorted', 'method builtins',
+    'collections', 'math.pi', 'Counter.most_common', 'json', 'sys.modules', 'recursion limit 40',
+    'Proposal/Ballot', 'Fraction', 'functools.reduce', 'random state']) {
+    assert.ok(found.includes(what), `control did not see "${what}": ${a.result}`);
+  }
+});
+
+test('control: the residue probe finds what the plant spread in its own job', async () => {
+  const w = await liveWorker();
+  const plant = HEADERS.get('e17_residue_plant.py').src;
+  const h = HEADERS.get('e17_residue_search.py');
+  // The plant stores 10000 copies under collections.STASH, reachable only through the
+  // library module: the search must find at least those.
+  const method = `${renameCount(plant, 'plant')}\n${renameCount(h.src, 'search')}\n`
+    + 'def count(a, b, c, d, e):\n    assert plant(a, b, c, d, e) == b"planted"\n'
+    + '    return search(a, b, c, d, e)\n';
+  const a = await w.count({ ...secretInputs(), method, limits: { ...W.DEFAULT_LIMITS, ...h.limits } });
+  assert.equal(a.type, 'result', W.describe(a));
+  const m = /^found (\d+): /.exec(a.result.toString());
+  assert.ok(m && Number(m[1]) >= 10000, `control found too little: ${W.describe(a)}`);
+});
 
 // VALIDATE compiles and checks in a jailed child: it must never run a method's code, so
 // even the module-level attacks are merely accepted (or rejected for their imports).
