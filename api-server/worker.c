@@ -75,8 +75,7 @@ static void dispatch(struct worker *w);
 
 /* ---- jobs ---- */
 
-static void
-job_done_cb(evutil_socket_t fd, short what, void *arg);
+static void job_done_cb(evutil_socket_t fd, short what, void *arg);
 
 /* Ends job j with its answer filled in: the callback runs from the event loop. */
 static void
@@ -149,11 +148,12 @@ conn_close(struct conn *c, const char *why)
 		j->conn = NULL;
 		if (j->answer.attempts >= MAX_ATTEMPTS) {
 			log_error("count-worker job given up after %d broken connections: %s",
-				  j->answer.attempts, why);
+			          j->answer.attempts, why);
 			job_unavailable(j, "the count-worker connection broke repeatedly");
 		} else {
-			log_warn("count-worker connection lost with a job in flight (%s): resending",
-				 why);
+			log_warn(
+			    "count-worker connection lost with a job in flight (%s): resending",
+			    why);
 			w->stats.resent++;
 			j->state = JOB_QUEUED;
 			TAILQ_INSERT_HEAD(&w->queue, j, link);
@@ -161,8 +161,8 @@ conn_close(struct conn *c, const char *why)
 	}
 	w->up = false;
 	TAILQ_FOREACH(c, &w->conns, link)
-		if (c->state != CONN_CONNECTING)
-			w->up = true;
+	if (c->state != CONN_CONNECTING)
+		w->up = true;
 	dispatch(w);
 }
 
@@ -222,7 +222,7 @@ conn_send(struct conn *c, struct worker_job *j)
 	c->state = CONN_BUSY;
 	/* by reference: the frame outlives the connection's output (conn_close frees it first) */
 	evbuffer_add_reference(bufferevent_get_output(c->bev), j->frame.p, j->frame.len, NULL,
-			       NULL);
+	                       NULL);
 }
 
 /* Sends queued jobs on idle connections, opens connections while jobs wait, and keeps
@@ -235,7 +235,8 @@ dispatch(struct worker *w)
 
 	if (w->closing)
 		return;
-	TAILQ_FOREACH(c, &w->conns, link) {
+	TAILQ_FOREACH(c, &w->conns, link)
+	{
 		if (c->state == CONN_IDLE && !TAILQ_EMPTY(&w->queue))
 			conn_send(c, TAILQ_FIRST(&w->queue));
 		connecting += c->state == CONN_CONNECTING;
@@ -267,8 +268,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (c->state == CONN_CONNECTING) {
 		if (!w->warned)
-			log_warn("could not connect to the count-worker at %s: %s", w->addr.sun_path,
-				 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+			log_warn("could not connect to the count-worker at %s: %s",
+			         w->addr.sun_path,
+			         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		w->warned = true;
 		schedule_retry(w);
 	}
@@ -298,10 +300,13 @@ take_answer(struct worker_job *j, const unsigned char *p, size_t len)
 			return -1;
 		if (res.result.len > 0)
 			memcpy(j->result, res.result.p, res.result.len);
-		j->answer = (struct worker_answer){
-			.status = WORKER_OK, .result = j->result, .result_len = res.result.len,
-			.cpu_us = res.cpu_us, .count_cpu_us = res.count_cpu_us,
-			.peak_rss_kb = res.peak_rss_kb, .attempts = j->answer.attempts};
+		j->answer = (struct worker_answer){.status = WORKER_OK,
+		                                   .result = j->result,
+		                                   .result_len = res.result.len,
+		                                   .cpu_us = res.cpu_us,
+		                                   .count_cpu_us = res.count_cpu_us,
+		                                   .peak_rss_kb = res.peak_rss_kb,
+		                                   .attempts = j->answer.attempts};
 		j->w->stats.ok++;
 		return 0;
 	}
@@ -421,9 +426,9 @@ worker_get_stats(const struct worker *w, struct worker_stats *st)
 	st->connections = w->nconns;
 	st->queued = st->running = 0;
 	TAILQ_FOREACH(j, &w->queue, link)
-		st->queued++;
+	st->queued++;
 	TAILQ_FOREACH(c, &w->conns, link)
-		st->running += c->state == CONN_BUSY;
+	st->running += c->state == CONN_BUSY;
 }
 
 static void
@@ -462,15 +467,16 @@ submit(struct worker *w, struct worker_job *j, uint32_t deadline_ms, worker_cb c
 }
 
 struct worker_job *
-worker_validate(struct worker *w, const void *src, size_t len, uint32_t deadline_ms,
-		worker_cb cb, void *arg)
+worker_validate(struct worker *w, const void *src, size_t len, uint32_t deadline_ms, worker_cb cb,
+                void *arg)
 {
 	struct worker_job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL)
 		return NULL;
 	j->answer_max = WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD;
-	if (len > UINT32_MAX || wire_encode_validate(&j->frame, src, (uint32_t)len, REQUEST_MAX) != 0) {
+	if (len > UINT32_MAX ||
+	    wire_encode_validate(&j->frame, src, (uint32_t)len, REQUEST_MAX) != 0) {
 		job_free(j);
 		return NULL;
 	}
@@ -479,7 +485,7 @@ worker_validate(struct worker *w, const void *src, size_t len, uint32_t deadline
 
 struct worker_job *
 worker_count(struct worker *w, const struct wire_count *c, uint32_t deadline_ms, worker_cb cb,
-	     void *arg)
+             void *arg)
 {
 	struct worker_job *j = calloc(1, sizeof(*j));
 

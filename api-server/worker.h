@@ -42,13 +42,13 @@ enum worker_status {
 /* What a callback gets; pointers are valid only during the callback. */
 struct worker_answer {
 	enum worker_status status;
-	enum wire_error_kind kind; /* WORKER_FAILED */
-	const char *message;       /* WORKER_FAILED and WORKER_UNAVAILABLE: UTF-8, NUL-ended */
+	enum wire_error_kind kind;   /* WORKER_FAILED */
+	const char *message;         /* WORKER_FAILED and WORKER_UNAVAILABLE: UTF-8, NUL-ended */
 	const unsigned char *result; /* WORKER_OK */
 	size_t result_len;
 	uint64_t cpu_us, count_cpu_us, peak_rss_kb; /* WORKER_OK, as the worker measured */
-	uint64_t elapsed_us; /* from submission to answer */
-	int attempts;        /* connections the job was sent on */
+	uint64_t elapsed_us;                        /* from submission to answer */
+	int attempts;                               /* connections the job was sent on */
 };
 
 typedef void (*worker_cb)(const struct worker_answer *a, void *arg);
@@ -77,13 +77,13 @@ void worker_get_stats(const struct worker *w, struct worker_stats *st);
  * whole job, waiting for a connection included. Returns a handle, or NULL if memory ran
  * out (cb is then never called). */
 struct worker_job *worker_validate(struct worker *w, const void *src, size_t len,
-				   uint32_t deadline_ms, worker_cb cb, void *arg);
+                                   uint32_t deadline_ms, worker_cb cb, void *arg);
 
 /* Submits COUNT of c (encoded at once: c and what it points to may go when this returns;
  * the encoded copy is zeroed when the job ends). Returns a handle, or NULL if memory ran
  * out or the job exceeds the wire's limits (cb is then never called). */
-struct worker_job *worker_count(struct worker *w, const struct wire_count *c,
-				uint32_t deadline_ms, worker_cb cb, void *arg);
+struct worker_job *worker_count(struct worker *w, const struct wire_count *c, uint32_t deadline_ms,
+                                worker_cb cb, void *arg);
 
 /* Abandons a job whose callback has not run yet: it never will. */
 void worker_job_cancel(struct worker_job *j);

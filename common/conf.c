@@ -17,8 +17,8 @@ key_find(const struct conf_key *keys, size_t n, const char *name)
 
 /* Stores value into cfg for key k; returns 0, or -1 with a message in err. */
 static int
-key_set(void *cfg, const struct conf_key *k, const char *value, const char *origin,
-	char *err, size_t errlen)
+key_set(void *cfg, const struct conf_key *k, const char *value, const char *origin, char *err,
+        size_t errlen)
 {
 	void *field = (char *)cfg + k->offset;
 	char *end;
@@ -36,8 +36,8 @@ key_set(void *cfg, const struct conf_key *k, const char *value, const char *orig
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || v < k->min || v > k->max) {
-		snprintf(err, errlen, "%s: %s must be an integer from %ld to %ld", origin,
-			 k->name, k->min, k->max);
+		snprintf(err, errlen, "%s: %s must be an integer from %ld to %ld", origin, k->name,
+		         k->min, k->max);
 		return -1;
 	}
 	*(int *)field = (int)v;
@@ -59,7 +59,7 @@ trim(char *s)
 
 static int
 load_file(const struct conf_key *keys, size_t n, void *cfg, const char *path, char *err,
-	  size_t errlen)
+          size_t errlen)
 {
 	char line[4096], origin[300];
 	FILE *f;
@@ -67,7 +67,7 @@ load_file(const struct conf_key *keys, size_t n, void *cfg, const char *path, ch
 
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "could not open config file \"%s\": %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		return -1;
 	}
 	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
@@ -97,7 +97,7 @@ load_file(const struct conf_key *keys, size_t n, void *cfg, const char *path, ch
 
 static int
 load_env(const struct conf_key *keys, size_t n, void *cfg, const char *prefix, char *err,
-	 size_t errlen)
+         size_t errlen)
 {
 	size_t plen = strlen(prefix);
 	char name[96];
@@ -118,7 +118,7 @@ load_env(const struct conf_key *keys, size_t n, void *cfg, const char *prefix, c
 
 int
 conf_load(const struct conf_key *keys, size_t n, void *cfg, const char *path,
-	  const char *env_prefix, char *err, size_t errlen)
+          const char *env_prefix, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (keys[i].def != NULL &&
@@ -133,8 +133,8 @@ conf_load(const struct conf_key *keys, size_t n, void *cfg, const char *path,
 		char **s = (char **)((char *)cfg + keys[i].offset);
 		if (keys[i].def == NULL && keys[i].type != CONF_TYPE_INT &&
 		    (*s == NULL || **s == '\0')) {
-			snprintf(err, errlen, "%s is required (config file or %s%s)",
-				 keys[i].name, env_prefix, keys[i].name);
+			snprintf(err, errlen, "%s is required (config file or %s%s)", keys[i].name,
+			         env_prefix, keys[i].name);
 			return -1;
 		}
 	}

@@ -24,15 +24,24 @@ struct conf_key {
 	long min, max;   /* CONF_TYPE_INT only */
 };
 
-#define CONF_STR(s, f, d) {#f, CONF_TYPE_STRING, offsetof(s, f), d, 0, 0}
-#define CONF_CONNINFO(s, f, d) {#f, CONF_TYPE_CONNINFO, offsetof(s, f), d, 0, 0}
-#define CONF_INT(s, f, d, lo, hi) {#f, CONF_TYPE_INT, offsetof(s, f), d, lo, hi}
+#define CONF_STR(s, f, d)                                                                          \
+	{                                                                                          \
+#f, CONF_TYPE_STRING, offsetof(s, f), d, 0, 0                                      \
+	}
+#define CONF_CONNINFO(s, f, d)                                                                     \
+	{                                                                                          \
+#f, CONF_TYPE_CONNINFO, offsetof(s, f), d, 0, 0                                    \
+	}
+#define CONF_INT(s, f, d, lo, hi)                                                                  \
+	{                                                                                          \
+#f, CONF_TYPE_INT, offsetof(s, f), d, lo, hi                                       \
+	}
 
 /* Fills cfg (zeroed first) from keys[0..n): defaults, the file at path (if not NULL),
  * then environment variables env_prefix + KEY. Unknown keys in the file are errors.
  * Returns 0, or -1 with a message in err; call conf_cleanup afterwards in both cases. */
 int conf_load(const struct conf_key *keys, size_t n, void *cfg, const char *path,
-	      const char *env_prefix, char *err, size_t errlen);
+              const char *env_prefix, char *err, size_t errlen);
 
 /* Frees the strings of cfg. */
 void conf_cleanup(const struct conf_key *keys, size_t n, void *cfg);

@@ -28,17 +28,17 @@ struct rule {
 };
 
 static const struct rule rules[] = {
-	/* the answer, on the result pipe only */
-	{SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, JAIL_RESULT_FD)},
-	{SCMP_SYS(exit_group), 0, {0}},
-	/* malloc and pymalloc: heap, arenas, large blocks; never executable memory */
-	{SCMP_SYS(brk), 0, {0}},
-	{SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)},
-	{SCMP_SYS(munmap), 0, {0}},
-	{SCMP_SYS(mremap), 0, {0}},
-	/* the CPU time of count(), and the monotonic clock where the vDSO cannot serve it */
-	{SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_PROCESS_CPUTIME_ID)},
-	{SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC)},
+    /* the answer, on the result pipe only */
+    {SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, JAIL_RESULT_FD)},
+    {SCMP_SYS(exit_group), 0, {0}},
+    /* malloc and pymalloc: heap, arenas, large blocks; never executable memory */
+    {SCMP_SYS(brk), 0, {0}},
+    {SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)},
+    {SCMP_SYS(munmap), 0, {0}},
+    {SCMP_SYS(mremap), 0, {0}},
+    /* the CPU time of count(), and the monotonic clock where the vDSO cannot serve it */
+    {SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_PROCESS_CPUTIME_ID)},
+    {SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC)},
 };
 
 /* Reads the whole of fd (from offset 0) into a new buffer. */
@@ -73,8 +73,9 @@ jail_filter_build(struct jail_filter *f, char *err, size_t errlen)
 		goto out;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct rule *ru = &rules[i];
-		if ((ru->nargs == 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, ru->nr, 0) :
-				      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, ru->nr, 1, ru->arg)) != 0)
+		if ((ru->nargs == 0
+		         ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, ru->nr, 0)
+		         : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, ru->nr, 1, ru->arg)) != 0)
 			goto out;
 	}
 	if ((fd = memfd_create("seccomp-bpf", MFD_CLOEXEC)) < 0 ||
@@ -139,16 +140,16 @@ set_limits(const struct jail_limits *l)
 
 int
 jail_enter(const struct jail_filter *f, pid_t supervisor, int result_fd, int devnull,
-	   const struct jail_limits *l)
+           const struct jail_limits *l)
 {
 	struct sock_fprog prog = {f->len, f->insns};
 	sigset_t none;
 
 	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != supervisor ||
-	    prctl(PR_SET_DUMPABLE, 0) != 0 || arrange_descriptors(result_fd, devnull) != 0 ||
-	    set_limits(l) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+	    getppid() != supervisor || prctl(PR_SET_DUMPABLE, 0) != 0 ||
+	    arrange_descriptors(result_fd, devnull) != 0 || set_limits(l) != 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -1;
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }

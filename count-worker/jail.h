@@ -21,8 +21,8 @@ struct jail_filter {
 };
 
 struct jail_limits {
-	uint32_t cpu_ms;            /* CPU time (user + system) */
-	uint64_t address_space;     /* bytes of virtual memory in all */
+	uint32_t cpu_ms;        /* CPU time (user + system) */
+	uint64_t address_space; /* bytes of virtual memory in all */
 };
 
 /* Builds the seccomp program into f. Returns 0, or -1 with a message. */
@@ -32,10 +32,11 @@ int jail_filter_build(struct jail_filter *f, char *err, size_t errlen);
 void jail_filter_cleanup(struct jail_filter *f);
 
 /* In the child: points 0-2 at devnull, result_fd at JAIL_RESULT_FD, closes every other
- * descriptor, dies with the supervisor (whose pid it is given), sets the limits (CPU, address space, no files,
- * no processes, no core), sets no_new_privs and loads the filter. Returns 0, or -1 if any
- * step failed (the child must then _exit without running anything). */
+ * descriptor, dies with the supervisor (whose pid it is given), sets the limits (CPU,
+ * address space, no files, no processes, no core), sets no_new_privs and loads the
+ * filter. Returns 0, or -1 if any step failed (the child must then _exit without running
+ * anything). */
 int jail_enter(const struct jail_filter *f, pid_t supervisor, int result_fd, int devnull,
-	       const struct jail_limits *l);
+               const struct jail_limits *l);
 
 #endif

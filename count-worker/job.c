@@ -182,9 +182,8 @@ cpu_us(const struct rusage *ru)
 }
 
 /* Encodes an ERROR; the message is cut and made valid UTF-8. */
-static void
-answer_error(struct wire_buf *a, enum wire_error_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void answer_error(struct wire_buf *a, enum wire_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 answer_error(struct wire_buf *a, enum wire_error_kind kind, const char *fmt, ...)
@@ -232,25 +231,25 @@ judge_signal(struct job *j, int sig, const struct rusage *ru, struct wire_buf *a
 	switch (sig) {
 	case SIGSYS:
 		answer_error(a, WIRE_ERR_SANDBOX_VIOLATION,
-			     "the method made a system call that the sandbox forbids");
+		             "the method made a system call that the sandbox forbids");
 		return;
 	case SIGPROF:
 	case SIGXCPU:
 		answer_error(a, WIRE_ERR_TIMEOUT, "the method exceeded its CPU time limit of %u ms",
-			     j->limits.cpu_ms);
+		             j->limits.cpu_ms);
 		return;
 	case SIGKILL:
 		if (cpu_us(ru) >= (uint64_t)j->limits.cpu_ms * 1000u)
 			answer_error(a, WIRE_ERR_TIMEOUT,
-				     "the method exceeded its CPU time limit of %u ms",
-				     j->limits.cpu_ms);
+			             "the method exceeded its CPU time limit of %u ms",
+			             j->limits.cpu_ms);
 		else
 			answer_error(a, WIRE_ERR_MEMORY,
-				     "the job was killed by the system (out of memory?)");
+			             "the job was killed by the system (out of memory?)");
 		return;
 	}
 	answer_error(a, WIRE_ERR_EXCEPTION, "the interpreter crashed (SIG%s)",
-		     name != NULL ? name : "?");
+	             name != NULL ? name : "?");
 }
 
 void
@@ -261,20 +260,21 @@ job_finish(struct job *j, struct wire_buf *a)
 
 	reap(j, &status, &ru);
 	if (j->killed == JOB_KILL_DEADLINE)
-		answer_error(a, WIRE_ERR_TIMEOUT, "the method exceeded its wall-clock limit of %u ms",
-			     j->limits.wall_ms);
+		answer_error(a, WIRE_ERR_TIMEOUT,
+		             "the method exceeded its wall-clock limit of %u ms",
+		             j->limits.wall_ms);
 	else if (j->killed == JOB_KILL_OVERFLOW)
 		answer_error(a, WIRE_ERR_BAD_RESULT,
-			     "the method's answer exceeded the result limit of %u bytes",
-			     j->limits.result_max);
+		             "the method's answer exceeded the result limit of %u bytes",
+		             j->limits.result_max);
 	else if (WIFSIGNALED(status))
 		judge_signal(j, WTERMSIG(status), &ru, a);
 	else if (WEXITSTATUS(status) == EXIT_LOCKDOWN_FAILED)
 		answer_error(a, WIRE_ERR_INTERNAL, "the job could not lock itself down");
 	else if (WEXITSTATUS(status) != 0)
 		answer_error(a, WIRE_ERR_BAD_RESULT,
-			     "the method exited (status %d) without returning a result",
-			     WEXITSTATUS(status));
+		             "the method exited (status %d) without returning a result",
+		             WEXITSTATUS(status));
 	else
 		judge_frame(j, &ru, a);
 	explicit_bzero(j->out, j->out_len);

@@ -26,7 +26,7 @@
 #include "pyrt.h"
 #include "serve.h"
 
-#define DEFAULT_LIBRARIES \
+#define DEFAULT_LIBRARIES                                                                          \
 	"json math fractions itertools functools collections statistics heapq bisect operator"
 
 struct settings {
@@ -50,22 +50,22 @@ struct settings {
 #define INT(f, d, lo, hi) CONF_INT(struct settings, f, d, lo, hi)
 
 static const struct conf_key keys[] = {
-	STR(socket, ""),
-	INT(jobs, "0", 0, 1024), /* 0: one per CPU */
-	INT(max_connections, "64", 1, 4096),
-	STR(libraries, DEFAULT_LIBRARIES),
-	STR(user, ""), /* when started as root, drop to this user after binding */
-	/* ceilings on what a COUNT may ask for */
-	INT(max_cpu_ms, "600000", 10, 24 * 3600 * 1000),
-	INT(max_wall_ms, "1200000", 10, 24 * 3600 * 1000),
-	INT(max_memory_mb, "16384", 16, 1024 * 1024),
-	INT(max_result_bytes, "67108864", 1, 1024 * 1024 * 1024),
-	INT(max_job_mb, "1024", 1, 1024 * 1024),
-	/* the limits of a VALIDATE (compiling a method, checking its syntax tree) */
-	INT(validate_cpu_ms, "2000", 10, 600000),
-	INT(validate_wall_ms, "5000", 10, 600000),
-	INT(validate_memory_mb, "256", 16, 65536),
-	STR(log_level, "info"),
+    STR(socket, ""),
+    INT(jobs, "0", 0, 1024), /* 0: one per CPU */
+    INT(max_connections, "64", 1, 4096),
+    STR(libraries, DEFAULT_LIBRARIES),
+    STR(user, ""), /* when started as root, drop to this user after binding */
+    /* ceilings on what a COUNT may ask for */
+    INT(max_cpu_ms, "600000", 10, 24 * 3600 * 1000),
+    INT(max_wall_ms, "1200000", 10, 24 * 3600 * 1000),
+    INT(max_memory_mb, "16384", 16, 1024 * 1024),
+    INT(max_result_bytes, "67108864", 1, 1024 * 1024 * 1024),
+    INT(max_job_mb, "1024", 1, 1024 * 1024),
+    /* the limits of a VALIDATE (compiling a method, checking its syntax tree) */
+    INT(validate_cpu_ms, "2000", 10, 600000),
+    INT(validate_wall_ms, "5000", 10, 600000),
+    INT(validate_memory_mb, "256", 16, 65536),
+    STR(log_level, "info"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -74,10 +74,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: count-worker [--config FILE] [--socket PATH]\n"
-		"       count-worker --once --method FILE --inputs FILE [--libraries LIST]\n"
-		"                    [--cpu-ms N] [--wall-ms N] [--memory-mb N] [--result-max N]\n"
-		"settings: config file keys, or FREECOOP_WORKER_<KEY> in the environment\n");
+	        "usage: count-worker [--config FILE] [--socket PATH]\n"
+	        "       count-worker --once --method FILE --inputs FILE [--libraries LIST]\n"
+	        "                    [--cpu-ms N] [--wall-ms N] [--memory-mb N] [--result-max N]\n"
+	        "settings: config file keys, or FREECOOP_WORKER_<KEY> in the environment\n");
 }
 
 /* Binds a Unix socket at path (replacing a stale one), owner-only. */
@@ -156,13 +156,13 @@ static struct job_env
 job_env(const struct settings *s, const struct jail_filter *filter, int devnull)
 {
 	return (struct job_env){
-		.filter = filter,
-		.devnull = devnull,
-		.supervisor = getpid(),
-		.max = {(uint32_t)s->max_cpu_ms, (uint32_t)s->max_wall_ms,
-			(uint32_t)s->max_memory_mb, (uint32_t)s->max_result_bytes},
-		.validate = {(uint32_t)s->validate_cpu_ms, (uint32_t)s->validate_wall_ms,
-			     (uint32_t)s->validate_memory_mb, 0},
+	    .filter = filter,
+	    .devnull = devnull,
+	    .supervisor = getpid(),
+	    .max = {(uint32_t)s->max_cpu_ms, (uint32_t)s->max_wall_ms, (uint32_t)s->max_memory_mb,
+	            (uint32_t)s->max_result_bytes},
+	    .validate = {(uint32_t)s->validate_cpu_ms, (uint32_t)s->validate_wall_ms,
+	                 (uint32_t)s->validate_memory_mb, 0},
 	};
 }
 
@@ -179,14 +179,14 @@ serve(const struct settings *s, int devnull)
 		log_error("socket is required (config file or FREECOOP_WORKER_SOCKET)");
 		return 1;
 	}
-	if ((fd = bind_socket(s->socket)) < 0 || drop_privileges(s->user) != 0 ||
-	    chdir("/") != 0 || start_python(s, &filter) != 0)
+	if ((fd = bind_socket(s->socket)) < 0 || drop_privileges(s->user) != 0 || chdir("/") != 0 ||
+	    start_python(s, &filter) != 0)
 		return 1;
 	env = job_env(s, &filter, devnull);
 	sc = (struct serve_config){fd, s->jobs > 0 ? s->jobs : (int)(ncpu > 0 ? ncpu : 1),
-				   s->max_connections, (size_t)s->max_job_mb << 20, &env};
+	                           s->max_connections, (size_t)s->max_job_mb << 20, &env};
 	log_info("count-worker %s: Python %s, libraries: %s", s->socket, pyrt_version(),
-		 pyrt_libraries());
+	         pyrt_libraries());
 	r = serve_run(&sc);
 	close(fd);
 	jail_filter_cleanup(&filter);

@@ -35,7 +35,8 @@ read_file(const char *path, size_t *len)
 		return NULL;
 	}
 	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)size + 1)) != NULL && fread(buf, 1, (size_t)size, f) == (size_t)size) {
+	    (buf = malloc((size_t)size + 1)) != NULL &&
+	    fread(buf, 1, (size_t)size, f) == (size_t)size) {
 		buf[size] = '\0';
 		*len = (size_t)size;
 	} else {
@@ -106,7 +107,8 @@ decode_inputs(json_object *in, struct wire_count *c, struct arena *a)
 	for (c->nproposals = 0; c->nproposals < n; c->nproposals++) {
 		json_object *p = json_object_array_get_idx(arr, c->nproposals);
 		struct wire_proposal *w = &c->proposals[c->nproposals];
-		if (get_string(p, "id", &w->id) != 0 || get_string(p, "proposer", &w->proposer) != 0 ||
+		if (get_string(p, "id", &w->id) != 0 ||
+		    get_string(p, "proposer", &w->proposer) != 0 ||
 		    get_payload(p, "payload", a, &w->payload) != 0)
 			goto bad;
 	}
@@ -116,7 +118,8 @@ decode_inputs(json_object *in, struct wire_count *c, struct arena *a)
 	for (c->nballots = 0; c->nballots < n; c->nballots++) {
 		json_object *b = json_object_array_get_idx(arr, c->nballots);
 		struct wire_ballot *w = &c->ballots[c->nballots];
-		if (get_string(b, "id", &w->id) != 0 || get_payload(b, "payload", a, &w->payload) != 0)
+		if (get_string(b, "id", &w->id) != 0 ||
+		    get_payload(b, "payload", a, &w->payload) != 0)
 			goto bad;
 	}
 	for (int s = 0; s < 3; s++) {
@@ -127,16 +130,17 @@ decode_inputs(json_object *in, struct wire_count *c, struct arena *a)
 			json_object *v = json_object_array_get_idx(arr, c->nsets[s]);
 			if (!json_object_is_type(v, json_type_string))
 				goto bad;
-			c->sets[s][c->nsets[s]] = (struct wire_bytes){
-				(const unsigned char *)json_object_get_string(v),
-				(uint32_t)json_object_get_string_len(v)};
+			c->sets[s][c->nsets[s]] =
+			    (struct wire_bytes){(const unsigned char *)json_object_get_string(v),
+			                        (uint32_t)json_object_get_string_len(v)};
 		}
 	}
 	return 0;
 bad:
-	fprintf(stderr, "count-worker: the inputs are not an inputs object of a result document "
-			"(proposals, ballots with base64 payloads; participants, proposer_franchise, "
-			"voter_franchise)\n");
+	fprintf(stderr,
+	        "count-worker: the inputs are not an inputs object of a result document "
+	        "(proposals, ballots with base64 payloads; participants, proposer_franchise, "
+	        "voter_franchise)\n");
 	return -1;
 }
 
@@ -197,7 +201,7 @@ report(const struct wire_buf *a)
 	}
 	if (wire_decode_error(a->p, a->len, &e) == 0)
 		fprintf(stderr, "count-worker: %s: %.*s\n", wire_error_kind_name(e.kind),
-			(int)e.message.len, (const char *)e.message.p);
+		        (int)e.message.len, (const char *)e.message.p);
 	return ONCE_EXIT_ERROR;
 }
 
@@ -214,7 +218,8 @@ once_run(const struct once_args *args, const struct job_env *env)
 	int r = ONCE_EXIT_USAGE;
 
 	if ((method = read_file(args->method, &mlen)) == NULL ||
-	    (text = read_file(args->inputs, &tlen)) == NULL || (doc = parse_json(text, tlen)) == NULL)
+	    (text = read_file(args->inputs, &tlen)) == NULL ||
+	    (doc = parse_json(text, tlen)) == NULL)
 		goto out;
 	if (!json_object_object_get_ex(doc, "inputs", &inputs))
 		inputs = doc;

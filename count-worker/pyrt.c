@@ -12,14 +12,14 @@
 #include "utf8.h"
 
 #define METHOD_FILENAME "<method>"
-#define MESSAGE_MAX 1000   /* bytes of an error message, cut on a character boundary */
-#define TYPE_NAME_MAX 100  /* bytes of an exception's type name within it */
+#define MESSAGE_MAX 1000  /* bytes of an error message, cut on a character boundary */
+#define TYPE_NAME_MAX 100 /* bytes of an exception's type name within it */
 
 extern const char runtime_py[]; /* runtime.py, embedded at build time */
 
 /* What the supervisor prepared: method globals, the named tuples, runtime functions. */
 static struct {
-	PyObject *globals;  /* template of every method's globals */
+	PyObject *globals; /* template of every method's globals */
 	PyTypeObject *proposal, *ballot;
 	PyObject *check;  /* runtime.check(tree) -> None | reason */
 	PyObject *reseed; /* runtime.reseed() */
@@ -47,7 +47,7 @@ start_interpreter(char *err, size_t errlen)
 	PyConfig_Clear(&config);
 	if (PyStatus_Exception(st)) {
 		snprintf(err, errlen, "could not initialise Python: %s",
-			 st.err_msg != NULL ? st.err_msg : "unknown error");
+		         st.err_msg != NULL ? st.err_msg : "unknown error");
 		return -1;
 	}
 	return 0;
@@ -63,7 +63,7 @@ python_error(char *err, size_t errlen, const char *what)
 	if (value != NULL)
 		s = PyObject_Str(value);
 	snprintf(err, errlen, "%s: %s", what,
-		 s != NULL && PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : "unknown error");
+	         s != NULL && PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : "unknown error");
 	Py_XDECREF(s);
 	Py_XDECREF(type);
 	Py_XDECREF(value);
@@ -97,7 +97,8 @@ load_runtime(const char *libraries, char *err, size_t errlen)
 	PyObject *code, *mod = NULL, *libs = NULL, *joined = NULL, *sep = NULL;
 	int r = -1;
 
-	if ((code = Py_CompileString(runtime_py, "<count-worker runtime>", Py_file_input)) == NULL ||
+	if ((code = Py_CompileString(runtime_py, "<count-worker runtime>", Py_file_input)) ==
+	        NULL ||
 	    (mod = PyImport_ExecCodeModule("freecoop_runtime", code)) == NULL) {
 		python_error(err, errlen, "could not load the worker runtime");
 		goto out;
@@ -275,10 +276,11 @@ answer_exception(int fd)
 	if (type != NULL && PyErr_GivenExceptionMatches(type, PyExc_MemoryError))
 		answer_error(fd, WIRE_ERR_MEMORY, "MemoryError: the method ran out of memory");
 	utf8_sanitize(type != NULL ? ((PyTypeObject *)type)->tp_name : "?",
-		      type != NULL ? strlen(((PyTypeObject *)type)->tp_name) : 1, name,
-		      sizeof(name));
-	line = type != NULL && PyErr_GivenExceptionMatches(type, PyExc_SyntaxError) ? 0 :
-								       method_line(value);
+	              type != NULL ? strlen(((PyTypeObject *)type)->tp_name) : 1, name,
+	              sizeof(name));
+	line = type != NULL && PyErr_GivenExceptionMatches(type, PyExc_SyntaxError)
+	           ? 0
+	           : method_line(value);
 	exception_text(value, text, sizeof(text));
 	if (line > 0)
 		snprintf(where, sizeof(where), " (line %ld)", line);
@@ -292,7 +294,8 @@ method_source(struct wire_bytes src, int fd)
 	char *s;
 
 	if (memchr(src.p, '\0', src.len) != NULL)
-		answer_error(fd, WIRE_ERR_EXCEPTION, "SyntaxError: source code contains a NUL byte");
+		answer_error(fd, WIRE_ERR_EXCEPTION,
+		             "SyntaxError: source code contains a NUL byte");
 	if (!utf8_valid(src.p, src.len))
 		answer_error(fd, WIRE_ERR_EXCEPTION, "SyntaxError: source code is not valid UTF-8");
 	if ((s = malloc((size_t)src.len + 1)) == NULL)
@@ -325,7 +328,7 @@ pyrt_child_validate(struct wire_bytes src, int fd)
 		answer_error(fd, WIRE_ERR_INTERNAL, "the method check failed");
 	if (reason != Py_None)
 		answer_error(fd, WIRE_ERR_EXCEPTION, "%s",
-			     PyUnicode_Check(reason) ? PyUnicode_AsUTF8(reason) : "rejected");
+		             PyUnicode_Check(reason) ? PyUnicode_AsUTF8(reason) : "rejected");
 	/* what the syntax tree does not show: 'return' outside a function, and the like */
 	if ((code = compile_method(source, 0)) == NULL)
 		answer_exception(fd);
@@ -351,7 +354,8 @@ proposal_cmp(const void *x, const void *y)
 	const struct wire_proposal *a = x, *b = y;
 	int c;
 
-	if ((c = bytes_cmp(&a->id, &b->id)) != 0 || (c = bytes_cmp(&a->proposer, &b->proposer)) != 0)
+	if ((c = bytes_cmp(&a->id, &b->id)) != 0 ||
+	    (c = bytes_cmp(&a->proposer, &b->proposer)) != 0)
 		return c;
 	return bytes_cmp(&a->payload, &b->payload);
 }
@@ -391,7 +395,8 @@ str_of(struct wire_bytes b, int fd, const char *what, uint32_t index)
 	if (s == NULL && PyErr_ExceptionMatches(PyExc_MemoryError))
 		answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
 	if (s == NULL)
-		answer_error(fd, WIRE_ERR_INTERNAL, "inputs: %s %u is not valid UTF-8", what, index);
+		answer_error(fd, WIRE_ERR_INTERNAL, "inputs: %s %u is not valid UTF-8", what,
+		             index);
 	return s;
 }
 
@@ -449,14 +454,14 @@ build_inputs(struct wire_count *c, PyObject *args[5], int fd)
 	args[0] = new_frozenset(fd);
 	for (uint32_t i = 0; i < c->nproposals; i++) {
 		PyObject *f[3] = {str_of(c->proposals[i].id, fd, "proposal id", i),
-				  str_of(c->proposals[i].proposer, fd, "proposer", i),
-				  bytes_of(c->proposals[i].payload, fd)};
+		                  str_of(c->proposals[i].proposer, fd, "proposer", i),
+		                  bytes_of(c->proposals[i].payload, fd)};
 		add(args[0], named_tuple(rt.proposal, fd, 3, f), fd);
 	}
 	args[1] = new_frozenset(fd);
 	for (uint32_t i = 0; i < c->nballots; i++) {
 		PyObject *f[2] = {str_of(c->ballots[i].id, fd, "ballot id", i),
-				  bytes_of(c->ballots[i].payload, fd)};
+		                  bytes_of(c->ballots[i].payload, fd)};
 		add(args[1], named_tuple(rt.ballot, fd, 2, f), fd);
 	}
 	for (int s = 0; s < 3; s++) {
@@ -493,10 +498,10 @@ pyrt_child_count(struct wire_count *c, int fd)
 		answer_exception(fd);
 	if (!PyBytes_CheckExact(res))
 		answer_error(fd, WIRE_ERR_BAD_RESULT, "count() returned %.100s, not bytes",
-			     Py_TYPE(res)->tp_name);
+		             Py_TYPE(res)->tp_name);
 	if ((uint64_t)PyBytes_GET_SIZE(res) > c->limits.result_max)
 		answer_error(fd, WIRE_ERR_BAD_RESULT,
-			     "count() returned %zd bytes, more than the limit of %u",
-			     PyBytes_GET_SIZE(res), c->limits.result_max);
+		             "count() returned %zd bytes, more than the limit of %u",
+		             PyBytes_GET_SIZE(res), c->limits.result_max);
 	answer_result(fd, PyBytes_AS_STRING(res), (size_t)PyBytes_GET_SIZE(res), t0);
 }

@@ -31,8 +31,8 @@ void pyrt_after_fork_parent(void);
 void pyrt_after_fork_child(void);
 
 /* In a locked-down child: check a method (VALIDATE) or run a count (COUNT, whose arrays
- * are sorted in place), write the answer frame to fd, and _exit(0). result_max bounds the
- * bytes count() may return; memory_mb is only quoted in messages. */
+ * are sorted in place; c->limits.result_max bounds the bytes count() may return), write
+ * the answer frame to fd, and _exit(0). */
 _Noreturn void pyrt_child_validate(struct wire_bytes source, int fd);
 _Noreturn void pyrt_child_count(struct wire_count *c, int fd);
 

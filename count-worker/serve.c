@@ -134,7 +134,7 @@ read_request(struct conn *c)
 			return -1;
 		}
 		len = WIRE_HEADER_LEN + ((size_t)c->head[0] << 24 | (size_t)c->head[1] << 16 |
-					 (size_t)c->head[2] << 8 | c->head[3]);
+		                         (size_t)c->head[2] << 8 | c->head[3]);
 		if ((c->frame = malloc(len)) == NULL) {
 			log_error("no memory for a request of %zu bytes", len);
 			return -1;
@@ -177,7 +177,7 @@ write_answer(struct conn *c)
 {
 	while (c->answer_sent < c->answer.len) {
 		ssize_t n = send(c->fd, c->answer.p + c->answer_sent,
-				 c->answer.len - c->answer_sent, MSG_NOSIGNAL);
+		                 c->answer.len - c->answer_sent, MSG_NOSIGNAL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		c->answer_sent += (size_t)n;
@@ -196,9 +196,9 @@ log_outcome(const struct conn *c)
 	double ms = (double)(util_now_us() - c->job.started_us) / 1000.0;
 
 	if (wire_decode_result(c->answer.p, c->answer.len, &res) == 0)
-		log_info("%s job done in %.1f ms: %u result bytes, %llu us CPU, %llu kB peak",
-			 what, ms, res.result.len, (unsigned long long)res.cpu_us,
-			 (unsigned long long)res.peak_rss_kb);
+		log_info("%s job done in %.1f ms: %u result bytes, %llu us CPU, %llu kB peak", what,
+		         ms, res.result.len, (unsigned long long)res.cpu_us,
+		         (unsigned long long)res.peak_rss_kb);
 	else if (wire_decode_error(c->answer.p, c->answer.len, &e) == 0)
 		log_info("%s job failed in %.1f ms: %s", what, ms, wire_error_kind_name(e.kind));
 }
@@ -239,7 +239,7 @@ start_jobs(void)
 			job_cleanup(&next->job);
 			drop_frame(next);
 			wire_encode_error(&next->answer, WIRE_ERR_INTERNAL, "could not start a job",
-					  WIRE_ERROR_MESSAGE_MAX + 64);
+			                  WIRE_ERROR_MESSAGE_MAX + 64);
 			conn_set_state(next, CONN_WRITING);
 			continue;
 		}
@@ -255,13 +255,15 @@ fill_pollfds(struct pollfd *pf)
 	uint64_t now = util_now_us(), next = UINT64_MAX;
 
 	pf[0] = (struct pollfd){sv.nconns < sv.cfg->max_connections ? sv.cfg->listen_fd : -1,
-				POLLIN, 0};
+	                        POLLIN, 0};
 	for (int i = 0; i < sv.nconns; i++) {
 		struct conn *c = sv.conns[i];
-		short ev = c->state == CONN_READING ? POLLIN :
-			   c->state == CONN_WRITING ? POLLOUT : POLLRDHUP;
+		short ev = c->state == CONN_READING   ? POLLIN
+		           : c->state == CONN_WRITING ? POLLOUT
+		                                      : POLLRDHUP;
 		pf[1 + 2 * i] = (struct pollfd){c->fd, ev, 0};
-		pf[2 + 2 * i] = (struct pollfd){c->state == CONN_RUNNING ? c->job.fd : -1, POLLIN, 0};
+		pf[2 + 2 * i] =
+		    (struct pollfd){c->state == CONN_RUNNING ? c->job.fd : -1, POLLIN, 0};
 		if (c->state == CONN_RUNNING && c->job.deadline_us < next)
 			next = c->job.deadline_us;
 	}
@@ -270,7 +272,7 @@ fill_pollfds(struct pollfd *pf)
 	return next <= now ? 0 : (int)((next - now + 999) / 1000);
 }
 
-/* Handles what poll reported for connection i; returns whether it still exists. */
+/* Handles what poll reported for connection i (which may close it). */
 static void
 handle(int i, const struct pollfd *sock, const struct pollfd *pipe)
 {

@@ -13,8 +13,8 @@
 #include "job.h"
 
 struct serve_config {
-	int listen_fd;   /* bound, not yet listening */
-	int jobs;        /* children at once */
+	int listen_fd; /* bound, not yet listening */
+	int jobs;      /* children at once */
 	int max_connections;
 	size_t max_job_bytes;
 	const struct job_env *env;

@@ -158,10 +158,11 @@ const FIVE = 'count must be defined at module level with exactly five parameters
 
 async function rejected(source, pattern) {
   const a = await worker.validate(source);
-  assert.equal(a.type, 'error', `accepted: ${JSON.stringify(source.slice(0, 80))}`);
-  assert.equal(a.kind, 'exception', W.describe(a));
+  const what = `VALIDATE ${JSON.stringify(source.slice(0, 120))}`;
+  assert.equal(a.type, 'error', `${what}: accepted`);
+  assert.equal(a.kind, 'exception', `${what}: ${W.describe(a)}`);
   W.assertMessage(a);
-  assert.match(a.message, pattern, W.describe(a));
+  assert.match(a.message, pattern, `${what}: ${W.describe(a)}`);
   return a;
 }
 
@@ -209,8 +210,33 @@ test('VALIDATE rejects a count that is not five plain parameters at module level
   }
 });
 
+// SPEC: "SyntaxError ... (line N)". CPython's own text is "... (<filename>, line N)".
 test('VALIDATE rejects a syntax error with its line number', async () => {
-  await rejected('x = 1\n\ndef count(a, b, c, d, e)\n    return b""\n', /^SyntaxError: .*\(line 3\)$/);
-  await rejected('def count(a, b, c, d, e):\n    return b""\n\n\n\n)\n', /^SyntaxError: .*\(line 6\)$/);
-  await rejected('def count(a, b, c, d, e):\n  return b""\n    x = 1\n', /^(SyntaxError|IndentationError): .*\(line 3\)$/);
+  const cases = [
+    ['x = 1\n\ndef count(a, b, c, d, e)\n    return b""\n', 3],
+    ['def count(a, b, c, d, e):\n    return b""\n\n\n\n)\n', 6],
+    ['def count(a, b, c, d, e):\n    return b""\nx = (1 +\n', 3],
+    ['x = "abc\n', 1],
+  ];
+  for (const [src, line] of cases) {
+    await rejected(src, new RegExp(`^SyntaxError: .*line ${line}\\)$`));
+  }
+  await rejected('def count(a, b, c, d, e):\n  return b""\n    x = 1\n',
+    /^(SyntaxError|IndentationError): .*line 3\)$/);
+});
+
+// Errors the parser lets through and the compiler catches: VALIDATE must compile, not
+// only parse, or it would accept methods that can never run.
+test('VALIDATE rejects compile-time errors with their line number', async () => {
+  const ok = 'def count(a, b, c, d, e):\n    return b"ok"\n';
+  const cases = [
+    [`${ok}break\n`, 3, /'break' outside loop/],
+    [`${ok}\nreturn 1\n`, 4, /'return' outside function/],
+    [`${ok}def g():\n    nonlocal q\n`, 4, /nonlocal/],
+    ['def count(a, a, c, d, e):\n    return b""\n', 1, /duplicate argument/],
+  ];
+  for (const [src, line, what] of cases) {
+    const a = await rejected(src, new RegExp(`^SyntaxError: .*line ${line}\\)$`));
+    assert.match(a.message, what);
+  }
 });

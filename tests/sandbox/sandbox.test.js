@@ -216,7 +216,8 @@ async function assertClean(w, mark, what) {
   assert.deepEqual(marksLeft(mark), [], `${what}: files created under @MARK@`);
   assert.equal(listeners.seen.tcp, 0, `${what}: a connection reached the TCP listener ${listeners.seen.data}`);
   assert.equal(listeners.seen.unix, 0, `${what}: a connection reached the Unix listener ${listeners.seen.data}`);
-  assert.ok(!/escaped|forged log line/.test(w.stderr), `${what}: method output in the worker's log`);
+  assert.ok(!w.stderr.includes('forged log line'), `${what}: method output in the worker's log`);
+  assert.equal(w.stdout, '', `${what}: output on the worker's stdout`);
   assert.equal(w.exited, null, `${what}: the worker exited: ${w.tail()}`);
 }
 
@@ -293,6 +294,27 @@ test('control: the residue probe finds what the plant spread in its own job', as
   assert.equal(a.type, 'result', W.describe(a));
   const m = /^found (\d+): /.exec(a.result.toString());
   assert.ok(m && Number(m[1]) >= 10000, `control found too little: ${W.describe(a)}`);
+});
+
+test('control: the leftover detector sees a child and an orphaned grandchild', async () => {
+  // A stand-in "worker": a session leader with one child and one re-parented orphan.
+  const { spawn } = require('node:child_process');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-sbx-ctl-'));
+  const child = spawn('/bin/sh', ['-c', '(sleep 30 &); sleep 30 & exec sleep 30'],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const fake = new W.Worker('/bin/sh', dir, path.join(dir, 'none'), child);
+  try {
+    await W.sleep(300);
+    const left = await fake.leftovers(200);
+    assert.equal(left.length, 2, JSON.stringify(left));
+    assert.ok(left.some((p) => p.ppid === child.pid), 'the direct child');
+    assert.ok(left.some((p) => p.ppid !== child.pid), 'the orphan');
+  } finally {
+    await fake.stop();
+  }
+  // Killed; the orphans may stay zombies until init reaps them.
+  await W.sleep(100);
+  assert.deepEqual(W.sessionProcesses(child.pid).filter((p) => p.state !== 'Z'), []);
 });
 
 // VALIDATE compiles and checks in a jailed child: it must never run a method's code, so

@@ -127,8 +127,9 @@ client(int connections)
 static struct wire_count
 count_of(const char *method, uint32_t result_max)
 {
-	static struct wire_ballot b[2] = {{{(const unsigned char *)"b2", 2}, {(const unsigned char *)"y", 1}},
-					  {{(const unsigned char *)"b1", 2}, {(const unsigned char *)"x", 1}}};
+	static struct wire_ballot b[2] = {
+	    {{(const unsigned char *)"b2", 2}, {(const unsigned char *)"y", 1}},
+	    {{(const unsigned char *)"b1", 2}, {(const unsigned char *)"x", 1}}};
 	struct wire_count c = {0};
 
 	c.method = (struct wire_bytes){(const unsigned char *)method, (uint32_t)strlen(method)};
@@ -147,7 +148,8 @@ test_answers(void **state)
 	struct worker *w = client(2);
 	struct outcome o1 = {0}, o2 = {0}, o3 = {0}, o4 = {0};
 	struct wire_count c1 = count_of("def count(p, b, a, f, v):\n"
-					"    return b','.join(x.payload for x in sorted(b))\n", 100);
+	                                "    return b','.join(x.payload for x in sorted(b))\n",
+	                                100);
 	struct wire_count c2 = count_of("def count(p, b, a, f, v):\n    return 1 // 0\n", 100);
 	static const char good[] = "def count(a, b, c, d, e):\n    return b''\n";
 	static const char bad[] = "import os\ndef count(a, b, c, d, e):\n    return b''\n";
@@ -172,7 +174,8 @@ test_answers(void **state)
 	assert_int_equal(o3.result_len, 3);
 	assert_memory_equal(o3.result, "x,y", 3); /* sorted by ballot id: b1 before b2 */
 	assert_int_equal(o4.status, WORKER_FAILED);
-	assert_string_equal(o4.message, "ZeroDivisionError: integer division or modulo by zero (line 2)");
+	assert_string_equal(o4.message,
+	                    "ZeroDivisionError: integer division or modulo by zero (line 2)");
 	worker_free(w);
 	worker_stop(pid, SIGTERM);
 }
@@ -190,7 +193,8 @@ test_many_jobs_few_connections(void **state)
 	for (int i = 0; i < 10; i++) {
 		struct wire_count c;
 		snprintf(src[i], sizeof(src[i]),
-			 "def count(p, b, a, f, v):\n    return b'%d:' + str(len(b)).encode()\n", i);
+		         "def count(p, b, a, f, v):\n    return b'%d:' + str(len(b)).encode()\n",
+		         i);
 		c = count_of(src[i], 100);
 		assert_non_null(worker_count(w, &c, 20000, record_cb, &o[i]));
 	}
@@ -219,7 +223,8 @@ test_worker_restart_mid_job(void **state)
 	struct outcome o = {0};
 	struct worker_stats st;
 	struct wire_count c = count_of("def count(p, b, a, f, v):\n"
-				       "    return str(sum(range(2 * 10**7))).encode()\n", 100);
+	                               "    return str(sum(range(2 * 10**7))).encode()\n",
+	                               100);
 
 	run_until(is_ready, w, 3000);
 	assert_non_null(worker_count(w, &c, 30000, record_cb, &o));
@@ -292,26 +297,26 @@ static void
 hostile_answer(struct evbuffer *out)
 {
 	static const unsigned char huge[] = {0x7f, 0xff, 0xff, 0xff, 3};
-	static const unsigned char long_result[] = {0, 0, 0, 38, 3, 0, 0, 0, 9, 'w', 'a', 'y', ' ',
-						    't', 'o', 'o', ' ', 'l', 0, 0, 0, 0, 0, 0,
-						    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-						    0, 0, 0};
+	static const unsigned char long_result[] = {
+	    0, 0, 0, 38, 3, 0, 0, 0, 9, 'w', 'a', 'y', ' ', 't', 'o', 'o', ' ', 'l', 0, 0, 0,
+	    0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0,   0,   0,   0,   0,   0,   0,   0,   0, 0, 0};
 	static const unsigned char bad_kind[] = {0, 0, 0, 10, 4, 0, 0, 0, 99, 0, 0, 0, 1, 'x'};
-	static const unsigned char bad_utf8[] = {0, 0, 0, 11, 4, 0, 0, 0, 1, 0, 0, 0, 2, 0xc0, 0xaf};
-	static const unsigned char trailing[] = {0, 0, 0, 30, 3, 0, 0, 0, 1, 'x', 0, 0, 0, 0, 0,
-						 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-						 0, 0, 0, 0, '!'};
+	static const unsigned char bad_utf8[] = {0, 0, 0, 11, 4, 0,    0,   0,
+	                                         1, 0, 0, 0,  2, 0xc0, 0xaf};
+	static const unsigned char trailing[] = {0, 0, 0, 30, 3, 0, 0, 0, 1, 'x', 0,  0,
+	                                         0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0,  0,
+	                                         0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   '!'};
 	static const unsigned char wrong_type[] = {0, 0, 0, 5, 1, 0, 0, 0, 0};
 	static const unsigned char truncated[] = {0, 0, 0, 9, 3, 0, 0, 0, 1, 'x'};
-	static const unsigned char good[] = {0, 0, 0, 30, 3, 0, 0, 0, 1, 'k', 0, 0, 0, 0, 0, 0,
-					     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const unsigned char good[] = {0, 0, 0, 30, 3, 0, 0, 0, 1, 'k', 0, 0, 0, 0, 0, 0, 0,
+	                                     0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0, 0, 0, 0, 0, 0, 0};
 	static const struct {
 		const unsigned char *p;
 		size_t n;
-	} answers[] = {{huge, sizeof(huge)},         {long_result, sizeof(long_result)},
-		       {bad_kind, sizeof(bad_kind)}, {bad_utf8, sizeof(bad_utf8)},
-		       {trailing, sizeof(trailing)}, {wrong_type, sizeof(wrong_type)},
-		       {truncated, sizeof(truncated)}, {good, sizeof(good)}};
+	} answers[] = {{huge, sizeof(huge)},           {long_result, sizeof(long_result)},
+	               {bad_kind, sizeof(bad_kind)},   {bad_utf8, sizeof(bad_utf8)},
+	               {trailing, sizeof(trailing)},   {wrong_type, sizeof(wrong_type)},
+	               {truncated, sizeof(truncated)}, {good, sizeof(good)}};
 
 	evbuffer_add(out, answers[hostile_mode].p, answers[hostile_mode].n);
 }
@@ -333,7 +338,7 @@ hostile_read_cb(struct bufferevent *bev, void *arg)
 		struct evbuffer *b = evbuffer_new();
 		hostile_answer(b);
 		assert_true(send(bufferevent_getfd(bev), evbuffer_pullup(b, -1),
-				 evbuffer_get_length(b), 0) > 0);
+		                 evbuffer_get_length(b), 0) > 0);
 		evbuffer_free(b);
 		bufferevent_free(bev);
 		return;
@@ -349,7 +354,7 @@ hostile_event_cb(struct bufferevent *bev, short what, void *arg)
 
 static void
 hostile_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
-		  void *arg)
+                  void *arg)
 {
 	struct bufferevent *bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 
@@ -369,7 +374,7 @@ test_hostile_answers_are_refused(void **state)
 	unlink(sock);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
 	l = evconnlistener_new_bind(base, hostile_accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE, 16,
-				    (struct sockaddr *)&sa, sizeof(sa));
+	                            (struct sockaddr *)&sa, sizeof(sa));
 	assert_non_null(l);
 	w = client(1);
 	for (hostile_mode = 0; hostile_mode < 8; hostile_mode++) {
@@ -422,12 +427,12 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_answers),
-		cmocka_unit_test(test_many_jobs_few_connections),
-		cmocka_unit_test(test_worker_restart_mid_job),
-		cmocka_unit_test(test_deadline_without_worker),
-		cmocka_unit_test(test_cancel_and_free),
-		cmocka_unit_test(test_hostile_answers_are_refused),
+	    cmocka_unit_test(test_answers),
+	    cmocka_unit_test(test_many_jobs_few_connections),
+	    cmocka_unit_test(test_worker_restart_mid_job),
+	    cmocka_unit_test(test_deadline_without_worker),
+	    cmocka_unit_test(test_cancel_and_free),
+	    cmocka_unit_test(test_hostile_answers_are_refused),
 	};
 
 	if (argc != 2) {

@@ -338,7 +338,12 @@ class Worker {
     this.child = child;
     this.pid = child.pid;
     this.stderr = '';
+    this.stdout = ''; // serve mode writes nothing there: anything is a method's escape
     this.exited = null;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d) => {
+      if (this.stdout.length < 1 << 16) this.stdout += d;
+    });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d) => {
       this.stderr += d;
@@ -433,7 +438,7 @@ async function startWorker({ env = {}, args = [], readyTimeoutMs = 20000 } = {})
   Object.assign(childEnv, { FREECOOP_WORKER_JOBS: '1', FREECOOP_WORKER_LOG_LEVEL: 'info' }, env);
   delete childEnv.FREECOOP_WORKER_BIN;
   const child = spawn(bin, ['--socket', socketPath, ...args], {
-    env: childEnv, detached: true, stdio: ['ignore', 'ignore', 'pipe'],
+    env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const w = new Worker(bin, dir, socketPath, child);
   running.add(w);
