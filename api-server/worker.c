@@ -459,6 +459,8 @@ submit(struct worker *w, struct worker_job *j, uint32_t deadline_ms, worker_cb c
 		job_free(j);
 		return NULL;
 	}
+	event_base_update_cache_time(
+	    w->base); /* the deadline counts from now, not the loop's turn */
 	event_add(j->ev_timer, &tv);
 	j->state = JOB_QUEUED;
 	TAILQ_INSERT_TAIL(&w->queue, j, link);

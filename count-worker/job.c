@@ -25,6 +25,24 @@ clamp(uint32_t want, uint32_t max)
 	return want == 0 || want > max ? max : want;
 }
 
+/* Whether every id and pseudonym of c is UTF-8 text, as the count contract's str are. */
+static bool
+inputs_are_text(const struct wire_count *c)
+{
+	for (uint32_t i = 0; i < c->nproposals; i++)
+		if (!utf8_valid(c->proposals[i].id.p, c->proposals[i].id.len) ||
+		    !utf8_valid(c->proposals[i].proposer.p, c->proposals[i].proposer.len))
+			return false;
+	for (uint32_t i = 0; i < c->nballots; i++)
+		if (!utf8_valid(c->ballots[i].id.p, c->ballots[i].id.len))
+			return false;
+	for (int s = 0; s < 3; s++)
+		for (uint32_t i = 0; i < c->nsets[s]; i++)
+			if (!utf8_valid(c->sets[s][i].p, c->sets[s][i].len))
+				return false;
+	return true;
+}
+
 int
 job_prepare(struct job *j, const struct job_env *env, const unsigned char *p, size_t len)
 {
@@ -44,6 +62,9 @@ job_prepare(struct job *j, const struct job_env *env, const unsigned char *p, si
 		j->limits.memory_mb = clamp(j->count.limits.memory_mb, env->max.memory_mb);
 		j->limits.result_max = clamp(j->count.limits.result_max, env->max.result_max);
 		j->count.limits = j->limits;
+		/* checked here, so that a child never has a reason to report "internal" */
+		if (!inputs_are_text(&j->count))
+			j->refused = "inputs: an id or pseudonym is not valid UTF-8";
 	} else {
 		return -1;
 	}
@@ -86,6 +107,8 @@ job_start(struct job *j, const struct job_env *env)
 	uint64_t as = address_space_now() + ((uint64_t)j->limits.memory_mb << 20);
 	int p[2];
 
+	if (j->refused != NULL)
+		return -1;
 	if ((j->out = malloc(4096)) == NULL)
 		return -1;
 	j->out_cap = 4096;
@@ -198,6 +221,15 @@ answer_error(struct wire_buf *a, enum wire_error_kind kind, const char *fmt, ...
 	wire_encode_error(a, kind, msg, WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD);
 }
 
+/* The kinds a child reports itself. Timeouts and sandbox violations are the supervisor's
+ * to establish, and the child has no internal errors to report: a method that writes one
+ * of those on its pipe is forging, and gets bad_result. */
+static bool
+child_may_report(enum wire_error_kind kind)
+{
+	return kind == WIRE_ERR_EXCEPTION || kind == WIRE_ERR_MEMORY || kind == WIRE_ERR_BAD_RESULT;
+}
+
 /* The answer when the child exited normally: exactly the one frame it wrote, checked. */
 static void
 judge_frame(struct job *j, const struct rusage *ru, struct wire_buf *a)
@@ -213,10 +245,14 @@ judge_frame(struct job *j, const struct rusage *ru, struct wire_buf *a)
 	if (wire_decode_result(j->out, j->out_len, &res) == 0 &&
 	    res.result.len <= j->limits.result_max &&
 	    (j->type == WIRE_COUNT || res.result.len == 0)) {
+		/* the child's own figure, which the method could forge, is capped by the kernel's
+		 */
 		res.cpu_us = cpu_us(ru);
+		if (res.count_cpu_us > res.cpu_us)
+			res.count_cpu_us = res.cpu_us;
 		res.peak_rss_kb = (uint64_t)ru->ru_maxrss;
 		wire_encode_result(a, &res, (size_t)j->limits.result_max + ANSWER_OVERHEAD);
-	} else if (wire_decode_error(j->out, j->out_len, &e) == 0) {
+	} else if (wire_decode_error(j->out, j->out_len, &e) == 0 && child_may_report(e.kind)) {
 		answer_error(a, e.kind, "%.*s", (int)e.message.len, (const char *)e.message.p);
 	} else {
 		answer_error(a, WIRE_ERR_BAD_RESULT, "the method wrote a malformed answer");

@@ -51,13 +51,15 @@ struct job {
 	unsigned char *out; /* what the child wrote */
 	size_t out_len, out_cap, out_max;
 	enum job_kill_reason killed;
+	const char *refused; /* why the job cannot run (inputs not UTF-8), or NULL */
 };
 
 /* Decodes frame p[0..len) into j with limits clamped to env's. Returns 0, or -1 if the
  * frame is not a well-formed VALIDATE or COUNT (a protocol violation). */
 int job_prepare(struct job *j, const struct job_env *env, const unsigned char *p, size_t len);
 
-/* Forks the child. Returns 0, or -1 if it could not (j then needs only job_cleanup). */
+/* Forks the child. Returns 0, or -1 if it could not or must not (then j->refused may say
+ * why; j needs only job_cleanup). */
 int job_start(struct job *j, const struct job_env *env);
 
 /* Reads what the child wrote. Returns 1 once the child is done writing (end of file, or

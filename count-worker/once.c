@@ -168,7 +168,9 @@ static void
 run(struct job *j, const struct job_env *env, struct wire_buf *a)
 {
 	if (job_start(j, env) != 0) {
-		wire_encode_error(a, WIRE_ERR_INTERNAL, "could not start the job", 2048);
+		wire_encode_error(a, WIRE_ERR_INTERNAL,
+		                  j->refused != NULL ? j->refused : "could not start the job",
+		                  2048);
 		return;
 	}
 	while (j->state == JOB_RUNNING) {

@@ -129,15 +129,38 @@ out:
 	return r;
 }
 
+/* An audit hook that makes opening METHOD_FILENAME fail without a system call. CPython
+ * tries to read the offending line of a SyntaxError from a file of the source's name, and
+ * under the jail that open() would be a sandbox violation; refused here, the parser takes
+ * the line from the source text instead. Every other event goes on (to the jail). */
+static int
+audit_hook(const char *event, PyObject *args, void *data)
+{
+	PyObject *path;
+
+	if (strcmp(event, "open") != 0 || !PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 1)
+		return 0;
+	path = PyTuple_GET_ITEM(args, 0);
+	if (PyUnicode_Check(path) && PyUnicode_CompareWithASCIIString(path, METHOD_FILENAME) == 0) {
+		PyErr_SetString(PyExc_PermissionError, "the method has no file");
+		return -1;
+	}
+	return 0;
+}
+
 int
 pyrt_init(const char *libraries, char *err, size_t errlen)
 {
 	const char *v = Py_GetVersion();
 
 	snprintf(rt.version, sizeof(rt.version), "%.*s", (int)strcspn(v, " "), v);
-	if (start_interpreter(err, errlen) != 0)
+	if (start_interpreter(err, errlen) != 0 || load_runtime(libraries, err, errlen) != 0)
 		return -1;
-	return load_runtime(libraries, err, errlen);
+	if (PySys_AddAuditHook(audit_hook, NULL) != 0) {
+		python_error(err, errlen, "could not add the audit hook");
+		return -1;
+	}
+	return 0;
 }
 
 const char *
@@ -243,6 +266,18 @@ method_line(PyObject *value)
 	return line;
 }
 
+/* The lineno of a SyntaxError, or 0. */
+static long
+syntax_error_line(PyObject *value)
+{
+	PyObject *n = PyObject_GetAttrString(value, "lineno");
+	long line = n != NULL && PyLong_Check(n) ? PyLong_AsLong(n) : 0;
+
+	Py_XDECREF(n);
+	PyErr_Clear();
+	return line > 0 ? line : 0;
+}
+
 /* str(value) as UTF-8 into out, or "<unprintable>": the method's __str__ runs here, under
  * the jail and its CPU limit, and may raise, loop or return anything. */
 static void
@@ -278,10 +313,16 @@ answer_exception(int fd)
 	utf8_sanitize(type != NULL ? ((PyTypeObject *)type)->tp_name : "?",
 	              type != NULL ? strlen(((PyTypeObject *)type)->tp_name) : 1, name,
 	              sizeof(name));
-	line = type != NULL && PyErr_GivenExceptionMatches(type, PyExc_SyntaxError)
-	           ? 0
-	           : method_line(value);
-	exception_text(value, text, sizeof(text));
+	if (type != NULL && PyErr_GivenExceptionMatches(type, PyExc_SyntaxError)) {
+		/* the compiler's own: its message and line, without the pseudo file name */
+		PyObject *msg = PyObject_GetAttrString(value, "msg");
+		line = syntax_error_line(value);
+		exception_text(msg, text, sizeof(text));
+		Py_XDECREF(msg);
+	} else {
+		line = method_line(value);
+		exception_text(value, text, sizeof(text));
+	}
 	if (line > 0)
 		snprintf(where, sizeof(where), " (line %ld)", line);
 	answer_error(fd, WIRE_ERR_EXCEPTION, "%s: %s%s", name, text, where);
@@ -325,7 +366,7 @@ pyrt_child_validate(struct wire_bytes src, int fd)
 	if ((tree = compile_method(source, PyCF_ONLY_AST)) == NULL)
 		answer_exception(fd);
 	if ((reason = PyObject_CallOneArg(rt.check, tree)) == NULL)
-		answer_error(fd, WIRE_ERR_INTERNAL, "the method check failed");
+		answer_exception(fd);
 	if (reason != Py_None)
 		answer_error(fd, WIRE_ERR_EXCEPTION, "%s",
 		             PyUnicode_Check(reason) ? PyUnicode_AsUTF8(reason) : "rejected");
@@ -388,15 +429,13 @@ sort_if_needed(void *base, size_t n, size_t size, int (*cmp)(const void *, const
 }
 
 static PyObject *
-str_of(struct wire_bytes b, int fd, const char *what, uint32_t index)
+str_of(struct wire_bytes b, int fd)
 {
 	PyObject *s = PyUnicode_DecodeUTF8((const char *)b.p, b.len, NULL);
 
-	if (s == NULL && PyErr_ExceptionMatches(PyExc_MemoryError))
-		answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
+	/* the supervisor checked that it is UTF-8 (job_prepare) */
 	if (s == NULL)
-		answer_error(fd, WIRE_ERR_INTERNAL, "inputs: %s %u is not valid UTF-8", what,
-		             index);
+		answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
 	return s;
 }
 
@@ -447,20 +486,18 @@ new_frozenset(int fd)
 static void
 build_inputs(struct wire_count *c, PyObject *args[5], int fd)
 {
-	static const char *set_names[3] = {"participant", "proposer", "voter"};
-
 	sort_if_needed(c->proposals, c->nproposals, sizeof(*c->proposals), proposal_cmp);
 	sort_if_needed(c->ballots, c->nballots, sizeof(*c->ballots), ballot_cmp);
 	args[0] = new_frozenset(fd);
 	for (uint32_t i = 0; i < c->nproposals; i++) {
-		PyObject *f[3] = {str_of(c->proposals[i].id, fd, "proposal id", i),
-		                  str_of(c->proposals[i].proposer, fd, "proposer", i),
+		PyObject *f[3] = {str_of(c->proposals[i].id, fd),
+		                  str_of(c->proposals[i].proposer, fd),
 		                  bytes_of(c->proposals[i].payload, fd)};
 		add(args[0], named_tuple(rt.proposal, fd, 3, f), fd);
 	}
 	args[1] = new_frozenset(fd);
 	for (uint32_t i = 0; i < c->nballots; i++) {
-		PyObject *f[2] = {str_of(c->ballots[i].id, fd, "ballot id", i),
+		PyObject *f[2] = {str_of(c->ballots[i].id, fd),
 		                  bytes_of(c->ballots[i].payload, fd)};
 		add(args[1], named_tuple(rt.ballot, fd, 2, f), fd);
 	}
@@ -468,7 +505,7 @@ build_inputs(struct wire_count *c, PyObject *args[5], int fd)
 		sort_if_needed(c->sets[s], c->nsets[s], sizeof(struct wire_bytes), string_cmp);
 		args[2 + s] = new_frozenset(fd);
 		for (uint32_t i = 0; i < c->nsets[s]; i++)
-			add(args[2 + s], str_of(c->sets[s][i], fd, set_names[s], i), fd);
+			add(args[2 + s], str_of(c->sets[s][i], fd), fd);
 	}
 }
 
@@ -481,7 +518,7 @@ pyrt_child_count(struct wire_count *c, int fd)
 
 	build_inputs(c, args, fd);
 	if ((r = PyObject_CallNoArgs(rt.reseed)) == NULL)
-		answer_error(fd, WIRE_ERR_INTERNAL, "could not seed the random module");
+		answer_exception(fd);
 	Py_DECREF(r);
 	if ((code = compile_method(source, 0)) == NULL)
 		answer_exception(fd);

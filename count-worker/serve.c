@@ -236,10 +236,12 @@ start_jobs(void)
 		if (next == NULL)
 			return;
 		if (job_start(&next->job, sv.cfg->env) != 0) {
+			const char *why =
+			    next->job.refused != NULL ? next->job.refused : "could not start a job";
+			wire_encode_error(&next->answer, WIRE_ERR_INTERNAL, why,
+			                  WIRE_ERROR_MESSAGE_MAX + 64);
 			job_cleanup(&next->job);
 			drop_frame(next);
-			wire_encode_error(&next->answer, WIRE_ERR_INTERNAL, "could not start a job",
-			                  WIRE_ERROR_MESSAGE_MAX + 64);
 			conn_set_state(next, CONN_WRITING);
 			continue;
 		}

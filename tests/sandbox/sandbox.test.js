@@ -245,6 +245,8 @@ for (const file of FILES) {
   test(`${file}: ${h.attack.slice(0, 80)} → ${expectText(h.expect)}`, async (t) => {
     const w = await liveWorker();
     const mark = path.join(markDir, `mark-${path.basename(file, '.py')}`);
+    // Each test counts its own connections (an earlier escape fails only its own test).
+    Object.assign(listeners.seen, { tcp: 0, unix: 0, data: [] });
     if (h.after) {
       const first = HEADERS.get(h.after);
       await runCorpus(w, first, mark);
