@@ -27,10 +27,10 @@ Inputs are generated once per size: the input part of the COUNT frame is built o
 sent to the jail and written to a file that the plain runner decodes (outside the timed
 region) into fresh objects, as the worker does.
 
-Environment: FREECOOP_WORKER_BIN (required here; the wrapper sets it),
-BENCH_SIZES (default "10000 100000 1000000"; "" measures only the overhead), BENCH_REPS
-(default 5 at <= 10k ballots, else 3). Progress goes to stderr, the table to stdout. The exit status is 1 when a job
-failed or a result differed, so the benchmark also guards correctness.
+Environment: FREECOOP_WORKER_BIN (required here; the wrapper sets it), BENCH_SIZES
+(default "10000 100000 1000000"; "" measures only the overhead), BENCH_REPS (default 5
+at <= 10k ballots, else 3). Progress goes to stderr, the table to stdout. The exit status
+is 1 when a job failed or a result differed, so the benchmark also guards correctness.
 
 The same file is the plain runner: `bench_count.py --plain METHOD INPUTS` (internal).
 """
