@@ -6,7 +6,7 @@ FC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Debian packages the build, the tests and the server need.
 FC_PACKAGES="build-essential cmake pkg-config libevent-dev libjson-c-dev libssl-dev
   libpq-dev libcmocka-dev postgresql-15 postgresql-client-15 openssl curl ca-certificates
-  libpython3.11-dev libseccomp-dev python3"
+  libpython3-dev libseccomp-dev python3"
 
 fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 fc_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
