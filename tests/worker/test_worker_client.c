@@ -89,7 +89,7 @@ record_cb(const struct worker_answer *a, void *arg)
 	o->attempts = a->attempts;
 	snprintf(o->message, sizeof(o->message), "%s", a->message != NULL ? a->message : "");
 	o->result_len = a->result_len;
-	if (a->result_len <= sizeof(o->result))
+	if (a->result_len > 0 && a->result_len <= sizeof(o->result))
 		memcpy(o->result, a->result, a->result_len);
 }
 
@@ -106,6 +106,12 @@ static bool
 is_called(void *arg)
 {
 	return ((struct outcome *)arg)->called > 0;
+}
+
+static bool
+never(void *arg)
+{
+	return false;
 }
 
 static bool
@@ -260,7 +266,7 @@ test_deadline_without_worker(void **state)
 	run_until(is_called, &o, 3000);
 	assert_int_equal(o.status, WORKER_UNAVAILABLE);
 	assert_non_null(strstr(o.message, "did not answer in time"));
-	assert_true(util_now_us() - t0 >= 400000);
+	assert_true(util_now_us() - t0 >= 390000); /* libevent's clock is coarse (a few ms) */
 	assert_false(worker_ready(w));
 	worker_free(w);
 }
@@ -399,6 +405,7 @@ test_hostile_answers_are_refused(void **state)
 		violations = st.violations;
 	}
 	worker_free(w);
+	run_until(never, NULL, 100); /* the stand-in sees its last connection close */
 	evconnlistener_free(l);
 }
 
