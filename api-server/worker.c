@@ -66,7 +66,7 @@ struct worker {
 	int nconns;
 	struct job_list queue; /* JOB_QUEUED, oldest first */
 	struct event *ev_retry;
-	bool up, warned;
+	bool warned;
 	bool closing; /* worker_free runs: no new connections */
 	struct worker_stats stats;
 };
@@ -159,10 +159,6 @@ conn_close(struct conn *c, const char *why)
 			TAILQ_INSERT_HEAD(&w->queue, j, link);
 		}
 	}
-	w->up = false;
-	TAILQ_FOREACH(c, &w->conns, link)
-	if (c->state != CONN_CONNECTING)
-		w->up = true;
 	dispatch(w);
 }
 
@@ -257,7 +253,6 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		c->state = CONN_IDLE;
-		w->up = true;
 		w->backoff_ms = w->retry_min_ms;
 		if (w->warned)
 			log_info("count-worker reachable again");
@@ -412,7 +407,12 @@ worker_free(struct worker *w)
 bool
 worker_ready(const struct worker *w)
 {
-	return w->up;
+	const struct conn *c;
+
+	TAILQ_FOREACH(c, &w->conns, link)
+	if (c->state != CONN_CONNECTING)
+		return true;
+	return false;
 }
 
 void
@@ -422,7 +422,7 @@ worker_get_stats(const struct worker *w, struct worker_stats *st)
 	const struct worker_job *j;
 
 	*st = w->stats;
-	st->up = w->up;
+	st->up = worker_ready(w);
 	st->connections = w->nconns;
 	st->queued = st->running = 0;
 	TAILQ_FOREACH(j, &w->queue, link)

@@ -1,7 +1,10 @@
 /* wire — encoding and defensive decoding of protocol frames. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "wire.h"
 
 /* The smallest encodings: a string is its u32 length; a proposal three strings. */
@@ -116,10 +119,8 @@ wire_frame_ready(const unsigned char *p, size_t avail, size_t max, size_t *frame
 	n = get_u32(p);
 	if (n == 0 || n > max)
 		return -1;
-	if (avail - WIRE_HEADER_LEN < n)
-		return 0;
 	*frame_len = WIRE_HEADER_LEN + (size_t)n;
-	return 1;
+	return avail - WIRE_HEADER_LEN < n ? 0 : 1;
 }
 
 int
@@ -368,12 +369,26 @@ int
 wire_encode_error(struct wire_buf *b, enum wire_error_kind kind, const char *message,
 		  size_t max)
 {
-	size_t n = strlen(message);
+	char msg[WIRE_ERROR_MESSAGE_MAX + 1];
+	size_t n = utf8_sanitize(message, strlen(message), msg, sizeof(msg));
 
 	wire_begin(b, WIRE_ERROR);
 	wire_put_u32(b, (uint32_t)kind);
-	wire_put_bytes(b, message, (uint32_t)(n > WIRE_ERROR_MESSAGE_MAX ? WIRE_ERROR_MESSAGE_MAX : n));
+	wire_put_bytes(b, msg, (uint32_t)n);
 	return wire_finish(b, max);
+}
+
+int
+wire_encode_errorf(struct wire_buf *b, enum wire_error_kind kind, size_t max, const char *fmt,
+		   ...)
+{
+	char msg[2 * WIRE_ERROR_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return wire_encode_error(b, kind, msg, max);
 }
 
 const char *

@@ -103,8 +103,9 @@ int wire_finish(struct wire_buf *b, size_t max);
 void wire_buf_reset(struct wire_buf *b);
 
 /* Given the first avail bytes of a stream, says whether a whole frame is there:
- * returns 1 and sets *frame_len (header included) when it is, 0 when more bytes are
- * needed, -1 when the announced length is 0 or exceeds max (a protocol violation). */
+ * returns 1 when it is, 0 when more bytes are needed, -1 when the announced length is 0 or
+ * exceeds max (a protocol violation). Once the header has arrived and is valid, sets
+ * *frame_len to the frame's whole length (header included), even when returning 0. */
 int wire_frame_ready(const unsigned char *p, size_t avail, size_t max, size_t *frame_len);
 
 /* The type of the complete frame p[0..len), or -1 if it has none. */
@@ -124,8 +125,13 @@ void wire_count_free(struct wire_count *c);
 int wire_encode_validate(struct wire_buf *b, const void *method, uint32_t len, size_t max);
 int wire_encode_count(struct wire_buf *b, const struct wire_count *c, size_t max);
 int wire_encode_result(struct wire_buf *b, const struct wire_result *r, size_t max);
+/* The message is made valid UTF-8 without NUL (ill-formed bytes become '?') and cut on a
+ * character boundary to WIRE_ERROR_MESSAGE_MAX bytes. */
 int wire_encode_error(struct wire_buf *b, enum wire_error_kind kind, const char *message,
 		      size_t max);
+/* Like wire_encode_error, with the message formatted printf-style. */
+int wire_encode_errorf(struct wire_buf *b, enum wire_error_kind kind, size_t max, const char *fmt,
+		       ...) __attribute__((format(printf, 4, 5)));
 
 /* "exception", "timeout", "memory", "sandbox_violation", "bad_result", "internal", or
  * NULL for an unknown kind. */

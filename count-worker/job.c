@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #define EXIT_LOCKDOWN_FAILED 125 /* the child could not lock itself down */
 #define ANSWER_OVERHEAD 64       /* frame header and fixed fields around a result */
+#define MAX_ERROR (WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD)
 
 static uint32_t
 clamp(uint32_t want, uint32_t max)
@@ -204,23 +204,6 @@ cpu_us(const struct rusage *ru)
 	       (uint64_t)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec);
 }
 
-/* Encodes an ERROR; the message is cut and made valid UTF-8. */
-static void answer_error(struct wire_buf *a, enum wire_error_kind kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-answer_error(struct wire_buf *a, enum wire_error_kind kind, const char *fmt, ...)
-{
-	char raw[WIRE_ERROR_MESSAGE_MAX + 1], msg[WIRE_ERROR_MESSAGE_MAX + 1];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
-	utf8_sanitize(raw, strlen(raw), msg, sizeof(msg));
-	wire_encode_error(a, kind, msg, WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD);
-}
-
 /* The kinds a child reports itself. Timeouts and sandbox violations are the supervisor's
  * to establish, and the child has no internal errors to report: a method that writes one
  * of those on its pipe is forging, and gets bad_result. */
@@ -239,7 +222,8 @@ judge_frame(struct job *j, const struct rusage *ru, struct wire_buf *a)
 	size_t flen;
 
 	if (wire_frame_ready(j->out, j->out_len, j->out_max, &flen) != 1 || flen != j->out_len) {
-		answer_error(a, WIRE_ERR_BAD_RESULT, "the method ended without returning a result");
+		wire_encode_errorf(a, WIRE_ERR_BAD_RESULT, MAX_ERROR,
+		                   "the method ended without returning a result");
 		return;
 	}
 	if (wire_decode_result(j->out, j->out_len, &res) == 0 &&
@@ -253,9 +237,11 @@ judge_frame(struct job *j, const struct rusage *ru, struct wire_buf *a)
 		res.peak_rss_kb = (uint64_t)ru->ru_maxrss;
 		wire_encode_result(a, &res, (size_t)j->limits.result_max + ANSWER_OVERHEAD);
 	} else if (wire_decode_error(j->out, j->out_len, &e) == 0 && child_may_report(e.kind)) {
-		answer_error(a, e.kind, "%.*s", (int)e.message.len, (const char *)e.message.p);
+		wire_encode_errorf(a, e.kind, MAX_ERROR, "%.*s", (int)e.message.len,
+		                   (const char *)e.message.p);
 	} else {
-		answer_error(a, WIRE_ERR_BAD_RESULT, "the method wrote a malformed answer");
+		wire_encode_errorf(a, WIRE_ERR_BAD_RESULT, MAX_ERROR,
+		                   "the method wrote a malformed answer");
 	}
 }
 
@@ -266,26 +252,27 @@ judge_signal(struct job *j, int sig, const struct rusage *ru, struct wire_buf *a
 
 	switch (sig) {
 	case SIGSYS:
-		answer_error(a, WIRE_ERR_SANDBOX_VIOLATION,
-		             "the method made a system call that the sandbox forbids");
+		wire_encode_errorf(a, WIRE_ERR_SANDBOX_VIOLATION, MAX_ERROR,
+		                   "the method made a system call that the sandbox forbids");
 		return;
 	case SIGPROF:
 	case SIGXCPU:
-		answer_error(a, WIRE_ERR_TIMEOUT, "the method exceeded its CPU time limit of %u ms",
-		             j->limits.cpu_ms);
+		wire_encode_errorf(a, WIRE_ERR_TIMEOUT, MAX_ERROR,
+		                   "the method exceeded its CPU time limit of %u ms",
+		                   j->limits.cpu_ms);
 		return;
 	case SIGKILL:
 		if (cpu_us(ru) >= (uint64_t)j->limits.cpu_ms * 1000u)
-			answer_error(a, WIRE_ERR_TIMEOUT,
-			             "the method exceeded its CPU time limit of %u ms",
-			             j->limits.cpu_ms);
+			wire_encode_errorf(a, WIRE_ERR_TIMEOUT, MAX_ERROR,
+			                   "the method exceeded its CPU time limit of %u ms",
+			                   j->limits.cpu_ms);
 		else
-			answer_error(a, WIRE_ERR_MEMORY,
-			             "the job was killed by the system (out of memory?)");
+			wire_encode_errorf(a, WIRE_ERR_MEMORY, MAX_ERROR,
+			                   "the job was killed by the system (out of memory?)");
 		return;
 	}
-	answer_error(a, WIRE_ERR_EXCEPTION, "the interpreter crashed (SIG%s)",
-	             name != NULL ? name : "?");
+	wire_encode_errorf(a, WIRE_ERR_EXCEPTION, MAX_ERROR, "the interpreter crashed (SIG%s)",
+	                   name != NULL ? name : "?");
 }
 
 void
@@ -296,21 +283,22 @@ job_finish(struct job *j, struct wire_buf *a)
 
 	reap(j, &status, &ru);
 	if (j->killed == JOB_KILL_DEADLINE)
-		answer_error(a, WIRE_ERR_TIMEOUT,
-		             "the method exceeded its wall-clock limit of %u ms",
-		             j->limits.wall_ms);
+		wire_encode_errorf(a, WIRE_ERR_TIMEOUT, MAX_ERROR,
+		                   "the method exceeded its wall-clock limit of %u ms",
+		                   j->limits.wall_ms);
 	else if (j->killed == JOB_KILL_OVERFLOW)
-		answer_error(a, WIRE_ERR_BAD_RESULT,
-		             "the method's answer exceeded the result limit of %u bytes",
-		             j->limits.result_max);
+		wire_encode_errorf(a, WIRE_ERR_BAD_RESULT, MAX_ERROR,
+		                   "the method's answer exceeded the result limit of %u bytes",
+		                   j->limits.result_max);
 	else if (WIFSIGNALED(status))
 		judge_signal(j, WTERMSIG(status), &ru, a);
 	else if (WEXITSTATUS(status) == EXIT_LOCKDOWN_FAILED)
-		answer_error(a, WIRE_ERR_INTERNAL, "the job could not lock itself down");
+		wire_encode_errorf(a, WIRE_ERR_INTERNAL, MAX_ERROR,
+		                   "the job could not lock itself down");
 	else if (WEXITSTATUS(status) != 0)
-		answer_error(a, WIRE_ERR_BAD_RESULT,
-		             "the method exited (status %d) without returning a result",
-		             WEXITSTATUS(status));
+		wire_encode_errorf(a, WIRE_ERR_BAD_RESULT, MAX_ERROR,
+		                   "the method exited (status %d) without returning a result",
+		                   WEXITSTATUS(status));
 	else
 		judge_frame(j, &ru, a);
 	explicit_bzero(j->out, j->out_len);

@@ -60,21 +60,16 @@ get_string(json_object *o, const char *key, struct wire_bytes *out)
 	return 0;
 }
 
-/* A base64 member decoded into the arena. */
+/* A base64 member decoded into the arena (which has room for one more block). */
 static int
 get_payload(json_object *o, const char *key, struct arena *a, struct wire_bytes *out)
 {
 	struct wire_bytes s;
-	unsigned char *d, **blocks;
+	unsigned char *d;
 	ssize_t n;
 
 	if (get_string(o, key, &s) != 0 || (d = malloc(b64_decoded_max(s.len) + 1)) == NULL)
 		return -1;
-	if ((blocks = realloc(a->blocks, (a->n + 1) * sizeof(*blocks))) == NULL) {
-		free(d);
-		return -1;
-	}
-	a->blocks = blocks;
 	a->blocks[a->n++] = d;
 	if ((n = b64_decode((const char *)s.p, s.len, d, b64_decoded_max(s.len), false)) < 0)
 		return -1;
@@ -98,11 +93,15 @@ static int
 decode_inputs(json_object *in, struct wire_count *c, struct arena *a)
 {
 	static const char *sets[3] = {"participants", "proposer_franchise", "voter_franchise"};
-	json_object *arr;
-	size_t n;
+	json_object *arr, *ballots;
+	size_t n, nb;
 
+	/* one payload block per proposal and ballot */
 	if ((arr = get_array(in, "proposals", &n)) == NULL ||
-	    (n > 0 && (c->proposals = calloc(n, sizeof(*c->proposals))) == NULL))
+	    (ballots = get_array(in, "ballots", &nb)) == NULL ||
+	    (a->blocks = calloc(n + nb + 1, sizeof(*a->blocks))) == NULL)
+		goto bad;
+	if (n > 0 && (c->proposals = calloc(n, sizeof(*c->proposals))) == NULL)
 		goto bad;
 	for (c->nproposals = 0; c->nproposals < n; c->nproposals++) {
 		json_object *p = json_object_array_get_idx(arr, c->nproposals);
@@ -112,11 +111,10 @@ decode_inputs(json_object *in, struct wire_count *c, struct arena *a)
 		    get_payload(p, "payload", a, &w->payload) != 0)
 			goto bad;
 	}
-	if ((arr = get_array(in, "ballots", &n)) == NULL ||
-	    (n > 0 && (c->ballots = calloc(n, sizeof(*c->ballots))) == NULL))
+	if (nb > 0 && (c->ballots = calloc(nb, sizeof(*c->ballots))) == NULL)
 		goto bad;
-	for (c->nballots = 0; c->nballots < n; c->nballots++) {
-		json_object *b = json_object_array_get_idx(arr, c->nballots);
+	for (c->nballots = 0; c->nballots < nb; c->nballots++) {
+		json_object *b = json_object_array_get_idx(ballots, c->nballots);
 		struct wire_ballot *w = &c->ballots[c->nballots];
 		if (get_string(b, "id", &w->id) != 0 ||
 		    get_payload(b, "payload", a, &w->payload) != 0)

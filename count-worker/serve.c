@@ -38,7 +38,6 @@ static struct {
 	const struct serve_config *cfg;
 	struct conn **conns;
 	int nconns;
-	int running;
 	uint64_t seq;
 } sv;
 
@@ -75,8 +74,6 @@ conn_close(int i)
 {
 	struct conn *c = sv.conns[i];
 
-	if (c->state == CONN_RUNNING)
-		sv.running--;
 	job_cleanup(&c->job);
 	drop_frame(c);
 	drop_answer(c);
@@ -88,10 +85,6 @@ conn_close(int i)
 static void
 conn_set_state(struct conn *c, enum conn_state to)
 {
-	if (c->state == CONN_RUNNING)
-		sv.running--;
-	if (to == CONN_RUNNING)
-		sv.running++;
 	if (to == CONN_WAITING)
 		c->seq = ++sv.seq;
 	c->state = to;
@@ -133,8 +126,6 @@ read_request(struct conn *c)
 			log_warn("closing a connection: request frame too large or empty");
 			return -1;
 		}
-		len = WIRE_HEADER_LEN + ((size_t)c->head[0] << 24 | (size_t)c->head[1] << 16 |
-		                         (size_t)c->head[2] << 8 | c->head[3]);
 		if ((c->frame = malloc(len)) == NULL) {
 			log_error("no memory for a request of %zu bytes", len);
 			return -1;
@@ -227,12 +218,17 @@ finish_job(int i)
 static void
 start_jobs(void)
 {
-	while (sv.running < sv.cfg->jobs) {
+	for (;;) {
 		struct conn *next = NULL;
-		for (int i = 0; i < sv.nconns; i++)
+		int running = 0;
+		for (int i = 0; i < sv.nconns; i++) {
+			running += sv.conns[i]->state == CONN_RUNNING;
 			if (sv.conns[i]->state == CONN_WAITING &&
 			    (next == NULL || sv.conns[i]->seq < next->seq))
 				next = sv.conns[i];
+		}
+		if (running >= sv.cfg->jobs)
+			return;
 		if (next == NULL)
 			return;
 		if (job_start(&next->job, sv.cfg->env) != 0) {
