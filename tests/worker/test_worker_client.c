@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -39,6 +40,7 @@ worker_spawn(void)
 
 	snprintf(log, sizeof(log), "%s/worker.log", dir);
 	if ((pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* no worker outlives a failed test */
 		freopen(log, "a", stderr);
 		setenv("FREECOOP_WORKER_JOBS", "2", 1);
 		execl(worker_bin, worker_bin, "--socket", sock, (char *)NULL);
@@ -228,12 +230,19 @@ test_worker_restart_mid_job(void **state)
 	struct worker *w = client(2);
 	struct outcome o = {0};
 	struct worker_stats st;
+	/* a Python-level loop: seconds of work, so the worker dies while it runs */
 	struct wire_count c = count_of("def count(p, b, a, f, v):\n"
-	                               "    return str(sum(range(2 * 10**7))).encode()\n",
+	                               "    t = 0\n"
+	                               "    for i in range(3 * 10**7):\n"
+	                               "        t += i\n"
+	                               "    return str(t).encode()\n",
 	                               100);
 
+	c.limits.cpu_ms = 30000;
+	c.limits.wall_ms = 60000;
+
 	run_until(is_ready, w, 3000);
-	assert_non_null(worker_count(w, &c, 30000, record_cb, &o));
+	assert_non_null(worker_count(w, &c, 60000, record_cb, &o));
 	run_until(is_called, &o, 300);
 	assert_int_equal(o.called, 0);
 	worker_stop(pid, SIGKILL);
@@ -241,9 +250,9 @@ test_worker_restart_mid_job(void **state)
 	assert_false(worker_ready(w));
 	assert_int_equal(o.called, 0);
 	pid = worker_spawn();
-	run_until(is_called, &o, 25000);
+	run_until(is_called, &o, 55000);
 	assert_int_equal(o.status, WORKER_OK);
-	assert_string_equal((char *)o.result, "199999990000000");
+	assert_string_equal((char *)o.result, "449999985000000");
 	assert_int_equal(o.attempts, 2);
 	assert_true(worker_ready(w));
 	worker_get_stats(w, &st);
