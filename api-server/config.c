@@ -20,9 +20,9 @@ static const struct conf_key keys[] = {
     STR(authority_key_file, NULL),
     STR(master_key_file, NULL),
     INT(access_token_ttl, "3600", 1, 31 * 24 * 3600),
-    INT(max_body_size, "65536", 64, 64 * 1024 * 1024),
+    INT(max_body_size, "1048576", 64, 256 * 1024 * 1024),
     INT(max_json_depth, "16", 1, 256),
-    INT(max_string_length, "4096", 16, 64 * 1024 * 1024),
+    INT(max_string_length, "262144", 16, 256 * 1024 * 1024),
     INT(connection_timeout, "30", 1, 3600),
     INT(shutdown_timeout, "10", 0, 3600),
     INT(startup_db_wait, "30", 0, 3600),
@@ -37,6 +37,21 @@ static const struct conf_key keys[] = {
     INT(count_wall_ms, "120000", 100, 7200 * 1000),
     INT(count_memory_mb, "2048", 64, 1024 * 1024),
     INT(count_result_max, "1048576", 1, 64 * 1024 * 1024),
+    /* Decisions: sizes of what requests may carry, and list pages. */
+    INT(max_method_size, "262144", 64, 16 * 1024 * 1024),
+    INT(max_payload_size, "65536", 1, 16 * 1024 * 1024),
+    INT(max_franchise_batch, "10000", 1, 10 * 1000 * 1000),
+    INT(max_proposals, "1000", 1, 1000 * 1000),
+    INT(max_page_size, "500", 1, 100000),
+    /* The conclusion job: how often an instance looks for closed decisions, how long its
+     * claim lasts without renewal, how many times a count that reached the worker is
+     * tried, and the time allowed to its reads and writes. */
+    INT(conclude_poll_ms, "1000", 50, 60000),
+    INT(conclude_lease_ms, "30000", 1000, 3600 * 1000),
+    INT(conclude_max_attempts, "5", 1, 100),
+    INT(conclude_db_timeout_ms, "600000", 1000, 3600 * 1000),
+    /* Unwrapped decision keys kept in memory for casting ballots. */
+    INT(decision_key_cache, "1024", 1, 1000000),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -33,6 +33,16 @@ struct config {
 	int count_wall_ms;
 	int count_memory_mb;
 	int count_result_max;
+	int max_method_size;
+	int max_payload_size;
+	int max_franchise_batch;
+	int max_proposals;
+	int max_page_size;
+	int conclude_poll_ms;
+	int conclude_lease_ms;
+	int conclude_max_attempts;
+	int conclude_db_timeout_ms;
+	int decision_key_cache;
 };
 
 /* Fills cfg with the defaults, then the file at path (if path is not NULL), then the

@@ -150,7 +150,7 @@ deliver_cb(evutil_socket_t fd, short what, void *arg)
 	/* Take the whole list first: callbacks may finish more queries. */
 	TAILQ_CONCAT(&batch, &pool->done, link);
 	while ((q = TAILQ_FIRST(&batch)) != NULL) {
-		struct db_result r = {q->status, q->res, ""};
+		struct db_result r = {q->status, q->res, "", &q->res};
 		TAILQ_REMOVE(&batch, q, link);
 		if (q->status == DB_FAILED && q->res != NULL) {
 			const char *s = PQresultErrorField(q->res, PG_DIAG_SQLSTATE);
@@ -692,6 +692,16 @@ db_query(struct db_pool *pool, const struct db_stmt *stmt, const struct db_param
 	pool_dispatch(pool);
 }
 
+PGresult *
+db_result_take(const struct db_result *r)
+{
+	PGresult *res = r->slot != NULL ? *r->slot : NULL;
+
+	if (r->slot != NULL)
+		*r->slot = NULL;
+	return res;
+}
+
 void
 db_pool_stats(const struct db_pool *pool, struct db_stats *st)
 {
@@ -747,6 +757,8 @@ batch_done_cb(const struct db_result *r, void *arg)
 	}
 	for (int i = 0; i < f->n; i++) {
 		struct db_result one = *r;
+
+		one.slot = NULL; /* shared by the batch: nobody takes it */
 		if (r->status == DB_OK && row_of == NULL)
 			one.status = DB_UNAVAILABLE; /* out of memory: fail, don't guess */
 		f->items[i].cb(&one, row_of != NULL ? row_of[i] : -1, f->items[i].arg);
@@ -766,7 +778,7 @@ batch_send(struct db_pool *pool, struct batch *b)
 		return;
 	f = malloc(sizeof(*f) + (size_t)b->n * sizeof(struct batch_item));
 	if (f == NULL) {
-		struct db_result r = {DB_UNAVAILABLE, NULL, ""};
+		struct db_result r = {DB_UNAVAILABLE, NULL, "", NULL};
 		for (int i = 0; i < b->n; i++)
 			b->items[i].cb(&r, -1, b->items[i].arg);
 		b->n = 0;

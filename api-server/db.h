@@ -38,7 +38,12 @@ struct db_result {
 	enum db_status status;
 	const PGresult *res;  /* DB_OK and DB_FAILED; borrowed, valid during the callback */
 	const char *sqlstate; /* DB_FAILED: the SQLSTATE; otherwise "" */
+	PGresult **slot;      /* where the pool keeps res (see db_result_take); may be NULL */
 };
+
+/* Takes res out of a callback's result: the caller owns it (PQclear) and the pool no
+ * longer frees it. Returns NULL when the result cannot be taken (a batched statement's). */
+PGresult *db_result_take(const struct db_result *r);
 
 typedef void (*db_cb)(const struct db_result *r, void *arg);
 

@@ -103,6 +103,8 @@ req_finish(struct req *r, int status)
 	log_req_msg(status >= 500 ? LOGL_ERROR : LOGL_INFO, &lr, "request");
 	metrics_observe(app->metrics, r->route_idx, status, secs);
 	OPENSSL_cleanse(r->secret, sizeof(r->secret));
+	if (r->state_free != NULL)
+		r->state_free(r->state);
 	free(r);
 	app->in_flight--;
 }
@@ -340,9 +342,14 @@ dispatch(struct req *r)
 				  "This path does not take %s; it takes %s.", method, allow);
 		return;
 	case ROUTE_BAD_ID:
-		req_reply_problem(r, 400, "invalid-id",
-				  "The id in the path is not a UUID (like "
-				  "3f2c1a9e-7b4d-4e21-9c3a-1d2e3f4a5b6c).");
+		if (strstr(routes[r->route_idx].pattern, "{sha}") != NULL)
+			req_reply_problem(r, 400, "invalid-id",
+					  "The id in the path is not a voting method id (the "
+					  "SHA-256 of its code: 64 hexadecimal digits).");
+		else
+			req_reply_problem(r, 400, "invalid-id",
+					  "The id in the path is not a UUID (like "
+					  "3f2c1a9e-7b4d-4e21-9c3a-1d2e3f4a5b6c).");
 		return;
 	case ROUTE_FOUND:
 		break;

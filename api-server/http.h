@@ -32,6 +32,9 @@ struct req;
 
 typedef void (*route_handler)(struct req *r);
 
+/* The longest path parameter: {sha}, a SHA-256 in hex. */
+#define ROUTE_PARAM_MAX 64
+
 struct route {
 	const char *method;  /* "GET", "POST", "DELETE" */
 	const char *pattern; /* "/v1/accounts/{id}": {id} matches one UUID segment */
@@ -79,13 +82,15 @@ struct req {
 	int route_idx; /* into routes[], or -1 */
 	char id[17];   /* request id, also sent as X-Request-Id */
 	uint64_t start_us;
-	char param[UTIL_UUID_LEN + 1]; /* the {id} path segment, lowercase */
+	char param[ROUTE_PARAM_MAX + 1]; /* the {id} or {sha} path segment, lowercase */
 	char cred_prefix[5];           /* "svc_", "aut_", "acc_" or "" */
 	unsigned char cred_hash[UTIL_SHA256_LEN]; /* SHA-256 of the presented token */
 	struct principal who;
 	const char *body; /* the request body (not NUL-terminated), body_len bytes */
 	size_t body_len;
 	char secret[UTIL_TOKEN_LEN + 1]; /* a token being issued; wiped when the request ends */
+	void *state;                     /* a handler's state across its callbacks */
+	void (*state_free)(void *state); /* called on state when the request ends */
 };
 
 /* The route table (routes.c). */

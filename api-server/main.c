@@ -12,6 +12,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "conclude.h"
+#include "decision_view.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -19,6 +21,7 @@
 #include "store.h"
 #include "worker.h"
 #include "store_authorities.h"
+#include "store_conclude.h"
 #include "store_tokens.h"
 
 #define PURGE_INTERVAL_S 600
@@ -77,7 +80,7 @@ connect_wait(const char *conninfo, int wait_s)
 /* Before serving: the schema must be exactly the one this server was built for, and the
  * authority key must be a registered, unrevoked decision authority. */
 static int
-startup_checks(const struct config *cfg, const struct keys *keys)
+startup_checks(const struct config *cfg, const struct keys *keys, char authority_id[UTIL_UUID_LEN + 1])
 {
 	const char *params[1] = {(const char *)keys->authority_pub};
 	const int lengths[1] = {KEYS_ED25519_LEN}, formats[1] = {1};
@@ -121,6 +124,7 @@ startup_checks(const struct config *cfg, const struct keys *keys)
 		goto out;
 	}
 	log_info("signing as decision authority %s", PQgetvalue(res, 0, 0));
+	snprintf(authority_id, UTIL_UUID_LEN + 1, "%s", PQgetvalue(res, 0, 0));
 	r = 0;
 out:
 	PQclear(res);
@@ -143,22 +147,39 @@ purge_done_cb(const struct db_result *res, void *arg)
 }
 
 static void
+purge_decisions_cb(const struct db_result *res, void *arg)
+{
+	if (res->status != DB_OK)
+		log_warn("could not purge decisions past their retention period");
+	else if (strcmp(PQgetvalue(res->res, 0, 0), "0") != 0)
+		log_info("purged %s decisions past their retention period",
+			 PQgetvalue(res->res, 0, 0));
+}
+
+static void
 purge_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *app = arg;
 
 	store_access_purge(app->db, purge_done_cb, NULL);
+	store_decisions_purge(app->db, purge_decisions_cb, NULL);
 }
 
 static int
-serve(struct app *app)
+serve(struct app *app, const char *authority_id)
 {
 	const char *methods[32], *patterns[32];
 	struct db_opts opts = {app->cfg->db_pool_size,        app->cfg->db_query_timeout_ms,
 			       app->cfg->db_reconnect_min_ms, app->cfg->db_reconnect_max_ms,
 			       app->cfg->db_queue_max,        app->cfg->db_pipeline_depth};
 	struct timeval purge_tv = {PURGE_INTERVAL_S, 0};
+	/* The conclusion's large reads and writes get a connection and a time limit of their
+	 * own, so they never hold up requests. */
+	struct db_opts bulk_opts = {1, app->cfg->conclude_db_timeout_ms, app->cfg->db_reconnect_min_ms,
+				    app->cfg->db_reconnect_max_ms, 64, 4};
 	struct event *ev_int = NULL, *ev_term = NULL, *ev_purge = NULL;
+	struct db_pool *bulk = NULL;
+	struct conclusion *conclusion = NULL;
 	int r = 1;
 
 	for (size_t i = 0; i < nroutes && i < 32; i++) {
@@ -171,11 +192,14 @@ serve(struct app *app)
 	app->db = db_pool_new(app->base, app->cfg->db_conninfo, &opts, store_statements,
 			      store_nstatements);
 	app->worker = worker_new(app->base, &wopts);
+	bulk = db_pool_new(app->base, app->cfg->db_conninfo, &bulk_opts, store_statements,
+			   store_nstatements);
 	ev_int = evsignal_new(app->base, SIGINT, signal_cb, app);
 	ev_term = evsignal_new(app->base, SIGTERM, signal_cb, app);
 	ev_purge = event_new(app->base, -1, EV_PERSIST, purge_cb, app);
-	if (app->metrics == NULL || app->db == NULL || app->worker == NULL || ev_int == NULL || ev_term == NULL ||
-	    ev_purge == NULL || http_start(app) != 0)
+	if (app->metrics == NULL || app->db == NULL || app->worker == NULL || bulk == NULL ||
+	    ev_int == NULL || ev_term == NULL || ev_purge == NULL ||
+	    (conclusion = conclude_new(app, bulk, authority_id)) == NULL || http_start(app) != 0)
 		goto out;
 	event_add(ev_int, NULL);
 	event_add(ev_term, NULL);
@@ -194,10 +218,15 @@ out:
 		event_free(app->ev_shutdown);
 	if (app->ev_shutdown_tick != NULL)
 		event_free(app->ev_shutdown_tick);
-	/* The pool first: what still waits on the database gets its answer (503) while the
-	 * requests it belongs to are alive; evhttp_free then closes their connections. */
+	/* The conclusion stops first (its callbacks then only clean up); then the pools: what
+	 * still waits on the database gets its answer (503) while the requests it belongs to
+	 * are alive; evhttp_free then closes their connections. */
+	conclude_stop(conclusion);
 	db_pool_free(app->db);
+	db_pool_free(bulk);
 	worker_free(app->worker);
+	conclude_free(conclusion);
+	dv_keys_cleanup();
 	if (app->http != NULL)
 		evhttp_free(app->http);
 	metrics_free(app->metrics);
@@ -213,7 +242,7 @@ main(int argc, char **argv)
 	struct app app;
 	enum log_level level;
 	int check_only = 0, r = 1;
-	char err[512];
+	char err[512], authority_id[UTIL_UUID_LEN + 1] = "";
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--migrate") == 0 && i + 1 < argc)
@@ -252,8 +281,9 @@ main(int argc, char **argv)
 	app.keys = &keys;
 	app.json_limits.max_depth = (unsigned)cfg.max_json_depth;
 	app.json_limits.max_string = (size_t)cfg.max_string_length;
-	if (startup_checks(&cfg, &keys) == 0 && (app.base = event_base_new()) != NULL)
-		r = serve(&app);
+	if (startup_checks(&cfg, &keys, authority_id) == 0 &&
+	    (app.base = event_base_new()) != NULL)
+		r = serve(&app, authority_id);
 	if (app.base != NULL)
 		event_base_free(app.base);
 	keys_cleanup(&keys);

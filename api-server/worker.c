@@ -42,7 +42,7 @@ struct worker_job {
 	struct worker *w;
 	enum job_state state;
 	struct wire_buf frame; /* the request; zeroed when the job ends */
-	uint32_t result_max;   /* 0 for VALIDATE: its result must be empty */
+	uint32_t result_max;   /* WIRE_RUNTIME_MAX for VALIDATE */
 	size_t answer_max;
 	struct event *ev_timer; /* the deadline, then the deferred callback */
 	worker_cb cb;
@@ -476,7 +476,8 @@ worker_validate(struct worker *w, const void *src, size_t len, uint32_t deadline
 
 	if (j == NULL)
 		return NULL;
-	j->answer_max = WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD;
+	j->result_max = WIRE_RUNTIME_MAX;
+	j->answer_max = WIRE_RUNTIME_MAX + WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD;
 	if (len > UINT32_MAX ||
 	    wire_encode_validate(&j->frame, src, (uint32_t)len, REQUEST_MAX) != 0) {
 		job_free(j);

@@ -74,7 +74,8 @@ bool worker_ready(const struct worker *w);
 void worker_get_stats(const struct worker *w, struct worker_stats *st);
 
 /* Submits VALIDATE of the method source src[0..len) (copied). deadline_ms bounds the
- * whole job, waiting for a connection included. Returns a handle, or NULL if memory ran
+ * whole job, waiting for a connection included. A WORKER_OK answer's result is the
+ * worker's runtime description (WIRE_RUNTIME_MAX). Returns a handle, or NULL if memory ran
  * out (cb is then never called). */
 struct worker_job *worker_validate(struct worker *w, const void *src, size_t len,
                                    uint32_t deadline_ms, worker_cb cb, void *arg);

@@ -1,5 +1,6 @@
 /* util — small helpers over OpenSSL and the clock. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -103,6 +104,15 @@ util_token_well_formed(const char *s)
 	       UTIL_TOKEN_BYTES;
 }
 
+int64_t
+util_realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 uint64_t
 util_now_us(void)
 {
@@ -110,4 +120,101 @@ util_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool
+util_unhex(const char *hex, unsigned char *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return hex[2 * n] == '\0';
+}
+
+/* Reads exactly n digits at *p into *v; advances *p. */
+static bool
+digits(const char **p, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return false;
+		*v = *v * 10 + (**p - '0');
+	}
+	return true;
+}
+
+bool
+util_time_parse(const char *s, int64_t *us)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	int64_t frac = 0, scale = 1000000;
+	struct tm tm = {0};
+	const char *p = s;
+
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+	    !digits(&p, 2, &d) || (*p != 'T' && *p != 't') || !digits((++p, &p), 2, &h) ||
+	    *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &sec))
+		return false;
+	if (*p == '.') {
+		int n = 0;
+		for (p++; *p >= '0' && *p <= '9'; p++, n++) {
+			if (n >= 6)
+				return false;
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+		if (n == 0)
+			return false;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om) || oh > 23 || om > 59)
+			return false;
+	} else {
+		return false;
+	}
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
+	    mi > 59 || sec > 59 || y < 1970)
+		return false;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*us = ((int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60)) * 1000000 + frac;
+	return true;
+}
+
+void
+util_time_format(int64_t us, char *out)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(out, UTIL_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, UTIL_TIME_LEN + 1 - n, ".%06uZ", (unsigned)(us % 1000000) % 1000000u);
 }

@@ -22,6 +22,20 @@ void util_sha256(const void *data, size_t n, unsigned char out[UTIL_SHA256_LEN])
 void util_hex(const unsigned char *data, size_t n, char *out);
 
 /* A random (version 4) UUID in lowercase text form into out (37 bytes); 0 or -1. */
+/* Decodes exactly 2 * n hex digits (any case) of hex into out[0..n); returns whether hex
+ * was exactly that. */
+bool util_unhex(const char *hex, unsigned char *out, size_t n);
+
+/* Parses an RFC 3339 date-time ("2026-11-24T10:00:00Z", "...T10:00:00.5+01:00"; 'T' and
+ * 'Z' in any case, at most 6 fraction digits) into microseconds since the epoch, checking
+ * every field's range (no February 30). Returns whether s is exactly one such time. */
+bool util_time_parse(const char *s, int64_t *us);
+
+/* Formats microseconds since the epoch as RFC 3339 UTC with 6 fraction digits into out
+ * (at least UTIL_TIME_LEN + 1 bytes). */
+#define UTIL_TIME_LEN 27
+void util_time_format(int64_t us, char *out);
+
 int util_uuid_v4(char out[UTIL_UUID_LEN + 1]);
 
 /* Whether s is a UUID in 8-4-4-4-12 hex form (either case); if so and out is not NULL,
@@ -38,5 +52,8 @@ bool util_token_well_formed(const char *s);
 
 /* Monotonic clock in microseconds. */
 uint64_t util_now_us(void);
+
+/* Wall-clock time: microseconds since the epoch. */
+int64_t util_realtime_us(void);
 
 #endif

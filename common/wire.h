@@ -17,6 +17,9 @@
 
 #define WIRE_HEADER_LEN 4
 #define WIRE_ERROR_MESSAGE_MAX 1024
+/* A VALIDATE's RESULT carries the worker's runtime as UTF-8 JSON of at most this many
+ * bytes: {"libraries":["json",...],"python":"3.11.2"} (the result document's "runtime"). */
+#define WIRE_RUNTIME_MAX 2048
 
 enum wire_type {
 	WIRE_VALIDATE = 1,
@@ -68,7 +71,7 @@ struct wire_count {
 	uint32_t nsets[3];
 };
 
-/* A RESULT: for VALIDATE an empty result; for COUNT the bytes count() returned, the CPU
+/* A RESULT: for VALIDATE the runtime description (see WIRE_RUNTIME_MAX); for COUNT the bytes count() returned, the CPU
  * time of the whole job (decoding inputs, running the module, count()), the CPU time of
  * count() alone, and the job's peak resident memory. */
 struct wire_result {

@@ -235,6 +235,9 @@ judge_frame(struct job *j, const struct rusage *ru, struct wire_buf *a)
 		if (res.count_cpu_us > res.cpu_us)
 			res.count_cpu_us = res.cpu_us;
 		res.peak_rss_kb = (uint64_t)ru->ru_maxrss;
+		if (j->type == WIRE_VALIDATE) /* the supervisor's description, not the child's */
+			res.result = (struct wire_bytes){(const unsigned char *)pyrt_runtime(),
+							 (uint32_t)strlen(pyrt_runtime())};
 		wire_encode_result(a, &res, (size_t)j->limits.result_max + ANSWER_OVERHEAD);
 	} else if (wire_decode_error(j->out, j->out_len, &e) == 0 && child_may_report(e.kind)) {
 		wire_encode_errorf(a, e.kind, MAX_ERROR, "%.*s", (int)e.message.len,

@@ -162,7 +162,7 @@ job_env(const struct settings *s, const struct jail_filter *filter, int devnull)
 	    .max = {(uint32_t)s->max_cpu_ms, (uint32_t)s->max_wall_ms, (uint32_t)s->max_memory_mb,
 	            (uint32_t)s->max_result_bytes},
 	    .validate = {(uint32_t)s->validate_cpu_ms, (uint32_t)s->validate_wall_ms,
-	                 (uint32_t)s->validate_memory_mb, 0},
+	                 (uint32_t)s->validate_memory_mb, WIRE_RUNTIME_MAX},
 	};
 }
 

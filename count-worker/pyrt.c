@@ -25,6 +25,7 @@ static struct {
 	PyObject *reseed; /* runtime.reseed() */
 	char version[32];
 	char libraries[1024];
+	char runtime[1200]; /* what a VALIDATE answers: {"libraries":[...],"python":"3.11.x"} */
 } rt;
 
 /* Starts CPython isolated from the environment, with the fixed hash seed of DESIGN §4. */
@@ -91,6 +92,27 @@ library_list(const char *libraries)
 	return list;
 }
 
+/* Describes the runtime for result documents (DESIGN §7): the Python version and the
+ * allowed libraries, as JSON. The names are those of modules that imported, so they hold
+ * no quote, backslash or control character and need no escaping. Returns 0, or -1 if the description does not fit. */
+static int
+runtime_json(void)
+{
+	size_t n = (size_t)snprintf(rt.runtime, sizeof(rt.runtime), "{\"libraries\":[");
+	const char *p = rt.libraries;
+
+	while (*p != '\0' && n < sizeof(rt.runtime)) {
+		size_t len = strcspn(p, " ");
+		n += (size_t)snprintf(rt.runtime + n, sizeof(rt.runtime) - n, "%s\"%.*s\"",
+				      p == rt.libraries ? "" : ",", (int)len, p);
+		p += len + (p[len] == ' ');
+	}
+	if (n < sizeof(rt.runtime))
+		n += (size_t)snprintf(rt.runtime + n, sizeof(rt.runtime) - n,
+				      "],\"python\":\"%s\"}", rt.version);
+	return n < sizeof(rt.runtime) ? 0 : -1;
+}
+
 static int
 load_runtime(const char *libraries, char *err, size_t errlen)
 {
@@ -119,6 +141,10 @@ load_runtime(const char *libraries, char *err, size_t errlen)
 		goto out;
 	}
 	snprintf(rt.libraries, sizeof(rt.libraries), "%s", PyUnicode_AsUTF8(joined));
+	if (runtime_json() != 0) {
+		snprintf(err, errlen, "the list of allowed libraries is too long");
+		goto out;
+	}
 	r = 0;
 out:
 	Py_XDECREF(code);
@@ -167,6 +193,12 @@ const char *
 pyrt_version(void)
 {
 	return rt.version;
+}
+
+const char *
+pyrt_runtime(void)
+{
+	return rt.runtime;
 }
 
 const char *

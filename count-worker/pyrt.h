@@ -22,6 +22,10 @@ int pyrt_init(const char *libraries, char *err, size_t errlen);
 const char *pyrt_version(void);
 
 /* The allowed libraries actually loaded, space separated (static storage). */
+/* The runtime a VALIDATE's RESULT describes (WIRE_RUNTIME_MAX): the version and the
+ * allowed libraries as JSON, made by the supervisor, never by a child. */
+const char *pyrt_runtime(void);
+
 const char *pyrt_libraries(void);
 
 /* Wrap fork(): before, then after in the parent or in the child (the child's must run

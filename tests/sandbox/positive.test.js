@@ -166,16 +166,25 @@ async function rejected(source, pattern) {
   return a;
 }
 
-test('VALIDATE accepts every positive method (empty RESULT)', async () => {
+// A VALIDATE's RESULT describes the runtime, for the result document (DESIGN §7).
+function assertRuntime(a) {
+  const rt = JSON.parse(a.result.toString('utf8'));
+  assert.deepEqual(Object.keys(rt), ['libraries', 'python']);
+  assert.match(rt.python, /^3\.11\.\d+$/);
+  assert.deepEqual(rt.libraries, ['json', 'math', 'fractions', 'itertools', 'functools',
+    'collections', 'statistics', 'heapq', 'bisect', 'operator']);
+}
+
+test('VALIDATE accepts every positive method, answering the runtime', async () => {
   for (const m of METHODS) {
     const a = await worker.validate(fs.readFileSync(path.join(DIR, m)));
     assert.equal(a.type, 'result', `${m}: ${W.describe(a)}`);
-    assert.equal(a.result.length, 0);
+    assertRuntime(a);
   }
   const a = await worker.validate('def count(proposals, ballots, participants, '
     + 'proposer_franchise, voter_franchise):\n    return b""\n');
   assert.equal(a.type, 'result', W.describe(a));
-  assert.equal(a.result.length, 0);
+  assertRuntime(a);
 });
 
 test('VALIDATE rejects import statements, with the line', async () => {

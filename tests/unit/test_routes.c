@@ -12,7 +12,7 @@
 static void
 find(const char *method, const char *path, enum route_match want, const char *pattern)
 {
-	char param[UTIL_UUID_LEN + 1] = "", allow[64];
+	char param[ROUTE_PARAM_MAX + 1] = "", allow[64];
 	int idx = -1;
 
 	assert_int_equal(route_find(method, path, &idx, param, allow, sizeof(allow)), want);
@@ -34,7 +34,7 @@ test_exact_paths(void **state)
 static void
 test_id_segment_is_lowercased(void **state)
 {
-	char param[UTIL_UUID_LEN + 1], allow[64];
+	char param[ROUTE_PARAM_MAX + 1], allow[64];
 	int idx = -1;
 
 	assert_int_equal(route_find("POST",
@@ -68,7 +68,7 @@ test_unknown_paths(void **state)
 static void
 test_wrong_method_lists_allowed(void **state)
 {
-	char param[UTIL_UUID_LEN + 1], allow[64];
+	char param[ROUTE_PARAM_MAX + 1], allow[64];
 	int idx = -1;
 
 	assert_int_equal(route_find("PUT", "/v1/me", &idx, param, allow, sizeof(allow)),

@@ -1,0 +1,159 @@
+/* crypto — Ed25519, AES-256-GCM sealing and the per-decision keys, with OpenSSL 3. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "crypto.h"
+
+#define WRAP_AAD "freecoop-data-key:v1:"
+
+bool
+crypto_ed25519_verify(const unsigned char pub[CRYPTO_PUB_LEN], const void *msg, size_t len,
+		      const unsigned char sig[CRYPTO_SIG_LEN])
+{
+	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, CRYPTO_PUB_LEN);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok = false;
+
+	if (pk != NULL && md != NULL && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1)
+		ok = EVP_DigestVerify(md, sig, CRYPTO_SIG_LEN, msg, len) == 1;
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pk);
+	return ok;
+}
+
+int
+crypto_ed25519_sign(EVP_PKEY *key, const void *msg, size_t len, unsigned char sig[CRYPTO_SIG_LEN])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t siglen = CRYPTO_SIG_LEN;
+	int r = -1;
+
+	if (md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
+	    EVP_DigestSign(md, sig, &siglen, msg, len) == 1 && siglen == CRYPTO_SIG_LEN)
+		r = 0;
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+/* Runs one AES-256-GCM operation (enc 1 seal, 0 open) on ctx, or a temporary one. */
+static int
+gcm(EVP_CIPHER_CTX *ctx, int enc, const unsigned char *key, const unsigned char *nonce,
+    const void *aad, size_t aadlen, const unsigned char *in, size_t len, unsigned char *out,
+    unsigned char *tag)
+{
+	EVP_CIPHER_CTX *own = NULL;
+	int n = 0, fin = 0, r = -1;
+
+	if (len > INT32_MAX || aadlen > INT32_MAX)
+		return -1;
+	if (ctx == NULL && (ctx = own = EVP_CIPHER_CTX_new()) == NULL)
+		return -1;
+	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce, enc) != 1 ||
+	    (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1) ||
+	    EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1)
+		goto out;
+	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CRYPTO_TAG_LEN, tag) != 1)
+		goto out;
+	if (EVP_CipherFinal_ex(ctx, out + n, &fin) != 1)
+		goto out;
+	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CRYPTO_TAG_LEN, tag) != 1)
+		goto out;
+	r = 0;
+out:
+	EVP_CIPHER_CTX_free(own);
+	return r;
+}
+
+int
+crypto_seal(EVP_CIPHER_CTX *ctx, const unsigned char key[CRYPTO_KEY_LEN], const void *aad,
+	    size_t aadlen, const void *pt, size_t len, unsigned char *out)
+{
+	if (RAND_bytes(out, CRYPTO_NONCE_LEN) != 1)
+		return -1;
+	return gcm(ctx, 1, key, out, aad, aadlen, pt, len, out + CRYPTO_NONCE_LEN,
+		   out + CRYPTO_NONCE_LEN + len);
+}
+
+int
+crypto_open(EVP_CIPHER_CTX *ctx, const unsigned char key[CRYPTO_KEY_LEN], const void *aad,
+	    size_t aadlen, const unsigned char *in, size_t inlen, unsigned char *out)
+{
+	size_t len;
+	unsigned char tag[CRYPTO_TAG_LEN];
+
+	if (inlen < CRYPTO_SEAL_OVERHEAD)
+		return -1;
+	len = inlen - CRYPTO_SEAL_OVERHEAD;
+	memcpy(tag, in + CRYPTO_NONCE_LEN + len, CRYPTO_TAG_LEN);
+	if (gcm(ctx, 0, key, in, aad, aadlen, in + CRYPTO_NONCE_LEN, len, out, tag) != 0) {
+		OPENSSL_cleanse(out, len);
+		return -1;
+	}
+	return (int)len;
+}
+
+void
+crypto_hmac(const void *key, size_t keylen, const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n);
+}
+
+static void
+derive(const unsigned char dk[CRYPTO_KEY_LEN], struct crypto_deckey *k)
+{
+	crypto_hmac(dk, CRYPTO_KEY_LEN, "ballot-key:v1", 13, k->ballot);
+	crypto_hmac(dk, CRYPTO_KEY_LEN, "ballot-slot:v1", 14, k->slot);
+}
+
+int
+crypto_deckey_new(const unsigned char master[CRYPTO_KEY_LEN], const char *decision_id,
+		  unsigned char wrapped[CRYPTO_WRAPPED_LEN], struct crypto_deckey *k)
+{
+	unsigned char dk[CRYPTO_KEY_LEN], aad[sizeof(WRAP_AAD) + 40];
+	int aadlen = snprintf((char *)aad, sizeof(aad), WRAP_AAD "%s", decision_id);
+	int r = -1;
+
+	if (RAND_bytes(dk, sizeof(dk)) == 1 &&
+	    crypto_seal(NULL, master, aad, (size_t)aadlen, dk, sizeof(dk), wrapped) == 0) {
+		derive(dk, k);
+		r = 0;
+	}
+	OPENSSL_cleanse(dk, sizeof(dk));
+	return r;
+}
+
+int
+crypto_deckey_open(const unsigned char master[CRYPTO_KEY_LEN], const char *decision_id,
+		   const unsigned char *wrapped, size_t len, struct crypto_deckey *k)
+{
+	unsigned char dk[CRYPTO_KEY_LEN], aad[sizeof(WRAP_AAD) + 40];
+	int aadlen = snprintf((char *)aad, sizeof(aad), WRAP_AAD "%s", decision_id);
+	int r = -1;
+
+	if (len == CRYPTO_WRAPPED_LEN &&
+	    crypto_open(NULL, master, aad, (size_t)aadlen, wrapped, len, dk) == CRYPTO_KEY_LEN) {
+		derive(dk, k);
+		r = 0;
+	}
+	OPENSSL_cleanse(dk, sizeof(dk));
+	return r;
+}
+
+void
+crypto_slot(const struct crypto_deckey *k, const char *account_id, unsigned char out[32])
+{
+	crypto_hmac(k->slot, CRYPTO_KEY_LEN, account_id, strlen(account_id), out);
+}
+
+void
+crypto_deckey_wipe(struct crypto_deckey *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+}

@@ -1,0 +1,48 @@
+/* decision_view — what the decision handlers share: the JSON of a decision, pseudonyms,
+ * the problems the database's rule checks map to, and the per-decision key cache. */
+#ifndef FREECOOP_DECISION_VIEW_H
+#define FREECOOP_DECISION_VIEW_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "crypto.h"
+#include "http.h"
+
+#define DV_PSEUDONYM_LEN 64
+
+/* The decision in row i of res (columns in enum decision_col order); with counts, the
+ * columns after them are the counts and the caller's franchise (stmt_decision_get). */
+struct json_object *dv_decision_json(const PGresult *res, int i, bool with_counts);
+
+/* hex(SHA-256("decision-pseudonym:v1:" || decision_id || ":" || account_id)) (DESIGN §7),
+ * NUL-terminated in out. */
+void dv_pseudonym(const char *decision_id, const char *account_id,
+		  char out[DV_PSEUDONYM_LEN + 1]);
+
+/* Replies for a failed statement of the decision store: the FC* SQLSTATEs become their
+ * problems (the database's message as the detail), anything else req_reply_db_error. */
+void dv_reply_error(struct req *r, const struct db_result *res);
+
+/* Reads a JSON array of UUID strings of at most max items into a PostgreSQL array literal
+ * ("{...}", caller frees). arr may be NULL (an empty literal). Returns NULL after replying
+ * with a 422 naming field when an item is not a UUID, or with 500 when memory ran out. */
+char *dv_uuid_array(struct req *r, struct json_object *arr, const char *field);
+
+/* Decodes the body's base64 "payload" member into a new buffer (caller frees); replies
+ * 422 or 413 (or 500) and returns NULL when it is not base64 of at most max_payload_size
+ * bytes. */
+unsigned char *dv_payload(struct req *r, struct json_object *body, int *len);
+
+/* The keys of a decision: from the cache, or by reading and unwrapping its data key. cb
+ * gets the keys (borrowed, valid during the call) or NULL with the reply already sent
+ * (404 no such decision, or an error). */
+typedef void (*dv_key_cb)(struct req *r, const struct crypto_deckey *k);
+void dv_decision_keys(struct req *r, dv_key_cb cb);
+
+/* Frees the key cache (wiping the keys); at exit. */
+void dv_keys_cleanup(void);
+
+#endif

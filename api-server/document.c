@@ -1,0 +1,240 @@
+/* document — the result document's payload and its compact JWS. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "crypto.h"
+#include "document.h"
+
+/* A growing string; failed once an allocation failed. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static bool
+reserve(struct sbuf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->failed)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	cap = b->cap > 0 ? b->cap : 4096;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->failed = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+static void
+put(struct sbuf *b, const void *s, size_t n)
+{
+	if (!reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+puts_(struct sbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* A JSON string of the UTF-8 text s[0..n) (valid UTF-8: it came from the database or was
+ * checked by the worker client): quotes, backslashes and control characters escaped. */
+static void
+put_str(struct sbuf *b, const char *s, size_t n)
+{
+	put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			put(b, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			put(b, esc, 6);
+		} else {
+			put(b, s + i, 1);
+		}
+	}
+	put(b, "\"", 1);
+}
+
+static void
+put_cstr(struct sbuf *b, const char *s)
+{
+	put_str(b, s, strlen(s));
+}
+
+static void
+put_b64(struct sbuf *b, const unsigned char *p, size_t n)
+{
+	size_t len = b64_encoded_len(n, false);
+
+	put(b, "\"", 1);
+	if (reserve(b, len)) {
+		b64_encode(p, n, b->p + b->len, false);
+		b->len += len;
+	}
+	put(b, "\"", 1);
+}
+
+static void
+put_strings(struct sbuf *b, const char *const *s, size_t n)
+{
+	put(b, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			put(b, ",", 1);
+		put_cstr(b, s[i]);
+	}
+	put(b, "]", 1);
+}
+
+static void
+put_set(struct sbuf *b, const struct wire_bytes *s, uint32_t n)
+{
+	put(b, "[", 1);
+	for (uint32_t i = 0; i < n; i++) {
+		if (i > 0)
+			put(b, ",", 1);
+		put_str(b, (const char *)s[i].p, s[i].len);
+	}
+	put(b, "]", 1);
+}
+
+static void
+put_inputs(struct sbuf *b, const struct wire_count *in)
+{
+	static const char *const sets[3] = {"participants", "proposer_franchise",
+					    "voter_franchise"};
+
+	puts_(b, "\"inputs\":{\"proposals\":[");
+	for (uint32_t i = 0; i < in->nproposals; i++) {
+		const struct wire_proposal *p = &in->proposals[i];
+		puts_(b, i > 0 ? ",{\"id\":" : "{\"id\":");
+		put_str(b, (const char *)p->id.p, p->id.len);
+		puts_(b, ",\"proposer\":");
+		put_str(b, (const char *)p->proposer.p, p->proposer.len);
+		puts_(b, ",\"payload\":");
+		put_b64(b, p->payload.p, p->payload.len);
+		put(b, "}", 1);
+	}
+	puts_(b, "],\"ballots\":[");
+	for (uint32_t i = 0; i < in->nballots; i++) {
+		const struct wire_ballot *x = &in->ballots[i];
+		puts_(b, i > 0 ? ",{\"id\":" : "{\"id\":");
+		put_str(b, (const char *)x->id.p, x->id.len);
+		puts_(b, ",\"payload\":");
+		put_b64(b, x->payload.p, x->payload.len);
+		put(b, "}", 1);
+	}
+	put(b, "]", 1);
+	for (int s = 0; s < 3; s++) {
+		puts_(b, ",\"");
+		puts_(b, sets[s]);
+		puts_(b, "\":");
+		put_set(b, in->sets[s], in->nsets[s]);
+	}
+	put(b, "}", 1);
+}
+
+int
+document_payload(const struct document *d, char **out, size_t *len)
+{
+	struct sbuf b = {0};
+
+	puts_(&b, "{\"version\":1,\"decision\":{\"id\":");
+	put_cstr(&b, d->decision_id);
+	puts_(&b, ",\"title\":");
+	put_cstr(&b, d->title);
+	puts_(&b, ",\"service\":");
+	put_cstr(&b, d->service);
+	puts_(&b, ",\"created_at\":");
+	put_cstr(&b, d->created_at);
+	for (int i = 0; i < 4; i++) {
+		puts_(&b, i == 0   ? ",\"proposal_phase\":{\"opens_at\":"
+			  : i == 2 ? ",\"voting_phase\":{\"opens_at\":"
+				   : ",\"closes_at\":");
+		put_cstr(&b, d->phases[i]);
+		if (i % 2 == 1)
+			put(&b, "}", 1);
+	}
+	puts_(&b, "},\"method\":{\"id\":");
+	put_cstr(&b, d->method_id);
+	puts_(&b, ",\"name\":");
+	put_cstr(&b, d->method_name);
+	puts_(&b, ",\"auditors\":");
+	put_strings(&b, d->auditors, d->nauditors);
+	puts_(&b, "},");
+	put_inputs(&b, d->inputs);
+	if (d->ok) {
+		puts_(&b, ",\"outcome\":{\"status\":\"ok\",\"result\":");
+		put_b64(&b, d->result, d->result_len);
+	} else {
+		puts_(&b, ",\"outcome\":{\"status\":\"error\",\"error\":");
+		put_cstr(&b, d->error);
+		puts_(&b, ",\"message\":");
+		put_cstr(&b, d->message);
+	}
+	puts_(&b, "},\"counted_at\":");
+	put_cstr(&b, d->counted_at);
+	puts_(&b, ",\"runtime\":{\"python\":");
+	put_cstr(&b, d->python);
+	puts_(&b, ",\"hash_seed\":0,\"libraries\":");
+	put_strings(&b, d->libraries, d->nlibraries);
+	puts_(&b, "}}");
+	if (b.failed) {
+		free(b.p);
+		return -1;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
+int
+document_sign(EVP_PKEY *key, const char *kid, const char *payload, size_t len, char **jws,
+	      size_t *jws_len)
+{
+	char header[160];
+	unsigned char sig[CRYPTO_SIG_LEN];
+	size_t hlen, plen = b64_encoded_len(len, true), n;
+	int hn = snprintf(header, sizeof(header),
+			  "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"JOSE\","
+			  "\"cty\":\"decision-result+json\"}", kid);
+	char *out;
+
+	hlen = b64_encoded_len((size_t)hn, true);
+	n = hlen + 1 + plen + 1 + b64_encoded_len(CRYPTO_SIG_LEN, true);
+	if ((out = malloc(n + 1)) == NULL)
+		return -1;
+	b64_encode((const unsigned char *)header, (size_t)hn, out, true);
+	out[hlen] = '.';
+	b64_encode((const unsigned char *)payload, len, out + hlen + 1, true);
+	out[hlen + 1 + plen] = '.';
+	/* The signing input is the ASCII of header "." payload (RFC 7515 §5.1). */
+	if (crypto_ed25519_sign(key, out, hlen + 1 + plen, sig) != 0) {
+		free(out);
+		return -1;
+	}
+	b64_encode(sig, sizeof(sig), out + hlen + 1 + plen + 1, true);
+	*jws = out;
+	*jws_len = n;
+	return 0;
+}

@@ -1,0 +1,403 @@
+/* h_decisions — decisions: creation by a service, franchise batches, listing, reading,
+ * and the signed result. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+
+#include "b64.h"
+#include "decision_view.h"
+#include "routes.h"
+#include "store_decisions.h"
+
+static const char *const phase_names[4] = {"proposal_phase.opens_at", "proposal_phase.closes_at",
+					   "voting_phase.opens_at", "voting_phase.closes_at"};
+
+/* Reads the two phases into canonical RFC 3339 UTC text; replies 422 and returns -1 when a
+ * time is missing or malformed or the phases are out of order (DESIGN §5). */
+static int
+read_phases(struct req *r, struct json_object *body, char out[4][UTIL_TIME_LEN + 1])
+{
+	int64_t t[4];
+
+	for (int i = 0; i < 4; i++) {
+		struct json_object *phase, *v;
+		const char *name = i < 2 ? "proposal_phase" : "voting_phase";
+		if (!json_object_object_get_ex(body, name, &phase) ||
+		    !json_object_object_get_ex(phase, i % 2 == 0 ? "opens_at" : "closes_at", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    !util_time_parse(json_object_get_string(v), &t[i])) {
+			req_reply_problem(r, 422, "invalid-request", "%s must be an RFC 3339 time "
+					  "such as 2026-12-01T09:00:00Z.", phase_names[i]);
+			return -1;
+		}
+		util_time_format(t[i], out[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		if (i == 1 ? t[1] > t[2] : t[i] >= t[i + 1]) {
+			req_reply_problem(r, 422, "invalid-phases", "%s must be %s %s.",
+					  phase_names[i], i == 1 ? "at or before" : "before",
+					  phase_names[i + 1]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The service's proposals as two array literals (ids, bytea payloads); caller frees. */
+static int
+read_proposals(struct req *r, struct json_object *arr, char **ids, char **payloads)
+{
+	size_t n = arr != NULL ? json_object_array_length(arr) : 0;
+	struct evbuffer *a = evbuffer_new(), *b = evbuffer_new();
+	unsigned char *bin = malloc((size_t)r->app->cfg->max_payload_size + 3);
+	int rc = -1;
+
+	if (a == NULL || b == NULL || bin == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		goto out;
+	}
+	evbuffer_add(a, "{", 1);
+	evbuffer_add(b, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(arr, i), *v;
+		char id[UTIL_UUID_LEN + 1], hex[3];
+		ssize_t len = -1;
+		if (json_object_is_type(p, json_type_object) && json_object_object_length(p) == 1 &&
+		    json_object_object_get_ex(p, "payload", &v) && json_object_is_type(v, json_type_string))
+			len = b64_decode(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+					 bin, (size_t)r->app->cfg->max_payload_size, false);
+		if (len < 0) {
+			req_reply_problem(r, 422, "invalid-request", "proposals[%zu] must be "
+					  "{\"payload\": base64} of at most %d bytes.", i,
+					  r->app->cfg->max_payload_size);
+			goto out;
+		}
+		util_uuid_v4(id);
+		evbuffer_add_printf(a, "%s%s", i > 0 ? "," : "", id);
+		evbuffer_add_printf(b, "%s\"\\\\x", i > 0 ? "," : "");
+		for (ssize_t j = 0; j < len; j++) {
+			util_hex(bin + j, 1, hex);
+			evbuffer_add(b, hex, 2);
+		}
+		evbuffer_add(b, "\"", 1);
+	}
+	evbuffer_add(a, "}", 2);
+	evbuffer_add(b, "}", 2);
+	*ids = strdup((const char *)evbuffer_pullup(a, -1));
+	*payloads = strdup((const char *)evbuffer_pullup(b, -1));
+	rc = *ids != NULL && *payloads != NULL ? 0 : -1;
+	if (rc != 0)
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+out:
+	if (a != NULL)
+		evbuffer_free(a);
+	if (b != NULL)
+		evbuffer_free(b);
+	free(bin);
+	return rc;
+}
+
+static void
+created_get_cb(const struct db_result *res, void *arg)
+{
+	struct req *r = arg;
+	char location[64];
+
+	if (res->status != DB_OK || PQntuples(res->res) != 1) {
+		req_reply_db_error(r, res);
+		return;
+	}
+	snprintf(location, sizeof(location), "/v1/decisions/%s", PQgetvalue(res->res, 0, DC_ID));
+	req_add_header(r, "Location", location);
+	req_reply_json(r, 201, dv_decision_json(res->res, 0, true));
+}
+
+static void
+created_cb(const struct db_result *res, void *arg)
+{
+	struct req *r = arg;
+
+	if (res->status != DB_OK) {
+		dv_reply_error(r, res);
+		return;
+	}
+	store_decision_get(r->app->db, r->state, r->who.service_id, NULL, created_get_cb, r);
+}
+
+/* The parts of a new decision that need freeing. */
+struct creation {
+	char id[UTIL_UUID_LEN + 1];
+	char *proposers, *voters, *pids, *payloads;
+};
+
+static void
+creation_free(struct creation *c)
+{
+	free(c->proposers);
+	free(c->voters);
+	free(c->pids);
+	free(c->payloads);
+}
+
+void
+h_decisions_create(struct req *r)
+{
+	const struct config *cfg = r->app->cfg;
+	const struct body_field fields[] = {
+		{"title", BODY_STRING, true, false, 1, 500},
+		{"method", BODY_STRING, true, false, 64, 64},
+		{"proposal_phase", BODY_OBJECT, true, false, 0, 0},
+		{"voting_phase", BODY_OBJECT, true, false, 0, 0},
+		{"proposer_franchise", BODY_ARRAY, false, false, 0, cfg->max_franchise_batch},
+		{"voter_franchise", BODY_ARRAY, false, false, 0, cfg->max_franchise_batch},
+		{"proposals", BODY_ARRAY, false, false, 0, cfg->max_proposals},
+		{"metadata", BODY_OBJECT, false, true, 0, 0},
+	};
+	struct creation c = {0};
+	struct crypto_deckey k;
+	unsigned char wrapped[CRYPTO_WRAPPED_LEN];
+	char phases[4][UTIL_TIME_LEN + 1], method[65];
+	struct json_object *body, *meta;
+
+	if (req_body(r, fields, sizeof(fields) / sizeof(fields[0]), false, &body) != 0)
+		return;
+	snprintf(method, sizeof(method), "%s", body_get_string(body, "method"));
+	for (char *p = method; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+	if (strspn(method, "0123456789abcdef") != 64) {
+		req_reply_problem(r, 422, "invalid-request", "method must be a voting method id "
+				  "(64 hexadecimal digits).");
+		goto out;
+	}
+	if (read_phases(r, body, phases) != 0 ||
+	    (c.proposers = dv_uuid_array(r, json_object_object_get(body, "proposer_franchise"),
+					 "proposer_franchise")) == NULL ||
+	    (c.voters = dv_uuid_array(r, json_object_object_get(body, "voter_franchise"),
+				      "voter_franchise")) == NULL ||
+	    read_proposals(r, json_object_object_get(body, "proposals"), &c.pids, &c.payloads) != 0)
+		goto out;
+	if (util_uuid_v4(c.id) != 0 ||
+	    crypto_deckey_new(r->app->keys->master, c.id, wrapped, &k) != 0) {
+		req_reply_problem(r, 500, "internal-error", "Could not make the decision's key.");
+		goto out;
+	}
+	crypto_deckey_wipe(&k);
+	meta = json_object_object_get(body, "metadata");
+	if ((r->state = strdup(c.id)) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		goto out;
+	}
+	r->state_free = free;
+	struct decision_new d = {
+		c.id, r->who.service_id, body_get_string(body, "title"), method,
+		meta != NULL ? json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PLAIN) : NULL,
+		{phases[0], phases[1], phases[2], phases[3]}, wrapped,
+		c.proposers, c.voters, c.pids, c.payloads,
+	};
+	store_decision_create(r->app->db, &d, created_cb, r);
+out:
+	creation_free(&c);
+	json_object_put(body);
+}
+
+static void
+get_cb(const struct db_result *res, void *arg)
+{
+	struct req *r = arg;
+
+	if (res->status != DB_OK) {
+		req_reply_db_error(r, res);
+		return;
+	}
+	if (PQntuples(res->res) != 1) {
+		req_reply_problem(r, 404, "not-found", "There is no such decision.");
+		return;
+	}
+	req_reply_json(r, 200, dv_decision_json(res->res, 0, true));
+}
+
+void
+h_decisions_get(struct req *r)
+{
+	bool svc = r->who.kind == PRINCIPAL_SERVICE;
+
+	store_decision_get(r->app->db, r->param, svc ? r->who.service_id : NULL,
+			   svc ? NULL : r->who.account_id, get_cb, r);
+}
+
+static void
+list_cb(const struct db_result *res, void *arg)
+{
+	struct req *r = arg;
+	struct json_object *o, *list;
+	int n, limit = r->state != NULL ? *(int *)r->state : 0;
+
+	if (res->status != DB_OK) {
+		req_reply_db_error(r, res);
+		return;
+	}
+	n = PQntuples(res->res);
+	list = json_object_new_array();
+	for (int i = 0; i < n; i++)
+		json_object_array_add(list, dv_decision_json(res->res, i, false));
+	o = json_object_new_object();
+	json_object_object_add(o, "decisions", list);
+	if (n == limit && n > 0) {
+		/* The cursor: base64url of "created_at id" of the last row. */
+		char raw[UTIL_TIME_LEN + UTIL_UUID_LEN + 2], enc[128];
+		snprintf(raw, sizeof(raw), "%s %s", PQgetvalue(res->res, n - 1, DC_CREATED),
+			 PQgetvalue(res->res, n - 1, DC_ID));
+		b64_encode((const unsigned char *)raw, strlen(raw), enc, true);
+		json_object_object_add(o, "next", json_object_new_string(enc));
+	} else {
+		json_object_object_add(o, "next", NULL);
+	}
+	req_reply_json(r, 200, o);
+}
+
+/* Parses ?limit=&after=; replies 422 and returns -1 on a bad one. */
+static int
+list_params(struct req *r, int *limit, char *ts, char *id)
+{
+	struct evkeyvalq q;
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
+	int rc = 0;
+
+	*limit = 50 < r->app->cfg->max_page_size ? 50 : r->app->cfg->max_page_size;
+	ts[0] = id[0] = '\0';
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0)
+		rc = -1;
+	if (rc == 0 && (v = evhttp_find_header(&q, "limit")) != NULL) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || n < 1 || n > r->app->cfg->max_page_size)
+			rc = -1;
+		*limit = (int)n;
+	}
+	if (rc == 0 && (v = evhttp_find_header(&q, "after")) != NULL) {
+		unsigned char raw[UTIL_TIME_LEN + UTIL_UUID_LEN + 2];
+		ssize_t n = b64_decode(v, strlen(v), raw, sizeof(raw) - 1, true);
+		int64_t us;
+		if (n != UTIL_TIME_LEN + UTIL_UUID_LEN + 1 || raw[UTIL_TIME_LEN] != ' ')
+			rc = -1;
+		if (rc == 0) {
+			raw[n] = '\0';
+			raw[UTIL_TIME_LEN] = '\0';
+			if (!util_time_parse((char *)raw, &us) ||
+			    !util_uuid_parse((char *)raw + UTIL_TIME_LEN + 1, id))
+				rc = -1;
+			snprintf(ts, UTIL_TIME_LEN + 1, "%.27s", (char *)raw);
+		}
+	}
+	evhttp_clear_headers(&q);
+	if (rc != 0)
+		req_reply_problem(r, 422, "invalid-request", "The query takes limit (1 to %d) and "
+				  "after (the next cursor of the previous page).",
+				  r->app->cfg->max_page_size);
+	return rc;
+}
+
+void
+h_decisions_list(struct req *r)
+{
+	bool svc = r->who.kind == PRINCIPAL_SERVICE;
+	char ts[UTIL_TIME_LEN + 1], id[UTIL_UUID_LEN + 1];
+	int limit, *state;
+
+	if (list_params(r, &limit, ts, id) != 0)
+		return;
+	if ((state = malloc(sizeof(*state))) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	*state = limit;
+	r->state = state;
+	r->state_free = free;
+	store_decisions_list(r->app->db, svc, svc ? r->who.service_id : r->who.account_id,
+			     ts[0] ? ts : NULL, ts[0] ? id : NULL, limit, list_cb, r);
+}
+
+static void
+franchise_cb(const struct db_result *res, void *arg)
+{
+	struct req *r = arg;
+	struct json_object *o;
+
+	if (res->status != DB_OK) {
+		dv_reply_error(r, res);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "proposer_franchise",
+			       json_object_new_int64(strtoll(PQgetvalue(res->res, 0, 0), NULL, 10)));
+	json_object_object_add(o, "voter_franchise",
+			       json_object_new_int64(strtoll(PQgetvalue(res->res, 0, 1), NULL, 10)));
+	req_reply_json(r, 200, o);
+}
+
+void
+h_decisions_franchise(struct req *r)
+{
+	const struct body_field fields[] = {
+		{"proposers", BODY_ARRAY, false, false, 0, r->app->cfg->max_franchise_batch},
+		{"voters", BODY_ARRAY, false, false, 0, r->app->cfg->max_franchise_batch},
+	};
+	struct json_object *body;
+	char *proposers = NULL, *voters = NULL;
+
+	if (req_body(r, fields, 2, false, &body) != 0)
+		return;
+	if ((proposers = dv_uuid_array(r, json_object_object_get(body, "proposers"),
+				       "proposers")) != NULL &&
+	    (voters = dv_uuid_array(r, json_object_object_get(body, "voters"), "voters")) != NULL)
+		store_franchise_add(r->app->db, r->param, r->who.service_id, proposers, voters,
+				    franchise_cb, r);
+	free(proposers);
+	free(voters);
+	json_object_put(body);
+}
+
+static void
+result_cb(const struct db_result *res, void *arg)
+{
+	struct req *r = arg;
+	struct evbuffer *buf;
+
+	if (res->status != DB_OK) {
+		req_reply_db_error(r, res);
+		return;
+	}
+	if (PQntuples(res->res) != 1) {
+		req_reply_problem(r, 404, "not-found", "There is no such decision.");
+		return;
+	}
+	if (strcmp(PQgetvalue(res->res, 0, 1), "t") == 0) {
+		req_reply_problem(r, 410, "result-purged", "The result of this decision was "
+				  "purged at the end of its retention period.");
+		return;
+	}
+	if (PQgetisnull(res->res, 0, 2)) {
+		req_add_header(r, "Retry-After", "2");
+		req_reply_problem(r, 409, "not-concluded", "The decision is %s; its result is "
+				  "published once it is counted.", PQgetvalue(res->res, 0, 0));
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	evbuffer_add(buf, PQgetvalue(res->res, 0, 2), (size_t)PQgetlength(res->res, 0, 2));
+	req_add_header(r, "Cache-Control", "public, max-age=3600");
+	req_reply_buffer(r, 200, "application/jose", buf);
+}
+
+void
+h_decisions_result(struct req *r)
+{
+	store_result_get(r->app->db, r->param, result_cb, r);
+}

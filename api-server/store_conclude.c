@@ -1,0 +1,159 @@
+/* store_conclude — SQL of the conclusion job. */
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "store.h"
+#include "store_conclude.h"
+
+/* FOR UPDATE waits for no one (SKIP LOCKED) and conflicts with the FOR KEY SHARE lock of
+ * every ballot still in flight (see stmt_ballot_cast), so a decision is claimed only when
+ * none is; closed_at then refuses later ballots. */
+const struct db_stmt stmt_conclude_claim = {
+	.sql = "WITH c AS (SELECT id FROM decision.decisions WHERE outcome IS NULL "
+	"  AND voting_closes_at <= now() AND (lease_until IS NULL OR lease_until <= now()) "
+	"  ORDER BY voting_closes_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+	"UPDATE decision.decisions d SET closed_at = coalesce(d.closed_at, now()), "
+	"  lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond', "
+	"  attempts = d.attempts + 1 FROM c WHERE d.id = c.id "
+	"RETURNING d.id, d.attempts, d.last_error",
+	.nparams = 2,
+};
+
+const struct db_stmt stmt_conclude_decision = {
+	.sql = "SELECT d.id, d.title, d.service_id, " STORE_TS("d.created_at") ", "
+	STORE_TS("d.proposal_opens_at") ", " STORE_TS("d.proposal_closes_at") ", "
+	STORE_TS("d.voting_opens_at") ", " STORE_TS("d.voting_closes_at") ", "
+	"m.id, m.name, m.code, decision.method_auditors(m.id), encode(d.data_key, 'hex') "
+	"FROM decision.decisions d JOIN decision.voting_methods m ON m.id = d.method_id "
+	"WHERE d.id = $1",
+	.nparams = 1,
+};
+
+const struct db_stmt stmt_conclude_proposals = {
+	.sql = "SELECT id, proposer_id, translate(encode(payload, 'base64'), E'\\n', '') "
+	"FROM decision.proposals WHERE decision_id = $1 ORDER BY id",
+	.nparams = 1,
+};
+
+const struct db_stmt stmt_conclude_ballots = {
+	.sql = "SELECT encode(slot, 'hex'), encode(sealed, 'hex') FROM decision.ballots "
+	"WHERE decision_id = $1",
+	.nparams = 1,
+};
+
+const struct db_stmt stmt_conclude_franchise = {
+	.sql = "SELECT account_id, proposer, voter, voted_at IS NOT NULL FROM decision.franchise "
+	"WHERE decision_id = $1",
+	.nparams = 1,
+};
+
+const struct db_stmt stmt_conclude_renew = {
+	.sql = "UPDATE decision.decisions SET lease_until = now() + $3 * interval '1 millisecond' "
+	"WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL RETURNING 1",
+	.nparams = 3,
+};
+
+const struct db_stmt stmt_conclude_store = {
+	.sql = "WITH d AS (UPDATE decision.decisions SET "
+	"  outcome = CASE WHEN $3 = 'ok' THEN 'concluded' ELSE 'failed' END, concluded_at = now(), "
+	"  lease_owner = NULL, lease_until = NULL, last_error = $7 "
+	"  WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL RETURNING id) "
+	"INSERT INTO decision.results (decision_id, status, jws, counted_at, phases) "
+	"SELECT id, $3, $4, $5, $6::jsonb FROM d RETURNING 1",
+	.nparams = 7,
+};
+
+const struct db_stmt stmt_conclude_release = {
+	.sql = "UPDATE decision.decisions SET lease_until = now() + $3 * interval '1 millisecond', "
+	"  last_error = $4, attempts = attempts - CASE WHEN $5 THEN 0 ELSE 1 END "
+	"WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL",
+	.nparams = 5,
+};
+
+const struct db_stmt stmt_decisions_purge = {
+	.sql = "SELECT decision.purge_expired()",
+	.nparams = 0,
+};
+
+void
+store_conclude_claim(struct db_pool *db, const char *owner, int lease_ms, db_cb cb, void *arg)
+{
+	char ms[16];
+	struct db_param p[] = {db_text(owner), db_text(ms)};
+
+	snprintf(ms, sizeof(ms), "%d", lease_ms);
+	db_query(db, &stmt_conclude_claim, p, cb, arg);
+}
+
+static void
+by_id(struct db_pool *db, const struct db_stmt *stmt, const char *id, db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(id)};
+
+	db_query(db, stmt, p, cb, arg);
+}
+
+void
+store_conclude_decision(struct db_pool *db, const char *id, db_cb cb, void *arg)
+{
+	by_id(db, &stmt_conclude_decision, id, cb, arg);
+}
+
+void
+store_conclude_proposals(struct db_pool *db, const char *id, db_cb cb, void *arg)
+{
+	by_id(db, &stmt_conclude_proposals, id, cb, arg);
+}
+
+void
+store_conclude_ballots(struct db_pool *db, const char *id, db_cb cb, void *arg)
+{
+	by_id(db, &stmt_conclude_ballots, id, cb, arg);
+}
+
+void
+store_conclude_franchise(struct db_pool *db, const char *id, db_cb cb, void *arg)
+{
+	by_id(db, &stmt_conclude_franchise, id, cb, arg);
+}
+
+void
+store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int lease_ms,
+		     db_cb cb, void *arg)
+{
+	char ms[16];
+	struct db_param p[] = {db_text(id), db_text(owner), db_text(ms)};
+
+	snprintf(ms, sizeof(ms), "%d", lease_ms);
+	db_query(db, &stmt_conclude_renew, p, cb, arg);
+}
+
+void
+store_conclude_store(struct db_pool *db, const char *id, const char *owner, const char *status,
+		     const char *jws, size_t jws_len, const char *counted_at, const char *phases,
+		     const char *message, db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(id),     db_text(owner),
+			       db_text(status), db_bytes(jws, (int)jws_len),
+			       db_text(counted_at), db_text(phases), db_text(message)};
+
+	db_query(db, &stmt_conclude_store, p, cb, arg);
+}
+
+void
+store_conclude_release(struct db_pool *db, const char *id, const char *owner, int delay_ms,
+		       const char *error, bool counted, db_cb cb, void *arg)
+{
+	char ms[16];
+	struct db_param p[] = {db_text(id), db_text(owner), db_text(ms), db_text(error),
+			       db_text(counted ? "t" : "f")};
+
+	snprintf(ms, sizeof(ms), "%d", delay_ms);
+	db_query(db, &stmt_conclude_release, p, cb, arg);
+}
+
+void
+store_decisions_purge(struct db_pool *db, db_cb cb, void *arg)
+{
+	db_query(db, &stmt_decisions_purge, NULL, cb, arg);
+}

@@ -1,0 +1,62 @@
+/* store_conclude — SQL of the conclusion job: claim a closed decision with a lease, read
+ * its inputs, renew the lease, store the signed result or release the claim.
+ *
+ * The lease makes the job safe to run on every instance: a claim takes a decision whose
+ * voting phase has closed, with no outcome and no live lease (FOR UPDATE SKIP LOCKED, so
+ * instances never wait on each other); only the lease's owner can store a result, and
+ * only once (outcome IS NULL), so a decision is never concluded twice. */
+#ifndef FREECOOP_STORE_CONCLUDE_H
+#define FREECOOP_STORE_CONCLUDE_H
+
+#include "db.h"
+
+extern const struct db_stmt stmt_conclude_claim, stmt_conclude_decision,
+	stmt_conclude_proposals, stmt_conclude_ballots, stmt_conclude_franchise,
+	stmt_conclude_renew, stmt_conclude_store, stmt_conclude_release, stmt_decisions_purge;
+
+#define STORE_CONCLUDE_STATEMENTS                                                            \
+	&stmt_conclude_claim, &stmt_conclude_decision, &stmt_conclude_proposals,             \
+		&stmt_conclude_ballots, &stmt_conclude_franchise, &stmt_conclude_renew,      \
+		&stmt_conclude_store, &stmt_conclude_release, &stmt_decisions_purge
+
+/* Claims one decision to conclude for owner (a UUID) for lease_ms: one row (id,
+ * attempts so far including this one, last_error) or none. */
+void store_conclude_claim(struct db_pool *db, const char *owner, int lease_ms, db_cb cb,
+			  void *arg);
+
+/* Column order of stmt_conclude_decision. */
+enum conclude_col {
+	CC_ID, CC_TITLE, CC_SERVICE, CC_CREATED, CC_PO, CC_PC, CC_VO, CC_VC, CC_METHOD_ID,
+	CC_METHOD_NAME, CC_CODE, CC_AUDITORS, CC_DATA_KEY, CC_NCOLS
+};
+
+/* The decision, its method and auditors (uuid[] text), its wrapped data key (hex). */
+void store_conclude_decision(struct db_pool *db, const char *id, db_cb cb, void *arg);
+/* Proposals: id, proposer_id or NULL, payload (base64), ordered by id. */
+void store_conclude_proposals(struct db_pool *db, const char *id, db_cb cb, void *arg);
+/* Ballots: slot (hex), sealed (hex). */
+void store_conclude_ballots(struct db_pool *db, const char *id, db_cb cb, void *arg);
+/* Franchise: account_id, proposer, voter, voted. */
+void store_conclude_franchise(struct db_pool *db, const char *id, db_cb cb, void *arg);
+
+/* Extends the lease: one row if it is still owner's, none if it was lost. */
+void store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int lease_ms,
+			  db_cb cb, void *arg);
+
+/* Stores the signed document and ends the decision (concluded for status "ok", failed for
+ * "error", with message as its last error): one row if stored, none if the lease was
+ * lost. phases is JSON text (the conclusion's timings). */
+void store_conclude_store(struct db_pool *db, const char *id, const char *owner,
+			  const char *status, const char *jws, size_t jws_len,
+			  const char *counted_at, const char *phases, const char *message,
+			  db_cb cb, void *arg);
+
+/* Gives the claim back, to be retried after delay_ms; counted = false also takes back the
+ * attempt the claim counted (the count never reached a worker). */
+void store_conclude_release(struct db_pool *db, const char *id, const char *owner,
+			    int delay_ms, const char *error, bool counted, db_cb cb, void *arg);
+
+/* Purges what the retention period no longer keeps: one row (decisions purged). */
+void store_decisions_purge(struct db_pool *db, db_cb cb, void *arg);
+
+#endif

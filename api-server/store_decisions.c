@@ -1,0 +1,214 @@
+/* store_decisions — SQL for decisions, franchises, proposals, ballots and results. */
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "store.h"
+#include "store_decisions.h"
+
+const struct db_stmt stmt_decision_create = {
+	.sql = "SELECT decision.create_decision($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, "
+	"$11::uuid[], $12::uuid[], $13::uuid[], $14::bytea[])",
+	.nparams = 14,
+};
+
+/* In enum decision_col order. */
+#define DECISION_COLUMNS                                                                   \
+	"d.id, d.title, decision.state(d), d.method_id, m.name, " STORE_TS("d.proposal_opens_at") \
+	", " STORE_TS("d.proposal_closes_at") ", " STORE_TS("d.voting_opens_at") ", "           \
+	STORE_TS("d.voting_closes_at") ", d.metadata, " STORE_TS("d.created_at") ", "            \
+	STORE_TS("d.concluded_at") ", d.purged_at IS NOT NULL, d.service_id"
+
+const struct db_stmt stmt_decision_get = {
+	.sql = "SELECT " DECISION_COLUMNS ", "
+	"(SELECT count(*) FILTER (WHERE x.proposer) FROM decision.franchise x WHERE x.decision_id = d.id), "
+	"(SELECT count(*) FILTER (WHERE x.voter) FROM decision.franchise x WHERE x.decision_id = d.id), "
+	"(SELECT count(*) FROM decision.proposals p WHERE p.decision_id = d.id), "
+	"(SELECT count(*) FILTER (WHERE x.voted_at IS NOT NULL) FROM decision.franchise x "
+	"  WHERE x.decision_id = d.id), "
+	"f.proposer, f.voter, f.voted_at IS NOT NULL "
+	"FROM decision.decisions d JOIN decision.voting_methods m ON m.id = d.method_id "
+	"LEFT JOIN decision.franchise f ON f.decision_id = d.id AND f.account_id = $3 "
+	"WHERE d.id = $1 AND (d.service_id = $2 OR f.account_id IS NOT NULL)",
+	.nparams = 3,
+};
+
+const struct db_stmt stmt_decisions_list_service = {
+	.sql = "SELECT " DECISION_COLUMNS " "
+	"FROM decision.decisions d JOIN decision.voting_methods m ON m.id = d.method_id "
+	"WHERE d.service_id = $1 AND ($2::timestamptz IS NULL OR (d.created_at, d.id) > ($2, $3)) "
+	"ORDER BY d.created_at, d.id LIMIT $4",
+	.nparams = 4,
+};
+
+const struct db_stmt stmt_decisions_list_account = {
+	.sql = "SELECT " DECISION_COLUMNS " "
+	"FROM decision.franchise f JOIN decision.decisions d ON d.id = f.decision_id "
+	"JOIN decision.voting_methods m ON m.id = d.method_id "
+	"WHERE f.account_id = $1 AND ($2::timestamptz IS NULL OR (d.created_at, d.id) > ($2, $3)) "
+	"ORDER BY d.created_at, d.id LIMIT $4",
+	.nparams = 4,
+};
+
+const struct db_stmt stmt_franchise_add = {
+	.sql = "SELECT * FROM decision.add_franchise($1, $2, $3::uuid[], $4::uuid[])",
+	.nparams = 4,
+};
+
+const struct db_stmt stmt_proposal_add = {
+	.sql = "SELECT decision.add_proposal($1, $2, $3, $4, $5)",
+	.nparams = 5,
+};
+
+const struct db_stmt stmt_proposals_list = {
+	.sql = "SELECT p.id, p.proposer_id, translate(encode(p.payload, 'base64'), E'\\n', ''), "
+	STORE_TS("p.created_at") " "
+	"FROM decision.decisions d JOIN decision.proposals p ON p.decision_id = d.id "
+	"WHERE d.id = $1 AND (d.service_id = $2 OR EXISTS (SELECT 1 FROM decision.franchise f "
+	"  WHERE f.decision_id = d.id AND f.account_id = $3)) ORDER BY p.id",
+	.nparams = 3,
+};
+
+const struct db_stmt stmt_decision_key = {
+	.sql = "SELECT encode(data_key, 'hex') FROM decision.decisions "
+	"WHERE id = $1 AND purged_at IS NULL",
+	.nparams = 1,
+};
+
+/* The decision row is locked FOR KEY SHARE while the phase is open and no instance has
+ * claimed the conclusion (closed_at): the claim locks it FOR UPDATE, so it waits for every
+ * ballot in flight to commit, and a ballot that waited for the claim re-reads closed_at
+ * and is refused. So no acknowledged ballot is ever left out of the count. */
+const struct db_stmt stmt_ballot_cast = {
+	.sql = "WITH d AS (SELECT id FROM decision.decisions WHERE id = $1 AND closed_at IS NULL "
+	"  AND now() >= voting_opens_at AND now() < voting_closes_at FOR KEY SHARE),"
+	" f AS (UPDATE decision.franchise SET voted_at = coalesce(voted_at, now()) "
+	"  WHERE decision_id = (SELECT id FROM d) AND account_id = $2 AND voter RETURNING 1),"
+	" b AS (INSERT INTO decision.ballots (decision_id, slot, sealed) SELECT $1, $3, $4 FROM f "
+	"  ON CONFLICT (decision_id, slot) DO UPDATE SET sealed = excluded.sealed "
+	"  RETURNING xmax <> 0 AS replaced) "
+	"SELECT (SELECT replaced FROM b), CASE WHEN EXISTS (SELECT 1 FROM b) THEN 'ok' ELSE "
+	"  (SELECT CASE WHEN x.account_id IS NULL THEN 'not-found' WHEN NOT x.voter "
+	"   THEN 'not-voter' WHEN now() < y.voting_opens_at THEN 'not-open' ELSE 'closed' END "
+	"   FROM decision.decisions y LEFT JOIN decision.franchise x ON x.decision_id = y.id "
+	"   AND x.account_id = $2 WHERE y.id = $1) END, "
+	"(SELECT " STORE_TS("voting_opens_at") " FROM decision.decisions WHERE id = $1), "
+	"(SELECT " STORE_TS("voting_closes_at") " FROM decision.decisions WHERE id = $1)",
+	.nparams = 4,
+};
+
+const struct db_stmt stmt_ballot_get = {
+	.sql = "SELECT f.voter, f.voted_at IS NOT NULL, encode(b.sealed, 'hex') "
+	"FROM decision.franchise f LEFT JOIN decision.ballots b "
+	"ON b.decision_id = f.decision_id AND b.slot = $3 "
+	"WHERE f.decision_id = $1 AND f.account_id = $2",
+	.nparams = 3,
+};
+
+const struct db_stmt stmt_result_get = {
+	.sql = "SELECT decision.state(d), d.purged_at IS NOT NULL, r.jws "
+	"FROM decision.decisions d LEFT JOIN decision.results r ON r.decision_id = d.id "
+	"WHERE d.id = $1",
+	.nparams = 1,
+};
+
+void
+store_decision_create(struct db_pool *db, const struct decision_new *d, db_cb cb, void *arg)
+{
+	struct db_param p[] = {
+		db_text(d->id),        db_text(d->service),   db_text(d->title),
+		db_text(d->method),    db_text(d->metadata),  db_text(d->phases[0]),
+		db_text(d->phases[1]), db_text(d->phases[2]), db_text(d->phases[3]),
+		db_bytes(d->data_key, 60), db_text(d->proposers), db_text(d->voters),
+		db_text(d->proposal_ids), db_text(d->proposal_payloads),
+	};
+
+	db_query(db, &stmt_decision_create, p, cb, arg);
+}
+
+void
+store_decision_get(struct db_pool *db, const char *id, const char *service, const char *account,
+		   db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(id), db_text(service), db_text(account)};
+
+	db_query(db, &stmt_decision_get, p, cb, arg);
+}
+
+void
+store_decisions_list(struct db_pool *db, bool for_service, const char *who, const char *after_ts,
+		     const char *after_id, int limit, db_cb cb, void *arg)
+{
+	char lim[16];
+	struct db_param p[] = {db_text(who), db_text(after_ts), db_text(after_id), db_text(lim)};
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	db_query(db, for_service ? &stmt_decisions_list_service : &stmt_decisions_list_account, p,
+		 cb, arg);
+}
+
+void
+store_franchise_add(struct db_pool *db, const char *decision, const char *service,
+		    const char *proposers, const char *voters, db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(decision), db_text(service), db_text(proposers),
+			       db_text(voters)};
+
+	db_query(db, &stmt_franchise_add, p, cb, arg);
+}
+
+void
+store_proposal_add(struct db_pool *db, const char *decision, const char *account, const char *id,
+		   const unsigned char *payload, int len, int max_proposals, db_cb cb, void *arg)
+{
+	char max[16];
+	struct db_param p[] = {db_text(decision), db_text(account), db_text(id),
+			       db_bytes(payload, len), db_text(max)};
+
+	snprintf(max, sizeof(max), "%d", max_proposals);
+	db_query(db, &stmt_proposal_add, p, cb, arg);
+}
+
+void
+store_proposals_list(struct db_pool *db, const char *decision, const char *service,
+		     const char *account, db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(decision), db_text(service), db_text(account)};
+
+	db_query(db, &stmt_proposals_list, p, cb, arg);
+}
+
+void
+store_decision_key(struct db_pool *db, const char *decision, db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(decision)};
+
+	db_query(db, &stmt_decision_key, p, cb, arg);
+}
+
+void
+store_ballot_cast(struct db_pool *db, const char *decision, const char *account,
+		  const unsigned char slot[32], const unsigned char *sealed, int len, db_cb cb,
+		  void *arg)
+{
+	struct db_param p[] = {db_text(decision), db_text(account), db_bytes(slot, 32),
+			       db_bytes(sealed, len)};
+
+	db_query(db, &stmt_ballot_cast, p, cb, arg);
+}
+
+void
+store_ballot_get(struct db_pool *db, const char *decision, const char *account,
+		 const unsigned char slot[32], db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(decision), db_text(account), db_bytes(slot, 32)};
+
+	db_query(db, &stmt_ballot_get, p, cb, arg);
+}
+
+void
+store_result_get(struct db_pool *db, const char *decision, db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(decision)};
+
+	db_query(db, &stmt_result_get, p, cb, arg);
+}

@@ -1,0 +1,85 @@
+/* store_decisions — SQL for decisions, franchises, proposals, ballots and results.
+ *
+ * The rules of DESIGN §5 that depend on the clock or on concurrent writers are checked in
+ * the database, at its clock, in the statement that writes: a phase is open when the
+ * database says so, whichever server instance runs the request. Functions of migration
+ * 0003 raise these SQLSTATEs, which handlers map to problems:
+ *   FCNF0 no such decision (for this caller)     FCFB0 not in the needed franchise
+ *   FCPH0 outside the phase                       FCAC0 an account of another service
+ *   FCMT0 the method is unknown or unsigned       FCLM0 a limit (e.g. max_proposals) */
+#ifndef FREECOOP_STORE_DECISIONS_H
+#define FREECOOP_STORE_DECISIONS_H
+
+#include <stdbool.h>
+
+#include "db.h"
+
+extern const struct db_stmt stmt_decision_create, stmt_decision_get, stmt_decisions_list_service,
+	stmt_decisions_list_account, stmt_franchise_add, stmt_proposal_add, stmt_proposals_list,
+	stmt_decision_key, stmt_ballot_cast, stmt_ballot_get, stmt_result_get;
+
+/* The columns of a decision, for stmt_decision_get and the lists (see DECISION_COLUMNS). */
+enum decision_col {
+	DC_ID, DC_TITLE, DC_STATE, DC_METHOD_ID, DC_METHOD_NAME, DC_PROPOSAL_OPENS,
+	DC_PROPOSAL_CLOSES, DC_VOTING_OPENS, DC_VOTING_CLOSES, DC_METADATA, DC_CREATED,
+	DC_CONCLUDED, DC_PURGED, DC_SERVICE,
+	DC_NCOLS
+};
+
+/* create_decision's arguments; arrays are PostgreSQL array literals ("{...}"). */
+struct decision_new {
+	const char *id, *service, *title, *method, *metadata; /* metadata: JSON text or NULL */
+	const char *phases[4]; /* proposal opens, closes, voting opens, closes (RFC 3339) */
+	const unsigned char *data_key; /* CRYPTO_WRAPPED_LEN bytes */
+	const char *proposers, *voters, *proposal_ids, *proposal_payloads;
+};
+
+void store_decision_create(struct db_pool *db, const struct decision_new *d, db_cb cb, void *arg);
+
+/* One decision, as seen by its service (service set, account NULL) or by a franchise
+ * member (account set, service NULL): DC_* columns, then counts (proposer franchise,
+ * voter franchise, proposals, voted), then the account's franchise (proposer, voter,
+ * voted; NULL for a service). No row when the caller may not see it. */
+void store_decision_get(struct db_pool *db, const char *id, const char *service,
+			const char *account, db_cb cb, void *arg);
+
+/* A page of decisions after the keyset (after_ts, after_id) (both NULL: from the start),
+ * DC_* columns, at most limit rows. */
+void store_decisions_list(struct db_pool *db, bool for_service, const char *who,
+			  const char *after_ts, const char *after_id, int limit, db_cb cb,
+			  void *arg);
+
+/* Appends a franchise batch (arrays as literals): one row (proposers, voters) in all. */
+void store_franchise_add(struct db_pool *db, const char *decision, const char *service,
+			 const char *proposers, const char *voters, db_cb cb, void *arg);
+
+/* A proposal: one row (created_at). */
+void store_proposal_add(struct db_pool *db, const char *decision, const char *account,
+			const char *id, const unsigned char *payload, int len, int max_proposals,
+			db_cb cb, void *arg);
+
+/* The proposals of a decision the caller may see (as store_decision_get): id,
+ * proposer_id (NULL: the service), payload (base64), created_at; ordered by id. No row
+ * when there are none or the caller may not see the decision (check that first). */
+void store_proposals_list(struct db_pool *db, const char *decision, const char *service,
+			  const char *account, db_cb cb, void *arg);
+
+/* The wrapped data key of a decision (bytea hex), unless it is purged; no row if none. */
+void store_decision_key(struct db_pool *db, const char *decision, db_cb cb, void *arg);
+
+/* Casts or replaces a ballot: one row (replaced, status) where status is "ok",
+ * "not-found", "not-voter", "not-open" or "closed", then the voting phase's opens_at,
+ * closes_at. */
+void store_ballot_cast(struct db_pool *db, const char *decision, const char *account,
+		       const unsigned char slot[32], const unsigned char *sealed, int len,
+		       db_cb cb, void *arg);
+
+/* The account's franchise and ballot in a decision: one row (voter, voted_at, sealed
+ * ballot or NULL) or none if the account is not in its franchise. */
+void store_ballot_get(struct db_pool *db, const char *decision, const char *account,
+		      const unsigned char slot[32], db_cb cb, void *arg);
+
+/* The result: one row (state, purged, jws or NULL) or none if there is no decision. */
+void store_result_get(struct db_pool *db, const char *decision, db_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,407 @@
+'use strict';
+// Decisions end to end (DESIGN §4–§7): voting methods signed by auditors, decisions with
+// phases of a few seconds, proposals, secret ballots, the conclusion by the real
+// count-worker, and the signed result — checked against the JWKS, the inputs, and the
+// secrecy rules as an operator and as the superuser would see the database.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const h = require('./lib/harness');
+
+const METHODS = path.resolve(__dirname, '..', '..', 'count-worker', 'methods');
+const RUN = crypto.randomBytes(3).toString('hex');
+
+let server;
+let svc;
+let otherSvc;
+let auditor;
+
+function newAuditor(name) {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+  const pem = publicKey.export({ type: 'spki', format: 'pem' });
+  const id = h.operatorSql(`SELECT admin.add_authority(${h.lit(`${name}-${RUN}`)}, ${h.lit(pem)}, false, true)`);
+  return { id, privateKey, name: `${name}-${RUN}` };
+}
+
+function sign(who, code) {
+  return crypto.sign(null, Buffer.from(code, 'utf8'), who.privateKey).toString('base64');
+}
+
+async function submit(who, name, code, sig = sign(who, code)) {
+  return h.api(server, 'POST', '/v1/voting-methods',
+    { body: { name, code, auditor: who.id, signature: sig } });
+}
+
+async function method(file) {
+  const code = fs.readFileSync(path.join(METHODS, file), 'utf8');
+  const r = await submit(auditor, file.replace(/\.py$/, ''), code);
+  assert.ok(r.status === 201 || r.status === 200, `${file}: ${r.status} ${r.text}`);
+  return r.json.id;
+}
+
+async function customMethod(name, code) {
+  const r = await submit(auditor, name, code);
+  assert.ok(r.status === 201 || r.status === 200, `${name}: ${r.status} ${r.text}`);
+  return r.json.id;
+}
+
+// A person: an account of the service with its access token.
+async function person(serviceKey = svc) {
+  const acc = await h.newAccount(server, serviceKey);
+  const aut = await h.claim(server, acc.id);
+  return { id: acc.id, token: await h.accessToken(server, aut) };
+}
+
+const at = (ms) => new Date(Date.now() + ms).toISOString();
+const b64 = (s) => Buffer.from(s, 'utf8').toString('base64');
+
+// Phases relative to now, in ms: [proposal opens, closes, voting opens, closes].
+async function createDecision(methodId, phases, extra = {}, key = svc) {
+  const body = {
+    title: `decision ${RUN}`,
+    method: methodId,
+    proposal_phase: { opens_at: at(phases[0]), closes_at: at(phases[1]) },
+    voting_phase: { opens_at: at(phases[2]), closes_at: at(phases[3]) },
+    ...extra,
+  };
+  return h.api(server, 'POST', '/v1/decisions', { token: key, body });
+}
+
+async function waitState(id, states, ms = 15000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await h.api(server, 'GET', `/v1/decisions/${id}`, { token: svc });
+    assert.equal(last.status, 200, last.text);
+    if (states.includes(last.json.state)) return last.json;
+    await h.sleep(100);
+  }
+  throw new Error(`decision ${id} stayed ${last && last.json.state}, wanted ${states}`);
+}
+
+async function sleepUntil(iso) {
+  const ms = Date.parse(iso) - Date.now();
+  if (ms > 0) await h.sleep(ms + 50);
+}
+
+function decodeJws(jws) {
+  const parts = jws.split('.');
+  assert.equal(parts.length, 3, 'a compact JWS has three parts');
+  return {
+    header: JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')),
+    payload: JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')),
+    signingInput: Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'),
+    sig: Buffer.from(parts[2], 'base64url'),
+  };
+}
+
+// Verifies a result JWS against the published JWKS; returns the decoded document.
+async function verifiedResult(id) {
+  const r = await h.api(server, 'GET', `/v1/decisions/${id}/result`);
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.headers.get('content-type'), /^application\/jose/);
+  const d = decodeJws(r.text);
+  assert.deepEqual(d.header, { alg: 'EdDSA', kid: d.header.kid, typ: 'JOSE', cty: 'decision-result+json' });
+  const jwks = (await h.api(server, 'GET', '/v1/authorities')).json;
+  const jwk = jwks.keys.find((k) => k.kid === d.header.kid);
+  assert.ok(jwk && jwk.decision_authority, 'the signer is a published decision authority');
+  const key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+  assert.ok(crypto.verify(null, d.signingInput, key, d.sig), 'the JWS signature verifies');
+  return { ...d, text: r.text };
+}
+
+const pseudonym = (decision, account) => crypto.createHash('sha256')
+  .update(`decision-pseudonym:v1:${decision}:${account}`).digest('hex');
+
+test.before(async () => {
+  server = await h.startServer({ FREECOOP_CONCLUDE_POLL_MS: '100', FREECOOP_COUNT_CPU_MS: '2000',
+    FREECOOP_COUNT_WALL_MS: '4000', FREECOOP_COUNT_MEMORY_MB: '256' });
+  svc = h.createService(h.randomName('dec'));
+  otherSvc = h.createService(h.randomName('dec-other'));
+  auditor = newAuditor('auditor');
+});
+
+test.after(async () => {
+  if (server) await server.stop();
+});
+
+test('voting methods: signature, worker check, second auditor, revocation', async () => {
+  const code = fs.readFileSync(path.join(METHODS, 'plurality.py'), 'utf8');
+  const id = crypto.createHash('sha256').update(code, 'utf8').digest('hex');
+  const first = await submit(auditor, 'plurality', code);
+  assert.ok([200, 201].includes(first.status), first.text);
+  assert.equal(first.json.id, id, 'the id is the SHA-256 of the code');
+  assert.ok(first.json.auditors.includes(auditor.id));
+
+  const again = await submit(auditor, 'plurality', code);
+  assert.equal(again.status, 200, 'the same code and signature again changes nothing');
+
+  const second = newAuditor('second');
+  const both = await submit(second, 'plurality', code);
+  assert.equal(both.status, 200);
+  assert.ok(both.json.auditors.includes(second.id) && both.json.auditors.includes(auditor.id));
+
+  const got = await h.api(server, 'GET', `/v1/voting-methods/${id}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.json.code, code, 'the code comes back byte for byte');
+  const sig = got.json.signatures.find((s) => s.auditor === second.id);
+  assert.ok(crypto.verify(null, Buffer.from(code), crypto.createPublicKey(second.privateKey),
+    Buffer.from(sig.signature, 'base64')), 'the published signature verifies over the code');
+
+  h.operatorSql(`SELECT admin.revoke_authority(${h.lit(second.id)})`);
+  const after = await h.api(server, 'GET', `/v1/voting-methods/${id}`);
+  assert.ok(!after.json.auditors.includes(second.id), 'a revoked auditor no longer counts');
+  assert.ok(after.json.signatures.find((s) => s.auditor === second.id).revoked);
+  const revoked = await submit(second, 'plurality', code);
+  h.assertProblem(revoked, 422, 'unknown-auditor', 'a revoked auditor cannot sign');
+
+  const list = await h.api(server, 'GET', '/v1/voting-methods');
+  assert.ok(list.json.voting_methods.some((m) => m.id === id));
+});
+
+test('voting methods: what is refused, and nothing is stored', async () => {
+  const code = `# ${RUN}\ndef count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n    return b"x"\n`;
+  const id = crypto.createHash('sha256').update(code).digest('hex');
+  h.assertProblem(await submit(auditor, 'm', code, sign(auditor, `${code} `)), 422, 'invalid-signature',
+    'a signature over other bytes');
+  h.assertProblem(await submit(auditor, 'm', code, 'AAAA'), 422, 'invalid-signature', 'not 64 bytes');
+  const notAuditor = { id: crypto.randomUUID(), privateKey: auditor.privateKey };
+  h.assertProblem(await submit(notAuditor, 'm', code), 422, 'unknown-auditor');
+  const withImport = `import os\n${code}`;
+  const r = await submit(auditor, 'm', withImport);
+  h.assertProblem(r, 422, 'invalid-method', 'an import');
+  assert.match(r.json.detail, /import/);
+  const syntax = await submit(auditor, 'm', 'def count(:\n');
+  h.assertProblem(syntax, 422, 'invalid-method', 'a syntax error');
+  for (const bad of [id, crypto.createHash('sha256').update(withImport).digest('hex')]) {
+    h.assertProblem(await h.api(server, 'GET', `/v1/voting-methods/${bad}`), 404, 'not-found');
+  }
+  h.assertProblem(await h.api(server, 'GET', '/v1/voting-methods/nothex'), 400, 'invalid-id');
+});
+
+test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion, signed result', async () => {
+  const plurality = await method('plurality.py');
+  const [p1, p2, v1, v2, v3, outsider] = await Promise.all([person(), person(), person(), person(), person(), person()]);
+  const created = await createDecision(plurality, [0, 1500, 1500, 4000], {
+    proposer_franchise: [p1.id, p2.id],
+    voter_franchise: [v1.id, v2.id, v3.id, p1.id],
+    proposals: [{ payload: b64('{"text":"status quo"}') }],
+    metadata: { group: 'bakers', n: 1 },
+  });
+  assert.equal(created.status, 201, created.text);
+  const d = created.json;
+  assert.equal(d.state, 'proposing');
+  assert.deepEqual(d.metadata, { group: 'bakers', n: 1 });
+  assert.deepEqual(d.counts, { proposer_franchise: 2, voter_franchise: 4, proposals: 1, voted: 0 });
+
+  // Proposals: proposers only, during the proposal phase.
+  const prop = await h.api(server, 'POST', `/v1/decisions/${d.id}/proposals`,
+    { token: p1.token, body: { payload: b64('{"text":"four-day week"}') } });
+  assert.equal(prop.status, 201, prop.text);
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/proposals`,
+    { token: v1.token, body: { payload: b64('x') } }), 403, 'not-enfranchised', 'a voter proposing');
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/proposals`,
+    { token: outsider.token, body: { payload: b64('x') } }), 404, 'not-found', 'an outsider proposing');
+  h.assertProblem(await h.api(server, 'GET', `/v1/decisions/${d.id}`, { token: outsider.token }),
+    404, 'not-found', 'an outsider reading');
+  h.assertProblem(await h.api(server, 'GET', `/v1/decisions/${d.id}`, { token: otherSvc }),
+    404, 'not-found', "another service's decision");
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`,
+    { token: v1.token, body: { payload: b64('{}') } }), 409, 'outside-phase', 'voting before the phase');
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/franchise`,
+    { token: svc, body: { voters: [outsider.id] } }), 409, 'outside-phase', 'franchise after opening');
+
+  const props = await h.api(server, 'GET', `/v1/decisions/${d.id}/proposals`, { token: v2.token });
+  assert.equal(props.status, 200);
+  assert.equal(props.json.proposals.length, 2);
+  const mine = props.json.proposals.find((p) => p.id === prop.json.id);
+  assert.equal(mine.proposer, pseudonym(d.id, p1.id));
+  const status = props.json.proposals.find((p) => p.proposer === '');
+  const memberView = await h.api(server, 'GET', `/v1/decisions/${d.id}`, { token: v1.token });
+  assert.deepEqual(memberView.json.you, { proposer: false, voter: true, voted: false });
+
+  // Voting.
+  await sleepUntil(d.voting_phase.opens_at);
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/proposals`,
+    { token: p2.token, body: { payload: b64('late') } }), 409, 'outside-phase', 'proposing after the phase');
+  const choose = (p) => ({ payload: b64(JSON.stringify({ choice: p })) });
+  const c1 = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v1.token, body: choose(status.id) });
+  assert.equal(c1.status, 201, c1.text);
+  assert.equal(c1.json.replaced, false);
+  const c2 = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v2.token, body: choose(prop.json.id) });
+  const c3 = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v3.token, body: choose(prop.json.id) });
+  // v1 changes their mind: the recast replaces the first ballot.
+  const c1b = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v1.token, body: choose(prop.json.id) });
+  assert.equal(c1b.json.replaced, true);
+  assert.notEqual(c1b.json.ballot_id, c1.json.ballot_id);
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`,
+    { token: p2.token, body: choose(status.id) }), 403, 'not-enfranchised', 'a proposer voting');
+  const have = await h.api(server, 'GET', `/v1/decisions/${d.id}/ballot`, { token: v1.token });
+  assert.deepEqual(have.json, { voter: true, voted: true, ballot_id: c1b.json.ballot_id });
+  const notYet = await h.api(server, 'GET', `/v1/decisions/${d.id}/ballot`, { token: p1.token });
+  assert.deepEqual(notYet.json, { voter: true, voted: false, ballot_id: null });
+  h.assertProblem(await h.api(server, 'GET', `/v1/decisions/${d.id}/result`), 409, 'not-concluded');
+
+  // Secrecy at rest: what a superuser finds in the ballots table is ciphertext.
+  const sealed = h.superSql(`SELECT string_agg(encode(sealed, 'hex'), '') FROM decision.ballots WHERE decision_id = '${d.id}'`);
+  for (const secret of [c1b.json.ballot_id, prop.json.id, v1.id]) {
+    assert.ok(!sealed.includes(Buffer.from(secret).toString('hex')), 'no ballot id, choice or voter in the clear');
+  }
+  const cols = h.superSql("SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_schema = 'decision' AND table_name = 'ballots'");
+  assert.equal(cols, 'decision_id,sealed,slot', 'a ballot row holds nothing that names its voter or time');
+
+  // Close and conclude.
+  await sleepUntil(d.voting_phase.closes_at);
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`,
+    { token: v2.token, body: choose(status.id) }), 409, 'outside-phase', 'recasting after close');
+  const closedAt = Date.now();
+  const done = await waitState(d.id, ['concluded', 'failed']);
+  assert.equal(done.state, 'concluded');
+  assert.ok(Date.now() - closedAt < 3000, `concluded ${Date.now() - closedAt} ms after closing`);
+  assert.equal(done.result, `/v1/decisions/${d.id}/result`);
+
+  const res = await verifiedResult(d.id);
+  const doc = res.payload;
+  assert.equal(doc.version, 1);
+  assert.equal(doc.decision.id, d.id);
+  assert.equal(doc.method.id, plurality);
+  assert.ok(doc.method.auditors.includes(auditor.id));
+  assert.deepEqual(doc.inputs.ballots.map((b) => b.id).sort(),
+    [c1b.json.ballot_id, c2.json.ballot_id, c3.json.ballot_id].sort(), 'every receipt, and only the last ballot of v1');
+  assert.deepEqual(doc.inputs.ballots.map((b) => b.id), doc.inputs.ballots.map((b) => b.id).slice().sort());
+  assert.deepEqual(doc.inputs.participants, [v1.id, v2.id, v3.id].map((a) => pseudonym(d.id, a)).sort());
+  assert.deepEqual(doc.inputs.voter_franchise, [v1.id, v2.id, v3.id, p1.id].map((a) => pseudonym(d.id, a)).sort());
+  assert.equal(doc.outcome.status, 'ok');
+  const result = JSON.parse(Buffer.from(doc.outcome.result, 'base64').toString('utf8'));
+  assert.deepEqual(result.adopted, [prop.json.id]);
+  assert.equal(result.counts[prop.json.id], 3);
+  assert.equal(doc.runtime.hash_seed, 0);
+  assert.match(doc.runtime.python, /^3\.11\./);
+  const json = Buffer.from(res.text.split('.')[1], 'base64url').toString('utf8');
+  for (const a of [p1, p2, v1, v2, v3]) assert.ok(!json.includes(a.id), 'no raw account id in the published document');
+
+  // Flipping any byte of the JWS breaks the signature.
+  const jwk = (await h.api(server, 'GET', '/v1/authorities')).json.keys.find((k) => k.kid === res.header.kid);
+  const key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+  const bytes = Buffer.from(res.text, 'ascii');
+  for (let i = 0; i < bytes.length; i += Math.max(1, Math.floor(bytes.length / 200))) {
+    const t = Buffer.from(bytes);
+    t[i] = t[i] === 0x41 ? 0x42 : 0x41;
+    const parts = t.toString('latin1').split('.');
+    let ok = false;
+    if (parts.length === 3) {
+      try { ok = crypto.verify(null, Buffer.from(`${parts[0]}.${parts[1]}`), key, Buffer.from(parts[2], 'base64url')); } catch { ok = false; }
+      if (ok) ok = Buffer.from(parts[2], 'base64url').toString('base64url') === parts[2];
+    }
+    assert.ok(!ok, `flipping byte ${i} must break verification`);
+  }
+});
+
+test('creating decisions: every rule', async () => {
+  const plurality = await method('plurality.py');
+  const [a] = await Promise.all([person()]);
+  const foreign = await person(otherSvc);
+  const countMine = () => h.superSql(`SELECT count(*) FROM decision.decisions d JOIN decision.services s ON s.id = d.service_id WHERE s.key_hash = sha256(convert_to(${h.lit(svc)}, 'UTF8'))`);
+  const before = countMine();
+  h.assertProblem(await createDecision(plurality, [2000, 1000, 3000, 4000]), 422, 'invalid-phases', 'proposal phase reversed');
+  h.assertProblem(await createDecision(plurality, [0, 3000, 2000, 4000]), 422, 'invalid-phases', 'phases overlap');
+  h.assertProblem(await createDecision(plurality, [0, 1000, 3000, 2000]), 422, 'invalid-phases', 'voting phase reversed');
+  h.assertProblem(await createDecision(plurality, [-5000, -4000, -3000, -2000]), 409, 'outside-phase', 'already over');
+  h.assertProblem(await createDecision(plurality, [0, 1000, 1000, 2000], { voter_franchise: [a.id, foreign.id] }),
+    422, 'foreign-account', "another service's account");
+  h.assertProblem(await createDecision('0'.repeat(64), [0, 1000, 1000, 2000]), 422, 'method-not-usable', 'an unknown method');
+  // A method whose only auditor is revoked is no longer signed.
+  const lone = newAuditor('lone');
+  const code = `# lone ${RUN}\ndef count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n    return b""\n`;
+  const m = await submit(lone, 'lone', code);
+  assert.equal(m.status, 201, m.text);
+  h.operatorSql(`SELECT admin.revoke_authority(${h.lit(lone.id)})`);
+  h.assertProblem(await createDecision(m.json.id, [0, 1000, 1000, 2000]), 422, 'method-not-usable', 'revoked auditor');
+  h.assertProblem(await createDecision(plurality, [0, 1000, 1000, 2000], { voter_franchise: ['nope'] }), 422, 'invalid-request');
+  h.assertProblem(await createDecision(plurality, [0, 1000, 1000, 2000], {}, a.token), 401, 'wrong-credential-kind');
+  assert.equal(countMine(), before, 'none of these stored a decision');
+
+  // Franchise batches while the decision has not opened.
+  const later = await createDecision(plurality, [60000, 61000, 61000, 62000], { voter_franchise: [a.id] });
+  assert.equal(later.status, 201, later.text);
+  assert.equal(later.json.state, 'scheduled');
+  const more = await Promise.all([person(), person()]);
+  const batch = await h.api(server, 'POST', `/v1/decisions/${later.json.id}/franchise`,
+    { token: svc, body: { voters: more.map((p) => p.id), proposers: [a.id] } });
+  assert.equal(batch.status, 200, batch.text);
+  assert.deepEqual(batch.json, { proposer_franchise: 1, voter_franchise: 3 });
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${later.json.id}/franchise`,
+    { token: otherSvc, body: { voters: [] } }), 404, 'not-found', "another service's decision");
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${later.json.id}/proposals`,
+    { token: a.token, body: { payload: b64('early') } }), 409, 'outside-phase', 'proposing before the phase');
+
+  // Lists: keyset pages, each caller sees its own.
+  const page1 = await h.api(server, 'GET', '/v1/decisions?limit=1', { token: svc });
+  assert.equal(page1.status, 200);
+  assert.equal(page1.json.decisions.length, 1);
+  assert.ok(page1.json.next);
+  const page2 = await h.api(server, 'GET', `/v1/decisions?limit=1&after=${page1.json.next}`, { token: svc });
+  assert.notEqual(page2.json.decisions[0].id, page1.json.decisions[0].id);
+  const mineList = await h.api(server, 'GET', '/v1/decisions', { token: more[0].token });
+  assert.deepEqual(mineList.json.decisions.map((x) => x.id), [later.json.id]);
+  h.assertProblem(await h.api(server, 'GET', '/v1/decisions?limit=0', { token: svc }), 422, 'invalid-request');
+  h.assertProblem(await h.api(server, 'GET', '/v1/decisions?after=garbage', { token: svc }), 422, 'invalid-request');
+});
+
+test('a method that raises, loops or bombs memory fails its decision with a signed document', async () => {
+  const header = 'def count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n';
+  const cases = {
+    exception: `${header}    raise ValueError("no quorum ${RUN}")\n`,
+    timeout: `${header}    while True:\n        pass\n`,
+    memory: `${header}    x = [0] * (10 ** 10)\n    return b""\n`,
+  };
+  const voter = await person();
+  const plurality = await method('plurality.py');
+  const ids = {};
+  for (const [kind, code] of Object.entries(cases)) {
+    const m = await customMethod(`${kind}-${RUN}`, code);
+    const r = await createDecision(m, [0, 300, 300, 1200], { voter_franchise: [voter.id] });
+    assert.equal(r.status, 201, r.text);
+    ids[kind] = r.json.id;
+  }
+  // And a good one closing at the same time: the server goes on concluding.
+  const good = await createDecision(plurality, [0, 300, 300, 1200], { voter_franchise: [voter.id] });
+  await sleepUntil(good.json.voting_phase.opens_at);
+  for (const id of [...Object.values(ids), good.json.id]) {
+    const c = await h.api(server, 'POST', `/v1/decisions/${id}/ballots`, { token: voter.token, body: { payload: b64('{}') } });
+    assert.equal(c.status, 201, c.text);
+  }
+  for (const [kind, id] of Object.entries(ids)) {
+    const s = await waitState(id, ['concluded', 'failed'], 20000);
+    assert.equal(s.state, 'failed', kind);
+    const doc = (await verifiedResult(id)).payload;
+    assert.equal(doc.outcome.status, 'error');
+    assert.equal(doc.outcome.error, kind);
+    if (kind === 'exception') assert.match(doc.outcome.message, new RegExp(`ValueError: no quorum ${RUN}`));
+    assert.equal(doc.inputs.ballots.length, 1, 'a failure document carries the inputs too');
+  }
+  assert.equal((await waitState(good.json.id, ['concluded', 'failed'])).state, 'concluded');
+
+  // The operator sees the failure, re-queues it, and it fails again the same way.
+  const row = h.operatorSql(`SELECT state, attempts FROM admin.decisions WHERE id = '${ids.exception}'`);
+  assert.equal(row, 'failed|1');
+  h.operatorSql(`SELECT admin.requeue_conclusion('${ids.exception}')`);
+  const again = await waitState(ids.exception, ['failed'], 10000);
+  assert.equal(again.state, 'failed');
+  const listed = h.operatorSql("SELECT count(*) > 0 FROM admin.decisions_in_state('failed')");
+  assert.equal(listed, 't');
+});
+
+test('an operator cannot read ballots, before or after conclusion', async () => {
+  for (const sql of ['SELECT * FROM decision.ballots', 'SELECT sealed FROM decision.ballots',
+    'SELECT data_key FROM decision.decisions', 'SELECT jws FROM decision.results']) {
+    const r = require('./lib/psql').psql(h.env('FREECOOP_TEST_CONNINFO_OPERATOR'), sql, { allowError: true });
+    assert.notEqual(r.status, 0, `${sql} must be refused`);
+    assert.match(r.stderr, /permission denied/);
+  }
+  const cols = h.operatorSql("SELECT string_agg(column_name, ',') FROM information_schema.columns WHERE table_schema = 'admin' AND table_name = 'decisions'");
+  assert.ok(!/ballot|sealed|key|payload/.test(cols), `admin.decisions shows no secret: ${cols}`);
+});
