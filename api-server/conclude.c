@@ -392,7 +392,10 @@ count_cb(const struct worker_answer *w, void *arg)
 		start_document(c);
 		return;
 	case WORKER_FAILED:
-		count_failed(c, wire_error_kind_name(w->kind), w->message);
+		if (w->kind == WIRE_ERR_INTERNAL) /* the worker's fault, not the method's */
+			release(c, true, "the count-worker failed: %s", w->message);
+		else
+			count_failed(c, wire_error_kind_name(w->kind), w->message);
 		return;
 	case WORKER_UNAVAILABLE:
 		release(c, w->attempts > 0, "the count-worker did not count: %s", w->message);
@@ -438,9 +441,14 @@ validated_cb(const struct worker_answer *w, void *arg)
 		release(c, w->attempts > 0, "the count-worker did not answer: %s", w->message);
 		return;
 	}
+	if (w->status == WORKER_FAILED && w->kind == WIRE_ERR_INTERNAL) {
+		release(c, true, "the count-worker failed: %s", w->message);
+		return;
+	}
 	if (w->status == WORKER_FAILED) {
 		/* The code passed VALIDATE when it was submitted; this worker refuses it now
 		 * (e.g. a library it needs is no longer allowed). The method fails. */
+		snprintf(a->python, sizeof(a->python), "unknown");
 		count_failed(c, wire_error_kind_name(w->kind), w->message);
 		return;
 	}
@@ -674,9 +682,11 @@ prepare_done(struct conclusion *c)
 		release(c, true, "%s", a->error);
 		return;
 	}
-	if (a->in.nballots != a->in.nsets[0])
-		log_warn("decision %s: %u ballots but %u participants", a->id, a->in.nballots,
-			 a->in.nsets[0]);
+	if (a->in.nballots != a->in.nsets[0]) {
+		/* Every vote writes both in one statement: a mismatch is damage, not a count. */
+		release(c, true, "%u ballots but %u participants", a->in.nballots, a->in.nsets[0]);
+		return;
+	}
 	start_count(c);
 }
 
@@ -807,7 +817,10 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conclusion *c = arg;
 
-	if (c->state != CS_IDLE || c->app->shutting_down || !db_pool_ready(c->app->db))
+	/* Without a worker this instance could only fail to count: leave the decision to an
+	 * instance that has one, or to this one once its worker is back. */
+	if (c->state != CS_IDLE || c->app->shutting_down || !db_pool_ready(c->app->db) ||
+	    !worker_ready(c->app->worker))
 		return;
 	conclusion_set_state(c, CS_CLAIM);
 	store_conclude_claim(c->app->db, c->owner, c->app->cfg->conclude_lease_ms, claim_cb, c);

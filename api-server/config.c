@@ -22,7 +22,7 @@ static const struct conf_key keys[] = {
     INT(access_token_ttl, "3600", 1, 31 * 24 * 3600),
     INT(max_body_size, "1048576", 64, 256 * 1024 * 1024),
     INT(max_json_depth, "16", 1, 256),
-    INT(max_string_length, "262144", 16, 256 * 1024 * 1024),
+    INT(max_string_length, "1048576", 16, 256 * 1024 * 1024),
     INT(connection_timeout, "30", 1, 3600),
     INT(shutdown_timeout, "10", 0, 3600),
     INT(startup_db_wait, "30", 0, 3600),

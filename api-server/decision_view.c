@@ -173,23 +173,28 @@ dv_payload(struct req *r, struct json_object *body, int *len)
 {
 	struct json_object *v = json_object_object_get(body, "payload");
 	size_t max = (size_t)r->app->cfg->max_payload_size;
-	unsigned char *p = malloc(max + 3);
-	ssize_t n = -1;
+	size_t slen = (size_t)json_object_get_string_len(v);
+	unsigned char *p;
+	ssize_t n;
 
-	if (p == NULL) {
+	if (b64_decoded_max(slen) > max + 3) { /* more than max bytes, whatever the padding */
+		req_reply_problem(r, 413, "payload-too-large",
+				  "The payload may hold at most %zu bytes.", max);
+		return NULL;
+	}
+	if ((p = malloc(max + 4)) == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
 		return NULL;
 	}
-	n = b64_decode(json_object_get_string(v), (size_t)json_object_get_string_len(v), p, max,
-		       false);
-	if (n < 0) {
+	n = b64_decode(json_object_get_string(v), slen, p, max + 3, false);
+	if (n < 0 || (size_t)n > max) {
 		free(p);
-		if (b64_decoded_max((size_t)json_object_get_string_len(v)) > max + 2)
-			req_reply_problem(r, 413, "payload-too-large",
-					  "The payload may hold at most %zu bytes.", max);
-		else
+		if (n < 0)
 			req_reply_problem(r, 422, "invalid-request",
 					  "payload must be standard base64 (with padding).");
+		else
+			req_reply_problem(r, 413, "payload-too-large",
+					  "The payload may hold at most %zu bytes.", max);
 		return NULL;
 	}
 	*len = (int)n;

@@ -111,21 +111,28 @@ h_ballots_cast(struct req *r)
 		{"payload", BODY_STRING, true, false, 0, 0},
 	};
 	struct json_object *body;
+	unsigned char *payload;
 	struct cast *c;
+	int len;
 
 	if (req_body(r, fields, 1, false, &body) != 0)
 		return;
+	/* Decoded before r->state is set: a refusal ends the request, and with it the state. */
+	payload = dv_payload(r, body, &len);
+	json_object_put(body);
+	if (payload == NULL)
+		return;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		json_object_put(body);
+		OPENSSL_cleanse(payload, (size_t)len);
+		free(payload);
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
 		return;
 	}
+	c->payload = payload;
+	c->len = len;
 	r->state = c;
 	r->state_free = cast_free;
-	c->payload = dv_payload(r, body, &c->len);
-	json_object_put(body);
-	if (c->payload != NULL)
-		dv_decision_keys(r, cast_with_keys);
+	dv_decision_keys(r, cast_with_keys);
 }
 
 /* The caller's ballot, found by its slot; the slot key goes with the request. */

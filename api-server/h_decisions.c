@@ -27,11 +27,13 @@ read_phases(struct req *r, struct json_object *body, char out[4][UTIL_TIME_LEN +
 		struct json_object *phase, *v;
 		const char *name = i < 2 ? "proposal_phase" : "voting_phase";
 		if (!json_object_object_get_ex(body, name, &phase) ||
+		    json_object_object_length(phase) != 2 ||
 		    !json_object_object_get_ex(phase, i % 2 == 0 ? "opens_at" : "closes_at", &v) ||
 		    !json_object_is_type(v, json_type_string) ||
 		    !util_time_parse(json_object_get_string(v), &t[i])) {
 			req_reply_problem(r, 422, "invalid-request", "%s must be an RFC 3339 time "
-					  "such as 2026-12-01T09:00:00Z.", phase_names[i]);
+					  "such as 2026-12-01T09:00:00Z (a phase has exactly opens_at "
+					  "and closes_at).", phase_names[i]);
 			return -1;
 		}
 		util_time_format(t[i], out[i]);

@@ -140,16 +140,17 @@ validated_cb(const struct worker_answer *a, void *arg)
 		store_submission(r);
 		return;
 	case WORKER_FAILED:
+		if (a->kind == WIRE_ERR_INTERNAL)
+			break; /* the worker's trouble, not the code's */
 		req_reply_problem(r, 422, "invalid-method",
 				  "The count-worker rejected the code (%s): %s",
 				  wire_error_kind_name(a->kind), a->message);
 		return;
 	case WORKER_UNAVAILABLE:
-		req_add_header(r, "Retry-After", "5");
-		req_reply_problem(r, 503, "worker-unavailable",
-				  "The count-worker could not check the code now; try again.");
-		return;
+		break;
 	}
+	req_reply_problem(r, 503, "worker-unavailable",
+			  "The count-worker could not check the code now; try again.");
 }
 
 static void
@@ -231,7 +232,7 @@ h_methods_submit(struct req *r)
 {
 	const struct body_field fields[] = {
 		{"name", BODY_STRING, true, false, 1, 200},
-		{"code", BODY_STRING, true, false, 1, r->app->cfg->max_method_size},
+		{"code", BODY_STRING, true, false, 1, 0}, /* bytes: max_method_size */
 		{"auditor", BODY_UUID, true, false, 0, 0},
 		{"signature", BODY_STRING, true, false, 1, 200},
 	};

@@ -32,7 +32,7 @@ struct problem_kind {
 
 static const struct problem_kind problem_kinds[] = {
 	{"malformed-json", "Malformed JSON"},
-	{"invalid-request", "Invalid request body"},
+	{"invalid-request", "Invalid request"},
 	{"body-too-large", "Request body too large"},
 	{"unsupported-media-type", "Unsupported media type"},
 	{"malformed-request", "Malformed request"},
@@ -50,6 +50,20 @@ static const struct problem_kind problem_kinds[] = {
 	{"service-unavailable", "Service unavailable"},
 	{"not-ready", "Not ready"},
 	{"internal-error", "Internal error"},
+	{"not-enfranchised", "Not enfranchised"},
+	{"outside-phase", "Outside the phase"},
+	{"limit-reached", "Limit reached"},
+	{"not-concluded", "Not concluded yet"},
+	{"result-purged", "Result purged"},
+	{"method-too-large", "Voting method too large"},
+	{"payload-too-large", "Payload too large"},
+	{"invalid-phases", "Invalid phases"},
+	{"foreign-account", "Account of another service"},
+	{"method-not-usable", "Voting method not usable"},
+	{"unknown-auditor", "Unknown code auditor"},
+	{"invalid-signature", "Invalid signature"},
+	{"invalid-method", "Invalid voting method"},
+	{"worker-unavailable", "Count-worker unavailable"},
 };
 
 static const char *

@@ -87,10 +87,10 @@ const struct db_stmt stmt_ballot_cast = {
 	"  ON CONFLICT (decision_id, slot) DO UPDATE SET sealed = excluded.sealed "
 	"  RETURNING xmax <> 0 AS replaced) "
 	"SELECT (SELECT replaced FROM b), CASE WHEN EXISTS (SELECT 1 FROM b) THEN 'ok' ELSE "
-	"  (SELECT CASE WHEN x.account_id IS NULL THEN 'not-found' WHEN NOT x.voter "
+	"  coalesce((SELECT CASE WHEN x.account_id IS NULL THEN 'not-found' WHEN NOT x.voter "
 	"   THEN 'not-voter' WHEN now() < y.voting_opens_at THEN 'not-open' ELSE 'closed' END "
 	"   FROM decision.decisions y LEFT JOIN decision.franchise x ON x.decision_id = y.id "
-	"   AND x.account_id = $2 WHERE y.id = $1) END, "
+	"   AND x.account_id = $2 WHERE y.id = $1), 'not-found') END, "
 	"(SELECT " STORE_TS("voting_opens_at") " FROM decision.decisions WHERE id = $1), "
 	"(SELECT " STORE_TS("voting_closes_at") " FROM decision.decisions WHERE id = $1)",
 	.nparams = 4,

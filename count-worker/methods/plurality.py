@@ -29,7 +29,10 @@
 def _choice(payload, ids):
     """The proposal id a ballot payload names, or None if the ballot is invalid."""
     try:
-        doc = json.loads(payload)
+        # Decode here: given bytes, json.loads guesses UTF-16 or UTF-32 from a BOM or
+        # zero bytes and looks up that codec, an import the jail forbids (it would
+        # fail the whole count). A ballot is UTF-8 JSON.
+        doc = json.loads(payload.decode("utf-8"))
     except (ValueError, RecursionError):
         # ValueError covers malformed JSON, bad UTF-8 and over-long integers;
         # RecursionError a deeply nested payload. Either way: an invalid ballot.

@@ -6,7 +6,7 @@ FC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Debian packages the build, the tests and the server need.
 FC_PACKAGES="build-essential cmake pkg-config libevent-dev libjson-c-dev libssl-dev
   libpq-dev libcmocka-dev postgresql-15 postgresql-client-15 openssl curl ca-certificates
-  libpython3-dev libseccomp-dev python3"
+  libpython3-dev libseccomp-dev python3 python3-cryptography belenios-tool"
 
 fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 fc_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -135,6 +135,62 @@ SQL
 		echo "SELECT admin.add_authority(:'name', :'pub', true, false)" |
 			fc_psql freecoop -qtA -v pub="$pub" -v name="instance-$(date +%s)" >/dev/null
 	fi
+}
+
+# fc_auditor DIR: creates (once) the demo code auditor's Ed25519 key in DIR and registers
+# it. Sets FC_AUDITOR_KEY and FC_AUDITOR_ID (its kid).
+fc_auditor() {
+	local dir=$1 pub
+	FC_AUDITOR_KEY=$dir/auditor.pem
+	if [ ! -s "$FC_AUDITOR_KEY" ]; then
+		fc_log "creating the demo code auditor key"
+		(umask 077 && openssl genpkey -algorithm ed25519 -out "$FC_AUDITOR_KEY")
+	fi
+	pub=$(openssl pkey -in "$FC_AUDITOR_KEY" -pubout)
+	FC_AUDITOR_ID=$(fc_psql freecoop -tA -v pub="$pub" <<'SQL'
+SELECT a.id FROM admin.authorities a
+WHERE a.public_key = rtrim(translate(encode(substring(decode(regexp_replace(:'pub',
+      '-----[A-Z ]+-----|\s', '', 'g'), 'base64') FROM 13), 'base64'), '+/', '-_'), '=')
+  AND a.revoked_at IS NULL AND a.code_auditor;
+SQL
+)
+	if [ -z "$FC_AUDITOR_ID" ]; then
+		fc_log "registering the demo code auditor"
+		echo "SELECT admin.add_authority(:'name', :'pub', false, true)" |
+			fc_psql freecoop -qtA -v pub="$pub" -v name="demo-auditor-$(date +%s)" >/dev/null
+		fc_auditor "$dir"
+	fi
+}
+
+# fc_register_methods URL: signs every method of count-worker/methods with the demo
+# auditor's key (exactly as an auditor would: openssl pkeyutl -sign -rawin over the file's
+# bytes) and submits it to the server at URL. Prints one line per method.
+fc_register_methods() {
+	local url=$1 f name sig code
+	for f in "$FC_ROOT"/count-worker/methods/*.py; do
+		name=$(basename "$f" .py)
+		sig=$(openssl pkeyutl -sign -rawin -inkey "$FC_AUDITOR_KEY" -in "$f" | base64 -w0)
+		code=$(/usr/bin/python3 -c 'import json, sys
+print(json.dumps({"name": sys.argv[1], "auditor": sys.argv[2], "signature": sys.argv[3],
+                  "code": open(sys.argv[4], "rb").read().decode("utf-8")}))' \
+			"$name" "$FC_AUDITOR_ID" "$sig" "$f" |
+			curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+				--data-binary @- "$url/v1/voting-methods") || code=000
+		case $code in
+		200|201) printf '  %-20s %s\n' "$name" "$(sha256sum <"$f" | cut -d' ' -f1)" ;;
+		*) fc_die "could not register method $name (HTTP $code)" ;;
+		esac
+	done
+}
+
+# fc_wait_ready URL SECONDS: waits until URL/readyz answers 200.
+fc_wait_ready() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		curl -fsS -o /dev/null "$1/readyz" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # fc_worker_start BIN SOCKET LOG [ARGS...]: starts the count-worker in its own session,

@@ -9,6 +9,8 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const os = require('node:os');
+const { spawnSync } = require('node:child_process');
 const h = require('./lib/harness');
 
 const METHODS = path.resolve(__dirname, '..', '..', 'count-worker', 'methods');
@@ -19,102 +21,16 @@ let svc;
 let otherSvc;
 let auditor;
 
-function newAuditor(name) {
-  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
-  const pem = publicKey.export({ type: 'spki', format: 'pem' });
-  const id = h.operatorSql(`SELECT admin.add_authority(${h.lit(`${name}-${RUN}`)}, ${h.lit(pem)}, false, true)`);
-  return { id, privateKey, name: `${name}-${RUN}` };
-}
+const D = require('./lib/decisions');
 
-function sign(who, code) {
-  return crypto.sign(null, Buffer.from(code, 'utf8'), who.privateKey).toString('base64');
-}
-
-async function submit(who, name, code, sig = sign(who, code)) {
-  return h.api(server, 'POST', '/v1/voting-methods',
-    { body: { name, code, auditor: who.id, signature: sig } });
-}
-
-async function method(file) {
-  const code = fs.readFileSync(path.join(METHODS, file), 'utf8');
-  const r = await submit(auditor, file.replace(/\.py$/, ''), code);
-  assert.ok(r.status === 201 || r.status === 200, `${file}: ${r.status} ${r.text}`);
-  return r.json.id;
-}
-
-async function customMethod(name, code) {
-  const r = await submit(auditor, name, code);
-  assert.ok(r.status === 201 || r.status === 200, `${name}: ${r.status} ${r.text}`);
-  return r.json.id;
-}
-
-// A person: an account of the service with its access token.
-async function person(serviceKey = svc) {
-  const acc = await h.newAccount(server, serviceKey);
-  const aut = await h.claim(server, acc.id);
-  return { id: acc.id, token: await h.accessToken(server, aut) };
-}
-
-const at = (ms) => new Date(Date.now() + ms).toISOString();
-const b64 = (s) => Buffer.from(s, 'utf8').toString('base64');
-
-// Phases relative to now, in ms: [proposal opens, closes, voting opens, closes].
-async function createDecision(methodId, phases, extra = {}, key = svc) {
-  const body = {
-    title: `decision ${RUN}`,
-    method: methodId,
-    proposal_phase: { opens_at: at(phases[0]), closes_at: at(phases[1]) },
-    voting_phase: { opens_at: at(phases[2]), closes_at: at(phases[3]) },
-    ...extra,
-  };
-  return h.api(server, 'POST', '/v1/decisions', { token: key, body });
-}
-
-async function waitState(id, states, ms = 15000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await h.api(server, 'GET', `/v1/decisions/${id}`, { token: svc });
-    assert.equal(last.status, 200, last.text);
-    if (states.includes(last.json.state)) return last.json;
-    await h.sleep(100);
-  }
-  throw new Error(`decision ${id} stayed ${last && last.json.state}, wanted ${states}`);
-}
-
-async function sleepUntil(iso) {
-  const ms = Date.parse(iso) - Date.now();
-  if (ms > 0) await h.sleep(ms + 50);
-}
-
-function decodeJws(jws) {
-  const parts = jws.split('.');
-  assert.equal(parts.length, 3, 'a compact JWS has three parts');
-  return {
-    header: JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')),
-    payload: JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')),
-    signingInput: Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'),
-    sig: Buffer.from(parts[2], 'base64url'),
-  };
-}
-
-// Verifies a result JWS against the published JWKS; returns the decoded document.
-async function verifiedResult(id) {
-  const r = await h.api(server, 'GET', `/v1/decisions/${id}/result`);
-  assert.equal(r.status, 200, r.text);
-  assert.match(r.headers.get('content-type'), /^application\/jose/);
-  const d = decodeJws(r.text);
-  assert.deepEqual(d.header, { alg: 'EdDSA', kid: d.header.kid, typ: 'JOSE', cty: 'decision-result+json' });
-  const jwks = (await h.api(server, 'GET', '/v1/authorities')).json;
-  const jwk = jwks.keys.find((k) => k.kid === d.header.kid);
-  assert.ok(jwk && jwk.decision_authority, 'the signer is a published decision authority');
-  const key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
-  assert.ok(crypto.verify(null, d.signingInput, key, d.sig), 'the JWS signature verifies');
-  return { ...d, text: r.text };
-}
-
-const pseudonym = (decision, account) => crypto.createHash('sha256')
-  .update(`decision-pseudonym:v1:${decision}:${account}`).digest('hex');
+const { newAuditor, sign, b64, sleepUntil, pseudonym } = D;
+const submit = (who, name, code, sig) => D.submit(server, who, name, code, sig);
+const method = (file) => D.libraryMethod(server, auditor, file);
+const customMethod = (name, code) => D.register(server, auditor, name, code);
+const person = (key = svc) => D.person(server, key);
+const createDecision = (m, phases, extra = {}, key = svc) => D.createDecision(server, key, m, phases, extra);
+const waitState = (id, states, ms) => D.waitState(server, svc, id, states, ms);
+const verifiedResult = (id) => D.verifiedResult(server, id);
 
 test.before(async () => {
   server = await h.startServer({ FREECOOP_CONCLUDE_POLL_MS: '100', FREECOOP_COUNT_CPU_MS: '2000',
@@ -232,6 +148,9 @@ test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion
   assert.equal(c1.status, 201, c1.text);
   assert.equal(c1.json.replaced, false);
   const c2 = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v2.token, body: choose(prop.json.id) });
+  const atMax = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`,
+    { token: v3.token, body: { payload: Buffer.alloc(65536, 0x20).toString('base64') } });
+  assert.equal(atMax.status, 201, 'a payload of exactly max_payload_size bytes is accepted');
   const c3 = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v3.token, body: choose(prop.json.id) });
   // v1 changes their mind: the recast replaces the first ballot.
   const c1b = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v1.token, body: choose(prop.json.id) });
@@ -239,6 +158,13 @@ test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion
   assert.notEqual(c1b.json.ballot_id, c1.json.ballot_id);
   h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`,
     { token: p2.token, body: choose(status.id) }), 403, 'not-enfranchised', 'a proposer voting');
+  // Refused payloads change nothing, and the server stays up.
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`,
+    { token: v2.token, body: { payload: Buffer.alloc(65537).toString('base64') } }), 413, 'payload-too-large');
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`,
+    { token: v2.token, body: { payload: 'not base64!' } }), 422, 'invalid-request');
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${crypto.randomUUID()}/ballots`,
+    { token: v2.token, body: choose(status.id) }), 404, 'not-found', 'an unknown decision');
   const have = await h.api(server, 'GET', `/v1/decisions/${d.id}/ballot`, { token: v1.token });
   assert.deepEqual(have.json, { voter: true, voted: true, ballot_id: c1b.json.ballot_id });
   const notYet = await h.api(server, 'GET', `/v1/decisions/${d.id}/ballot`, { token: p1.token });
@@ -283,9 +209,32 @@ test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion
   const json = Buffer.from(res.text.split('.')[1], 'base64url').toString('utf8');
   for (const a of [p1, p2, v1, v2, v3]) assert.ok(!json.includes(a.id), 'no raw account id in the published document');
 
+  // scripts/verify-result, as anyone would run it: from the server, then from files; a
+  // changed byte anywhere in the JWS fails it.
+  const VERIFY = path.resolve(__dirname, '..', '..', 'scripts', 'verify-result');
+  const ok = spawnSync(VERIFY, [d.id, '--server', server.url], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, `verify-result: ${ok.stdout}${ok.stderr}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-verify-'));
+  const file = (name, text) => { fs.writeFileSync(path.join(dir, name), text); return path.join(dir, name); };
+  const jwks = file('jwks.json', (await h.api(server, 'GET', '/v1/authorities')).text);
+  const meth = file('method.json', (await h.api(server, 'GET', `/v1/voting-methods/${plurality}`)).text);
+  const parts = res.text.split('.');
+  for (const [what, at] of [['header', 5], ['payload', parts[0].length + 40],
+    ['payload', parts[0].length + parts[1].length - 3], ['signature', res.text.length - 10]]) {
+    const t = Buffer.from(res.text, 'ascii');
+    t[at] = t[at] === 0x41 ? 0x42 : 0x41;
+    const r = spawnSync(VERIFY, ['--jws', file('flipped.jws', t), '--jwks', jwks, '--method', meth],
+      { encoding: 'utf8' });
+    assert.equal(r.status, 1, `a changed ${what} byte must fail verification: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /FAILED/);
+  }
+  const same = spawnSync(VERIFY, ['--jws', file('same.jws', res.text), '--jwks', jwks, '--method', meth],
+    { encoding: 'utf8' });
+  assert.equal(same.status, 0, `the unchanged file verifies: ${same.stdout}${same.stderr}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+
   // Flipping any byte of the JWS breaks the signature.
-  const jwk = (await h.api(server, 'GET', '/v1/authorities')).json.keys.find((k) => k.kid === res.header.kid);
-  const key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+  const { key } = res;
   const bytes = Buffer.from(res.text, 'ascii');
   for (let i = 0; i < bytes.length; i += Math.max(1, Math.floor(bytes.length / 200))) {
     const t = Buffer.from(bytes);

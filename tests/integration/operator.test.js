@@ -244,7 +244,11 @@ test('admin.services and admin.accounts count accounts and active tokens', () =>
   assert.deepEqual(cols, [
     ['accounts', 'id,service_id,service_name,name,created_at,claimed_at,active_access_tokens'],
     ['authorities', 'id,name,public_key,decision_authority,code_auditor,created_at,revoked_at'],
+    ['decisions', 'id,service_id,service_name,title,state,method_id,method_name,proposal_opens_at,'
+      + 'proposal_closes_at,voting_opens_at,voting_closes_at,created_at,closed_at,concluded_at,'
+      + 'attempts,last_error,conclusion_running,purged_at,voters,voted'],
     ['services', 'id,name,created_at,disabled_at,accounts'],
+    ['voting_methods', 'id,name,created_at,code_length,auditors'],
   ]);
 });
 
@@ -334,7 +338,15 @@ test('freecoop_owner owns everything; freecoop_server has exactly its DML', () =
     ['decision.access_tokens', 'DELETE,INSERT,SELECT,UPDATE'],
     ['decision.accounts', 'INSERT,SELECT,UPDATE'],
     ['decision.authorities', 'INSERT,SELECT,UPDATE'],
+    ['decision.ballots', 'DELETE,INSERT,SELECT,UPDATE'],
+    ['decision.decisions', 'INSERT,SELECT,UPDATE'],
+    ['decision.franchise', 'INSERT,SELECT,UPDATE'],
+    ['decision.method_signatures', 'INSERT,SELECT'],
+    ['decision.proposals', 'INSERT,SELECT,UPDATE'],
+    ['decision.results', 'DELETE,INSERT,SELECT,UPDATE'],
     ['decision.services', 'INSERT,SELECT,UPDATE'],
+    ['decision.settings', 'SELECT'],
+    ['decision.voting_methods', 'INSERT,SELECT'],
     ['public.schema_migrations', 'SELECT'],
   ]);
   assert.deepEqual(psqlRows(SUPER, `SELECT has_schema_privilege('freecoop_server', 'decision', 'USAGE'),

@@ -58,7 +58,7 @@ test_defaults(void **state)
 	assert_int_equal(c.port, 8080);
 	assert_string_equal(c.listen_address, "127.0.0.1");
 	assert_int_equal(c.access_token_ttl, 3600);
-	assert_int_equal(c.max_body_size, 65536);
+	assert_int_equal(c.max_body_size, 1048576);
 	config_cleanup(&c);
 }
 

@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+"""Helpers of scripts/bench-ballots: bulk data through COPY, and the checks.
+
+Run with Debian's /usr/bin/python3 (python3-cryptography). The database is reached as the
+superuser through psql, whose libpq connection string is in BENCH_PG_CONNINFO.
+
+  create URL SERVICE_KEY METHOD CLOSES_IN_S [BODIES_FILE]
+      creates a decision over HTTP (5 proposals by the service; proposal phase 3 to 2 hours
+      ago, voting phase from an hour ago to CLOSES_IN_S from now); prints its id and the
+      proposal ids; with BODIES_FILE, writes there one cast body a line, one per proposal:
+      {"payload": base64 of {"choice":"<proposal id>"}}.
+  voters SERVICE DECISION PER_SLICE SLICES THREADS DIR
+      accounts (claimed), access tokens "acc_..." valid for 30 days, voter-franchise rows
+      of DECISION; writes DIR/tokens.<slice>.<thread>, one token a line: slice s is round
+      s's voters, split between the wrk threads, so that no voter repeats within a round.
+  fill SERVICE DECISION N MASTER_KEY_FILE PROPOSAL_ID...
+      N accounts, voter-franchise rows (voted_at = now()) and N ballots sealed exactly as
+      the server seals them (crypto.c, h_ballots.c); prints the expected plurality counts
+      as JSON on stdout.
+  cast-check DECISION MASTER_KEY_FILE ACK_FILE...
+      opens every ballot of DECISION and checks that every ballot id acknowledged with a
+      201 (the ACK files, one id a line) is in the database; prints JSON.
+  result JWS_FILE JWKS_FILE EXPECTED_JSON
+      verifies the JWS signature against the JWKS, reads the outcome and counts the
+      document's ballots; prints JSON (ok false when anything differs).
+  pct FILE...
+      p50 and p99 (ms) of pgbench per-transaction logs (latency in us, column 3).
+"""
+import base64
+import hashlib
+import hmac
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+CONNINFO = os.environ.get("BENCH_PG_CONNINFO", "")
+WRAP_AAD = b"freecoop-data-key:v1:"
+CHUNK = 20000  # rows written to psql at a time
+
+
+def log(msg):
+    print(f"bench_ballots: {msg}", file=sys.stderr, flush=True)
+
+
+def psql_out(sql):
+    """Runs one statement as the superuser; returns its unaligned, tuple-only output."""
+    return subprocess.run(["psql", "-X", "-qtA", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c", sql],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+class Copy:
+    """COPY ... FROM STDIN through psql, fed line by line (text format)."""
+
+    def __init__(self, table_cols, setup=""):
+        self.n = 0
+        self.buf = []
+        self.p = subprocess.Popen(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c",
+             f"{setup}COPY {table_cols} FROM STDIN"],
+            stdin=subprocess.PIPE)
+
+    def row(self, line):
+        self.buf.append(line)
+        if len(self.buf) >= CHUNK:
+            self.flush()
+
+    def flush(self):
+        if self.buf:
+            self.p.stdin.write(("\n".join(self.buf) + "\n").encode("ascii"))
+            self.n += len(self.buf)
+            self.buf = []
+
+    def close(self):
+        self.flush()
+        self.p.stdin.close()
+        if self.p.wait() != 0:
+            raise SystemExit("COPY failed")
+        return self.n
+
+
+def random_uuids(n):
+    """n random version-4 UUIDs as text."""
+    raw = os.urandom(16 * n)
+    return [str(uuid.UUID(bytes=raw[16 * i:16 * i + 16], version=4)) for i in range(n)]
+
+
+def bytea(b):
+    return "\\\\x" + b.hex()  # COPY text: a backslash is written twice
+
+
+def copy_accounts(service, ids):
+    """Claimed accounts of service (authorization token hashes are random: never used)."""
+    c = Copy("decision.accounts (id, service_id, authorization_token_hash, claimed_at)")
+    now = "now"
+    hashes = os.urandom(32 * len(ids))
+    for i, a in enumerate(ids):
+        c.row(f"{a}\t{service}\t{bytea(hashes[32 * i:32 * i + 32])}\t{now}")
+    return c.close()
+
+
+def cmd_voters(service, decision, per_slice, slices, threads, out):
+    per_slice, slices, threads = int(per_slice), int(slices), int(threads)
+    n = per_slice * slices
+    t0 = time.monotonic()
+    ids = random_uuids(n)
+    copy_accounts(service, ids)
+    c = Copy("decision.access_tokens (token_hash, account_id, expires_at)")
+    expires = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime(time.time() + 30 * 86400))
+    files = [[open(os.path.join(out, f"tokens.{s}.{t}"), "w") for t in range(threads)]
+             for s in range(slices)]
+    secrets = os.urandom(32 * n)
+    for i, a in enumerate(ids):
+        tok = "acc_" + base64.urlsafe_b64encode(secrets[32 * i:32 * i + 32]).rstrip(b"=").decode()
+        c.row(f"{bytea(hashlib.sha256(tok.encode()).digest())}\t{a}\t{expires}")
+        s, k = divmod(i, per_slice)
+        files[s][k % threads].write(tok + "\n")
+    c.close()
+    for fs in files:
+        for f in fs:
+            f.close()
+    c = Copy("decision.franchise (decision_id, account_id, proposer, voter)")
+    for a in ids:
+        c.row(f"{decision}\t{a}\tf\tt")
+    c.close()
+    log(f"{n} voters (accounts, access tokens, franchise) in {time.monotonic() - t0:.1f} s")
+
+
+def data_keys(decision, master_file):
+    """The decision's ballot key and slot key, unwrapped as crypto_deckey_open does."""
+    master = open(master_file, "rb").read()
+    if len(master) != 32:
+        raise SystemExit("the master key file must hold 32 bytes")
+    wrapped = bytes.fromhex(psql_out(
+        f"SELECT encode(data_key, 'hex') FROM decision.decisions WHERE id = '{decision}'"))
+    dk = AESGCM(master).decrypt(wrapped[:12], wrapped[12:], WRAP_AAD + decision.encode())
+    return (hmac.digest(dk, b"ballot-key:v1", "sha256"),
+            hmac.digest(dk, b"ballot-slot:v1", "sha256"))
+
+
+def cmd_fill(service, decision, n, master_file, *proposals):
+    n = int(n)
+    t0 = time.monotonic()
+    ballot_key, slot_key = data_keys(decision, master_file)
+    aes = AESGCM(ballot_key)
+    # A fixed, clearly ordered distribution over the proposals, and one invalid ballot in
+    # a thousand (a choice that names no proposal), so the count has something to refuse.
+    rng = random.Random(20261124)
+    weights = [0.9 ** k for k in range(len(proposals))]
+    choices = rng.choices(range(len(proposals)), weights=weights, k=n)
+    payloads = [json.dumps({"choice": p}, separators=(",", ":")).encode() for p in proposals]
+    bad = json.dumps({"choice": "no-such-proposal"}, separators=(",", ":")).encode()
+    expected = {p: 0 for p in proposals}
+    invalid = 0
+    ids = random_uuids(n)
+    copy_accounts(service, ids)
+    t1 = time.monotonic()
+    c = Copy("decision.franchise (decision_id, account_id, proposer, voter, voted_at)")
+    for a in ids:
+        c.row(f"{decision}\t{a}\tf\tt\tnow")
+    c.close()
+    t2 = time.monotonic()
+    aad0 = decision.encode()
+    ballot_ids = random_uuids(n)
+    nonces = os.urandom(12 * n)
+    c = Copy("decision.ballots (decision_id, slot, sealed)")
+    for i, a in enumerate(ids):
+        if i % 1000 == 999:
+            payload = bad
+            invalid += 1
+        else:
+            payload = payloads[choices[i]]
+            expected[proposals[choices[i]]] += 1
+        slot = hmac.digest(slot_key, a.encode(), "sha256")
+        nonce = nonces[12 * i:12 * i + 12]
+        sealed = nonce + aes.encrypt(nonce, ballot_ids[i].encode() + payload, aad0 + slot)
+        c.row(f"{decision}\t{bytea(slot)}\t{bytea(sealed)}")
+    c.close()
+    t3 = time.monotonic()
+    log(f"{n} ballots: accounts {t1 - t0:.1f} s, franchise {t2 - t1:.1f} s, "
+        f"sealed ballots {t3 - t2:.1f} s")
+    print(json.dumps({"ballots": n, "counts": expected, "invalid": invalid,
+                      "sealed_len": len(sealed)}))
+
+
+def cmd_cast_check(decision, master_file, *ack_files):
+    ballot_key, _ = data_keys(decision, master_file)
+    aes = AESGCM(ballot_key)
+    out = subprocess.run(
+        ["psql", "-X", "-qtA", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c",
+         f"COPY (SELECT encode(slot, 'hex'), encode(sealed, 'hex') FROM decision.ballots "
+         f"WHERE decision_id = '{decision}') TO STDOUT"],
+        check=True, capture_output=True, text=True).stdout
+    stored, bad, sizes = set(), 0, set()
+    aad0 = decision.encode()
+    for line in out.splitlines():
+        slot, sealed = (bytes.fromhex(x) for x in line.split("\t"))
+        sizes.add(len(sealed))
+        try:
+            pt = aes.decrypt(sealed[:12], sealed[12:], aad0 + slot)
+            stored.add(pt[:36].decode())
+        except Exception:  # noqa: BLE001 - any failure to open is what we count
+            bad += 1
+    acked, dup = set(), 0
+    for f in ack_files:
+        for line in open(f):
+            line = line.strip()
+            if line:
+                dup += line in acked
+                acked.add(line)
+    lost = acked - stored
+    print(json.dumps({"rows": len(stored) + bad, "opened": len(stored), "unopenable": bad,
+                      "acked": len(acked), "acked_duplicates": dup, "acked_lost": len(lost),
+                      "stored_unacked": len(stored - acked), "sealed_sizes": sorted(sizes)}))
+
+
+def b64url(s):
+    return base64.urlsafe_b64decode(s + b"=" * (-len(s) % 4))
+
+
+def cmd_result(jws_file, jwks_file, expected_file):
+    t0 = time.monotonic()
+    expected = json.load(open(expected_file))
+    jws = open(jws_file, "rb").read().strip()
+    h, p, s = jws.split(b".")
+    header = json.loads(b64url(h))
+    key = next(k for k in json.load(open(jwks_file))["keys"] if k["kid"] == header["kid"])
+    pub = Ed25519PublicKey.from_public_bytes(b64url(key["x"].encode()))
+    try:
+        pub.verify(b64url(s), h + b"." + p)
+        sig_ok = True
+    except Exception:  # noqa: BLE001
+        sig_ok = False
+    del jws
+    doc = b64url(p)
+    del p
+    dec = json.JSONDecoder()
+    # The document is large (every ballot and pseudonym): parse only its small members,
+    # and count the ballots of inputs by their objects' opening bytes.
+    i = doc.index(b'"inputs":{"proposals":[')
+    j = doc.index(b'],"ballots":[', i)
+    k = doc.index(b'],"participants":[', j)
+    nballots = doc.count(b'{"id":', j, k)
+    o = doc.index(b',"outcome":', k)
+    outcome, _ = dec.raw_decode(doc[o + 11:].decode())
+    tail = doc[o:]
+    counted = {}
+    if outcome.get("status") == "ok":
+        counted = json.loads(base64.b64decode(outcome["result"]))
+    got_counts = counted.get("counts", {})
+    ok = (sig_ok and outcome.get("status") == "ok" and nballots == expected["ballots"]
+          and counted.get("ballots") == expected["ballots"]
+          and got_counts == expected["counts"] and counted.get("invalid") == expected["invalid"])
+    print(json.dumps({"ok": ok, "signature_ok": sig_ok, "jws_bytes": os.path.getsize(jws_file),
+                      "payload_bytes": len(doc), "document_ballots": nballots,
+                      "result_ballots": counted.get("ballots"),
+                      "result_invalid": counted.get("invalid"),
+                      "counts_match": got_counts == expected["counts"],
+                      "adopted": counted.get("adopted"), "outcome_status": outcome.get("status"),
+                      "outcome_error": outcome.get("error"), "message": outcome.get("message"),
+                      "runtime": json.loads(tail[tail.index(b',"runtime":') + 11:-1]),
+                      "verify_s": round(time.monotonic() - t0, 1)}))
+
+
+def api(url, key, method, path, body=None):
+    req = urllib.request.Request(url + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": "Bearer " + key,
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.load(r)
+
+
+def cmd_create(url, key, method, closes_in, bodies=None):
+    now = time.time()
+    ts = lambda s: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + s))  # noqa: E731
+    d = api(url, key, "POST", "/v1/decisions", {
+        "title": f"bench-ballots {time.strftime('%H:%M:%S')}",
+        "method": method,
+        "proposal_phase": {"opens_at": ts(-3 * 3600), "closes_at": ts(-2 * 3600)},
+        "voting_phase": {"opens_at": ts(-3600), "closes_at": ts(int(closes_in))},
+        "proposals": [{"payload": base64.b64encode(f'{{"title":"option {k}"}}'.encode()).decode()}
+                      for k in range(5)],
+    })
+    props = api(url, key, "GET", f"/v1/decisions/{d['id']}/proposals")
+    props = props["proposals"] if isinstance(props, dict) else props
+    pids = sorted(p["id"] for p in props)
+    if bodies:
+        with open(bodies, "w") as f:
+            for pid in pids:
+                payload = json.dumps({"choice": pid}, separators=(",", ":")).encode()
+                f.write(json.dumps({"payload": base64.b64encode(payload).decode()},
+                                   separators=(",", ":")) + "\n")
+    print(d["id"], *pids)
+
+
+def cmd_pct(*files):
+    v = []
+    for f in files:
+        for line in open(f):
+            v.append(int(line.split()[2]))
+    v.sort()
+    if not v:
+        print("nan nan")
+        return
+    q = lambda x: v[max(0, math.ceil(len(v) * x) - 1)] / 1000  # nearest rank  # noqa: E731
+    print(f"{q(0.50):.2f} {q(0.99):.2f}")
+
+
+if __name__ == "__main__":
+    cmds = {"create": cmd_create, "voters": cmd_voters, "fill": cmd_fill, "cast-check": cmd_cast_check,
+            "result": cmd_result, "pct": cmd_pct}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
+        sys.exit(__doc__)
+    cmds[sys.argv[1]](*sys.argv[2:])
