@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "routes.h"
+#include "conclude.h"
 #include "worker.h"
 
 void
@@ -78,6 +79,7 @@ h_health_metrics(struct req *r)
 	struct evbuffer *buf = evbuffer_new();
 	struct db_stats st;
 	struct worker_stats wk;
+	struct conclude_stats cs;
 
 	if (buf == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
@@ -85,7 +87,10 @@ h_health_metrics(struct req *r)
 	}
 	db_pool_stats(r->app->db, &st);
 	worker_get_stats(r->app->worker, &wk);
-	metrics_render(r->app->metrics, &st, &wk, r->app->in_flight, buf);
+	if (r->app->conclusion != NULL)
+		conclude_get_stats(r->app->conclusion, &cs);
+	metrics_render(r->app->metrics, &st, &wk, r->app->conclusion != NULL ? &cs : NULL,
+		       r->app->in_flight, buf);
 	req_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 	evbuffer_free(buf);
 }

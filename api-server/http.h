@@ -50,6 +50,7 @@ struct app {
 	struct evhttp_bound_socket *bound;
 	struct db_pool *db;
 	struct worker *worker; /* client of the count-worker */
+	struct conclusion *conclusion; /* the conclusion job */
 	struct keys *keys;
 	struct metrics *metrics;
 	struct jsonv_limits json_limits;

@@ -201,6 +201,7 @@ serve(struct app *app, const char *authority_id)
 	    ev_int == NULL || ev_term == NULL || ev_purge == NULL ||
 	    (conclusion = conclude_new(app, bulk, authority_id)) == NULL || http_start(app) != 0)
 		goto out;
+	app->conclusion = conclusion;
 	event_add(ev_int, NULL);
 	event_add(ev_term, NULL);
 	event_add(ev_purge, &purge_tv);
@@ -226,6 +227,7 @@ out:
 	db_pool_free(bulk);
 	worker_free(app->worker);
 	conclude_free(conclusion);
+	app->conclusion = NULL;
 	dv_keys_cleanup();
 	if (app->http != NULL)
 		evhttp_free(app->http);

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "conclude.h"
 #include "metrics.h"
 
 #define MAX_STATUSES 24
@@ -155,9 +156,24 @@ render_worker(const struct worker_stats *wk, struct evbuffer *out)
 	      "Answers from the count-worker that broke the protocol.", "counter", wk->violations);
 }
 
+static void
+render_conclusions(const struct conclude_stats *cs, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "# HELP freecoop_conclusions_total Conclusions by outcome: "
+				 "concluded, failed (signed failure document), retried (attempt "
+				 "given back), lost (the lease expired).\n"
+				 "# TYPE freecoop_conclusions_total counter\n"
+				 "freecoop_conclusions_total{outcome=\"concluded\"} %llu\n"
+				 "freecoop_conclusions_total{outcome=\"failed\"} %llu\n"
+				 "freecoop_conclusions_total{outcome=\"retried\"} %llu\n"
+				 "freecoop_conclusions_total{outcome=\"lost\"} %llu\n",
+			    (unsigned long long)cs->concluded, (unsigned long long)cs->failed,
+			    (unsigned long long)cs->retried, (unsigned long long)cs->lost);
+}
+
 void
 metrics_render(const struct metrics *m, const struct db_stats *db, const struct worker_stats *wk,
-	       int in_flight, struct evbuffer *out)
+	       const struct conclude_stats *cs, int in_flight, struct evbuffer *out)
 {
 	render_requests(m, out);
 	render_latency(m, out);
@@ -188,4 +204,6 @@ metrics_render(const struct metrics *m, const struct db_stats *db, const struct 
 	gauge(out, "freecoop_db_batched_requests_total", "Requests served by batched statements.",
 	      "counter", db->batched_requests);
 	render_worker(wk, out);
+	if (cs != NULL)
+		render_conclusions(cs, out);
 }

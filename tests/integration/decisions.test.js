@@ -354,3 +354,38 @@ test('an operator cannot read ballots, before or after conclusion', async () => 
   const cols = h.operatorSql("SELECT string_agg(column_name, ',') FROM information_schema.columns WHERE table_schema = 'admin' AND table_name = 'decisions'");
   assert.ok(!/ballot|sealed|key|payload/.test(cols), `admin.decisions shows no secret: ${cols}`);
 });
+
+test('retention: past it, ballots and the document are purged and the result answers 410', async () => {
+  const plurality = await method('plurality.py');
+  const voter = await person();
+  const d = (await createDecision(plurality, [0, 200, 200, 900], { voter_franchise: [voter.id] })).json;
+  await sleepUntil(d.voting_phase.opens_at);
+  assert.equal((await D.cast(server, voter, d.id, '{}')).status, 201);
+  await waitState(d.id, ['concluded']);
+  await verifiedResult(d.id);
+
+  // Kept while within the retention period...
+  h.operatorSql('SELECT admin.purge()');
+  assert.equal((await h.api(server, 'GET', `/v1/decisions/${d.id}/result`)).status, 200);
+  // ...purged once it ended longer ago than that.
+  h.superSql(`UPDATE decision.decisions SET concluded_at = now() - interval '366 days' WHERE id = '${d.id}'`);
+  assert.ok(Number(h.operatorSql('SELECT admin.purge()')) >= 1);
+  h.assertProblem(await h.api(server, 'GET', `/v1/decisions/${d.id}/result`), 410, 'result-purged');
+  assert.equal(h.superSql(`SELECT (SELECT count(*) FROM decision.ballots WHERE decision_id = '${d.id}')
+    + (SELECT count(*) FROM decision.results WHERE decision_id = '${d.id}')`), '0');
+  const after = await h.api(server, 'GET', `/v1/decisions/${d.id}`, { token: svc });
+  assert.equal(after.json.state, 'concluded');
+  assert.equal(after.json.result, null);
+  h.assertProblem(await h.api(server, 'GET', `/v1/decisions/${crypto.randomUUID()}/result`), 404, 'not-found');
+
+  h.operatorSql('SELECT admin.set_retention(30)');
+  const bad = require('./lib/psql').psql(h.env('FREECOOP_TEST_CONNINFO_OPERATOR'),
+    'SELECT admin.set_retention(0)', { allowError: true });
+  assert.notEqual(bad.status, 0);
+  h.operatorSql('SELECT admin.set_retention(365)');
+
+  // The conclusions so far show in /metrics.
+  const m = await h.api(server, 'GET', '/metrics');
+  const concluded = /freecoop_conclusions_total\{outcome="concluded"\} (\d+)/.exec(m.text);
+  assert.ok(concluded && Number(concluded[1]) >= 1, 'freecoop_conclusions_total counts conclusions');
+});

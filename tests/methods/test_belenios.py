@@ -243,20 +243,24 @@ def check_stv(case, result, stats):
     ids, _, vectors, seats, invalid = case
     valid = len(vectors)
     quota = valid // (seats + 1) + 1
-    assert (result["seats"], result["quota"], result["invalid"]) == (seats, quota, invalid)
+    got = (result["seats"], result["quota"], result["invalid"])
+    assert got == (seats, quota, invalid), "seats, quota, invalid %s, want %s" % (
+        got, (seats, quota, invalid))
     # Every round accounts for every valid ballot: continuing, exhausted, or kept by an
     # elected proposal (exactly the quota).
     kept = 0
     for r in result["rounds"]:
         total = sum(map(fractions.Fraction, r["scores"].values()))
-        assert total + fractions.Fraction(r["exhausted"]) + kept == valid, r
+        assert total + fractions.Fraction(r["exhausted"]) + kept == valid, \
+            "round %s does not account for %d valid ballots" % (r, valid)
         if "transfer" in r:
             kept += quota
 
     ours = stv_events(result, seats)
     exact, exact_winners = belenios_stv.compute(seats, vectors, fractions.Fraction)
     assert ours == named(ids, exact), "events %s, exact port %s" % (ours, named(ids, exact))
-    assert result["adopted"] == [ids[c] for c in exact_winners]
+    assert result["adopted"] == [ids[c] for c in exact_winners], "adopted %s, port %s" % (
+        result["adopted"], [ids[c] for c in exact_winners])
 
     bel = belenios(["stv", "--nseats=%d" % seats], vectors)
     events, winners = belenios_stv.compute(seats, vectors, float)
@@ -270,7 +274,7 @@ def check_stv(case, result, stats):
     if named(ids, bel["events"]) == ours:
         stats["same events as belenios"] += 1
     else:
-        assert (events, winners) != (exact, exact_winners)  # float vs exact, as shown
+        assert (events, winners) != (exact, exact_winners), "differ, but not by rounding"
         stats["events differ by floating point"] += 1
         if [ids[c] for c in bel["winners"]] != result["adopted"]:
             stats["winners differ by floating point"] += 1
@@ -288,20 +292,23 @@ def irv_case(rnd):
 def check_irv(case, result, stats):
     ids, _, vectors, invalid = case
     valid = len(vectors)
-    assert result["invalid"] == invalid
+    assert result["invalid"] == invalid, "invalid %d, want %d" % (result["invalid"], invalid)
     rounds = result["rounds"]
     for r in rounds:
-        assert sum(r["counts"].values()) + r["exhausted"] == valid, r
+        assert sum(r["counts"].values()) + r["exhausted"] == valid, \
+            "round %s does not account for %d valid ballots" % (r, valid)
     if rounds:
         last = rounds[-1]
         leader = last["adopted"]
         assert (2 * last["counts"][leader] > valid - last["exhausted"]
                 or len(last["counts"]) == 1), last
-        assert result["adopted"] == [leader]
+        assert result["adopted"] == [leader], "adopted %s, last round %s" % (
+            result["adopted"], last)
 
     bel = belenios(["stv", "--nseats=1"], vectors)
     if bel is None:  # valid ballots, none ranking anything
-        assert result["adopted"] == [] and valid > 0 and not any(map(any, vectors))
+        assert result["adopted"] == [] and valid > 0 and not any(map(any, vectors)), \
+            "belenios failed, adopted %s" % result["adopted"]
         stats["belenios fails: nothing ranked"] += 1
         return
     assert result["adopted"] == [ids[c] for c in bel["winners"]], \
@@ -360,17 +367,19 @@ def check_mj(case, result, stats):
     g = len(GRADES)
     bel = belenios(["majority-judgment", "--blank-allowed=true", "--nchoices=%d" % len(ids),
                     "--ngrades=%d" % g], vectors)
-    assert (bel["valid"], bel["blank"], bel["invalid"]) == (valid, blank, [])
-    assert (result["blank"], result["invalid"]) == (blank, invalid)
+    assert (bel["valid"], bel["blank"], bel["invalid"]) == (valid, blank, []), bel
+    assert (result["blank"], result["invalid"]) == (blank, invalid), \
+        "blank, invalid %s, want %s" % ((result["blank"], result["invalid"]), (blank, invalid))
     grades = {pid: bel["raw"][i][::-1] for i, pid in enumerate(ids)}
     assert result["grades"] == grades, "grades %s, belenios %s" % (result["grades"], grades)
     want = [pid for group in reversed(bel["winners"]) for pid in sorted(ids[i] for i in group)]
     assert result["ranking"] == want, "ranking %s, want %s" % (result["ranking"], want)
-    assert result["adopted"] == (want[:1] if valid else [])
+    assert result["adopted"] == (want[:1] if valid else []), result["adopted"]
     for pid in ids:  # the lower middle grade: position valid // 2 of the sorted grades
         sorted_grades = [x for x, n in enumerate(grades[pid]) for _ in range(n)]
         want_grade = GRADES[sorted_grades[valid // 2]] if valid else None
-        assert result["majority_grade"][pid] == want_grade, (pid, result["majority_grade"])
+        assert result["majority_grade"][pid] == want_grade, "majority grade of %s: %s, want %s" % (
+            pid, result["majority_grade"][pid], want_grade)
     if any(len(group) > 1 for group in bel["winners"]) and valid:
         stats["with tied proposals"] += 1
     if valid % 2 == 0 and valid:

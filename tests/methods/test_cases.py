@@ -5,7 +5,7 @@ ties, and hostile payloads that must count as invalid instead of raising. Every 
 in the real jail (`count-worker --once`) and with plain Python (reference.py); both must
 give the expected bytes.
 
-    FREECOOP_WORKER_BIN=build/debug/count-worker/count-worker /usr/bin/python3 test_cases.py [NAME...]
+    FREECOOP_WORKER_BIN=.../count-worker /usr/bin/python3 test_cases.py [NAME-PART...]
 """
 
 import json
@@ -140,6 +140,19 @@ CASES = [
      ["a", "b", "c"], [groups("b", "a"), groups("a", "b"), groups(["a", "b"])], [], [],
      b'{"adopted":["a"],"pairwise":{"a":{"b":1,"c":3},"b":{"a":1,"c":3},'
      b'"c":{"a":0,"b":0}},"ranking":["a","b","c"]}'),
+    # b beats a; c ties with both. The ranking takes b, then the smallest unbeaten id:
+    # a (belenios ranks in groups: [b, c] then [a]).
+    ("schulze: after the winner, the smallest unbeaten id", SCHULZE, ["a", "b", "c"],
+     [groups("b", "a", "c"), groups("c", "b", "a")], [], [],
+     b'{"adopted":["b"],"pairwise":{"a":{"b":0,"c":1},"b":{"a":2,"c":1},'
+     b'"c":{"a":1,"b":1}},"ranking":["b","a","c"]}'),
+    # A cycle a>b>c>a, each link 5 winning votes: all tie, a wins by id. belenios also
+    # weighs losing votes (c beats a 5 to 1 is the strongest link) and ranks a last.
+    ("schulze: a cycle of equal winning votes", SCHULZE, ["a", "b", "c"],
+     [groups(["a", "c"])] * 3 + [groups("b", "c")] * 4 + [groups("a", "b"),
+                                                          groups("c", "a", "b")], [], [],
+     b'{"adopted":["a"],"pairwise":{"a":{"b":5,"c":1},"b":{"a":4,"c":5},'
+     b'"c":{"a":5,"b":4}},"ranking":["a","b","c"]}'),
     ("schulze: no ballots", SCHULZE, ["a", "b"], [], [], [],
      b'{"adopted":[],"pairwise":{"a":{"b":0},"b":{"a":0}},"ranking":["a","b"]}'),
     ("schulze: no proposals", SCHULZE, [], [groups("a")], [], [],
