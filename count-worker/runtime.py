@@ -7,10 +7,19 @@
 # These are guard rails against mistakes, not the security boundary: the jail is.
 
 import builtins
+import codecs
 import sys
 from collections import namedtuple
 
 import _ast
+
+# json.loads(bytes) recognises UTF-8 with a BOM and UTF-16/32 and decodes them with their
+# codecs, which Python imports on first use. In a jailed child that import is a forbidden
+# open(): one voter's UTF-16 ballot would fail the whole count. Look them up here, before
+# the jail, so that such a payload decodes in the jail exactly as in plain Python.
+for _encoding in ("utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le",
+                  "utf-32-be"):
+    codecs.lookup(_encoding)
 
 Proposal = namedtuple("Proposal", "id proposer payload")
 Ballot = namedtuple("Ballot", "id payload")

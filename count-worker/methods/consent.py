@@ -23,7 +23,8 @@
 #      "quorum": {"met": bool, "participants": n, "required": "0", "voters": n}}
 #   objections the number of valid ballots objecting to each proposal (0 included);
 #   quorum     participants = len(participants), voters = len(voter_franchise),
-#              required = QUORUM as a fraction, met = participants >= QUORUM * voters;
+#              required = QUORUM as a fraction, met = participants >= QUORUM * voters
+#              (an empty franchise meets only a QUORUM of 0);
 #   adopted    every proposal, in id order, that no valid ballot objects to, when the
 #              quorum is met; [] when it is not.
 #   invalid    the number of invalid ballots; ballots the number of ballots in all.

@@ -24,8 +24,8 @@
 #   motions   per motion, the valid ballots voting yes, no, and abstaining (explicitly or
 #             by not mentioning it), and whether it is adopted;
 #   quorum    participants = len(participants), voters = len(voter_franchise), required
-#             = QUORUM as a fraction, met = participants >= QUORUM * voters (and voters
-#             > 0: an empty franchise never meets a quorum);
+#             = QUORUM as a fraction, met = participants >= QUORUM * voters (an empty
+#             franchise meets only a QUORUM of 0);
 #   threshold THRESHOLD as a fraction;
 #   adopted   every motion, in id order, with yes > THRESHOLD * (yes + no) when the
 #             quorum is met; [] when it is not. Abstentions count towards neither side.
@@ -106,7 +106,7 @@ def count(proposals, ballots, participants, proposer_franchise, voter_franchise)
 
     voters = len(voter_franchise)
     turnout = len(participants)
-    met = voters > 0 and turnout >= QUORUM * voters
+    met = turnout >= QUORUM * voters and (voters > 0 or QUORUM == 0)
 
     motions = {}
     adopted = []

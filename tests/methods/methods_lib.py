@@ -27,6 +27,12 @@ PYTHON = "/usr/bin/python3"
 sys.path.insert(0, os.path.dirname(REFERENCE))
 import reference  # noqa: E402  (tests/sandbox/reference.py: the verifier's plain runner)
 
+# Counts in this process must see the hash seed the worker uses (0): a driver started
+# without it starts again with it, before it makes anything that would need cleaning up.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.execve(sys.executable, [sys.executable] + sys.argv,
+              dict(os.environ, PYTHONHASHSEED="0"))
+
 _tmp = tempfile.TemporaryDirectory(prefix="fc-methods-")
 TMP = _tmp.name
 
@@ -150,10 +156,3 @@ def parallel(fn, items):
     in order. The first exception is raised."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         return list(pool.map(fn, items))
-
-
-def require_hash_seed_0():
-    """The in-process counts must see the hash seed the worker uses."""
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)

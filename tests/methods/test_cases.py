@@ -244,6 +244,14 @@ CASES = [
      b'"quorum":{"met":true,"participants":1,"required":"1/2","voters":1},'
      b'"threshold":"2/3"}'),
 
+    ("yes_no, QUORUM = 0: no quorum needed, even of an empty franchise",
+     (YES_NO, "QUORUM = fractions.Fraction(1, 2)", "QUORUM = fractions.Fraction(0)"),
+     ["m1"], [{"votes": {"m1": "yes"}}], [], [],
+     b'{"adopted":["m1"],"ballots":1,"invalid":0,'
+     b'"motions":{"m1":{"abstain":0,"adopted":true,"no":0,"yes":1}},'
+     b'"quorum":{"met":true,"participants":0,"required":"0","voters":0},'
+     b'"threshold":"1/2"}'),
+
     # -- irv ---------------------------------------------------------------------------
     ("irv: Tennessee's capital, with two invalid ballots", IRV, CITIES,
      TENNESSEE + [groups(["memphis"]), rank("memphis", "memphis")], [], [],

@@ -105,6 +105,32 @@ for (const m of METHODS) {
   });
 }
 
+// json.loads(bytes) picks a codec from the first bytes: the worker must have them all
+// before the jail, or one UTF-16 ballot would fail a decision's whole count.
+test('json.loads decodes UTF-8 with BOM and UTF-16/32 payloads as plain Python does', async () => {
+  const text = '{"v":"\u00e9\u4e2d"}';
+  const be = (buf) => { const b = Buffer.from(buf); for (let i = 0; i < b.length; i += 2) [b[i], b[i + 1]] = [b[i + 1], b[i]]; return b; };
+  const utf32 = (s, little) => Buffer.concat([...s].map((ch) => {
+    const b = Buffer.alloc(4);
+    if (little) b.writeUInt32LE(ch.codePointAt(0)); else b.writeUInt32BE(ch.codePointAt(0));
+    return b;
+  }));
+  const payloads = [
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+    Buffer.from(text, 'utf16le'),
+    be(Buffer.from(text, 'utf16le')),
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+    utf32(text, true),
+    utf32(text, false),
+  ];
+  const method = Buffer.from('def count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n'
+    + '    return json.dumps([json.loads(b.payload) for b in sorted(ballots)]).encode()\n');
+  const ballots = payloads.map((p, i) => ({ id: Buffer.from(`b${i}`), payload: p }));
+  const a = await worker.count({ method, ballots }, 30000);
+  assert.equal(a.type, 'result', W.describe(a));
+  assert.deepEqual(JSON.parse(a.result.toString()), payloads.map(() => ({ v: '\u00e9\u4e2d' })));
+});
+
 test('the same bytes after a worker restart', async () => {
   await worker.stop();
   worker = await W.startWorker();
