@@ -1,4 +1,4 @@
-# FreeCoop voting method: Schulze (beatpath), winning votes.
+# FreeCoop voting method: Schulze (beatpath), winning votes, then losing votes.
 #
 # Proposals: the payload of a proposal is ignored; only its id matters.
 #
@@ -6,33 +6,51 @@
 #     {"ranking": [["p1"], ["p2", "p3"], ["p4"]]}
 #   Proposals in the same group are ranked equal. Proposals the ballot does not mention
 #   rank below every mentioned one, equal to each other. Empty groups are skipped and
-#   other members of the object are ignored. A ballot is invalid, and ignored entirely,
-#   when its payload is not a JSON object whose "ranking" is a list of lists of strings,
-#   or when it names an id that is not a proposal, or names one proposal twice.
+#   other members of the object are ignored. A ballot is invalid (counted in "invalid",
+#   otherwise ignored entirely) when its payload is not a JSON object whose "ranking"
+#   is a list of lists of strings, or when it names an id that is not a proposal, or
+#   names one proposal twice.
 #
 # participants, proposer_franchise, voter_franchise: not used. Who may vote, and that
 #   each voter has at most one ballot, is enforced by the service before counting.
 #
 # Result: UTF-8 JSON bytes, json.dumps(..., sort_keys=True, separators=(",", ":")):
-#     {"adopted": ["<id>"], "pairwise": {"<a>": {"<b>": n, ...}, ...},
-#      "ranking": ["<id>", ...]}
+#     {"adopted": ["<id>"], "invalid": n, "pairwise": {"<a>": {"<b>": n, ...}, ...},
+#      "ranking": [["<id>", ...], ["<id>", ...], ...]}
 #   pairwise[a][b] the number of valid ballots ranking a strictly above b (every
 #                  ordered pair of distinct proposals, zeros included);
-#   ranking        every proposal, in Schulze order (see below);
-#   adopted        the first of ranking, as a one-element list, or [] when there are no
-#                  proposals or no valid ballot.
+#   ranking        every proposal once, in Schulze order, as groups of tied proposals
+#                  (see Ranking below), best group first, the ids inside a group in
+#                  Python string order (by code point); [] when there are no proposals;
+#   invalid        the number of invalid ballots;
+#   adopted        the smallest id of the first group, as a one-element list, or [] when
+#                  there are no proposals or no valid ballot.
 #
-# Method: the standard Schulze method with winning votes. The link a -> b has strength
-#   pairwise[a][b] when pairwise[a][b] > pairwise[b][a], else 0; the strength p[a][b] of
-#   the strongest (widest) path from a to b is computed with Floyd-Warshall. a beats b
-#   when p[a][b] > p[b][a]; this relation is transitive (Schulze 2011), so no proposal
-#   beats itself through others.
+# Method: the Schulze method with winning votes, and losing votes as the secondary
+#   measure, exactly as belenios-tool 2.0 (src/lib/core/schulze.ml) after CIVS
+#   (beatpath2.pm). With W = pairwise[a][b] and L = pairwise[b][a], there is a link
+#   a -> b of strength (W, L) when W > L, and none otherwise. Strengths are totally
+#   ordered: (W1, L1) is stronger than (W2, L2) when W1 > W2, or W1 = W2 and L1 < L2
+#   (of two links with the same winning votes, the one with fewer votes against it);
+#   the absence of a link is weaker than every link. A path is as strong as its weakest
+#   link; p[a][b], the strength of the strongest path from a to b, is computed with
+#   Floyd-Warshall. a beats b when p[a][b] is stronger than p[b][a]; this relation is
+#   transitive (Schulze 2011, for any such order of links), so no proposal beats itself
+#   through others.
+#   Internally a strength (W, L) is the integer W * M - L with M = valid ballots + 1
+#   (L <= valid < M) and the absence of a link is 0, so the integers compare as the
+#   pairs do.
 #
-# Ties: the ranking is built by repeatedly taking, among the proposals not yet ranked,
-#   those that no other unranked proposal beats, and ranking the one with the smallest id
-#   (Python string order, i.e. by code point) next. So the adopted proposal is the
-#   smallest id among the Schulze winners, and proposals the method cannot separate are
-#   ordered by id. pairwise shows such ties to anyone reading the result.
+# Ranking: the first group holds every proposal that no other proposal beats (the
+#   Schulze winners); each next group every proposal not yet ranked that no other
+#   proposal not yet ranked beats (p stays the strongest paths among all proposals).
+#   These groups are belenios-tool's "winners". A proposal in a later group need not be
+#   beaten by every proposal of an earlier one: with b beating a and c tied with both,
+#   the ranking is [[b, c], [a]].
+#
+# Ties: proposals in one group are tied. The adopted proposal is the smallest id of the
+#   first group (Python string order, i.e. by code point): deterministic but arbitrary;
+#   ranking and pairwise show such ties to anyone reading the result.
 #
 # Efficiency: identical payloads are decoded once, and identical rankings (after putting
 #   each group in id order) are counted once with their multiplicity, so the work grows
@@ -92,9 +110,12 @@ def _pairwise(order, rankings):
     return d
 
 
-def _strongest_paths(order, d):
-    """p[a][b]: the strength of the widest path from a to b (winning votes)."""
-    p = {a: {b: (d[a][b] if d[a][b] > d[b][a] else 0) for b in order if b != a}
+def _strongest_paths(order, d, valid):
+    """p[a][b]: the strength of the strongest path from a to b, each strength (W, L)
+    encoded as the integer W * m - L (m = valid + 1), and 0 for no path."""
+    m = valid + 1
+    p = {a: {b: (d[a][b] * m - d[b][a] if d[a][b] > d[b][a] else 0)
+             for b in order if b != a}
          for a in order}
     for i in order:
         for j in order:
@@ -112,20 +133,20 @@ def _strongest_paths(order, d):
     return p
 
 
-def _schulze_order(order, p):
-    """Every proposal, best first: repeatedly the smallest id that no remaining proposal
-    beats (order is sorted, so the first unbeaten one found is the smallest id)."""
+def _schulze_groups(order, p):
+    """Every proposal, best group first: repeatedly every remaining proposal that no
+    remaining proposal beats (order is sorted, so each group is in id order)."""
     remaining = list(order)
-    ranked = []
+    groups = []
     while remaining:
-        for c in remaining:
-            if not any(p[o][c] > p[c][o] for o in remaining if o != c):
-                break
-        else:  # unreachable: the beat relation is a strict partial order
-            c = remaining[0]
-        ranked.append(c)
-        remaining.remove(c)
-    return ranked
+        group = [c for c in remaining
+                 if not any(p[o][c] > p[c][o] for o in remaining if o != c)]
+        if not group:  # unreachable: the beat relation is a strict partial order
+            group = remaining
+        groups.append(group)
+        taken = set(group)
+        remaining = [c for c in remaining if c not in taken]
+    return groups
 
 
 def count(proposals, ballots, participants, proposer_franchise, voter_franchise):
@@ -137,16 +158,19 @@ def count(proposals, ballots, participants, proposer_franchise, voter_franchise)
     payloads = collections.Counter(b.payload for b in ballots)
     rankings = collections.Counter()
     valid = 0
+    invalid = 0
     for payload, n in payloads.items():
         groups = _ranking(payload, ids)
-        if groups is not None:
+        if groups is None:
+            invalid += n
+        else:
             rankings[groups] += n
             valid += n
 
     d = _pairwise(order, rankings)
-    p = _strongest_paths(order, d)
-    ranking = _schulze_order(order, p)
-    adopted = ranking[:1] if valid > 0 else []
+    p = _strongest_paths(order, d, valid)
+    ranking = _schulze_groups(order, p)
+    adopted = ranking[0][:1] if ranking and valid > 0 else []
 
-    result = {"adopted": adopted, "pairwise": d, "ranking": ranking}
+    result = {"adopted": adopted, "invalid": invalid, "pairwise": d, "ranking": ranking}
     return json.dumps(result, sort_keys=True, separators=(",", ":")).encode("utf-8")

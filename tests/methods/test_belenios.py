@@ -5,13 +5,17 @@ on seeded random ballot sets: many small and tied ones, close ones, a few larger
     FREECOOP_WORKER_BIN=... /usr/bin/python3 test_belenios.py KIND [--seed N] [--jail N] [--fast N]
 
 KIND is one of:
-  schulze  schulze.py vs `method schulze`: the pairwise matrix equals belenios's "raw"; the
-           ranking is exactly schulze.py's rule (repeatedly the smallest unbeaten id)
-           applied to the winning-votes part of belenios's beatpaths.
-           belenios breaks ties between beatpaths of equal winning votes by losing votes
-           (CIVS's rule) and ranks in groups; schulze.py does neither. The suite counts
-           where that makes the orders or winners differ, and checks that it is the only
-           reason they do.
+  schulze  schulze.py vs `method schulze`: the pairwise matrix equals belenios's "raw",
+           the invalid count is the number of invalid payloads, and the ranking is
+           exactly belenios's "winners" (the whole order in groups) as ids, each group
+           in id order; adopted is the smallest id of the first group. belenios's groups
+           must also be the layers of its own beatpaths under the rule schulze.py states
+           (more winning votes, then fewer losing votes); the suite counts the cases
+           where winning votes alone would give other groups.
+  schulze_cycles
+           the same checks on cycles of rotated rankings with a few tied and truncated
+           ballots, where links of equal winning votes are common and losing votes
+           often decide.
   stv      stv.py (SEATS 1 to 4) vs `method stv --nseats=S`: a line-by-line port of
            belenios's STV (belenios_stv.py) gives belenios's exact events in floating
            point, and stv.py's exact events in rational arithmetic; so stv.py is
@@ -25,7 +29,8 @@ KIND is one of:
 
 Cases 0..JAIL-1 run in the real jail and with plain Python (reference.py), which must
 give the same bytes; the next FAST cases run in this process. --seed N runs only case N
-and prints it, to reproduce a failure. Exit 77 (skipped) without belenios-tool.
+and prints it, to reproduce a failure. Exit 77 (skipped) without belenios-tool. A full run
+also fails when its cases lack what COVERAGE says the kind must exercise.
 """
 
 import argparse
@@ -122,6 +127,19 @@ def rank_vector(ids, ranking):
 
 # -- schulze ------------------------------------------------------------------------------
 
+def schulze_vectors(ids, ballots):
+    """belenios's rank vectors of ballots given as groups: group i ranks i + 1, 0 for an
+    unmentioned proposal."""
+    vectors = []
+    for groups in ballots:
+        v = [0] * len(ids)
+        for place, group in enumerate(groups):
+            for pid in group:
+                v[ids.index(pid)] = place + 1
+        vectors.append(v)
+    return vectors
+
+
 def schulze_case(rnd):
     ids, n = profile(rnd)
     ballots = []
@@ -133,27 +151,38 @@ def schulze_case(rnd):
             else:
                 groups.append([pid])
         ballots.append(groups)
-    payloads, _ = with_invalid(rnd, [{"ranking": g} for g in ballots], INVALID_RANKED)
-    vectors = []
-    for groups in ballots:
-        v = [0] * len(ids)
-        for place, group in enumerate(groups):
-            for pid in group:
-                v[ids.index(pid)] = place + 1
-        vectors.append(v)
-    return ids, payloads, vectors
+    payloads, invalid = with_invalid(rnd, [{"ranking": g} for g in ballots],
+                                     INVALID_RANKED)
+    return ids, payloads, schulze_vectors(ids, ballots), invalid
 
 
-def smallest_unbeaten_order(ids, beats):
-    remaining, order = list(ids), []
-    while remaining:
-        c = next(c for c in remaining if not any(beats(o, c) for o in remaining if o != c))
-        order.append(c)
-        remaining.remove(c)
-    return order
+def schulze_cycle_case(rnd):
+    """Every rotation of one order, each 2 or 3 times, and a few ballots with ties and
+    unranked proposals: a cycle whose links often have the same winning votes, so that
+    losing votes decide (in about a third of these cases; in the random sets above,
+    rarely)."""
+    ids = sorted(rnd.sample(ID_POOL, rnd.randint(3, 5)))
+    base = rnd.sample(ids, len(ids))
+    ballots = []
+    for r in range(len(ids)):
+        ballots += [[[pid] for pid in base[r:] + base[:r]]] * rnd.randint(2, 3)
+    for _ in range(rnd.randint(1, 4)):
+        place = {pid: rnd.randint(0, 2) for pid in ids}  # 0: unranked
+        ballots.append([g for g in ([p for p in ids if place[p] == i] for i in (1, 2)) if g])
+    rnd.shuffle(ballots)
+    payloads, invalid = with_invalid(rnd, [{"ranking": g} for g in ballots],
+                                     INVALID_RANKED)
+    return ids, payloads, schulze_vectors(ids, ballots), invalid
+
+
+def stronger(x, y):
+    """belenios's order of beatpath strengths [W, L] (src/lib/core/schulze.ml, Beat.compare):
+    more winning votes, or as many and fewer losing votes."""
+    return x[0] > y[0] or (x[0] == y[0] and x[1] < y[1])
 
 
 def layers(ids, beats):
+    """ids in groups: repeatedly every remaining id that no remaining id beats."""
     remaining, out = list(ids), []
     while remaining:
         layer = [c for c in remaining if not any(beats(o, c) for o in remaining if o != c)]
@@ -163,32 +192,35 @@ def layers(ids, beats):
 
 
 def check_schulze(case, result, stats):
-    ids, _, vectors = case
+    ids, _, vectors, invalid = case
     bel = belenios(["schulze", "--blank-allowed=false", "--nchoices=%d" % len(ids)], vectors)
     ix = {pid: i for i, pid in enumerate(ids)}
     raw, bp = bel["raw"], bel["beatpaths"]
     pairwise = {a: {b: raw[ix[a]][ix[b]] for b in ids if b != a} for a in ids}
     assert result["pairwise"] == pairwise, "pairwise %s, belenios raw %s" % (
         result["pairwise"], pairwise)
+    assert (result["invalid"], bel["valid"]) == (invalid, len(vectors)), \
+        "invalid %d, want %d" % (result["invalid"], invalid)
 
-    def w_beats(a, b):  # the winning votes of the strongest paths
-        return bp[ix[a]][ix[b]][0] > bp[ix[b]][ix[a]][0]
-
-    want = smallest_unbeaten_order(ids, w_beats)
-    assert result["ranking"] == want, "ranking %s, want %s" % (result["ranking"], want)
-    assert result["adopted"] == (want[:1] if bel["valid"] > 0 else []), result["adopted"]
-
+    # The whole order, exactly: belenios's "winners" as ids, each group in id order.
     groups = [sorted(ids[i] for i in g) for g in bel["winners"]]
-    if layers(ids, w_beats) != groups:
-        stats["belenios split ties by losing votes"] += 1
-    group_of = {pid: gi for gi, g in enumerate(groups) for pid in g}
-    order = result["ranking"]
-    if all(group_of[x] <= group_of[y] for x, y in zip(order, order[1:])):
-        stats["order consistent with belenios's groups"] += 1
-    if result["adopted"] and result["adopted"][0] not in groups[0]:
-        # Only losing votes can put our winner outside belenios's first group.
-        assert layers(ids, w_beats) != groups, "winner outside belenios's first group"
-        stats["winner differs (belenios's losing-votes tie-break)"] += 1
+    assert result["ranking"] == groups, "ranking %s, belenios %s" % (result["ranking"], groups)
+    assert result["adopted"] == (groups[0][:1] if bel["valid"] > 0 else []), \
+        "adopted %s, belenios %s" % (result["adopted"], groups)
+
+    # belenios's groups are the layers of its own beatpaths under the rule schulze.py
+    # states; winning votes alone would give other layers where losing votes decide.
+    assert layers(ids, lambda a, b: stronger(bp[ix[a]][ix[b]], bp[ix[b]][ix[a]])) == groups, \
+        "belenios's groups are not the layers of its beatpaths: %s" % bp
+    if layers(ids, lambda a, b: bp[ix[a]][ix[b]][0] > bp[ix[b]][ix[a]][0]) != groups:
+        stats["losing votes decide the groups"] += 1
+    if any(len(g) > 1 for g in groups):
+        stats["with tied proposals"] += 1
+
+
+# What the seeded sets of a kind must contain, so that agreement means something.
+COVERAGE = {"schulze": ["with tied proposals"],
+            "schulze_cycles": ["losing votes decide the groups", "with tied proposals"]}
 
 
 # -- stv ----------------------------------------------------------------------------------
@@ -387,6 +419,8 @@ def check_mj(case, result, stats):
 
 KINDS = {
     "schulze": (schulze_case, check_schulze, lambda case: lib.method_path("schulze")),
+    "schulze_cycles": (schulze_cycle_case, check_schulze,
+                       lambda case: lib.method_path("schulze")),
     "stv": (stv_case, check_stv, None),
     "irv": (irv_case, check_irv, lambda case: lib.method_path("irv")),
     "mj": (mj_case, check_mj, lambda case: lib.method_path("majority_judgment")),
@@ -449,6 +483,9 @@ def main():
         args.kind, args.jail + args.fast, args.jail))
     for key, n in sorted(stats.items()):
         print("  %5d  %s" % (n, key))
+    missing = [key for key in COVERAGE.get(args.kind, []) if not stats[key]]
+    if missing:
+        sys.exit("FAIL: no case %s" % ", no case ".join(missing))
 
 
 if __name__ == "__main__":

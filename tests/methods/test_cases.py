@@ -51,8 +51,7 @@ FOOD = ([rank("oranges")] * 4 + [rank("pears", "oranges")] * 2
         + [rank("strawberries")] + [rank("hamburgers")])
 FOODS = ["chocolate", "hamburgers", "oranges", "pears", "strawberries"]
 
-# Payloads no method may choke on: each must count as invalid (or, for Schulze, which
-# reports no invalid count, change nothing).
+# Payloads no method may choke on: each must count as invalid.
 HOSTILE = [
     b"", b"not json", b"\xc3\x28", b"[" * 100000, b"1" * 5000, b"null", b"[]", b'"a"',
     b"{}", b'{"x": 1}', b"\xef\xbb\xbf", b'{"a": NaN}', b"{" * 100000, b"\xed\xa0\x80",
@@ -131,35 +130,52 @@ CASES = [
      % (k(PLURALITY), k(PLURALITY))),
 
     # -- schulze -----------------------------------------------------------------------
+    # The ranking is the whole order in groups, as belenios-tool's "winners".
     ("schulze: Wikipedia's 45 voters", SCHULZE, list("ABCDE"), WIKI45, [], [],
-     b'{"adopted":["E"],"pairwise":{"A":{"B":20,"C":26,"D":30,"E":22},'
+     b'{"adopted":["E"],"invalid":0,"pairwise":{"A":{"B":20,"C":26,"D":30,"E":22},'
      b'"B":{"A":25,"C":16,"D":33,"E":18},"C":{"A":19,"B":29,"D":17,"E":24},'
      b'"D":{"A":15,"B":12,"C":28,"E":14},"E":{"A":23,"B":27,"C":21,"D":31}},'
-     b'"ranking":["E","A","C","B","D"]}'),
-    ("schulze: a two-way tie goes to the smallest id; unranked ties last", SCHULZE,
-     ["a", "b", "c"], [groups("b", "a"), groups("a", "b"), groups(["a", "b"])], [], [],
-     b'{"adopted":["a"],"pairwise":{"a":{"b":1,"c":3},"b":{"a":1,"c":3},'
-     b'"c":{"a":0,"b":0}},"ranking":["a","b","c"]}'),
-    # b beats a; c ties with both. The ranking takes b, then the smallest unbeaten id:
-    # a (belenios ranks in groups: [b, c] then [a]).
-    ("schulze: after the winner, the smallest unbeaten id", SCHULZE, ["a", "b", "c"],
-     [groups("b", "a", "c"), groups("c", "b", "a")], [], [],
-     b'{"adopted":["b"],"pairwise":{"a":{"b":0,"c":1},"b":{"a":2,"c":1},'
-     b'"c":{"a":1,"b":1}},"ranking":["b","a","c"]}'),
-    # A cycle a>b>c>a, each link 5 winning votes: all tie, a wins by id. belenios also
-    # weighs losing votes (c beats a 5 to 1 is the strongest link) and ranks a last.
-    ("schulze: a cycle of equal winning votes", SCHULZE, ["a", "b", "c"],
+     b'"ranking":[["E"],["A"],["C"],["B"],["D"]]}'),
+    ("schulze: a two-way tie is one group, the smallest id adopted; unranked ties last",
+     SCHULZE, ["a", "b", "c"], [groups("b", "a"), groups("a", "b"), groups(["a", "b"])],
+     [], [],
+     b'{"adopted":["a"],"invalid":0,"pairwise":{"a":{"b":1,"c":3},"b":{"a":1,"c":3},'
+     b'"c":{"a":0,"b":0}},"ranking":[["a","b"],["c"]]}'),
+    # b beats a; c ties with both. The first group is every unbeaten proposal: b and c;
+    # then a.
+    ("schulze: a beaten proposal ranks below every unbeaten one", SCHULZE,
+     ["a", "b", "c"], [groups("b", "a", "c"), groups("c", "b", "a")], [], [],
+     b'{"adopted":["b"],"invalid":0,"pairwise":{"a":{"b":0,"c":1},"b":{"a":2,"c":1},'
+     b'"c":{"a":1,"b":1}},"ranking":[["b","c"],["a"]]}'),
+    # A cycle a>b>c>a, each link 5 winning votes; losing votes order the links:
+    # c->a (5,1) is stronger than a->b (5,4) and b->c (5,4). So c beats a ((5,1) against
+    # the path a->b->c of (5,4)); a and b tie at (5,4) both ways, as do b and c. The first
+    # group is b and c, then a.
+    ("schulze: a cycle of equal winning votes, decided by losing votes", SCHULZE,
+     ["a", "b", "c"],
      [groups(["a", "c"])] * 3 + [groups("b", "c")] * 4 + [groups("a", "b"),
                                                           groups("c", "a", "b")], [], [],
-     b'{"adopted":["a"],"pairwise":{"a":{"b":5,"c":1},"b":{"a":4,"c":5},'
-     b'"c":{"a":5,"b":4}},"ranking":["a","b","c"]}'),
+     b'{"adopted":["b"],"invalid":0,"pairwise":{"a":{"b":5,"c":1},"b":{"a":4,"c":5},'
+     b'"c":{"a":5,"b":4}},"ranking":[["b","c"],["a"]]}'),
+    # Another cycle a>b>c>a of 3 winning votes each: b->c (3,1) has fewer votes against
+    # it than a->b and c->a (3,2). So b beats c ((3,1) against the path c->a->b of
+    # (3,2)), a ties with b and with c at (3,2) both ways: [a, b] then c. Winning votes
+    # alone tie all three. The ballot naming zzz is invalid.
+    ("schulze: the link with fewer losing votes decides; an invalid ballot", SCHULZE,
+     ["a", "b", "c"],
+     [groups("a"), groups("a", "b"), groups("b", "c"), groups("b", "c"), groups("c", "a"),
+      groups("zzz")], [], [],
+     b'{"adopted":["a"],"invalid":1,"pairwise":{"a":{"b":3,"c":2},"b":{"a":2,"c":3},'
+     b'"c":{"a":3,"b":1}},"ranking":[["a","b"],["c"]]}'),
     ("schulze: no ballots", SCHULZE, ["a", "b"], [], [], [],
-     b'{"adopted":[],"pairwise":{"a":{"b":0},"b":{"a":0}},"ranking":["a","b"]}'),
+     b'{"adopted":[],"invalid":0,"pairwise":{"a":{"b":0},"b":{"a":0}},'
+     b'"ranking":[["a","b"]]}'),
     ("schulze: no proposals", SCHULZE, [], [groups("a")], [], [],
-     b'{"adopted":[],"pairwise":{},"ranking":[]}'),
-    ("schulze: hostile payloads change nothing", SCHULZE, ["a", "b"],
-     hostile(SCHULZE) + [groups("b")], [], [],
-     b'{"adopted":["b"],"pairwise":{"a":{"b":0},"b":{"a":1}},"ranking":["b","a"]}'),
+     b'{"adopted":[],"invalid":1,"pairwise":{},"ranking":[]}'),
+    ("schulze: hostile payloads", SCHULZE, ["a", "b"], hostile(SCHULZE) + [groups("b")],
+     [], [],
+     b'{"adopted":["b"],"invalid":%d,"pairwise":{"a":{"b":0},"b":{"a":1}},'
+     b'"ranking":[["b"],["a"]]}' % k(SCHULZE)),
 
     # -- approval ----------------------------------------------------------------------
     ("approval: the outing, with three invalid ballots", APPROVAL,
