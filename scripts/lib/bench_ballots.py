@@ -9,10 +9,12 @@ superuser through psql, whose libpq connection string is in BENCH_PG_CONNINFO.
       ago, voting phase from an hour ago to CLOSES_IN_S from now); prints its id and the
       proposal ids; with BODIES_FILE, writes there one cast body a line, one per proposal:
       {"payload": base64 of {"choice":"<proposal id>"}}.
-  voters SERVICE DECISION PER_SLICE SLICES THREADS DIR
+  voters SERVICE DECISION PER_SLICE SLICES THREADS DIR [SQL_DECISION]
       accounts (claimed), access tokens "acc_..." valid for 30 days, voter-franchise rows
       of DECISION; writes DIR/tokens.<slice>.<thread>, one token a line: slice s is round
       s's voters, split between the wrk threads, so that no voter repeats within a round.
+      With SQL_DECISION, the last slice are voters of that decision instead, for pgbench
+      (their account ids in DIR/accounts.sql, one a line).
   fill SERVICE DECISION N MASTER_KEY_FILE PROPOSAL_ID...
       N accounts, voter-franchise rows (voted_at = now()) and N ballots sealed exactly as
       the server seals them (crypto.c, h_ballots.c); prints the expected plurality counts
@@ -137,7 +139,7 @@ def copy_franchise(decision, ids, voted):
     return c.close()
 
 
-def cmd_voters(service, decision, per_slice, slices, threads, out):
+def cmd_voters(service, decision, per_slice, slices, threads, out, sql_decision=None):
     per_slice, slices, threads = int(per_slice), int(slices), int(threads)
     n = per_slice * slices
     t0 = time.monotonic()
@@ -145,10 +147,14 @@ def cmd_voters(service, decision, per_slice, slices, threads, out):
     secrets = os.urandom(32 * n)
     tokens = ["acc_" + base64.urlsafe_b64encode(secrets[32 * i:32 * i + 32]).rstrip(b"=").decode()
               for i in range(n)]
-    for s in range(slices):
+    http = n - per_slice if sql_decision else n  # the voters who cast over HTTP
+    for s in range(http // per_slice):
         for t in range(threads):
             with open(os.path.join(out, f"tokens.{s}.{t}"), "w") as f:
                 f.writelines(tok + "\n" for tok in tokens[s * per_slice + t:(s + 1) * per_slice:threads])
+    if sql_decision:
+        with open(os.path.join(out, "accounts.sql"), "w") as f:
+            f.writelines(a + "\n" for a in ids[http:])
 
     def access_tokens():
         c = Copy("decision.access_tokens (token_hash, account_id, expires_at)")
@@ -157,8 +163,12 @@ def cmd_voters(service, decision, per_slice, slices, threads, out):
             c.row(f"{bytea(hashlib.sha256(tok.encode()).digest())}\t{a}\t{expires}")
         c.close()
 
-    in_parallel(lambda: copy_accounts(service, ids), access_tokens,
-                lambda: copy_franchise(decision, ids, False))
+    def franchise():
+        copy_franchise(decision, ids[:http], False)
+        if sql_decision:
+            copy_franchise(sql_decision, ids[http:], False)
+
+    in_parallel(lambda: copy_accounts(service, ids), access_tokens, franchise)
     log(f"{n} voters (accounts, access tokens, franchise) in {time.monotonic() - t0:.1f} s")
 
 
