@@ -1,7 +1,7 @@
 /* conclude — the conclusion job: claim, read, open, count, document, sign, store.
  *
  * A conclusion goes IDLE → CLAIM → READ → PREPARE (thread) → COUNT (the worker) →
- * DOCUMENT (thread) → STORE → IDLE; conclusion_set_state makes every transition. Any step
+ * DOCUMENT (thread: write, sign, then store on a connection of its own) → IDLE; conclusion_set_state makes every transition. Any step
  * may end the attempt early (release), after which the job is IDLE again. */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +28,10 @@
 #define RETRY_MAX_MS 60000
 #define VALIDATE_DEADLINE_MS 30000
 
-enum cstate { CS_IDLE, CS_CLAIM, CS_READ, CS_PREPARE, CS_COUNT, CS_DOCUMENT, CS_STORE };
+enum cstate { CS_IDLE, CS_CLAIM, CS_READ, CS_PREPARE, CS_COUNT, CS_DOCUMENT };
 
-static const char *const cstate_names[] = {"idle",  "claim",    "read", "prepare",
-					   "count", "document", "store"};
+static const char *const cstate_names[] = {"idle", "claim", "read", "prepare", "count",
+					   "document and store"};
 
 enum phase { PH_READ, PH_DECRYPT, PH_COUNT, PH_DOCUMENT, PH_SIGN, PH_STORE, PH_N };
 static const char *const phase_names[PH_N] = {"read", "decrypt", "count", "document", "sign",
@@ -71,9 +71,10 @@ struct attempt {
 	char message[WIRE_ERROR_MESSAGE_MAX + 1];
 	char counted_at[UTIL_TIME_LEN + 1];
 
-	/* DOCUMENT's output. */
+	/* DOCUMENT's output, and STORE's. */
 	char *jws;
 	size_t jws_len;
+	int stored; /* 1: stored; 0: the lease was lost first */
 };
 
 struct conclusion {
@@ -235,59 +236,73 @@ release(struct conclusion *c, bool counted, const char *fmt, ...)
 	attempt_clear(c);
 }
 
-/* ---- STORE ---- */
+/* ---- STORE (thread, after DOCUMENT) ----
+ *
+ * A blocking connection of its own: a document of hundreds of megabytes sent through a
+ * non-blocking connection costs libpq a move of the unsent rest after every partial
+ * write, which is quadratic; blocking, it writes it out in one pass. */
 
+/* Stores the signed document unless the lease was lost: sets a->stored (1 stored, 0 the
+ * lease was lost) or a->error. */
 static void
-stored_cb(const struct db_result *res, void *arg)
-{
-	struct conclusion *c = arg;
-	struct attempt *a = &c->a;
-
-	if (res->status != DB_OK) {
-		release(c, false, "could not store the result: %s",
-			res->status == DB_FAILED ? PQresultErrorMessage(res->res) : "database unavailable");
-		return;
-	}
-	phase_end(c, PH_STORE);
-	if (PQntuples(res->res) != 1) {
-		log_warn("decision %s: the claim was lost before the result was stored; "
-			 "another instance concludes it", a->id);
-		c->stats.lost++;
-	} else {
-		log_info("decision %s %s: %u ballots, %u proposals; read %.0f ms, decrypt %.0f ms, "
-			 "count %.0f ms, document %.0f ms, sign %.0f ms, store %.0f ms",
-			 a->id, a->ok ? "concluded" : "failed", a->in.nballots, a->in.nproposals,
-			 a->phase_us[PH_READ] / 1e3, a->phase_us[PH_DECRYPT] / 1e3,
-			 a->phase_us[PH_COUNT] / 1e3, a->phase_us[PH_DOCUMENT] / 1e3,
-			 a->phase_us[PH_SIGN] / 1e3, a->phase_us[PH_STORE] / 1e3);
-		if (a->ok)
-			c->stats.concluded++;
-		else
-			c->stats.failed++;
-	}
-	attempt_clear(c);
-}
-
-static void
-store_result(struct conclusion *c)
+store_work(struct conclusion *c)
 {
 	struct attempt *a = &c->a;
-	char phases[256];
+	const char *keys[] = {"dbname", "options", NULL};
+	char options[64], phases[256];
+	const char *values[] = {c->app->cfg->db_conninfo, options, NULL};
+	PGconn *conn;
+	PGresult *res = NULL;
 	size_t n = 0;
 
-	if (abandoned(c)) {
-		attempt_clear(c);
-		return;
-	}
-	conclusion_set_state(c, CS_STORE);
+	snprintf(options, sizeof(options), "-c statement_timeout=%d",
+		 c->app->cfg->conclude_db_timeout_ms);
 	n += (size_t)snprintf(phases, sizeof(phases), "{");
 	for (int i = 0; i < PH_STORE; i++)
 		n += (size_t)snprintf(phases + n, sizeof(phases) - n, "%s\"%s_ms\":%.3f",
 				      i > 0 ? "," : "", phase_names[i], a->phase_us[i] / 1e3);
 	snprintf(phases + n, sizeof(phases) - n, "}");
-	store_conclude_store(c->bulk, a->id, c->owner, a->ok ? "ok" : "error", a->jws,
-			     a->jws_len, a->counted_at, phases, a->ok ? NULL : a->message,
-			     stored_cb, c);
+	conn = PQconnectdbParams(keys, values, 1);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		snprintf(a->error, sizeof(a->error), "could not connect to store the result: %s",
+			 PQerrorMessage(conn));
+		goto out;
+	}
+	const char *params[7] = {a->id, c->owner, a->ok ? "ok" : "error", a->jws, a->counted_at,
+				 phases, a->ok ? NULL : a->message};
+	res = PQexecParams(conn, stmt_conclude_store.sql, 7, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		snprintf(a->error, sizeof(a->error), "could not store the result: %s",
+			 PQresultErrorMessage(res));
+	else
+		a->stored = PQntuples(res) == 1 ? 1 : 0;
+out:
+	PQclear(res);
+	PQfinish(conn);
+	phase_end(c, PH_STORE);
+}
+
+static void
+log_conclusion(struct conclusion *c)
+{
+	struct attempt *a = &c->a;
+
+	if (!a->stored) {
+		log_warn("decision %s: the claim was lost before the result was stored; "
+			 "another instance concludes it", a->id);
+		c->stats.lost++;
+		return;
+	}
+	log_info("decision %s %s: %u ballots, %u proposals; read %.0f ms, decrypt %.0f ms, "
+		 "count %.0f ms, document %.0f ms, sign %.0f ms, store %.0f ms; %zu bytes",
+		 a->id, a->ok ? "concluded" : "failed", a->in.nballots, a->in.nproposals,
+		 a->phase_us[PH_READ] / 1e3, a->phase_us[PH_DECRYPT] / 1e3,
+		 a->phase_us[PH_COUNT] / 1e3, a->phase_us[PH_DOCUMENT] / 1e3,
+		 a->phase_us[PH_SIGN] / 1e3, a->phase_us[PH_STORE] / 1e3, a->jws_len);
+	if (a->ok)
+		c->stats.concluded++;
+	else
+		c->stats.failed++;
 }
 
 /* ---- DOCUMENT (thread) ---- */
@@ -332,6 +347,8 @@ document_work(struct conclusion *c)
 		snprintf(a->error, sizeof(a->error), "could not sign the document");
 	phase_end(c, PH_SIGN);
 	free(payload);
+	if (a->error[0] == '\0' && !abandoned(c))
+		store_work(c);
 }
 
 static void
@@ -345,7 +362,8 @@ document_done(struct conclusion *c)
 		release(c, true, "%s", c->a.error);
 		return;
 	}
-	store_result(c);
+	log_conclusion(c);
+	attempt_clear(c);
 }
 
 static void
@@ -526,6 +544,11 @@ open_ballots(struct conclusion *c, const struct crypto_deckey *k)
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int r = -1;
 
+	if (ctx == NULL || crypto_ctx_key(ctx, k->ballot, false) != 0) {
+		snprintf(a->error, sizeof(a->error), "could not set up the ballot key");
+		goto out;
+	}
+
 	for (int i = 0; i < n; i++) {
 		size_t len = (size_t)PQgetlength(a->ballots, i, 1) / 2;
 		if (len < CRYPTO_SEAL_OVERHEAD + UTIL_UUID_LEN)
@@ -548,7 +571,7 @@ open_ballots(struct conclusion *c, const struct crypto_deckey *k)
 		int pt;
 		if (!util_unhex(PQgetvalue(a->ballots, i, 0), aad + UTIL_UUID_LEN, 32) ||
 		    !util_unhex(hex, sealed, len) ||
-		    (pt = crypto_open(ctx, k->ballot, aad, sizeof(aad), sealed, len,
+		    (pt = crypto_open(ctx, NULL, aad, sizeof(aad), sealed, len,
 				      a->plain + off)) < UTIL_UUID_LEN)
 			goto bad;
 		a->in.ballots[i].id = (struct wire_bytes){a->plain + off, UTIL_UUID_LEN};
@@ -558,6 +581,8 @@ open_ballots(struct conclusion *c, const struct crypto_deckey *k)
 	}
 	a->in.nballots = (uint32_t)n;
 	qsort(a->in.ballots, (size_t)n, sizeof(*a->in.ballots), ballot_cmp);
+	PQclear(a->ballots); /* opened: the sealed copies are no longer needed */
+	a->ballots = NULL;
 	r = 0;
 	goto out;
 bad:
@@ -622,6 +647,8 @@ build_sets(struct conclusion *c)
 	}
 	a->in.nproposals = (uint32_t)np;
 	qsort(a->in.proposals, (size_t)np, sizeof(*a->in.proposals), proposal_cmp);
+	PQclear(a->franchise); /* pseudonymised: the account ids are no longer needed */
+	a->franchise = NULL;
 	return 0;
 }
 

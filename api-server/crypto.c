@@ -53,7 +53,9 @@ gcm(EVP_CIPHER_CTX *ctx, int enc, const unsigned char *key, const unsigned char 
 		return -1;
 	if (ctx == NULL && (ctx = own = EVP_CIPHER_CTX_new()) == NULL)
 		return -1;
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce, enc) != 1 ||
+	/* key NULL: ctx holds it (crypto_ctx_key); only the nonce changes */
+	if ((key != NULL ? EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce, enc)
+			 : EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc)) != 1 ||
 	    (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1) ||
 	    EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1)
 		goto out;
@@ -67,6 +69,12 @@ gcm(EVP_CIPHER_CTX *ctx, int enc, const unsigned char *key, const unsigned char 
 out:
 	EVP_CIPHER_CTX_free(own);
 	return r;
+}
+
+int
+crypto_ctx_key(EVP_CIPHER_CTX *ctx, const unsigned char key[CRYPTO_KEY_LEN], bool enc)
+{
+	return EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, NULL, enc) == 1 ? 0 : -1;
 }
 
 int

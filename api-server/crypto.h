@@ -42,6 +42,10 @@ int crypto_ed25519_sign(EVP_PKEY *key, const void *msg, size_t len,
 int crypto_seal(EVP_CIPHER_CTX *ctx, const unsigned char key[CRYPTO_KEY_LEN], const void *aad,
 		size_t aadlen, const void *pt, size_t len, unsigned char *out);
 
+/* Sets up ctx to open (enc false) or seal many texts under one key: crypto_open and
+ * crypto_seal then take key NULL and only set each nonce. Returns 0 or -1. */
+int crypto_ctx_key(EVP_CIPHER_CTX *ctx, const unsigned char key[CRYPTO_KEY_LEN], bool enc);
+
 /* Opens what crypto_seal made: in[0..inlen) into out (inlen - CRYPTO_SEAL_OVERHEAD bytes).
  * Returns the plaintext length, or -1 if it is too short, or was altered, or the key or
  * aad differ. */

@@ -53,6 +53,9 @@ const struct db_stmt stmt_conclude_renew = {
 	.nparams = 3,
 };
 
+/* Run by the conclusion's thread on a blocking connection of its own (conclude.c):
+ * $1 decision, $2 lease owner, $3 "ok" or "error", $4 the JWS, $5 counted_at, $6 the
+ * phases (JSON), $7 the failure's message. One row if stored, none if the lease was lost. */
 const struct db_stmt stmt_conclude_store = {
 	.sql = "WITH d AS (UPDATE decision.decisions SET "
 	"  outcome = CASE WHEN $3 = 'ok' THEN 'concluded' ELSE 'failed' END, concluded_at = now(), "
@@ -126,18 +129,6 @@ store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int 
 
 	snprintf(ms, sizeof(ms), "%d", lease_ms);
 	db_query(db, &stmt_conclude_renew, p, cb, arg);
-}
-
-void
-store_conclude_store(struct db_pool *db, const char *id, const char *owner, const char *status,
-		     const char *jws, size_t jws_len, const char *counted_at, const char *phases,
-		     const char *message, db_cb cb, void *arg)
-{
-	struct db_param p[] = {db_text(id),     db_text(owner),
-			       db_text(status), db_bytes(jws, (int)jws_len),
-			       db_text(counted_at), db_text(phases), db_text(message)};
-
-	db_query(db, &stmt_conclude_store, p, cb, arg);
 }
 
 void

@@ -1,5 +1,6 @@
 /* store_conclude — SQL of the conclusion job: claim a closed decision with a lease, read
- * its inputs, renew the lease, store the signed result or release the claim.
+ * its inputs, renew the lease, store the signed result (stmt_conclude_store, run by the
+ * conclusion's thread) or release the claim.
  *
  * The lease makes the job safe to run on every instance: a claim takes a decision whose
  * voting phase has closed, with no outcome and no live lease (FOR UPDATE SKIP LOCKED, so
@@ -41,14 +42,6 @@ void store_conclude_franchise(struct db_pool *db, const char *id, db_cb cb, void
 
 /* Extends the lease: one row if it is still owner's, none if it was lost. */
 void store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int lease_ms,
-			  db_cb cb, void *arg);
-
-/* Stores the signed document and ends the decision (concluded for status "ok", failed for
- * "error", with message as its last error): one row if stored, none if the lease was
- * lost. phases is JSON text (the conclusion's timings). */
-void store_conclude_store(struct db_pool *db, const char *id, const char *owner,
-			  const char *status, const char *jws, size_t jws_len,
-			  const char *counted_at, const char *phases, const char *message,
 			  db_cb cb, void *arg);
 
 /* Gives the claim back, to be retried after delay_ms; counted = false also takes back the

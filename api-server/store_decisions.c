@@ -19,15 +19,15 @@ const struct db_stmt stmt_decision_create = {
 	STORE_TS("d.concluded_at") ", d.purged_at IS NOT NULL, d.service_id"
 
 const struct db_stmt stmt_decision_get = {
-	.sql = "SELECT " DECISION_COLUMNS ", "
-	"(SELECT count(*) FILTER (WHERE x.proposer) FROM decision.franchise x WHERE x.decision_id = d.id), "
-	"(SELECT count(*) FILTER (WHERE x.voter) FROM decision.franchise x WHERE x.decision_id = d.id), "
-	"(SELECT count(*) FROM decision.proposals p WHERE p.decision_id = d.id), "
-	"(SELECT count(*) FILTER (WHERE x.voted_at IS NOT NULL) FROM decision.franchise x "
-	"  WHERE x.decision_id = d.id), "
+	.sql = "SELECT " DECISION_COLUMNS ", c.proposers, c.voters, "
+	"(SELECT count(*) FROM decision.proposals p WHERE p.decision_id = d.id), c.voted, "
 	"f.proposer, f.voter, f.voted_at IS NOT NULL "
 	"FROM decision.decisions d JOIN decision.voting_methods m ON m.id = d.method_id "
 	"LEFT JOIN decision.franchise f ON f.decision_id = d.id AND f.account_id = $3 "
+	"CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE x.proposer) AS proposers, "
+	"  count(*) FILTER (WHERE x.voter) AS voters, "
+	"  count(*) FILTER (WHERE x.voted_at IS NOT NULL) AS voted "
+	"  FROM decision.franchise x WHERE x.decision_id = d.id) c "
 	"WHERE d.id = $1 AND (d.service_id = $2 OR f.account_id IS NOT NULL)",
 	.nparams = 3,
 };
@@ -91,8 +91,10 @@ const struct db_stmt stmt_ballot_cast = {
 	"   THEN 'not-voter' WHEN now() < y.voting_opens_at THEN 'not-open' ELSE 'closed' END "
 	"   FROM decision.decisions y LEFT JOIN decision.franchise x ON x.decision_id = y.id "
 	"   AND x.account_id = $2 WHERE y.id = $1), 'not-found') END, "
-	"(SELECT " STORE_TS("voting_opens_at") " FROM decision.decisions WHERE id = $1), "
-	"(SELECT " STORE_TS("voting_closes_at") " FROM decision.decisions WHERE id = $1)",
+	"CASE WHEN NOT EXISTS (SELECT 1 FROM b) THEN (SELECT " STORE_TS("voting_opens_at")
+	" FROM decision.decisions WHERE id = $1) END, "
+	"CASE WHEN NOT EXISTS (SELECT 1 FROM b) THEN (SELECT " STORE_TS("voting_closes_at")
+	" FROM decision.decisions WHERE id = $1) END",
 	.nparams = 4,
 };
 
