@@ -539,8 +539,8 @@ open_ballots(struct conclusion *c, const struct crypto_deckey *k)
 {
 	struct attempt *a = &c->a;
 	int n = PQntuples(a->ballots);
-	size_t total = 0, maxlen = 0, off = 0;
-	unsigned char *sealed = NULL, aad[UTIL_UUID_LEN + 32];
+	size_t total = 0, off = 0;
+	unsigned char aad[UTIL_UUID_LEN + 32];
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int r = -1;
 
@@ -548,31 +548,27 @@ open_ballots(struct conclusion *c, const struct crypto_deckey *k)
 		snprintf(a->error, sizeof(a->error), "could not set up the ballot key");
 		goto out;
 	}
-
 	for (int i = 0; i < n; i++) {
-		size_t len = (size_t)PQgetlength(a->ballots, i, 1) / 2;
-		if (len < CRYPTO_SEAL_OVERHEAD + UTIL_UUID_LEN)
+		size_t len = (size_t)PQgetlength(a->ballots, i, 1);
+		if (len < CRYPTO_SEAL_OVERHEAD + UTIL_UUID_LEN || PQgetlength(a->ballots, i, 0) != 32)
 			goto bad;
 		total += len - CRYPTO_SEAL_OVERHEAD;
-		maxlen = len > maxlen ? len : maxlen;
 	}
 	a->in.ballots = calloc((size_t)n + 1, sizeof(*a->in.ballots));
 	a->plain = malloc(total + 1);
 	a->plain_len = total;
-	sealed = malloc(maxlen + 1);
-	if (ctx == NULL || a->in.ballots == NULL || a->plain == NULL || sealed == NULL) {
+	if (a->in.ballots == NULL || a->plain == NULL) {
 		snprintf(a->error, sizeof(a->error), "out of memory opening %d ballots", n);
 		goto out;
 	}
 	memcpy(aad, a->id, UTIL_UUID_LEN);
 	for (int i = 0; i < n; i++) {
-		const char *hex = PQgetvalue(a->ballots, i, 1);
-		size_t len = (size_t)PQgetlength(a->ballots, i, 1) / 2;
+		const unsigned char *sealed = (const unsigned char *)PQgetvalue(a->ballots, i, 1);
+		size_t len = (size_t)PQgetlength(a->ballots, i, 1);
 		int pt;
-		if (!util_unhex(PQgetvalue(a->ballots, i, 0), aad + UTIL_UUID_LEN, 32) ||
-		    !util_unhex(hex, sealed, len) ||
-		    (pt = crypto_open(ctx, NULL, aad, sizeof(aad), sealed, len,
-				      a->plain + off)) < UTIL_UUID_LEN)
+		memcpy(aad + UTIL_UUID_LEN, PQgetvalue(a->ballots, i, 0), 32);
+		if ((pt = crypto_open(ctx, NULL, aad, sizeof(aad), sealed, len, a->plain + off)) <
+		    UTIL_UUID_LEN)
 			goto bad;
 		a->in.ballots[i].id = (struct wire_bytes){a->plain + off, UTIL_UUID_LEN};
 		a->in.ballots[i].payload = (struct wire_bytes){a->plain + off + UTIL_UUID_LEN,
@@ -588,9 +584,6 @@ open_ballots(struct conclusion *c, const struct crypto_deckey *k)
 bad:
 	snprintf(a->error, sizeof(a->error), "a sealed ballot does not open with the decision's key");
 out:
-	if (sealed != NULL)
-		OPENSSL_cleanse(sealed, maxlen);
-	free(sealed);
 	EVP_CIPHER_CTX_free(ctx);
 	return r;
 }

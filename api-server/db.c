@@ -220,7 +220,7 @@ conn_send(struct conn *c, struct query *q)
 		ok = PQsendPrepare(c->pg, name, q->stmt->sql, 0, NULL);
 	else
 		ok = PQsendQueryPrepared(c->pg, name, q->nparams, q->values, q->lengths,
-					 q->formats, 0);
+					 q->formats, q->stmt->binary_results ? 1 : 0);
 	if (!ok || !PQpipelineSync(c->pg))
 		return -1;
 	TAILQ_INSERT_TAIL(&c->in_flight, q, link);

@@ -25,6 +25,7 @@ struct db_stmt {
 	const char *sql;
 	int nparams;
 	int batch_key_len;
+	int binary_results; /* columns come in binary format (e.g. bytea as raw bytes) */
 };
 
 enum db_status {

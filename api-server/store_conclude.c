@@ -35,10 +35,11 @@ const struct db_stmt stmt_conclude_proposals = {
 	.nparams = 1,
 };
 
+/* Binary results: slot and sealed as raw bytes, half the size of their hex text. */
 const struct db_stmt stmt_conclude_ballots = {
-	.sql = "SELECT encode(slot, 'hex'), encode(sealed, 'hex') FROM decision.ballots "
-	"WHERE decision_id = $1",
+	.sql = "SELECT slot, sealed FROM decision.ballots WHERE decision_id = $1",
 	.nparams = 1,
+	.binary_results = 1,
 };
 
 const struct db_stmt stmt_conclude_franchise = {

@@ -35,7 +35,7 @@ enum conclude_col {
 void store_conclude_decision(struct db_pool *db, const char *id, db_cb cb, void *arg);
 /* Proposals: id, proposer_id or NULL, payload (base64), ordered by id. */
 void store_conclude_proposals(struct db_pool *db, const char *id, db_cb cb, void *arg);
-/* Ballots: slot (hex), sealed (hex). */
+/* Ballots: slot, sealed, as raw bytes (binary results). */
 void store_conclude_ballots(struct db_pool *db, const char *id, db_cb cb, void *arg);
 /* Franchise: account_id, proposer, voter, voted. */
 void store_conclude_franchise(struct db_pool *db, const char *id, db_cb cb, void *arg);
