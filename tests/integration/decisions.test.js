@@ -14,6 +14,7 @@ const { spawnSync } = require('node:child_process');
 const h = require('./lib/harness');
 
 const METHODS = path.resolve(__dirname, '..', '..', 'count-worker', 'methods');
+const VERIFY = path.resolve(__dirname, '..', '..', 'scripts', 'verify-result');
 const RUN = crypto.randomBytes(3).toString('hex');
 
 let server;
@@ -170,6 +171,12 @@ test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion
   const notYet = await h.api(server, 'GET', `/v1/decisions/${d.id}/ballot`, { token: p1.token });
   assert.deepEqual(notYet.json, { voter: true, voted: false, ballot_id: null });
   h.assertProblem(await h.api(server, 'GET', `/v1/decisions/${d.id}/result`), 409, 'not-concluded');
+  const early = spawnSync(VERIFY, [d.id, '--server', server.url], { encoding: 'utf8' });
+  assert.equal(early.status, 2, 'verify-result before the end: cannot fetch');
+  assert.match(early.stderr, /HTTP 409 the decision has not concluded yet/);
+  const unknown = spawnSync(VERIFY, [crypto.randomUUID(), '--server', server.url], { encoding: 'utf8' });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /HTTP 404 no such decision/);
 
   // Secrecy at rest: what a superuser finds in the ballots table is ciphertext.
   const sealed = h.superSql(`SELECT string_agg(encode(sealed, 'hex'), '') FROM decision.ballots WHERE decision_id = '${d.id}'`);
@@ -211,7 +218,6 @@ test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion
 
   // scripts/verify-result, as anyone would run it: from the server, then from files; a
   // changed byte anywhere in the JWS fails it.
-  const VERIFY = path.resolve(__dirname, '..', '..', 'scripts', 'verify-result');
   const ok = spawnSync(VERIFY, [d.id, '--server', server.url], { encoding: 'utf8' });
   assert.equal(ok.status, 0, `verify-result: ${ok.stdout}${ok.stderr}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-verify-'));
@@ -371,6 +377,9 @@ test('retention: past it, ballots and the document are purged and the result ans
   h.superSql(`UPDATE decision.decisions SET concluded_at = now() - interval '366 days' WHERE id = '${d.id}'`);
   assert.ok(Number(h.operatorSql('SELECT admin.purge()')) >= 1);
   h.assertProblem(await h.api(server, 'GET', `/v1/decisions/${d.id}/result`), 410, 'result-purged');
+  const purged = spawnSync(VERIFY, [d.id, '--server', server.url], { encoding: 'utf8' });
+  assert.equal(purged.status, 2);
+  assert.match(purged.stderr, /HTTP 410 the result has been purged/);
   assert.equal(h.superSql(`SELECT (SELECT count(*) FROM decision.ballots WHERE decision_id = '${d.id}')
     + (SELECT count(*) FROM decision.results WHERE decision_id = '${d.id}')`), '0');
   const after = await h.api(server, 'GET', `/v1/decisions/${d.id}`, { token: svc });

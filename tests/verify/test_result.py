@@ -2,7 +2,9 @@
 """scripts/verify-result against documents made here (docgen): a genuine result verifies,
 in the jail and with --reference; each kind of forgery or mistake fails with its own
 reason (exit 1); usage and fetch problems exit 2. The count results come from the real
-count-worker (FREECOOP_WORKER_BIN). A stub HTTP server stands in for --server mode.
+count-worker (FREECOOP_WORKER_BIN). --server mode against the real api-server (genuine
+results, 404/409/410) is tested in tests/integration/decisions.test.js; here a deliberately
+lying HTTP server checks that the verifier trusts nothing a server says.
 """
 
 import base64
@@ -446,7 +448,9 @@ class Usage(Case):
         self.assertIn("no count-worker found", err)
 
 
-class Stub(http.server.BaseHTTPRequestHandler):
+class LyingServer(http.server.BaseHTTPRequestHandler):
+    """Serves whatever a test puts in routes: the verifier's threat model is a server that
+    lies (another decision's result, its own JWKS), which the real api-server never does."""
     routes = {}
 
     def do_GET(self):
@@ -463,11 +467,11 @@ class Stub(http.server.BaseHTTPRequestHandler):
 
 
 class ServerMode(Case):
-    """--server against a stub that serves W's files at the API's paths."""
+    """--server against a server that serves what the test chooses at the API's paths."""
 
     @classmethod
     def setUpClass(cls):
-        cls.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+        cls.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), LyingServer)
         cls.url = "http://127.0.0.1:%d" % cls.httpd.server_address[1]
         threading.Thread(target=cls.httpd.serve_forever, daemon=True).start()
 
@@ -476,36 +480,16 @@ class ServerMode(Case):
         cls.httpd.shutdown()
         cls.httpd.server_close()
 
-    def serve(self, decision_id, jws_status=200, jws=None):
+    def serve(self, decision_id):
         def read(name):
             with open(W.path(name), "rb") as f:
                 return f.read()
-        Stub.routes = {
+        LyingServer.routes = {
             "/v1/decisions/%s/result" % decision_id:
-                (jws_status, "application/jose", jws or read("result.jws"))
-                if jws_status == 200 else
-                (jws_status, "application/problem+json",
-                 b'{"type":"urn:freecoop:problem:x","detail":"voting closes at 18:00"}'),
+                (200, "application/jose", read("result.jws")),
             "/v1/authorities": (200, "application/json", read("jwks.json")),
             "/v1/voting-methods/%s" % W.doc["method"]["id"]:
                 (200, "application/json", read("method.json"))}
-
-    def test_verifies_from_server(self):
-        self.serve(W.decision_id)
-        self.assertVerified(verify([W.decision_id, "--server", self.url + "/"]))
-
-    def test_not_concluded(self):
-        self.serve(W.decision_id, jws_status=409)
-        self.assertFailed(verify([W.decision_id, "--server", self.url]),
-                          "HTTP 409 the decision has not concluded yet: voting closes at "
-                          "18:00", rc=2)
-
-    def test_purged_and_unknown(self):
-        self.serve(W.decision_id, jws_status=410)
-        self.assertFailed(verify([W.decision_id, "--server", self.url]),
-                          "HTTP 410 the result has been purged", rc=2)
-        self.assertFailed(verify(["other", "--server", self.url]),
-                          "HTTP 404 no such decision", rc=2)
 
     def test_server_serves_another_decision(self):
         self.serve("9d6f2d4e-5a38-4a43-9d5e-2b3e0f0a7c11")
