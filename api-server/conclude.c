@@ -781,10 +781,8 @@ renewed_cb(const struct db_result *res, void *arg)
 {
 	struct conclusion *c = arg;
 
-	/* In DOCUMENT the thread may have stored the result already (which ends the lease);
-	 * the store's own check decides there whether the lease was still ours. */
-	if (c->state == CS_IDLE || c->state == CS_DOCUMENT || abandoned(c) ||
-	    res->status != DB_OK || PQntuples(res->res) == 1)
+	if (c->state == CS_IDLE || abandoned(c) || res->status != DB_OK ||
+	    PQntuples(res->res) == 1)
 		return; /* a failed renewal is tried again; the lease still has time */
 	log_warn("decision %s: the claim was lost (the lease expired); abandoning this attempt",
 		 c->a.id);

@@ -103,17 +103,19 @@ dv_pseudonym(const char *decision_id, const char *account_id, char out[DV_PSEUDO
 	util_hex(h, sizeof(h), out);
 }
 
+/* detail: the problem's text, or NULL for the database's own message. */
 static const struct {
 	const char *sqlstate;
 	int status;
 	const char *slug;
+	const char *detail;
 } rule_problems[] = {
-	{"FCNF0", 404, "not-found"},
-	{"FCFB0", 403, "not-enfranchised"},
-	{"FCPH0", 409, "outside-phase"},
-	{"FCAC0", 422, "foreign-account"},
-	{"FCMT0", 422, "method-not-usable"},
-	{"FCLM0", 409, "limit-reached"},
+	{"FCNF0", 404, "not-found", "There is no such decision."},
+	{"FCFB0", 403, "not-enfranchised", NULL},
+	{"FCPH0", 409, "outside-phase", NULL},
+	{"FCAC0", 422, "foreign-account", NULL},
+	{"FCMT0", 422, "method-not-usable", NULL},
+	{"FCLM0", 409, "limit-reached", NULL},
 };
 
 void
@@ -126,10 +128,12 @@ dv_reply_error(struct req *r, const struct db_result *res)
 		for (size_t i = 0; i < sizeof(rule_problems) / sizeof(rule_problems[0]); i++) {
 			if (strcmp(res->sqlstate, rule_problems[i].sqlstate) != 0)
 				continue;
-			if (strcmp(rule_problems[i].slug, "not-found") == 0)
-				msg = "There is no such decision.";
-			req_reply_problem(r, rule_problems[i].status, rule_problems[i].slug, "%s%s",
-					  msg != NULL ? msg : "", msg != NULL && *msg ? "." : "");
+			if (rule_problems[i].detail != NULL)
+				req_reply_problem(r, rule_problems[i].status, rule_problems[i].slug,
+						  "%s", rule_problems[i].detail);
+			else
+				req_reply_problem(r, rule_problems[i].status, rule_problems[i].slug,
+						  "%s.", msg != NULL ? msg : "Refused");
 			return;
 		}
 	}
@@ -182,11 +186,11 @@ dv_payload(struct req *r, struct json_object *body, int *len)
 				  "The payload may hold at most %zu bytes.", max);
 		return NULL;
 	}
-	if ((p = malloc(max + 4)) == NULL) {
+	if ((p = malloc(b64_decoded_max(slen) + 1)) == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
 		return NULL;
 	}
-	n = b64_decode(json_object_get_string(v), slen, p, max + 3, false);
+	n = b64_decode(json_object_get_string(v), slen, p, b64_decoded_max(slen), false);
 	if (n < 0 || (size_t)n > max) {
 		free(p);
 		if (n < 0)
@@ -238,14 +242,8 @@ key_cb(const struct db_result *res, void *arg)
 	const char *hex;
 
 	free(w);
-	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
+	if (!req_found(r, res, "There is no such decision."))
 		return;
-	}
-	if (PQntuples(res->res) != 1) {
-		req_reply_problem(r, 404, "not-found", "There is no such decision.");
-		return;
-	}
 	hex = PQgetvalue(res->res, 0, 0);
 	if (!util_unhex(hex, wrapped, sizeof(wrapped)) ||
 	    crypto_deckey_open(r->app->keys->master, r->param, wrapped, sizeof(wrapped), &k) != 0) {

@@ -145,14 +145,8 @@ mine_cb(const struct db_result *res, void *arg)
 	struct json_object *o;
 	char ballot_id[UTIL_UUID_LEN + 1] = "";
 
-	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
+	if (!req_found(r, res, "There is no such decision."))
 		return;
-	}
-	if (PQntuples(res->res) != 1) {
-		req_reply_problem(r, 404, "not-found", "There is no such decision.");
-		return;
-	}
 	if (!PQgetisnull(res->res, 0, 2)) {
 		const char *hex = PQgetvalue(res->res, 0, 2);
 		size_t n = strlen(hex) / 2;

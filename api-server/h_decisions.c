@@ -55,10 +55,12 @@ read_proposals(struct req *r, struct json_object *arr, char **ids, char **payloa
 {
 	size_t n = arr != NULL ? json_object_array_length(arr) : 0;
 	struct evbuffer *a = evbuffer_new(), *b = evbuffer_new();
-	unsigned char *bin = malloc((size_t)r->app->cfg->max_payload_size + 3);
+	size_t max = (size_t)r->app->cfg->max_payload_size;
+	unsigned char *bin = malloc(max + 3);
+	char *hex = malloc(2 * max + 1);
 	int rc = -1;
 
-	if (a == NULL || b == NULL || bin == NULL) {
+	if (a == NULL || b == NULL || bin == NULL || hex == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
 		goto out;
 	}
@@ -66,12 +68,12 @@ read_proposals(struct req *r, struct json_object *arr, char **ids, char **payloa
 	evbuffer_add(b, "{", 1);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(arr, i), *v;
-		char id[UTIL_UUID_LEN + 1], hex[3];
+		char id[UTIL_UUID_LEN + 1];
 		ssize_t len = -1;
 		if (json_object_is_type(p, json_type_object) && json_object_object_length(p) == 1 &&
 		    json_object_object_get_ex(p, "payload", &v) && json_object_is_type(v, json_type_string))
 			len = b64_decode(json_object_get_string(v), (size_t)json_object_get_string_len(v),
-					 bin, (size_t)r->app->cfg->max_payload_size, false);
+					 bin, max, false);
 		if (len < 0) {
 			req_reply_problem(r, 422, "invalid-request", "proposals[%zu] must be "
 					  "{\"payload\": base64} of at most %d bytes.", i,
@@ -81,10 +83,8 @@ read_proposals(struct req *r, struct json_object *arr, char **ids, char **payloa
 		util_uuid_v4(id);
 		evbuffer_add_printf(a, "%s%s", i > 0 ? "," : "", id);
 		evbuffer_add_printf(b, "%s\"\\\\x", i > 0 ? "," : "");
-		for (ssize_t j = 0; j < len; j++) {
-			util_hex(bin + j, 1, hex);
-			evbuffer_add(b, hex, 2);
-		}
+		util_hex(bin, (size_t)len, hex);
+		evbuffer_add(b, hex, 2 * (size_t)len);
 		evbuffer_add(b, "\"", 1);
 	}
 	evbuffer_add(a, "}", 2);
@@ -100,6 +100,7 @@ out:
 	if (b != NULL)
 		evbuffer_free(b);
 	free(bin);
+	free(hex);
 	return rc;
 }
 
@@ -211,14 +212,8 @@ get_cb(const struct db_result *res, void *arg)
 {
 	struct req *r = arg;
 
-	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
+	if (!req_found(r, res, "There is no such decision."))
 		return;
-	}
-	if (PQntuples(res->res) != 1) {
-		req_reply_problem(r, 404, "not-found", "There is no such decision.");
-		return;
-	}
 	req_reply_json(r, 200, dv_decision_json(res->res, 0, true));
 }
 
@@ -370,14 +365,8 @@ result_cb(const struct db_result *res, void *arg)
 	struct req *r = arg;
 	struct evbuffer *buf;
 
-	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
+	if (!req_found(r, res, "There is no such decision."))
 		return;
-	}
-	if (PQntuples(res->res) != 1) {
-		req_reply_problem(r, 404, "not-found", "There is no such decision.");
-		return;
-	}
 	if (strcmp(PQgetvalue(res->res, 0, 1), "t") == 0) {
 		req_reply_problem(r, 410, "result-purged", "The result of this decision was "
 				  "purged at the end of its retention period.");

@@ -282,14 +282,8 @@ get_cb(const struct db_result *res, void *arg)
 {
 	struct req *r = arg;
 
-	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
+	if (!req_found(r, res, "There is no voting method with this id."))
 		return;
-	}
-	if (PQntuples(res->res) != 1) {
-		req_reply_problem(r, 404, "not-found", "There is no voting method with this id.");
-		return;
-	}
 	req_reply_json(r, 200, method_json(res->res, 0, true, true));
 }
 

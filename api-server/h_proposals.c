@@ -68,8 +68,12 @@ list_cb(const struct db_result *res, void *arg)
 		req_reply_db_error(r, res);
 		return;
 	}
+	if (PQntuples(res->res) == 0) {
+		req_reply_problem(r, 404, "not-found", "There is no such decision.");
+		return;
+	}
 	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res->res); i++) {
+	for (int i = 0; i < PQntuples(res->res) && !PQgetisnull(res->res, i, 0); i++) {
 		struct json_object *p = json_object_new_object();
 		bool by_service = PQgetisnull(res->res, i, 1);
 		json_object_object_add(p, "id", json_object_new_string(PQgetvalue(res->res, i, 0)));
@@ -100,30 +104,11 @@ list_cb(const struct db_result *res, void *arg)
 	req_reply_json(r, 200, o);
 }
 
-static void
-visible_cb(const struct db_result *res, void *arg)
-{
-	struct req *r = arg;
-	bool svc = r->who.kind == PRINCIPAL_SERVICE;
-
-	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
-		return;
-	}
-	if (PQntuples(res->res) != 1) {
-		req_reply_problem(r, 404, "not-found", "There is no such decision.");
-		return;
-	}
-	store_proposals_list(r->app->db, r->param, svc ? r->who.service_id : NULL,
-			     svc ? NULL : r->who.account_id, list_cb, r);
-}
-
 void
 h_proposals_list(struct req *r)
 {
 	bool svc = r->who.kind == PRINCIPAL_SERVICE;
 
-	/* First whether the caller may see the decision: an empty list must mean "none". */
-	store_decision_get(r->app->db, r->param, svc ? r->who.service_id : NULL,
-			   svc ? NULL : r->who.account_id, visible_cb, r);
+	store_proposals_list(r->app->db, r->param, svc ? r->who.service_id : NULL,
+			     svc ? NULL : r->who.account_id, list_cb, r);
 }

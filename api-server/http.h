@@ -139,6 +139,10 @@ void req_reply_problem_ext(struct req *r, int status, const char *slug, struct j
  * Retry-After) when the database is unreachable or slow, 500 internal-error otherwise. */
 void req_reply_db_error(struct req *r, const struct db_result *res);
 
+/* For a lookup's callback: true when res holds exactly one row; otherwise replies (the
+ * database's problem, or 404 not-found with detail) and returns false. */
+bool req_found(struct req *r, const struct db_result *res, const char *detail);
+
 /* Adds a response header. */
 void req_add_header(struct req *r, const char *name, const char *value);
 

@@ -48,9 +48,12 @@ const struct db_stmt stmt_conclude_franchise = {
 	.nparams = 1,
 };
 
+/* The lease stays the owner's after its result is stored (only lease_until ends), so a
+ * renewal racing the store still finds the claim its own. */
 const struct db_stmt stmt_conclude_renew = {
-	.sql = "UPDATE decision.decisions SET lease_until = now() + $3 * interval '1 millisecond' "
-	"WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL RETURNING 1",
+	.sql = "UPDATE decision.decisions SET lease_until = CASE WHEN outcome IS NULL "
+	"  THEN now() + $3 * interval '1 millisecond' END "
+	"WHERE id = $1 AND lease_owner = $2 RETURNING 1",
 	.nparams = 3,
 };
 
@@ -60,7 +63,7 @@ const struct db_stmt stmt_conclude_renew = {
 const struct db_stmt stmt_conclude_store = {
 	.sql = "WITH d AS (UPDATE decision.decisions SET "
 	"  outcome = CASE WHEN $3 = 'ok' THEN 'concluded' ELSE 'failed' END, concluded_at = now(), "
-	"  lease_owner = NULL, lease_until = NULL, last_error = $7 "
+	"  lease_until = NULL, last_error = $7 "
 	"  WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL RETURNING id) "
 	"INSERT INTO decision.results (decision_id, status, jws, counted_at, phases) "
 	"SELECT id, $3, $4, $5, $6::jsonb FROM d RETURNING 1",

@@ -40,7 +40,8 @@ void store_conclude_ballots(struct db_pool *db, const char *id, db_cb cb, void *
 /* Franchise: account_id, proposer, voter, voted. */
 void store_conclude_franchise(struct db_pool *db, const char *id, db_cb cb, void *arg);
 
-/* Extends the lease: one row if it is still owner's, none if it was lost. */
+/* Extends the lease: one row if the claim is still owner's (also once owner has stored
+ * the result), none if it was lost. */
 void store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int lease_ms,
 			  db_cb cb, void *arg);
 

@@ -62,7 +62,7 @@ const struct db_stmt stmt_proposal_add = {
 const struct db_stmt stmt_proposals_list = {
 	.sql = "SELECT p.id, p.proposer_id, translate(encode(p.payload, 'base64'), E'\\n', ''), "
 	STORE_TS("p.created_at") " "
-	"FROM decision.decisions d JOIN decision.proposals p ON p.decision_id = d.id "
+	"FROM decision.decisions d LEFT JOIN decision.proposals p ON p.decision_id = d.id "
 	"WHERE d.id = $1 AND (d.service_id = $2 OR EXISTS (SELECT 1 FROM decision.franchise f "
 	"  WHERE f.decision_id = d.id AND f.account_id = $3)) ORDER BY p.id",
 	.nparams = 3,

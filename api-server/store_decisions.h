@@ -60,7 +60,7 @@ void store_proposal_add(struct db_pool *db, const char *decision, const char *ac
 
 /* The proposals of a decision the caller may see (as store_decision_get): id,
  * proposer_id (NULL: the service), payload (base64), created_at; ordered by id. No row
- * when there are none or the caller may not see the decision (check that first). */
+ * when the caller may not see the decision; one row of NULLs when it has no proposals. */
 void store_proposals_list(struct db_pool *db, const char *decision, const char *service,
 			  const char *account, db_cb cb, void *arg);
 
