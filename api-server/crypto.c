@@ -1,4 +1,5 @@
 /* crypto — Ed25519, AES-256-GCM sealing and the per-decision keys, with OpenSSL 3. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,8 +9,27 @@
 #include <openssl/rand.h>
 
 #include "crypto.h"
+#include "util.h"
 
 #define WRAP_AAD "freecoop-data-key:v1:"
+
+/* AES-256-GCM, fetched once for the process: EVP_aes_256_gcm() makes OpenSSL look the
+ * implementation up again on every use (measurable on every ballot cast). */
+static EVP_CIPHER *aes_gcm_cipher;
+static pthread_once_t aes_gcm_once = PTHREAD_ONCE_INIT;
+
+static void
+aes_gcm_fetch(void)
+{
+	aes_gcm_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+static const EVP_CIPHER *
+aes_gcm(void)
+{
+	pthread_once(&aes_gcm_once, aes_gcm_fetch);
+	return aes_gcm_cipher != NULL ? aes_gcm_cipher : EVP_aes_256_gcm();
+}
 
 bool
 crypto_ed25519_verify(const unsigned char pub[CRYPTO_PUB_LEN], const void *msg, size_t len,
@@ -54,7 +74,7 @@ gcm(EVP_CIPHER_CTX *ctx, int enc, const unsigned char *key, const unsigned char 
 	if (ctx == NULL && (ctx = own = EVP_CIPHER_CTX_new()) == NULL)
 		return -1;
 	/* key NULL: ctx holds it (crypto_ctx_key); only the nonce changes */
-	if ((key != NULL ? EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce, enc)
+	if ((key != NULL ? EVP_CipherInit_ex(ctx, aes_gcm(), NULL, key, nonce, enc)
 			 : EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc)) != 1 ||
 	    (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1) ||
 	    EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1)
@@ -74,7 +94,7 @@ out:
 int
 crypto_ctx_key(EVP_CIPHER_CTX *ctx, const unsigned char key[CRYPTO_KEY_LEN], bool enc)
 {
-	return EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, NULL, enc) == 1 ? 0 : -1;
+	return EVP_CipherInit_ex(ctx, aes_gcm(), NULL, key, NULL, enc) == 1 ? 0 : -1;
 }
 
 int
@@ -108,9 +128,34 @@ crypto_open(EVP_CIPHER_CTX *ctx, const unsigned char key[CRYPTO_KEY_LEN], const 
 void
 crypto_hmac(const void *key, size_t keylen, const void *data, size_t len, unsigned char out[32])
 {
-	unsigned int n = 32;
+	/* RFC 2104 over the prefetched SHA-256: HMAC() would look up both the MAC and the
+	 * digest by name on every call. Keys are at most one block (ours are 32 bytes). */
+	unsigned char pad[64], inner[32];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	const EVP_MD *sha = util_md_sha256();
 
-	HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n);
+	if (md == NULL || keylen > sizeof(pad)) { /* no memory, or a long key */
+		unsigned int n = 32;
+		HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n);
+		EVP_MD_CTX_free(md);
+		return;
+	}
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < keylen; i++)
+		pad[i] ^= ((const unsigned char *)key)[i];
+	EVP_DigestInit_ex(md, sha, NULL);
+	EVP_DigestUpdate(md, pad, sizeof(pad));
+	EVP_DigestUpdate(md, data, len);
+	EVP_DigestFinal_ex(md, inner, NULL);
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	EVP_DigestInit_ex(md, sha, NULL);
+	EVP_DigestUpdate(md, pad, sizeof(pad));
+	EVP_DigestUpdate(md, inner, sizeof(inner));
+	EVP_DigestFinal_ex(md, out, NULL);
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(inner, sizeof(inner));
+	EVP_MD_CTX_free(md);
 }
 
 static void

@@ -75,27 +75,36 @@ struct db_pool {
 	unsigned long long batches_sent, batched_requests;
 };
 
-#define BATCH_MAX 256
 /* At most this many batches of one statement run at once; requests arriving meanwhile
  * wait for one to finish and then go together. Measured on the 2-core bench machine:
  * 1 left PostgreSQL idle between batches, more than 2 made smaller, costlier batches. */
 #define BATCH_IN_FLIGHT 2
-#define BATCH_SHARED_MAX 4
+/* A binary array's header: dimensions, flags, element type, length, lower bound. */
+#define ARRAY_HEADER 20
+#define OID_BYTEA 17
+#define OID_TEXT 25
 
 struct batch_item {
 	db_batch_cb cb;
 	void *arg;
 };
 
-/* Requests of one batched statement gathered during this turn of the loop. */
+/* One parameter of a batch: the bytes of a binary one-dimensional array, its header
+ * written when the batch is sent, then each element as a big-endian length (-1: NULL)
+ * and its bytes. */
+struct batch_array {
+	unsigned char *p;
+	size_t len, cap;
+	int binary; /* bytea elements; otherwise text */
+};
+
+/* Requests of one batched statement gathered since its last batch was sent. */
 struct batch {
 	const struct db_stmt *stmt;
-	int n;
+	int n, cap;
 	int in_flight; /* batches of this statement sent and not yet answered */
-	unsigned char keys[BATCH_MAX * 64];
-	struct batch_item items[BATCH_MAX];
-	char shared[BATCH_SHARED_MAX][64];
-	int shared_null[BATCH_SHARED_MAX];
+	struct batch_item *items;
+	struct batch_array arrays[DB_MAX_PARAMS];
 };
 
 /* One batch sent: the callbacks to fan the result out to. */
@@ -111,6 +120,7 @@ static void conn_fail(struct conn *c, const char *why);
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void pool_dispatch(struct db_pool *pool);
 static void flush_cb(evutil_socket_t fd, short what, void *arg);
+static void batch_free(struct batch *b);
 
 static const char *const state_names[] = {"down", "connecting", "preparing", "ready"};
 
@@ -593,9 +603,9 @@ db_pool_new(struct event_base *base, const char *conninfo, const struct db_opts 
 		return NULL;
 	}
 	for (size_t i = 0; i < nstmts; i++) {
-		if (stmts[i]->batch_key_len <= 0)
+		if (!stmts[i]->batched)
 			continue;
-		if (stmts[i]->batch_key_len > 64 || stmts[i]->nparams > 1 + BATCH_SHARED_MAX ||
+		if (stmts[i]->nparams > DB_MAX_PARAMS ||
 		    (pool->batches[i] = calloc(1, sizeof(struct batch))) == NULL) {
 			db_pool_free(pool);
 			return NULL;
@@ -643,7 +653,7 @@ db_pool_free(struct db_pool *pool)
 	if (pool->ev_deliver != NULL && pool->batches != NULL)
 		pool_fail_all(pool);
 	for (size_t i = 0; pool->batches != NULL && i < pool->nstmts; i++)
-		free(pool->batches[i]);
+		batch_free(pool->batches[i]);
 	free(pool->batches);
 	if (pool->ev_flush != NULL)
 		event_free(pool->ev_flush);
@@ -732,7 +742,55 @@ db_pool_ready(const struct db_pool *pool)
 	return pool->n_ready > 0;
 }
 
-/* Fans the result of one batch out to its requests by the index in column 0. */
+static void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	for (int i = 0; i < DB_MAX_PARAMS; i++)
+		free(b->arrays[i].p);
+	free(b->items);
+	free(b);
+}
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* Appends one element (NULL when value is NULL) to a batch's array; -1 without memory. */
+static int
+array_put(struct batch_array *a, const struct db_param *v)
+{
+	size_t n = v->value == NULL ? 0 : v->binary ? (size_t)v->length : strlen(v->value);
+	size_t need = (a->len == 0 ? ARRAY_HEADER : a->len) + 4 + n;
+
+	if (need > a->cap) {
+		size_t cap = a->cap == 0 ? 4096 : a->cap;
+		unsigned char *p;
+		while (cap < need)
+			cap *= 2;
+		if ((p = realloc(a->p, cap)) == NULL)
+			return -1;
+		a->p = p;
+		a->cap = cap;
+	}
+	if (a->len == 0) {
+		a->len = ARRAY_HEADER;
+		a->binary = v->binary;
+	}
+	put_u32(a->p + a->len, v->value == NULL ? 0xffffffffu : (uint32_t)n);
+	if (n > 0)
+		memcpy(a->p + a->len + 4, v->value, n);
+	a->len += 4 + n;
+	return 0;
+}
+
+/* Fans the result of one batch out to its requests by the ordinal in column 0. */
 static void batch_send(struct db_pool *pool, struct batch *b);
 
 static void
@@ -750,7 +808,7 @@ batch_done_cb(const struct db_result *r, void *arg)
 		for (int i = 0; i < f->n; i++)
 			row_of[i] = -1;
 		for (int row = 0; row < PQntuples(r->res); row++) {
-			int i = atoi(PQgetvalue(r->res, row, 0));
+			int i = atoi(PQgetvalue(r->res, row, 0)) - 1;
 			if (i >= 0 && i < f->n)
 				row_of[i] = row;
 		}
@@ -767,21 +825,18 @@ batch_done_cb(const struct db_result *r, void *arg)
 	free(f);
 }
 
+static int batch_in_flight(void) { const char *e = getenv("XBIF"); return e ? atoi(e) : BATCH_IN_FLIGHT; }
 static void
 batch_send(struct db_pool *pool, struct batch *b)
 {
-	struct db_param params[1 + BATCH_SHARED_MAX];
+	struct db_param params[DB_MAX_PARAMS];
 	struct batch_flight *f;
-	int k = b->stmt->batch_key_len;
 
-	if (b->n == 0 || (b->in_flight >= BATCH_IN_FLIGHT && !pool->closing))
+	if (b->n == 0 || (b->in_flight >= batch_in_flight() && !pool->closing))
 		return;
-	f = malloc(sizeof(*f) + (size_t)b->n * sizeof(struct batch_item));
-	if (f == NULL) {
-		struct db_result r = {DB_UNAVAILABLE, NULL, "", NULL};
-		for (int i = 0; i < b->n; i++)
-			b->items[i].cb(&r, -1, b->items[i].arg);
-		b->n = 0;
+	if ((f = malloc(sizeof(*f) + (size_t)b->n * sizeof(struct batch_item))) == NULL) {
+		/* No memory: the requests stay gathered; the next send tries again. */
+		log_error("could not send a batch of %d requests: out of memory", b->n);
 		return;
 	}
 	f->b = b;
@@ -789,9 +844,16 @@ batch_send(struct db_pool *pool, struct batch *b)
 	f->n = b->n;
 	b->in_flight++;
 	memcpy(f->items, b->items, (size_t)b->n * sizeof(struct batch_item));
-	params[0] = db_bytes(b->keys, b->n * k);
-	for (int i = 1; i < b->stmt->nparams && i <= BATCH_SHARED_MAX; i++)
-		params[i] = db_text(b->shared_null[i - 1] ? NULL : b->shared[i - 1]);
+	for (int i = 0; i < b->stmt->nparams; i++) {
+		struct batch_array *a = &b->arrays[i];
+		put_u32(a->p, 1);
+		put_u32(a->p + 4, 1); /* may hold NULLs */
+		put_u32(a->p + 8, a->binary ? OID_BYTEA : OID_TEXT);
+		put_u32(a->p + 12, (uint32_t)b->n);
+		put_u32(a->p + 16, 1);
+		params[i] = db_bytes(a->p, (int)a->len);
+		a->len = 0;
+	}
 	pool->batches_sent++;
 	pool->batched_requests += (unsigned long long)b->n;
 	b->n = 0;
@@ -808,31 +870,55 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			batch_send(pool, pool->batches[i]);
 }
 
+/* Makes room for one more request in b; -1 without memory. */
+static int
+batch_reserve(struct batch *b)
+{
+	struct batch_item *items;
+	int cap;
+
+	if (b->n < b->cap)
+		return 0;
+	cap = b->cap == 0 ? 64 : 2 * b->cap;
+	if ((items = realloc(b->items, (size_t)cap * sizeof(*items))) == NULL)
+		return -1;
+	b->items = items;
+	b->cap = cap;
+	return 0;
+}
+
 void
-db_query_batched(struct db_pool *pool, const struct db_stmt *stmt, const void *key,
-		 const struct db_param *shared, db_batch_cb cb, void *arg)
+db_query_batched(struct db_pool *pool, const struct db_stmt *stmt, const struct db_param *params,
+		 db_batch_cb cb, void *arg)
 {
 	struct batch *b = NULL;
+	size_t len[DB_MAX_PARAMS];
+	int i;
 
-	for (size_t i = 0; i < pool->nstmts; i++)
-		if (pool->stmts[i] == stmt)
-			b = pool->batches[i];
+	for (size_t k = 0; k < pool->nstmts; k++)
+		if (pool->stmts[k] == stmt)
+			b = pool->batches[k];
 	if (b == NULL)
 		abort(); /* not a batched statement of this pool: a programming error */
-	if (b->n == 0) {
-		for (int i = 1; i < stmt->nparams && i <= BATCH_SHARED_MAX; i++) {
-			b->shared_null[i - 1] = shared[i - 1].value == NULL;
-			if (shared[i - 1].value != NULL)
-				snprintf(b->shared[i - 1], sizeof(b->shared[0]), "%s",
-					 (const char *)shared[i - 1].value);
-		}
+	for (i = 0; i < stmt->nparams; i++)
+		len[i] = b->arrays[i].len;
+	if (batch_reserve(b) == 0) {
+		for (i = 0; i < stmt->nparams; i++)
+			if (array_put(&b->arrays[i], &params[i]) != 0)
+				break;
 	}
-	memcpy(b->keys + (size_t)b->n * (size_t)stmt->batch_key_len, key,
-	       (size_t)stmt->batch_key_len);
+	if (b->n >= b->cap || i < stmt->nparams) {
+		/* No memory. The arrays are restored, and this request alone fails: from
+		 * here, as nothing else can be relied on now. */
+		struct db_result r = {DB_UNAVAILABLE, NULL, "", NULL};
+		for (i = 0; i < stmt->nparams; i++)
+			b->arrays[i].len = len[i];
+		log_error("could not queue a batched query: out of memory");
+		cb(&r, -1, arg);
+		return;
+	}
 	b->items[b->n].cb = cb;
 	b->items[b->n].arg = arg;
-	if (++b->n == BATCH_MAX)
-		batch_send(pool, b);
-	else
-		event_active(pool->ev_flush, EV_TIMEOUT, 0);
+	b->n++;
+	event_active(pool->ev_flush, EV_TIMEOUT, 0);
 }

@@ -17,14 +17,15 @@
 
 /* A statement prepared on every connection. sql uses $n parameters only.
  *
- * A batched statement (batch_key_len > 0) serves many requests at once: $1 is the
- * concatenation of every request's key (batch_key_len bytes each, as bytea), the other
- * parameters are shared, and each result row starts with the 0-based index of the request
- * it answers (see db_query_batched). */
+ * A batched statement (batched = 1) serves many requests at once: each parameter is an
+ * array with one element per request, in the order the requests were made — written
+ * $n::bytea[] in sql for a binary parameter, $n::text[] for a text one (the arrays travel
+ * in binary and must match) — to be read with unnest(...) WITH ORDINALITY; each result row
+ * starts with the 1-based ordinal of the request it answers (see db_query_batched). */
 struct db_stmt {
 	const char *sql;
 	int nparams;
-	int batch_key_len;
+	int batched;
 	int binary_results; /* columns come in binary format (e.g. bytea as raw bytes) */
 };
 
@@ -107,13 +108,13 @@ void db_query(struct db_pool *pool, const struct db_stmt *stmt, const struct db_
  * it, or -1 if no row does (or r->status is not DB_OK). */
 typedef void (*db_batch_cb)(const struct db_result *r, int row, void *arg);
 
-/* Queues one request of a batched statement: key has stmt->batch_key_len bytes; shared
- * holds parameters $2.. and must be the same for every request of the statement (only the
- * first request's values are sent). Requests made in the same turn of the event loop go
- * to the database as one statement, one round trip and (for writes) one commit; cb runs
- * later, exactly once. */
-void db_query_batched(struct db_pool *pool, const struct db_stmt *stmt, const void *key,
-		      const struct db_param *shared, db_batch_cb cb, void *arg);
+/* Queues one request of a batched statement: params[0..stmt->nparams) are its elements of
+ * the statement's arrays (copied; each parameter always text, or always binary). Requests
+ * made in the same turn of the event loop, or while earlier batches of the statement run,
+ * go to the database as one statement, one round trip and (for writes) one commit. cb
+ * runs later, exactly once — or at once, with DB_UNAVAILABLE, if memory ran out. */
+void db_query_batched(struct db_pool *pool, const struct db_stmt *stmt,
+		      const struct db_param *params, db_batch_cb cb, void *arg);
 
 /* Current connection and queue figures. */
 void db_pool_stats(const struct db_pool *pool, struct db_stats *st);

@@ -43,7 +43,7 @@ ballot_aad(const char *decision, const unsigned char slot[32], unsigned char *aa
 }
 
 static void
-cast_cb(const struct db_result *res, void *arg)
+cast_cb(const struct db_result *res, int row, void *arg)
 {
 	struct req *r = arg;
 	struct cast *c = r->state;
@@ -54,12 +54,17 @@ cast_cb(const struct db_result *res, void *arg)
 		req_reply_db_error(r, res);
 		return;
 	}
-	status = PQgetvalue(res->res, 0, 1);
+	if (row < 0) { /* every cast of a batch has its row: a broken invariant */
+		req_log(r, LOGL_ERROR, "the cast statement returned no row for this cast");
+		req_reply_problem(r, 500, "internal-error", "The ballot could not be stored.");
+		return;
+	}
+	status = PQgetvalue(res->res, row, 2);
 	if (strcmp(status, "ok") == 0) {
 		o = json_object_new_object();
 		json_object_object_add(o, "ballot_id", json_object_new_string(c->ballot_id));
 		json_object_object_add(o, "replaced", json_object_new_boolean(
-							      strcmp(PQgetvalue(res->res, 0, 0), "t") == 0));
+							      strcmp(PQgetvalue(res->res, row, 1), "t") == 0));
 		req_add_header(r, "Cache-Control", "no-store");
 		req_reply_json(r, 201, o);
 	} else if (strcmp(status, "not-found") == 0) {
@@ -69,7 +74,7 @@ cast_cb(const struct db_result *res, void *arg)
 				  "This account is not in the voter franchise of the decision.");
 	} else {
 		req_reply_problem(r, 409, "outside-phase", "Ballots are accepted from %s until %s%s.",
-				  PQgetvalue(res->res, 0, 2), PQgetvalue(res->res, 0, 3),
+				  PQgetvalue(res->res, row, 3), PQgetvalue(res->res, row, 4),
 				  strcmp(status, "closed") == 0 ? "; voting has closed" : "");
 	}
 }

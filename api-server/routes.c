@@ -39,7 +39,8 @@ static int
 pattern_match(const char *pattern, const char *path, char *seg, size_t seglen)
 {
 	while (*pattern != '\0' && *path != '\0') {
-		size_t tok = strncmp(pattern, "{id}", 4) == 0    ? 4
+		size_t tok = *pattern != '{'                       ? 0
+			     : strncmp(pattern, "{id}", 4) == 0  ? 4
 			     : strncmp(pattern, "{sha}", 5) == 0 ? 5
 								  : 0;
 		if (tok > 0) {

@@ -74,28 +74,49 @@ const struct db_stmt stmt_decision_key = {
 	.nparams = 1,
 };
 
-/* The decision row is locked FOR KEY SHARE while the phase is open and no instance has
- * claimed the conclusion (closed_at): the claim locks it FOR UPDATE, so it waits for every
- * ballot in flight to commit, and a ballot that waited for the claim re-reads closed_at
- * and is refused. So no acknowledged ballot is ever left out of the count. */
+/* Casts are batched: every cast of one turn of the event loop is one statement and one
+ * commit. Each decision row is locked FOR KEY SHARE while its phase is open and no instance
+ * has claimed the conclusion (closed_at): the claim locks it FOR UPDATE, so it waits for
+ * every batch in flight to commit, and a batch that waited for the claim re-reads
+ * closed_at and is refused. So no acknowledged ballot is ever left out of the count.
+ *
+ * Franchise rows are updated in (decision, account) order, and a voter's ballot is written
+ * only by the transaction holding the voter's franchise row, so concurrent batches
+ * cannot deadlock. A voter casting twice in one batch: the later cast is the one stored
+ * (as if the two had come one after the other), and both are answered. */
 const struct db_stmt stmt_ballot_cast = {
-	.sql = "WITH d AS (SELECT id FROM decision.decisions WHERE id = $1 AND closed_at IS NULL "
-	"  AND now() >= voting_opens_at AND now() < voting_closes_at FOR KEY SHARE),"
-	" f AS (UPDATE decision.franchise SET voted_at = coalesce(voted_at, now()) "
-	"  WHERE decision_id = (SELECT id FROM d) AND account_id = $2 AND voter RETURNING 1),"
-	" b AS (INSERT INTO decision.ballots (decision_id, slot, sealed) SELECT $1, $3, $4 FROM f "
+	.sql = "WITH r AS MATERIALIZED (SELECT i, d::uuid AS decision_id, a::uuid AS account_id, "
+	"  slot, sealed FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[]) "
+	"  WITH ORDINALITY AS u(d, a, slot, sealed, i)),"
+	" d AS MATERIALIZED (SELECT x.id FROM (SELECT DISTINCT decision_id FROM r) k "
+	"  CROSS JOIN LATERAL (SELECT id FROM decision.decisions WHERE id = k.decision_id "
+	"  AND closed_at IS NULL AND now() >= voting_opens_at AND now() < voting_closes_at "
+	"  FOR KEY SHARE) x),"
+	" f AS MATERIALIZED (UPDATE decision.franchise x SET voted_at = coalesce(x.voted_at, now()) "
+	"  FROM (SELECT DISTINCT decision_id, account_id FROM r WHERE decision_id IN "
+	"  (SELECT id FROM d) ORDER BY decision_id, account_id) k "
+	"  WHERE x.decision_id = k.decision_id AND x.account_id = k.account_id AND x.voter "
+	"  RETURNING x.decision_id, x.account_id),"
+	" b AS MATERIALIZED (INSERT INTO decision.ballots (decision_id, slot, sealed) "
+	"  SELECT DISTINCT ON (r.decision_id, r.account_id) r.decision_id, r.slot, r.sealed "
+	"  FROM r JOIN f USING (decision_id, account_id) "
+	"  ORDER BY r.decision_id, r.account_id, r.i DESC "
 	"  ON CONFLICT (decision_id, slot) DO UPDATE SET sealed = excluded.sealed "
-	"  RETURNING xmax <> 0 AS replaced) "
-	"SELECT (SELECT replaced FROM b), CASE WHEN EXISTS (SELECT 1 FROM b) THEN 'ok' ELSE "
+	"  RETURNING decision_id, slot, xmax <> 0 AS replaced) "
+	"SELECT r.i, b.replaced OR EXISTS (SELECT 1 FROM r e WHERE e.decision_id = r.decision_id "
+	"  AND e.account_id = r.account_id AND e.i < r.i), "
+	"CASE WHEN b.slot IS NOT NULL THEN 'ok' ELSE "
 	"  coalesce((SELECT CASE WHEN x.account_id IS NULL THEN 'not-found' WHEN NOT x.voter "
 	"   THEN 'not-voter' WHEN now() < y.voting_opens_at THEN 'not-open' ELSE 'closed' END "
 	"   FROM decision.decisions y LEFT JOIN decision.franchise x ON x.decision_id = y.id "
-	"   AND x.account_id = $2 WHERE y.id = $1), 'not-found') END, "
-	"CASE WHEN NOT EXISTS (SELECT 1 FROM b) THEN (SELECT " STORE_TS("voting_opens_at")
-	" FROM decision.decisions WHERE id = $1) END, "
-	"CASE WHEN NOT EXISTS (SELECT 1 FROM b) THEN (SELECT " STORE_TS("voting_closes_at")
-	" FROM decision.decisions WHERE id = $1) END",
+	"   AND x.account_id = r.account_id WHERE y.id = r.decision_id), 'not-found') END, "
+	"CASE WHEN b.slot IS NULL THEN (SELECT " STORE_TS("voting_opens_at")
+	" FROM decision.decisions WHERE id = r.decision_id) END, "
+	"CASE WHEN b.slot IS NULL THEN (SELECT " STORE_TS("voting_closes_at")
+	" FROM decision.decisions WHERE id = r.decision_id) END "
+	"FROM r LEFT JOIN b ON b.decision_id = r.decision_id AND b.slot = r.slot",
 	.nparams = 4,
+	.batched = 1,
 };
 
 const struct db_stmt stmt_ballot_get = {
@@ -189,13 +210,13 @@ store_decision_key(struct db_pool *db, const char *decision, db_cb cb, void *arg
 
 void
 store_ballot_cast(struct db_pool *db, const char *decision, const char *account,
-		  const unsigned char slot[32], const unsigned char *sealed, int len, db_cb cb,
-		  void *arg)
+		  const unsigned char slot[32], const unsigned char *sealed, int len,
+		  db_batch_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(decision), db_text(account), db_bytes(slot, 32),
 			       db_bytes(sealed, len)};
 
-	db_query(db, &stmt_ballot_cast, p, cb, arg);
+	db_query_batched(db, &stmt_ballot_cast, p, cb, arg);
 }
 
 void

@@ -67,12 +67,12 @@ void store_proposals_list(struct db_pool *db, const char *decision, const char *
 /* The wrapped data key of a decision (bytea hex), unless it is purged; no row if none. */
 void store_decision_key(struct db_pool *db, const char *decision, db_cb cb, void *arg);
 
-/* Casts or replaces a ballot: one row (replaced, status) where status is "ok",
- * "not-found", "not-voter", "not-open" or "closed", then the voting phase's opens_at,
- * closes_at. */
+/* Casts or replaces a ballot, batched with the other casts of this turn: its row is
+ * (ordinal, replaced, status) where status is "ok", "not-found", "not-voter", "not-open"
+ * or "closed", then the voting phase's opens_at, closes_at (when refused). */
 void store_ballot_cast(struct db_pool *db, const char *decision, const char *account,
 		       const unsigned char slot[32], const unsigned char *sealed, int len,
-		       db_cb cb, void *arg);
+		       db_batch_cb cb, void *arg);
 
 /* The account's franchise and ballot in a decision: one row (voter, voted_at, sealed
  * ballot or NULL) or none if the account is not in its franchise. */

@@ -79,17 +79,22 @@ put_member(char *buf, size_t cap, size_t *pos, const char *key, const char *valu
 static void
 log_write(enum log_level level, const struct log_req *req, const char *fmt, va_list ap)
 {
-	char buf[LOG_LINE_MAX], msg[LOG_LINE_MAX / 2], ts[40];
+	static _Thread_local time_t ts_sec = -1;
+	static _Thread_local char ts_text[40];
+	char buf[LOG_LINE_MAX], msg[LOG_LINE_MAX / 2];
 	struct timespec now;
 	struct tm tm;
 	size_t pos = 0;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (now.tv_sec != ts_sec) { /* formatted once a second, per thread */
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(ts_text, sizeof(ts_text), "%Y-%m-%dT%H:%M:%S", &tm);
+		ts_sec = now.tv_sec;
+	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 
-	put_raw(buf, sizeof(buf), &pos, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\"", ts,
+	put_raw(buf, sizeof(buf), &pos, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\"", ts_text,
 		now.tv_nsec / 1000000, level_names[level]);
 	put_member(buf, sizeof(buf), &pos, "msg", msg);
 	if (req != NULL) {

@@ -1,5 +1,6 @@
 /* util — small helpers over OpenSSL and the clock. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,12 +17,30 @@ util_random(void *buf, size_t n)
 	return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
 }
 
+/* Fetched once for the life of the process: EVP_sha256() makes OpenSSL look the
+ * implementation up again on every use, which cost more than hashing a token. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *
+util_md_sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_md != NULL ? sha256_md : EVP_sha256();
+}
+
 void
 util_sha256(const void *data, size_t n, unsigned char out[UTIL_SHA256_LEN])
 {
 	unsigned int len = UTIL_SHA256_LEN;
 
-	EVP_Digest(data, n, out, &len, EVP_sha256(), NULL);
+	EVP_Digest(data, n, out, &len, util_md_sha256(), NULL);
 }
 
 void
@@ -40,13 +59,21 @@ int
 util_uuid_v4(char out[UTIL_UUID_LEN + 1])
 {
 	unsigned char b[16];
-	char hex[33];
 
 	if (util_random(b, sizeof(b)) != 0)
 		return -1;
+	util_uuid_from(b, out);
+	return 0;
+}
+
+void
+util_uuid_from(unsigned char b[16], char out[UTIL_UUID_LEN + 1])
+{
+	char hex[33];
+
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	util_hex(b, sizeof(b), hex);
+	util_hex(b, 16, hex);
 	memcpy(out, hex, 8);
 	out[8] = '-';
 	memcpy(out + 9, hex + 8, 4);
@@ -57,7 +84,6 @@ util_uuid_v4(char out[UTIL_UUID_LEN + 1])
 	out[23] = '-';
 	memcpy(out + 24, hex + 20, 12);
 	out[36] = '\0';
-	return 0;
 }
 
 bool

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #define UTIL_UUID_LEN 36   /* text form, without NUL */
 #define UTIL_SHA256_LEN 32
 #define UTIL_TOKEN_BYTES 32 /* 256-bit secrets */
@@ -18,10 +20,12 @@ int util_random(void *buf, size_t n);
 /* SHA-256 of data[0..n) into out. */
 void util_sha256(const void *data, size_t n, unsigned char out[UTIL_SHA256_LEN]);
 
+/* OpenSSL's SHA-256, fetched once for the process (borrowed; never freed). Thread-safe. */
+const EVP_MD *util_md_sha256(void);
+
 /* Lowercase hex of data[0..n) into out (2n + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t n, char *out);
 
-/* A random (version 4) UUID in lowercase text form into out (37 bytes); 0 or -1. */
 /* Decodes exactly 2 * n hex digits (any case) of hex into out[0..n); returns whether hex
  * was exactly that. */
 bool util_unhex(const char *hex, unsigned char *out, size_t n);
@@ -36,7 +40,11 @@ bool util_time_parse(const char *s, int64_t *us);
 #define UTIL_TIME_LEN 27
 void util_time_format(int64_t us, char *out);
 
+/* A random (version 4) UUID in lowercase text form into out (37 bytes); 0 or -1. */
 int util_uuid_v4(char out[UTIL_UUID_LEN + 1]);
+
+/* The same from 16 random bytes the caller drew (b is changed: version and variant). */
+void util_uuid_from(unsigned char b[16], char out[UTIL_UUID_LEN + 1]);
 
 /* Whether s is a UUID in 8-4-4-4-12 hex form (either case); if so and out is not NULL,
  * writes its lowercase form into out (37 bytes). */

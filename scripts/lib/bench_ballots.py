@@ -139,7 +139,7 @@ def copy_franchise(decision, ids, voted):
     return c.close()
 
 
-def cmd_voters(service, decision, per_slice, slices, threads, out, sql_decision=None):
+def cmd_voters(service, decision, per_slice, slices, threads, out):
     per_slice, slices, threads = int(per_slice), int(slices), int(threads)
     n = per_slice * slices
     t0 = time.monotonic()
@@ -147,14 +147,10 @@ def cmd_voters(service, decision, per_slice, slices, threads, out, sql_decision=
     secrets = os.urandom(32 * n)
     tokens = ["acc_" + base64.urlsafe_b64encode(secrets[32 * i:32 * i + 32]).rstrip(b"=").decode()
               for i in range(n)]
-    http = n - per_slice if sql_decision else n  # the voters who cast over HTTP
-    for s in range(http // per_slice):
+    for s in range(slices):
         for t in range(threads):
             with open(os.path.join(out, f"tokens.{s}.{t}"), "w") as f:
                 f.writelines(tok + "\n" for tok in tokens[s * per_slice + t:(s + 1) * per_slice:threads])
-    if sql_decision:
-        with open(os.path.join(out, "accounts.sql"), "w") as f:
-            f.writelines(a + "\n" for a in ids[http:])
 
     def access_tokens():
         c = Copy("decision.access_tokens (token_hash, account_id, expires_at)")
@@ -163,12 +159,8 @@ def cmd_voters(service, decision, per_slice, slices, threads, out, sql_decision=
             c.row(f"{bytea(hashlib.sha256(tok.encode()).digest())}\t{a}\t{expires}")
         c.close()
 
-    def franchise():
-        copy_franchise(decision, ids[:http], False)
-        if sql_decision:
-            copy_franchise(sql_decision, ids[http:], False)
-
-    in_parallel(lambda: copy_accounts(service, ids), access_tokens, franchise)
+    in_parallel(lambda: copy_accounts(service, ids), access_tokens,
+                lambda: copy_franchise(decision, ids, False))
     log(f"{n} voters (accounts, access tokens, franchise) in {time.monotonic() - t0:.1f} s")
 
 

@@ -255,6 +255,68 @@ test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion
   }
 });
 
+test('casts arriving together: stored in batches, each answered for itself, none lost', async () => {
+  // Casts of one turn of the server's loop go to the database as one statement; a batch
+  // may hold casts for several decisions, refusals, and one voter twice.
+  const plurality = await method('plurality.py');
+  const people = await Promise.all(Array.from({ length: 44 }, () => person()));
+  const [proposerOnly, outsider, twice, ...rest] = people;
+  const votersA = rest.slice(0, 29);
+  const votersB = rest.slice(29);
+  const [a, b] = await Promise.all([
+    createDecision(plurality, [0, 1000, 1000, 4000],
+      { proposer_franchise: [proposerOnly.id], voter_franchise: [...votersA, twice].map((v) => v.id) }),
+    createDecision(plurality, [0, 1000, 1000, 4000],
+      { proposer_franchise: [proposerOnly.id], voter_franchise: votersB.map((v) => v.id) }),
+  ]);
+  assert.equal(a.status, 201, a.text);
+  assert.equal(b.status, 201, b.text);
+  const [A, B] = [a.json, b.json];
+  const choose = (id) => ({ payload: b64(JSON.stringify({ choice: id })) });
+  const metric = async (name) => Number((await h.api(server, 'GET', '/metrics')).text
+    .split('\n').find((l) => l.startsWith(`${name} `)).split(' ')[1]);
+  await sleepUntil(A.voting_phase.opens_at);
+
+  const batches0 = await metric('freecoop_db_batches_total');
+  const requests0 = await metric('freecoop_db_batched_requests_total');
+  const post = (d, who, body) => h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: who.token, body });
+  const all = await Promise.all([
+    ...votersA.map((v, i) => post(A, v, choose(`a${i}`))),
+    ...votersB.map((v, i) => post(B, v, choose(`b${i}`))),
+    post(A, proposerOnly, choose('p')),
+    post(A, outsider, choose('o')),
+    post(A, votersB[0], choose('wrong decision')),
+    post(A, twice, choose('first')),
+    post(A, twice, choose('second')),
+  ]);
+  const batches = (await metric('freecoop_db_batches_total')) - batches0;
+  const requests = (await metric('freecoop_db_batched_requests_total')) - requests0;
+  assert.ok(batches < requests, `${requests} batched requests went in ${batches} statements`);
+
+  const okA = all.slice(0, votersA.length);
+  const okB = all.slice(votersA.length, votersA.length + votersB.length);
+  const [proposerCast, outsiderCast, wrongCast, first, second] = all.slice(votersA.length + votersB.length);
+  for (const r of [...okA, ...okB, first, second]) assert.equal(r.status, 201, r.text);
+  h.assertProblem(proposerCast, 403, 'not-enfranchised', 'a proposer in the same batch');
+  h.assertProblem(outsiderCast, 404, 'not-found', 'an outsider in the same batch');
+  h.assertProblem(wrongCast, 404, 'not-found', "another decision's voter in the same batch");
+  const receipts = new Set([...okA, ...okB, first, second].map((r) => r.json.ballot_id));
+  assert.equal(receipts.size, votersA.length + votersB.length + 2, 'every cast has its own receipt');
+  // The voter who cast twice at once: one of the two is their ballot, as if one after the other.
+  const mine = (await h.api(server, 'GET', `/v1/decisions/${A.id}/ballot`, { token: twice.token })).json;
+  assert.equal(mine.voted, true);
+  assert.ok([first.json.ballot_id, second.json.ballot_id].includes(mine.ballot_id));
+  assert.ok(first.json.replaced || second.json.replaced, 'one of the two replaced the other');
+
+  await sleepUntil(A.voting_phase.closes_at);
+  for (const [d, casts, extra] of [[A, okA, [mine.ballot_id]], [B, okB, []]]) {
+    assert.equal((await waitState(d.id, ['concluded', 'failed'])).state, 'concluded');
+    const doc = (await verifiedResult(d.id)).payload;
+    assert.deepEqual(doc.inputs.ballots.map((x) => x.id).sort(),
+      [...casts.map((r) => r.json.ballot_id), ...extra].sort(), 'every acknowledged ballot is counted');
+  }
+});
+
 test('creating decisions: every rule', async () => {
   const plurality = await method('plurality.py');
   const [a] = await Promise.all([person()]);
