@@ -57,21 +57,26 @@ puts_(struct sbuf *b, const char *s)
 static void
 put_str(struct sbuf *b, const char *s, size_t n)
 {
+	size_t run = 0; /* s[run..i) needs no escape: copied in one go */
+
 	put(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			put(b, esc, 2);
-		} else if (c < 0x20) {
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		put(b, s + run, i - run);
+		run = i + 1;
+		if (c < 0x20) {
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
 			put(b, esc, 6);
 		} else {
-			put(b, s + i, 1);
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			put(b, esc, 2);
 		}
 	}
+	put(b, s + run, n - run);
 	put(b, "\"", 1);
 }
 
