@@ -214,11 +214,10 @@ document_payload(const struct document *d, char **out, size_t *len)
 }
 
 int
-document_sign(EVP_PKEY *key, const char *kid, const char *payload, size_t len, char **jws,
-	      size_t *jws_len)
+document_jws_new(const char *kid, const char *payload, size_t len, char **jws,
+		 size_t *signing_len)
 {
 	char header[160];
-	unsigned char sig[CRYPTO_SIG_LEN];
 	size_t hlen, plen = b64_encoded_len(len, true), n;
 	int hn = snprintf(header, sizeof(header),
 			  "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"JOSE\","
@@ -232,14 +231,20 @@ document_sign(EVP_PKEY *key, const char *kid, const char *payload, size_t len, c
 	b64_encode((const unsigned char *)header, (size_t)hn, out, true);
 	out[hlen] = '.';
 	b64_encode((const unsigned char *)payload, len, out + hlen + 1, true);
-	out[hlen + 1 + plen] = '.';
-	/* The signing input is the ASCII of header "." payload (RFC 7515 §5.1). */
-	if (crypto_ed25519_sign(key, out, hlen + 1 + plen, sig) != 0) {
-		free(out);
-		return -1;
-	}
-	b64_encode(sig, sizeof(sig), out + hlen + 1 + plen + 1, true);
 	*jws = out;
-	*jws_len = n;
+	*signing_len = hlen + 1 + plen;
+	return 0;
+}
+
+int
+document_jws_sign(EVP_PKEY *key, char *jws, size_t signing_len, size_t *jws_len)
+{
+	unsigned char sig[CRYPTO_SIG_LEN];
+
+	/* The signing input is the ASCII of header "." payload (RFC 7515 §5.1). */
+	if (crypto_ed25519_sign(key, jws, signing_len, sig) != 0)
+		return -1;
+	jws[signing_len] = '.';
+	*jws_len = signing_len + 1 + b64_encode(sig, sizeof(sig), jws + signing_len + 1, true);
 	return 0;
 }

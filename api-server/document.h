@@ -34,9 +34,15 @@ struct document {
  * *len bytes. Returns 0, or -1 when memory ran out. */
 int document_payload(const struct document *d, char **out, size_t *len);
 
-/* Signs payload[0..len) as a compact JWS with the protected header of DESIGN §7 (kid is
- * the authority id). *jws is a new NUL-terminated buffer (caller frees). Returns 0 or -1. */
-int document_sign(EVP_PKEY *key, const char *kid, const char *payload, size_t len, char **jws,
-		  size_t *jws_len);
+/* The compact JWS of payload[0..len) with the protected header of DESIGN §7 (kid is the
+ * authority id), in two steps, so that the signing can run while the signing input is
+ * already being stored. document_jws_new writes the signing input, base64url(header) "."
+ * base64url(payload), into a new buffer *jws (caller frees) with room for the rest, and
+ * its length into *signing_len; returns 0 or -1 (no memory). document_jws_sign signs it
+ * and appends "." and the signature, NUL-terminated: *jws_len is then the whole length;
+ * returns 0 or -1. The signing input is not changed by the second step. */
+int document_jws_new(const char *kid, const char *payload, size_t len, char **jws,
+		     size_t *signing_len);
+int document_jws_sign(EVP_PKEY *key, char *jws, size_t signing_len, size_t *jws_len);
 
 #endif

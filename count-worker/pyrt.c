@@ -23,6 +23,7 @@ static struct {
 	PyTypeObject *proposal, *ballot;
 	PyObject *check;  /* runtime.check(tree) -> None | reason */
 	PyObject *reseed; /* runtime.reseed() */
+	PyObject *gc_freeze; /* gc.freeze(): the supervisor's; methods never see it */
 	char version[32];
 	char libraries[1024];
 	char runtime[1200]; /* what a VALIDATE answers: {"libraries":[...],"python":"3.11.x"} */
@@ -116,7 +117,7 @@ runtime_json(void)
 static int
 load_runtime(const char *libraries, char *err, size_t errlen)
 {
-	PyObject *code, *mod = NULL, *libs = NULL, *joined = NULL, *sep = NULL;
+	PyObject *code, *mod = NULL, *libs = NULL, *joined = NULL, *sep = NULL, *gc;
 	int r = -1;
 
 	if ((code = Py_CompileString(runtime_py, "<count-worker runtime>", Py_file_input)) ==
@@ -134,7 +135,11 @@ load_runtime(const char *libraries, char *err, size_t errlen)
 	rt.ballot = (PyTypeObject *)PyObject_GetAttrString(mod, "Ballot");
 	rt.check = PyObject_GetAttrString(mod, "check");
 	rt.reseed = PyObject_GetAttrString(mod, "reseed");
+	if ((gc = PyImport_ImportModule("gc")) != NULL)
+		rt.gc_freeze = PyObject_GetAttrString(gc, "freeze");
+	Py_XDECREF(gc);
 	if (rt.proposal == NULL || rt.ballot == NULL || rt.check == NULL || rt.reseed == NULL ||
+	    rt.gc_freeze == NULL ||
 	    (sep = PyUnicode_FromString(" ")) == NULL ||
 	    (joined = PyUnicode_Join(sep, libs)) == NULL) {
 		python_error(err, errlen, "incomplete worker runtime");
@@ -548,7 +553,16 @@ pyrt_child_count(struct wire_count *c, int fd)
 	char *source = method_source(c->method, fd);
 	uint64_t t0;
 
+	/* A million named tuples and strings would each trigger the cyclic collector, which
+	 * walks everything built so far: build them with it off, then freeze them (later
+	 * collections, for the method's own garbage, skip the inputs; none of them can be
+	 * part of a cycle until the method makes one). */
+	PyGC_Disable();
 	build_inputs(c, args, fd);
+	if ((r = PyObject_CallNoArgs(rt.gc_freeze)) == NULL)
+		answer_exception(fd);
+	Py_DECREF(r);
+	PyGC_Enable();
 	if ((r = PyObject_CallNoArgs(rt.reseed)) == NULL)
 		answer_exception(fd);
 	Py_DECREF(r);

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -57,8 +58,12 @@ def variant(name, old, new):
     if source.count(old + "\n") != 1:
         raise AssertionError("%s.py has no single line %r" % (name, old))
     path = os.path.join(TMP, "%s-%s.py" % (name, new.replace(" ", "").replace("/", "_")))
-    with open(path, "w", encoding="utf-8") as f:
+    # Cases run on threads and each asks for its variant: written aside, then renamed
+    # into place, so no thread ever reads a file another is still writing.
+    tmp = "%s.%d" % (path, threading.get_ident())
+    with open(tmp, "w", encoding="utf-8") as f:
         f.write(source.replace(old + "\n", new + "\n"))
+    os.replace(tmp, path)
     return path
 
 
