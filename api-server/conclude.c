@@ -1,8 +1,9 @@
 /* conclude — the conclusion job: claim, read, open, count, document, sign, store.
  *
  * A conclusion goes IDLE → CLAIM → READ → PREPARE (thread) → COUNT (the worker) →
- * DOCUMENT (thread: write, sign, then store on a connection of its own) → IDLE; conclusion_set_state makes every transition. Any step
- * may end the attempt early (release), after which the job is IDLE again. */
+ * DOCUMENT (thread: write it, then sign and store it at once, result_store.c) → IDLE;
+ * conclusion_set_state makes every transition. Any step may end the attempt early
+ * (release), after which the job is IDLE again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include "document.h"
 #include "http.h"
 #include "log.h"
+#include "result_store.h"
 #include "store_conclude.h"
 #include "worker.h"
 
@@ -236,199 +238,6 @@ release(struct conclusion *c, bool counted, const char *fmt, ...)
 	attempt_clear(c);
 }
 
-/* ---- STORE (thread, during and after the signing) ----
- *
- * A blocking connection of its own: a document of hundreds of megabytes sent through a
- * non-blocking connection costs libpq a move of the unsent rest after every partial
- * write, which is quadratic; blocking, it writes it out in one pass. The results row goes
- * by COPY, streamed while another thread signs the same bytes (see document_work); the
- * decision is marked last, in the same transaction (store_conclude.c). */
-
-#define STORE_CHUNK (1 << 20)
-
-/* The signature, made beside the storing. */
-struct signer {
-	struct conclusion *c;
-	size_t signing_len;
-	uint64_t us;
-	int r;
-};
-
-static void *
-signer_main(void *arg)
-{
-	struct signer *s = arg;
-	struct attempt *a = &s->c->a;
-	uint64_t t0 = util_now_us();
-
-	s->r = document_jws_sign(s->c->app->keys->authority, a->jws, s->signing_len, &a->jws_len);
-	s->us = util_now_us() - t0;
-	return NULL;
-}
-
-/* Runs sql on conn; whether it returned want. */
-static bool
-exec_ok(PGconn *conn, const char *sql, ExecStatusType want, struct attempt *a)
-{
-	PGresult *res = PQexec(conn, sql);
-	bool ok = PQresultStatus(res) == want;
-
-	if (!ok && a->error[0] == '\0')
-		snprintf(a->error, sizeof(a->error), "could not store the result: %s",
-			 PQresultErrorMessage(res));
-	PQclear(res);
-	return ok;
-}
-
-/* COPY's binary format (PostgreSQL's "COPY" page): big-endian integers, each field its
- * length then its bytes in the type's binary form. */
-static size_t
-be(unsigned char *p, uint64_t v, int bytes)
-{
-	for (int i = 0; i < bytes; i++)
-		p[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
-	return (size_t)bytes;
-}
-
-/* A field of n bytes from p (or only its length, p NULL, the bytes to follow). */
-static size_t
-field(unsigned char *out, const void *p, size_t n)
-{
-	size_t k = be(out, n, 4);
-
-	if (p != NULL)
-		memcpy(out + k, p, n);
-	return k + (p != NULL ? n : 0);
-}
-
-/* Streams the results row: its first fields, the signing input as the signer works on it,
- * then, once the signer is done (join), the signature and the last fields. Returns whether
- * the row was sent whole; *joined says the signer was joined. */
-static bool
-copy_row(PGconn *conn, struct conclusion *c, struct signer *sg, pthread_t signer, bool *joined)
-{
-	static const unsigned char sig[11] = "PGCOPY\n\377\r\n";
-	struct attempt *a = &c->a;
-	unsigned char head[128], tail[512], uuid[16];
-	const char *status = a->ok ? "ok" : "error";
-	char hex[33], phases[400];
-	size_t h = 0, t = 0, n = 0, whole = sg->signing_len + 1 + 86; /* 86: a signature */
-	int64_t counted = 0;
-
-	for (int i = 0, k = 0; a->id[i] != '\0' && k < 32; i++)
-		if (a->id[i] != '-')
-			hex[k++] = a->id[i];
-	hex[32] = '\0';
-	if (!util_unhex(hex, uuid, 16) || !util_time_parse(a->counted_at, &counted))
-		return false;
-	memcpy(head, sig, sizeof(sig));
-	h = sizeof(sig) + be(head + sizeof(sig), 0, 4) + be(head + sizeof(sig) + 4, 0, 4);
-	h += be(head + h, 5, 2);
-	h += field(head + h, uuid, 16);
-	h += field(head + h, status, strlen(status));
-	h += field(head + h, NULL, whole);
-	if (PQputCopyData(conn, (const char *)head, (int)h) != 1)
-		return false;
-	for (size_t off = 0; off < sg->signing_len; off += STORE_CHUNK) {
-		size_t len = sg->signing_len - off < STORE_CHUNK ? sg->signing_len - off : STORE_CHUNK;
-		if (PQputCopyData(conn, a->jws + off, (int)len) != 1)
-			return false;
-	}
-	pthread_join(signer, NULL);
-	*joined = true;
-	a->phase_us[PH_SIGN] = sg->us;
-	if (sg->r != 0 || a->jws_len != whole) {
-		snprintf(a->error, sizeof(a->error), "could not sign the document");
-		return false;
-	}
-	/* jsonb's binary form: a version byte (1), then the text. */
-	n = (size_t)snprintf(phases, sizeof(phases), "\001{");
-	for (int i = 0; i < PH_STORE; i++)
-		n += (size_t)snprintf(phases + n, sizeof(phases) - n, "%s\"%s_ms\":%.3f",
-				      i > 0 ? "," : "", phase_names[i], a->phase_us[i] / 1e3);
-	n += (size_t)snprintf(phases + n, sizeof(phases) - n, "}");
-	/* timestamptz: microseconds since 2000-01-01 UTC. */
-	t = field(tail, NULL, 8);
-	t += be(tail + t, (uint64_t)(counted - INT64_C(946684800000000)), 8);
-	t += field(tail + t, phases, n);
-	t += be(tail + t, 0xffff, 2); /* the end of the data */
-	return PQputCopyData(conn, a->jws + sg->signing_len, (int)(whole - sg->signing_len)) == 1 &&
-	       PQputCopyData(conn, (const char *)tail, (int)t) == 1;
-}
-
-/* Marks the decision and commits, or rolls back if the lease was lost; sets a->stored. */
-static void
-mark_and_commit(PGconn *conn, struct conclusion *c)
-{
-	struct attempt *a = &c->a;
-	const char *params[4] = {a->id, c->owner, a->ok ? "ok" : "error", a->ok ? NULL : a->message};
-	PGresult *res = PQexecParams(conn, stmt_conclude_mark.sql, 4, NULL, params, NULL, NULL, 0);
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		snprintf(a->error, sizeof(a->error), "could not store the result: %s",
-			 PQresultErrorMessage(res));
-	} else if (PQntuples(res) == 0) {
-		a->stored = 0; /* the lease was lost: nothing of this attempt stays */
-		exec_ok(conn, "ROLLBACK", PGRES_COMMAND_OK, a);
-	} else if (exec_ok(conn, "COMMIT", PGRES_COMMAND_OK, a)) {
-		a->stored = 1;
-	}
-	PQclear(res);
-}
-
-/* Stores the document the signer is signing (it is always joined here), unless the lease
- * was lost: sets a->stored (1 stored, 0 the lease was lost) or a->error. */
-static void
-store_work(struct conclusion *c, struct signer *sg, pthread_t signer)
-{
-	struct attempt *a = &c->a;
-	const char *keys[] = {"dbname", "options", NULL};
-	char options[64];
-	const char *values[] = {c->app->cfg->db_conninfo, options, NULL};
-	PGconn *conn;
-	PGresult *res;
-	bool joined = false, sent;
-
-	snprintf(options, sizeof(options), "-c statement_timeout=%d",
-		 c->app->cfg->conclude_db_timeout_ms);
-	conn = PQconnectdbParams(keys, values, 1);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		snprintf(a->error, sizeof(a->error), "could not connect to store the result: %s",
-			 PQerrorMessage(conn));
-		goto out;
-	}
-	if (!exec_ok(conn, "BEGIN", PGRES_COMMAND_OK, a) ||
-	    !exec_ok(conn, store_conclude_copy_sql, PGRES_COPY_IN, a))
-		goto out;
-	sent = copy_row(conn, c, sg, signer, &joined);
-	if (PQputCopyEnd(conn, sent ? NULL : "the document was not sent whole") != 1) {
-		snprintf(a->error, sizeof(a->error), "could not store the result: %s",
-			 PQerrorMessage(conn));
-		goto out;
-	}
-	res = PQgetResult(conn);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (state != NULL && strcmp(state, "23505") == 0)
-			a->stored = 0; /* another instance stored it: this lease was lost */
-		else if (a->error[0] == '\0')
-			snprintf(a->error, sizeof(a->error), "could not store the result: %s",
-				 PQresultErrorMessage(res));
-	}
-	PQclear(res);
-	while ((res = PQgetResult(conn)) != NULL)
-		PQclear(res);
-	if (sent && a->error[0] == '\0' && a->stored != 0)
-		mark_and_commit(conn, c);
-out:
-	if (!joined) {
-		pthread_join(signer, NULL);
-		a->phase_us[PH_SIGN] = sg->us;
-	}
-	PQfinish(conn); /* an open transaction is rolled back */
-	phase_end(c, PH_STORE);
-}
-
 static void
 log_conclusion(struct conclusion *c)
 {
@@ -484,25 +293,40 @@ document_work(struct conclusion *c)
 		.nlibraries = a->nlibraries,
 	};
 
-	struct signer sg = {c, 0, 0, -1};
-	pthread_t signer;
+	struct result_store st = {
+		.conninfo = c->app->cfg->db_conninfo,
+		.timeout_ms = c->app->cfg->conclude_db_timeout_ms,
+		.key = c->app->keys->authority,
+		.decision_id = a->id,
+		.owner = c->owner,
+		.counted_at = a->counted_at,
+		.ok = a->ok,
+		.message = a->ok ? NULL : a->message,
+		.phase_names = phase_names,
+		.phase_us = a->phase_us,
+		.nphases = PH_STORE,
+		.sign_phase = PH_SIGN,
+	};
 
 	if (document_payload(&doc, &payload, &len) != 0 ||
-	    document_jws_new(c->authority_id, payload, len, &a->jws, &sg.signing_len) != 0) {
+	    document_jws_new(c->authority_id, payload, len, &a->jws, &st.signing_len) != 0) {
 		snprintf(a->error, sizeof(a->error), "out of memory writing the document");
 		free(payload);
 		return;
 	}
 	free(payload);
 	phase_end(c, PH_DOCUMENT);
-	a->stored = -1;
 	if (abandoned(c))
 		return;
-	if (pthread_create(&signer, NULL, signer_main, &sg) != 0) {
-		snprintf(a->error, sizeof(a->error), "could not start the signing thread");
-		return;
-	}
-	store_work(c, &sg, signer);
+	/* Signed while it is stored: the phases up to here go into the row, signing's too. */
+	st.jws = a->jws;
+	result_store_run(&st);
+	a->jws_len = st.jws_len;
+	a->phase_us[PH_SIGN] = st.sign_us;
+	a->stored = st.stored;
+	if (st.stored < 0)
+		snprintf(a->error, sizeof(a->error), "%s", st.error);
+	phase_end(c, PH_STORE);
 }
 
 static void
