@@ -825,14 +825,13 @@ batch_done_cb(const struct db_result *r, void *arg)
 	free(f);
 }
 
-static int batch_in_flight(void) { const char *e = getenv("XBIF"); return e ? atoi(e) : BATCH_IN_FLIGHT; }
 static void
 batch_send(struct db_pool *pool, struct batch *b)
 {
 	struct db_param params[DB_MAX_PARAMS];
 	struct batch_flight *f;
 
-	if (b->n == 0 || (b->in_flight >= batch_in_flight() && !pool->closing))
+	if (b->n == 0 || (b->in_flight >= BATCH_IN_FLIGHT && !pool->closing))
 		return;
 	if ((f = malloc(sizeof(*f) + (size_t)b->n * sizeof(struct batch_item))) == NULL) {
 		/* No memory: the requests stay gathered; the next send tries again. */
