@@ -669,7 +669,7 @@ prepare_work(struct conclusion *c)
 	struct crypto_deckey k;
 	struct sets_job sets = {c, -1, ""};
 	pthread_t t;
-	bool threaded;
+	bool threaded, opened;
 
 	a->in.method = (struct wire_bytes){(const unsigned char *)PQgetvalue(a->dec, 0, CC_CODE),
 					   (uint32_t)PQgetlength(a->dec, 0, CC_CODE)};
@@ -684,10 +684,11 @@ prepare_work(struct conclusion *c)
 		return;
 	}
 	threaded = pthread_create(&t, NULL, sets_main, &sets) == 0;
-	if (open_ballots(c, &k) == 0 && !threaded)
-		sets_main(&sets);
+	opened = open_ballots(c, &k) == 0;
 	if (threaded)
 		pthread_join(t, NULL);
+	else if (opened) /* no second thread: one after the other */
+		sets_main(&sets);
 	if (a->error[0] == '\0' && sets.r != 0)
 		snprintf(a->error, sizeof(a->error), "%s", sets.error);
 	crypto_deckey_wipe(&k);

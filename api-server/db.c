@@ -534,7 +534,8 @@ pool_dispatch(struct db_pool *pool)
 	}
 }
 
-/* Deadlines of queued and in-flight queries, stuck connection attempts, reconnections. */
+/* Deadlines of queued and in-flight queries, stuck connection attempts, reconnections,
+ * and batches that could not be sent for lack of memory (tried again). */
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -542,7 +543,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = util_now_us();
 	struct query *q;
 
-
+	flush_cb(-1, 0, pool);
 	while ((q = TAILQ_FIRST(&pool->queue)) != NULL && q->deadline_us <= now) {
 		TAILQ_REMOVE(&pool->queue, q, link);
 		pool->n_queued--;
@@ -834,7 +835,8 @@ batch_send(struct db_pool *pool, struct batch *b)
 	if (b->n == 0 || (b->in_flight >= BATCH_IN_FLIGHT && !pool->closing))
 		return;
 	if ((f = malloc(sizeof(*f) + (size_t)b->n * sizeof(struct batch_item))) == NULL) {
-		/* No memory: the requests stay gathered; the next send tries again. */
+		/* No memory: the requests stay gathered; the next send, or the tick, tries
+		 * again. */
 		log_error("could not send a batch of %d requests: out of memory", b->n);
 		return;
 	}

@@ -194,7 +194,7 @@ static void
 mark_and_commit(PGconn *conn, struct result_store *s)
 {
 	const char *params[4] = {s->decision_id, s->owner, s->ok ? "ok" : "error", s->message};
-	PGresult *res = PQexecParams(conn, stmt_conclude_mark.sql, 4, NULL, params, NULL, NULL, 0);
+	PGresult *res = PQexecParams(conn, store_conclude_mark_sql, 4, NULL, params, NULL, NULL, 0);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fail(s, "could not store the result", PQresultErrorMessage(res));

@@ -57,9 +57,6 @@ const struct db_stmt stmt_conclude_renew = {
 	.nparams = 3,
 };
 
-/* Run by the conclusion's thread on a blocking connection of its own (conclude.c):
- * $1 decision, $2 lease owner, $3 "ok" or "error", $4 the JWS, $5 counted_at, $6 the
- * phases (JSON), $7 the failure's message. One row if stored, none if the lease was lost. */
 /* Storing runs on a blocking connection of the conclusion's thread, in one transaction:
  * the results row streamed with COPY (columns in this order, binary format: the document
  * goes in as it is, with no parsing, 350 MB for a million ballots), then the
@@ -70,13 +67,12 @@ const char store_conclude_copy_sql[] =
 	"COPY decision.results (decision_id, status, jws, counted_at, phases) FROM STDIN "
 	"(FORMAT binary)";
 
-const struct db_stmt stmt_conclude_mark = {
-	.sql = "UPDATE decision.decisions SET "
+/* $1 decision, $2 lease owner, $3 "ok" or "error", $4 the failure's message. */
+const char store_conclude_mark_sql[] =
+	"UPDATE decision.decisions SET "
 	"  outcome = CASE WHEN $3 = 'ok' THEN 'concluded' ELSE 'failed' END, concluded_at = now(), "
 	"  lease_until = NULL, last_error = $4 "
-	"WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL RETURNING 1",
-	.nparams = 4,
-};
+	"WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL RETURNING 1";
 
 const struct db_stmt stmt_conclude_release = {
 	.sql = "UPDATE decision.decisions SET lease_until = now() + $3 * interval '1 millisecond', "

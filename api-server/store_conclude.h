@@ -1,6 +1,7 @@
 /* store_conclude — SQL of the conclusion job: claim a closed decision with a lease, read
  * its inputs, renew the lease, store the signed result (store_conclude_copy_sql and
- * stmt_conclude_mark, run by the conclusion's thread) or release the claim.
+ * store_conclude_mark_sql, run by result_store.c on a connection of its own) or release
+ * the claim.
  *
  * The lease makes the job safe to run on every instance: a claim takes a decision whose
  * voting phase has closed, with no outcome and no live lease (FOR UPDATE SKIP LOCKED, so
@@ -13,10 +14,11 @@
 
 extern const struct db_stmt stmt_conclude_claim, stmt_conclude_decision,
 	stmt_conclude_proposals, stmt_conclude_ballots, stmt_conclude_franchise,
-	stmt_conclude_renew, stmt_conclude_mark, stmt_conclude_release, stmt_decisions_purge;
+	stmt_conclude_renew, stmt_conclude_release, stmt_decisions_purge;
 
-/* The COPY that streams the results row (see store_conclude.c). */
-extern const char store_conclude_copy_sql[];
+/* The COPY that streams the results row, and the statement that then marks the decision
+ * (see store_conclude.c); not prepared on the pool. */
+extern const char store_conclude_copy_sql[], store_conclude_mark_sql[];
 
 #define STORE_CONCLUDE_STATEMENTS                                                            \
 	&stmt_conclude_claim, &stmt_conclude_decision, &stmt_conclude_proposals,             \

@@ -105,16 +105,17 @@ const struct db_stmt stmt_ballot_cast = {
 	"  RETURNING decision_id, slot, xmax <> 0 AS replaced) "
 	"SELECT r.i, b.replaced OR EXISTS (SELECT 1 FROM r e WHERE e.decision_id = r.decision_id "
 	"  AND e.account_id = r.account_id AND e.i < r.i), "
-	"CASE WHEN b.slot IS NOT NULL THEN 'ok' ELSE "
-	"  coalesce((SELECT CASE WHEN x.account_id IS NULL THEN 'not-found' WHEN NOT x.voter "
-	"   THEN 'not-voter' WHEN now() < y.voting_opens_at THEN 'not-open' ELSE 'closed' END "
-	"   FROM decision.decisions y LEFT JOIN decision.franchise x ON x.decision_id = y.id "
-	"   AND x.account_id = r.account_id WHERE y.id = r.decision_id), 'not-found') END, "
-	"CASE WHEN b.slot IS NULL THEN (SELECT " STORE_TS("voting_opens_at")
-	" FROM decision.decisions WHERE id = r.decision_id) END, "
-	"CASE WHEN b.slot IS NULL THEN (SELECT " STORE_TS("voting_closes_at")
-	" FROM decision.decisions WHERE id = r.decision_id) END "
-	"FROM r LEFT JOIN b ON b.decision_id = r.decision_id AND b.slot = r.slot",
+	"CASE WHEN b.slot IS NOT NULL THEN 'ok' ELSE coalesce(z.why, 'not-found') END, "
+	"z.opens, z.closes "
+	"FROM r LEFT JOIN b ON b.decision_id = r.decision_id AND b.slot = r.slot "
+	/* why a cast was refused, looked up only for those */
+	"LEFT JOIN LATERAL (SELECT CASE WHEN x.account_id IS NULL THEN 'not-found' "
+	"  WHEN NOT x.voter THEN 'not-voter' WHEN now() < y.voting_opens_at THEN 'not-open' "
+	"  ELSE 'closed' END AS why, " STORE_TS("y.voting_opens_at") " AS opens, "
+	STORE_TS("y.voting_closes_at") " AS closes "
+	"  FROM decision.decisions y LEFT JOIN decision.franchise x ON x.decision_id = y.id "
+	"  AND x.account_id = r.account_id WHERE y.id = r.decision_id AND b.slot IS NULL) z "
+	"ON true",
 	.nparams = 4,
 	.batched = 1,
 };

@@ -23,7 +23,7 @@ static struct {
 	PyTypeObject *proposal, *ballot;
 	PyObject *check;  /* runtime.check(tree) -> None | reason */
 	PyObject *reseed; /* runtime.reseed() */
-	PyObject *gc_freeze; /* gc.freeze(): the supervisor's; methods never see it */
+	PyObject *gc_freeze; /* runtime.freeze_inputs(), gc.freeze: methods never see it */
 	char version[32];
 	char libraries[1024];
 	char runtime[1200]; /* what a VALIDATE answers: {"libraries":[...],"python":"3.11.x"} */
@@ -117,7 +117,7 @@ runtime_json(void)
 static int
 load_runtime(const char *libraries, char *err, size_t errlen)
 {
-	PyObject *code, *mod = NULL, *libs = NULL, *joined = NULL, *sep = NULL, *gc;
+	PyObject *code, *mod = NULL, *libs = NULL, *joined = NULL, *sep = NULL;
 	int r = -1;
 
 	if ((code = Py_CompileString(runtime_py, "<count-worker runtime>", Py_file_input)) ==
@@ -135,9 +135,7 @@ load_runtime(const char *libraries, char *err, size_t errlen)
 	rt.ballot = (PyTypeObject *)PyObject_GetAttrString(mod, "Ballot");
 	rt.check = PyObject_GetAttrString(mod, "check");
 	rt.reseed = PyObject_GetAttrString(mod, "reseed");
-	if ((gc = PyImport_ImportModule("gc")) != NULL)
-		rt.gc_freeze = PyObject_GetAttrString(gc, "freeze");
-	Py_XDECREF(gc);
+	rt.gc_freeze = PyObject_GetAttrString(mod, "freeze_inputs");
 	if (rt.proposal == NULL || rt.ballot == NULL || rt.check == NULL || rt.reseed == NULL ||
 	    rt.gc_freeze == NULL ||
 	    (sep = PyUnicode_FromString(" ")) == NULL ||

@@ -107,59 +107,58 @@ fc_migrate() {
 	"$1" --migrate "$(fc_conninfo postgres)"
 }
 
+# fc_authority PEM LABEL ABILITY NAME: creates the Ed25519 key PEM unless it exists, and
+# registers its public key as an authority with ABILITY (decision_authority or
+# code_auditor), named NAME-<time>, unless an unrevoked one with that ability has it. Sets
+# FC_AUTHORITY_ID to the authority's id (its kid). LABEL names it in the log.
+fc_authority() {
+	local pem=$1 label=$2 ability=$3 name=$4 pub
+	if [ ! -s "$pem" ]; then
+		fc_log "creating the $label key"
+		(umask 077 && openssl genpkey -algorithm ed25519 -out "$pem")
+	fi
+	pub=$(openssl pkey -in "$pem" -pubout)
+	FC_AUTHORITY_ID=$(fc_psql freecoop -tA -v pub="$pub" -v ability="$ability" <<'SQL'
+SELECT a.id FROM admin.authorities a
+WHERE a.public_key = rtrim(translate(encode(substring(decode(regexp_replace(:'pub',
+      '-----[A-Z ]+-----|\s', '', 'g'), 'base64') FROM 13), 'base64'), '+/', '-_'), '=')
+  AND a.revoked_at IS NULL
+  AND CASE :'ability' WHEN 'code_auditor' THEN a.code_auditor ELSE a.decision_authority END
+LIMIT 1;
+SQL
+)
+	if [ -z "$FC_AUTHORITY_ID" ]; then
+		fc_log "registering the $label"
+		FC_AUTHORITY_ID=$(fc_psql freecoop -qtA -v pub="$pub" -v name="$name-$(date +%s)" \
+			-v ability="$ability" <<'SQL'
+SELECT admin.add_authority(:'name', :'pub', :'ability' = 'decision_authority',
+                           :'ability' = 'code_auditor');
+SQL
+)
+	fi
+}
+
 # fc_keys DIR: creates (once) the decision authority's Ed25519 key and the ballot master
 # key in DIR, and registers the authority. Sets FC_AUTHORITY_KEY, FC_MASTER_KEY.
 fc_keys() {
-	local dir=$1 pub
+	local dir=$1
 	FC_AUTHORITY_KEY=$dir/authority.pem
 	FC_MASTER_KEY=$dir/master.key
 	mkdir -p "$dir"
 	chmod 700 "$dir"
-	if [ ! -s "$FC_AUTHORITY_KEY" ]; then
-		fc_log "creating the decision authority key"
-		(umask 077 && openssl genpkey -algorithm ed25519 -out "$FC_AUTHORITY_KEY")
-	fi
 	if [ ! -s "$FC_MASTER_KEY" ]; then
 		fc_log "creating the ballot master key"
 		(umask 077 && head -c 32 /dev/urandom >"$FC_MASTER_KEY")
 	fi
-	pub=$(openssl pkey -in "$FC_AUTHORITY_KEY" -pubout)
-	if ! fc_psql freecoop -tA -v pub="$pub" <<'SQL' | grep -q registered
-SELECT 'registered' FROM admin.authorities a
-WHERE a.public_key = rtrim(translate(encode(substring(decode(regexp_replace(:'pub',
-      '-----[A-Z ]+-----|\s', '', 'g'), 'base64') FROM 13), 'base64'), '+/', '-_'), '=')
-  AND a.revoked_at IS NULL AND a.decision_authority;
-SQL
-	then
-		fc_log "registering the decision authority"
-		echo "SELECT admin.add_authority(:'name', :'pub', true, false)" |
-			fc_psql freecoop -qtA -v pub="$pub" -v name="instance-$(date +%s)" >/dev/null
-	fi
+	fc_authority "$FC_AUTHORITY_KEY" "decision authority" decision_authority instance
 }
 
 # fc_auditor DIR: creates (once) the demo code auditor's Ed25519 key in DIR and registers
 # it. Sets FC_AUDITOR_KEY and FC_AUDITOR_ID (its kid).
 fc_auditor() {
-	local dir=$1 pub
-	FC_AUDITOR_KEY=$dir/auditor.pem
-	if [ ! -s "$FC_AUDITOR_KEY" ]; then
-		fc_log "creating the demo code auditor key"
-		(umask 077 && openssl genpkey -algorithm ed25519 -out "$FC_AUDITOR_KEY")
-	fi
-	pub=$(openssl pkey -in "$FC_AUDITOR_KEY" -pubout)
-	FC_AUDITOR_ID=$(fc_psql freecoop -tA -v pub="$pub" <<'SQL'
-SELECT a.id FROM admin.authorities a
-WHERE a.public_key = rtrim(translate(encode(substring(decode(regexp_replace(:'pub',
-      '-----[A-Z ]+-----|\s', '', 'g'), 'base64') FROM 13), 'base64'), '+/', '-_'), '=')
-  AND a.revoked_at IS NULL AND a.code_auditor;
-SQL
-)
-	if [ -z "$FC_AUDITOR_ID" ]; then
-		fc_log "registering the demo code auditor"
-		echo "SELECT admin.add_authority(:'name', :'pub', false, true)" |
-			fc_psql freecoop -qtA -v pub="$pub" -v name="demo-auditor-$(date +%s)" >/dev/null
-		fc_auditor "$dir"
-	fi
+	FC_AUDITOR_KEY=$1/auditor.pem
+	fc_authority "$FC_AUDITOR_KEY" "demo code auditor" code_auditor demo-auditor
+	FC_AUDITOR_ID=$FC_AUTHORITY_ID
 }
 
 # fc_register_methods URL: signs every method of count-worker/methods with the demo

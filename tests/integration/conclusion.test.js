@@ -31,6 +31,17 @@ function concludedBy(server) {
     .filter(Boolean).map((m) => m[1]);
 }
 
+// A decision of method with one voter, who casts a ballot; returns it once voting closed.
+async function votedAndClosed(server, svc, method, phases) {
+  const voter = await D.person(server, svc);
+  const d = (await D.createDecision(server, svc, method, phases,
+    { voter_franchise: [voter.id] })).json;
+  await D.sleepUntil(d.voting_phase.opens_at);
+  assert.equal((await D.cast(server, voter, d.id, '{}')).status, 201);
+  await D.sleepUntil(d.voting_phase.closes_at);
+  return d;
+}
+
 test('two servers on one database conclude each decision exactly once', async () => {
   const [a, b] = [await start(), await start()];
   const svc = h.createService(h.randomName('two'));
@@ -65,12 +76,7 @@ test('an instance killed mid-count: another concludes the decision once the leas
     'def count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n'
     + '    n = 0\n    for i in range(30000000):\n        n += i\n'
     + '    return json.dumps({"adopted": [], "n": n}).encode()\n');
-  const voter = await D.person(first, svc);
-  const d = (await D.createDecision(first, svc, slow, [0, 300, 300, 900],
-    { voter_franchise: [voter.id] })).json;
-  await D.sleepUntil(d.voting_phase.opens_at);
-  assert.equal((await D.cast(first, voter, d.id, '{}')).status, 201);
-  await D.sleepUntil(d.voting_phase.closes_at);
+  const d = await votedAndClosed(first, svc, slow, [0, 300, 300, 900]);
 
   // Wait until the first server has claimed it and is counting, then kill it.
   const end = Date.now() + 10000;
@@ -100,12 +106,7 @@ test('with the count-worker down, a closed decision waits in counting and conclu
   const svc = h.createService(h.randomName('noworker'));
   const auditor = D.newAuditor('noworker');
   const plurality = await D.libraryMethod(lonely, auditor, 'plurality.py'); // known code: no VALIDATE
-  const voter = await D.person(lonely, svc);
-  const d = (await D.createDecision(lonely, svc, plurality, [0, 200, 200, 700],
-    { voter_franchise: [voter.id] })).json;
-  await D.sleepUntil(d.voting_phase.opens_at);
-  assert.equal((await D.cast(lonely, voter, d.id, '{}')).status, 201);
-  await D.sleepUntil(d.voting_phase.closes_at);
+  const d = await votedAndClosed(lonely, svc, plurality, [0, 200, 200, 700]);
   await h.sleep(3000);
   assert.equal(h.operatorSql(`SELECT state || '|' || attempts FROM admin.decisions WHERE id = '${d.id}'`),
     'counting|0', 'attempts without a worker do not count');
