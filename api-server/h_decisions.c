@@ -385,6 +385,7 @@ result_cb(const struct db_result *res, void *arg)
 	evbuffer_add(buf, PQgetvalue(res->res, 0, 2), (size_t)PQgetlength(res->res, 0, 2));
 	req_add_header(r, "Cache-Control", "public, max-age=3600");
 	req_reply_buffer(r, 200, "application/jose", buf);
+	evbuffer_free(buf);
 }
 
 void

@@ -90,6 +90,17 @@ process.on('exit', () => {
   }
 });
 
+// A server built with the sanitizers (the asan preset) reports a memory error, undefined
+// behaviour or a leak on its stderr and exits; whichever test was running may still pass,
+// so the report fails the whole file.
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: UndefinedBehaviorSanitizer/;
+function reportSanitizer(bin, logs) {
+  const at = logs.findIndex((l) => SANITIZER_REPORT.test(l));
+  if (at < 0) return;
+  process.exitCode = 1;
+  process.stderr.write(`\n*** ${bin} reported a sanitizer error:\n${logs.slice(at, at + 60).join('\n')}\n`);
+}
+
 // Spawns the server; returns {url, logs, out, proc, exited} without waiting for it.
 // logs collects stderr lines (JSON log records) as strings; exited resolves with
 // {code, signal} when the process ends.
@@ -123,7 +134,10 @@ async function spawnServer(envOverrides = {}) {
       logs.push(`(harness) could not start ${bin}: ${err.message}`);
       resolve({ code: null, signal: null, error: err });
     });
-    proc.on('close', (code, signal) => resolve({ code, signal }));
+    proc.on('close', (code, signal) => {
+      reportSanitizer(bin, logs);
+      resolve({ code, signal });
+    });
   });
   return { url: `http://127.0.0.1:${port}`, port, logs, out, proc, exited };
 }

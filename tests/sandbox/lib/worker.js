@@ -425,12 +425,13 @@ process.on('exit', () => {
   }
 });
 
-// Starts a worker on a new socket in a new temporary directory and waits until a
-// connect() succeeds (SPEC: then it is ready). env: FREECOOP_WORKER_* overrides.
-async function startWorker({ env = {}, args = [], readyTimeoutMs = 20000 } = {}) {
+// Starts a worker on a new socket in a new temporary directory (or on socketPath, to
+// take the place of one that died) and waits until a connect() succeeds (SPEC: then it is
+// ready). env: FREECOOP_WORKER_* overrides.
+async function startWorker({ env = {}, args = [], readyTimeoutMs = 20000, socketPath = null } = {}) {
   const bin = workerBin();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-sbx-'));
-  const socketPath = path.join(dir, 'worker.sock');
+  const dir = socketPath ? path.dirname(socketPath) : fs.mkdtempSync(path.join(os.tmpdir(), 'fc-sbx-'));
+  socketPath = socketPath || path.join(dir, 'worker.sock');
   const childEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('FREECOOP_WORKER_')) childEnv[k] = v;
