@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "auth.h"
+#include "guard.h"
 #include "log.h"
 #include "store_accounts.h"
 #include "store_tokens.h"
@@ -78,6 +79,8 @@ service_cb(const struct db_result *res, void *arg)
 	r->who.kind = PRINCIPAL_SERVICE;
 	copy_field(r->who.service_id, sizeof(r->who.service_id), res->res, 0, 0);
 	copy_field(r->who.service_name, sizeof(r->who.service_name), res->res, 0, 1);
+	if (guard_service(r) != 0)
+		return;
 	routes[r->route_idx].handler(r);
 }
 
@@ -113,6 +116,8 @@ access_cb(const struct db_result *res, int row, void *arg)
 	copy_field(r->who.account_created_at, sizeof(r->who.account_created_at), pg, row, 3);
 	copy_field(r->who.service_id, sizeof(r->who.service_id), pg, row, 4);
 	copy_field(r->who.service_name, sizeof(r->who.service_name), pg, row, 5);
+	if (guard_service(r) != 0)
+		return;
 	routes[r->route_idx].handler(r);
 }
 
@@ -154,7 +159,7 @@ auth_resolve(struct req *r)
 {
 	const struct route *rt = &routes[r->route_idx];
 
-	if (parse_header(r, rt->flags) != 0)
+	if (parse_header(r, rt->flags) != 0 || guard_token(r) != 0)
 		return;
 	switch (flag_of(r->cred_prefix)) {
 	case ROUTE_SERVICE:

@@ -22,6 +22,10 @@ struct config {
 	int max_json_depth;
 	int max_string_length;
 	int connection_timeout;
+	int request_timeout;
+	int rate_limit_token, rate_limit_token_burst;
+	int rate_limit_service, rate_limit_service_burst;
+	int rate_limit_keys;
 	int shutdown_timeout;
 	int startup_db_wait;
 	char *log_level;

@@ -6,6 +6,7 @@
 #include "migrate.h"
 #include "routes.h"
 #include "conclude.h"
+#include "guard.h"
 #include "worker.h"
 
 void
@@ -79,6 +80,7 @@ h_health_metrics(struct req *r)
 	struct evbuffer *buf = evbuffer_new();
 	struct db_stats st;
 	struct worker_stats wk;
+	struct guard_stats gs;
 	struct conclude_stats cs;
 
 	if (buf == NULL) {
@@ -89,7 +91,8 @@ h_health_metrics(struct req *r)
 	worker_get_stats(r->app->worker, &wk);
 	if (r->app->conclusion != NULL)
 		conclude_get_stats(r->app->conclusion, &cs);
-	metrics_render(r->app->metrics, &st, &wk, r->app->conclusion != NULL ? &cs : NULL,
+	guard_get_stats(r->app->guard, &gs);
+	metrics_render(r->app->metrics, &st, &wk, &gs, r->app->conclusion != NULL ? &cs : NULL,
 		       r->app->in_flight, buf);
 	req_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 	evbuffer_free(buf);

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "auth.h"
+#include "guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
@@ -64,6 +65,7 @@ static const struct problem_kind problem_kinds[] = {
 	{"invalid-signature", "Invalid signature"},
 	{"invalid-method", "Invalid voting method"},
 	{"worker-unavailable", "Count-worker unavailable"},
+	{"rate-limited", "Too many requests"},
 };
 
 static const char *
@@ -103,6 +105,7 @@ sent_cb(struct evhttp_request *ev, void *arg)
 
 	app->unsent--;
 	app->last_sent_us = util_now_us();
+	guard_request_sent(app->guard, ev);
 }
 
 /* Ends the request: logs it, counts it, frees it (a shutdown's tick watches in_flight). */
@@ -421,6 +424,7 @@ request_cb(struct evhttp_request *ev, void *arg)
 	request_id_new(r->id);
 	app->in_flight++;
 	app->last_request_us = r->start_us;
+	guard_request_read(app->guard, ev);
 	if (app->closing) {
 		req_add_header(r, "Connection", "close");
 		req_reply_problem(r, 503, "service-unavailable",
@@ -452,6 +456,8 @@ http_start(struct app *app)
 	evhttp_set_timeout(app->http, cfg->connection_timeout);
 	evhttp_set_default_content_type(app->http, "application/json");
 	evhttp_set_gencb(app->http, request_cb, app);
+	if ((app->guard = guard_new(app)) == NULL)
+		return -1;
 	app->bound = evhttp_bind_socket_with_handle(app->http, cfg->listen_address,
 						    (ev_uint16_t)cfg->port);
 	if (app->bound == NULL) {

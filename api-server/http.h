@@ -53,6 +53,7 @@ struct app {
 	struct conclusion *conclusion; /* the conclusion job */
 	struct keys *keys;
 	struct metrics *metrics;
+	struct guard *guard; /* rate limits and request deadlines */
 	struct jsonv_limits json_limits;
 	struct event *ev_shutdown; /* the shutdown deadline */
 	struct event *ev_shutdown_tick; /* drives the steps of a graceful shutdown */

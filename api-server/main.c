@@ -14,6 +14,7 @@
 
 #include "conclude.h"
 #include "decision_view.h"
+#include "guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -231,6 +232,7 @@ out:
 	dv_keys_cleanup();
 	if (app->http != NULL)
 		evhttp_free(app->http);
+	guard_free(app->guard);
 	metrics_free(app->metrics);
 	return r;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "conclude.h"
+#include "guard.h"
 #include "metrics.h"
 
 #define MAX_STATUSES 24
@@ -171,9 +172,30 @@ render_conclusions(const struct conclude_stats *cs, struct evbuffer *out)
 			    (unsigned long long)cs->retried, (unsigned long long)cs->lost);
 }
 
+static void
+render_guard(const struct guard_stats *gs, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "# HELP freecoop_http_rate_limited_total Requests refused with "
+				 "429, by the limit they hit.\n"
+				 "# TYPE freecoop_http_rate_limited_total counter\n"
+				 "freecoop_http_rate_limited_total{limit=\"token\"} %llu\n"
+				 "freecoop_http_rate_limited_total{limit=\"service\"} %llu\n",
+			    (unsigned long long)gs->limited_token,
+			    (unsigned long long)gs->limited_service);
+	gauge(out, "freecoop_http_rate_limit_overflows_total",
+	      "Clients admitted without a limit because the rate_limit_keys table was full.",
+	      "counter", gs->overflows);
+	gauge(out, "freecoop_http_connections", "Client connections open.", "gauge",
+	      gs->connections);
+	gauge(out, "freecoop_http_connections_cut_off_total",
+	      "Connections closed for not delivering a request within request_timeout.",
+	      "counter", gs->cut_off);
+}
+
 void
 metrics_render(const struct metrics *m, const struct db_stats *db, const struct worker_stats *wk,
-	       const struct conclude_stats *cs, int in_flight, struct evbuffer *out)
+	       const struct guard_stats *gs, const struct conclude_stats *cs, int in_flight,
+	       struct evbuffer *out)
 {
 	render_requests(m, out);
 	render_latency(m, out);
@@ -204,6 +226,7 @@ metrics_render(const struct metrics *m, const struct db_stats *db, const struct 
 	gauge(out, "freecoop_db_batched_requests_total", "Requests served by batched statements.",
 	      "counter", db->batched_requests);
 	render_worker(wk, out);
+	render_guard(gs, out);
 	if (cs != NULL)
 		render_conclusions(cs, out);
 }

@@ -11,6 +11,7 @@
 
 struct metrics;
 struct conclude_stats;
+struct guard_stats;
 
 /* A registry for nroutes routes, route i labelled method="methods[i]",
  * route="patterns[i]" (borrowed, must outlive it); requests that matched no route are
@@ -25,9 +26,10 @@ void metrics_free(struct metrics *m);
 void metrics_observe(struct metrics *m, int route, int status, double seconds);
 
 /* Appends the Prometheus text exposition (format 0.0.4) to out, with the figures of the
- * database pool, of the count-worker client and (unless cs is NULL) of the conclusion job. */
+ * database pool, of the count-worker client, of the abuse limits and (unless cs is NULL)
+ * of the conclusion job. */
 void metrics_render(const struct metrics *m, const struct db_stats *db,
-		    const struct worker_stats *wk, const struct conclude_stats *cs, int in_flight,
-		    struct evbuffer *out);
+		    const struct worker_stats *wk, const struct guard_stats *gs,
+		    const struct conclude_stats *cs, int in_flight, struct evbuffer *out);
 
 #endif
