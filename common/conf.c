@@ -95,20 +95,28 @@ load_file(const struct conf_key *keys, size_t n, void *cfg, const char *path, ch
 	return r;
 }
 
+/* The environment variable of a key: prefix and the key in capitals (FREECOOP_PORT). */
+static const char *
+env_name(const char *prefix, const char *key, char *buf, size_t len)
+{
+	size_t plen = strlen(prefix);
+
+	snprintf(buf, len, "%s%s", prefix, key);
+	for (size_t j = plen; j < len && buf[j] != '\0'; j++)
+		buf[j] = (char)toupper((unsigned char)buf[j]);
+	return buf;
+}
+
 static int
 load_env(const struct conf_key *keys, size_t n, void *cfg, const char *prefix, char *err,
          size_t errlen)
 {
-	size_t plen = strlen(prefix);
 	char name[96];
 
 	for (size_t i = 0; i < n; i++) {
 		const char *v;
 
-		snprintf(name, sizeof(name), "%s%s", prefix, keys[i].name);
-		for (size_t j = plen; name[j] != '\0'; j++)
-			name[j] = (char)toupper((unsigned char)name[j]);
-		if ((v = getenv(name)) == NULL)
+		if ((v = getenv(env_name(prefix, keys[i].name, name, sizeof(name)))) == NULL)
 			continue;
 		if (key_set(cfg, &keys[i], v, name, err, errlen) != 0)
 			return -1;
@@ -133,8 +141,10 @@ conf_load(const struct conf_key *keys, size_t n, void *cfg, const char *path,
 		char **s = (char **)((char *)cfg + keys[i].offset);
 		if (keys[i].def == NULL && keys[i].type != CONF_TYPE_INT &&
 		    (*s == NULL || **s == '\0')) {
-			snprintf(err, errlen, "%s is required (config file or %s%s)", keys[i].name,
-			         env_prefix, keys[i].name);
+			char env[96];
+
+			snprintf(err, errlen, "%s is required (config file or %s)", keys[i].name,
+			         env_name(env_prefix, keys[i].name, env, sizeof(env)));
 			return -1;
 		}
 	}

@@ -109,7 +109,7 @@ test_required(void **state)
 
 	unsetenv("FREECOOP_DB_CONNINFO");
 	assert_int_equal(config_load(&c, NULL, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "db_conninfo is required"));
+	assert_non_null(strstr(err, "db_conninfo is required (config file or FREECOOP_DB_CONNINFO)"));
 	config_cleanup(&c);
 	setenv("FREECOOP_DB_CONNINFO", "dbname=x", 1);
 }
