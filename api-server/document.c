@@ -213,6 +213,17 @@ document_payload(const struct document *d, char **out, size_t *len)
 	return 0;
 }
 
+/* Whether kid can stand in the header's JSON string as it is: printable ASCII other than
+ * '"' and '\' (an authority id is a UUID). */
+static bool
+kid_is_plain(const char *kid)
+{
+	for (; *kid != '\0'; kid++)
+		if (*kid < 0x20 || *kid > 0x7e || *kid == '"' || *kid == '\\')
+			return false;
+	return true;
+}
+
 int
 document_jws_new(const char *kid, const char *payload, size_t len, char **jws,
 		 size_t *signing_len)
@@ -224,6 +235,9 @@ document_jws_new(const char *kid, const char *payload, size_t len, char **jws,
 			  "\"cty\":\"decision-result+json\"}", kid);
 	char *out;
 
+	/* else the header would be cut short (and encoded from past its end) or not JSON */
+	if (!kid_is_plain(kid) || hn < 0 || (size_t)hn >= sizeof(header))
+		return -1;
 	hlen = b64_encoded_len((size_t)hn, true);
 	n = hlen + 1 + plen + 1 + b64_encoded_len(CRYPTO_SIG_LEN, true);
 	if ((out = malloc(n + 1)) == NULL)

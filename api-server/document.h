@@ -38,7 +38,8 @@ int document_payload(const struct document *d, char **out, size_t *len);
  * authority id), in two steps, so that the signing can run while the signing input is
  * already being stored. document_jws_new writes the signing input, base64url(header) "."
  * base64url(payload), into a new buffer *jws (caller frees) with room for the rest, and
- * its length into *signing_len; returns 0 or -1 (no memory). document_jws_sign signs it
+ * its length into *signing_len; returns 0, or -1 when memory ran out or kid is not
+ * printable ASCII without '"' and '\' of at most 93 bytes. document_jws_sign signs it
  * and appends "." and the signature, NUL-terminated: *jws_len is then the whole length;
  * returns 0 or -1. The signing input is not changed by the second step. */
 int document_jws_new(const char *kid, const char *payload, size_t len, char **jws,

@@ -361,12 +361,13 @@ key_cmp(const void *a, const void *b)
 static int
 check_dups(struct scan *s, size_t first)
 {
-	struct key *k = s->keys + first, *dup = NULL;
+	struct key *k, *dup = NULL;
 	size_t n = s->nkeys - first, i;
 	char shown[KEY_SHOWN * 4 + 4];
 
 	if (n < 2)
 		return 0;
+	k = s->keys + first; /* only now: keys is NULL until an object has a key */
 	qsort(k, n, sizeof *k, key_cmp);
 	for (i = 1; i < n; i++)
 		if (k[i].len == k[i - 1].len && memcmp(k[i].p, k[i - 1].p, k[i].len) == 0 &&

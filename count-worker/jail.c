@@ -29,7 +29,7 @@ struct rule {
 
 static const struct rule rules[] = {
     /* the answer, on the result pipe only */
-    {SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, JAIL_RESULT_FD)},
+    {SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, JAIL_RESULT_FD, 0)},
     {SCMP_SYS(exit_group), 0, {0}},
     /* malloc and pymalloc: heap, arenas, large blocks; never executable memory */
     {SCMP_SYS(brk), 0, {0}},
@@ -37,8 +37,8 @@ static const struct rule rules[] = {
     {SCMP_SYS(munmap), 0, {0}},
     {SCMP_SYS(mremap), 0, {0}},
     /* the CPU time of count(), and the monotonic clock where the vDSO cannot serve it */
-    {SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_PROCESS_CPUTIME_ID)},
-    {SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC)},
+    {SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_PROCESS_CPUTIME_ID, 0)},
+    {SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC, 0)},
 };
 
 /* Reads the whole of fd (from offset 0) into a new buffer. */
