@@ -1,6 +1,5 @@
 /* ratelimit — token buckets in an open-addressing table (see ratelimit.h). */
 #include <math.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -172,6 +172,25 @@ util_unhex(const char *hex, unsigned char *out, size_t n)
 	return hex[2 * n] == '\0';
 }
 
+bool
+util_uuid_bytes(const char *s, unsigned char out[16])
+{
+	int n = 0;
+
+	if (!util_uuid_parse(s, NULL))
+		return false;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '-')
+			continue;
+		if (n % 2 == 0)
+			out[n / 2] = (unsigned char)(hex_value(*p) << 4);
+		else
+			out[n / 2] |= (unsigned char)hex_value(*p);
+		n++;
+	}
+	return true;
+}
+
 /* Reads exactly n digits at *p into *v; advances *p. */
 static bool
 digits(const char **p, int n, int *v)

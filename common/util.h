@@ -50,6 +50,9 @@ void util_uuid_from(unsigned char b[16], char out[UTIL_UUID_LEN + 1]);
  * writes its lowercase form into out (37 bytes). */
 bool util_uuid_parse(const char *s, char out[UTIL_UUID_LEN + 1]);
 
+/* The 16 bytes of the UUID s (text form, either case); returns whether s is one. */
+bool util_uuid_bytes(const char *s, unsigned char out[16]);
+
 /* A new secret token: prefix (4 characters, e.g. "acc_") + base64url of 32 random bytes,
  * into out (UTIL_TOKEN_LEN + 1 bytes); 0 or -1. */
 int util_token_new(const char *prefix, char out[UTIL_TOKEN_LEN + 1]);

@@ -78,6 +78,22 @@ fuzz_next_frame(const unsigned char *data, size_t size, size_t *off, size_t max,
 	return fuzz_dup(p, flen);
 }
 
+void
+fuzz_each_frame(const unsigned char *data, size_t size, size_t max,
+                void (*check)(const unsigned char *f, size_t len, int type))
+{
+	size_t off = 0, len;
+	unsigned char *f;
+	int type;
+
+	while ((f = fuzz_next_frame(data, size, &off, max, &len)) != NULL) {
+		type = wire_frame_type(f, len);
+		FUZZ_CHECK(type == f[WIRE_HEADER_LEN]);
+		check(f, len, type);
+		free(f);
+	}
+}
+
 bool
 fuzz_bytes_eq(struct wire_bytes a, struct wire_bytes b)
 {

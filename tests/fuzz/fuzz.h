@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wire.h"
 
@@ -31,6 +32,14 @@ char *fuzz_strdup(const void *p, size_t n);
  * whole frame of at most max bytes. */
 unsigned char *fuzz_next_frame(const unsigned char *data, size_t size, size_t *off, size_t max,
                                size_t *len);
+
+/* Checks each frame of data[0..size) that fuzz_next_frame cuts off: its type byte is what
+ * wire_frame_type says, and check(frame, len, type) holds. */
+void fuzz_each_frame(const unsigned char *data, size_t size, size_t max,
+                     void (*check)(const unsigned char *f, size_t len, int type));
+
+/* A wire_bytes of a string literal, without its NUL. */
+#define FUZZ_BYTES(s) ((struct wire_bytes){(const unsigned char *)(s), (uint32_t)(sizeof(s) - 1)})
 
 /* Whether the byte strings a and b are equal. */
 bool fuzz_bytes_eq(struct wire_bytes a, struct wire_bytes b);

@@ -99,27 +99,22 @@ check_encode_error(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+static void
+check_frame(const unsigned char *f, size_t len, int type)
+{
+	check_result(f, len, type);
+	check_error(f, len, type);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t off = 0, len;
-	unsigned char *f;
-	int type;
-
-	while ((f = fuzz_next_frame(data, size, &off, ANSWER_MAX, &len)) != NULL) {
-		type = wire_frame_type(f, len);
-		FUZZ_CHECK(type == f[WIRE_HEADER_LEN]);
-		check_result(f, len, type);
-		check_error(f, len, type);
-		free(f);
-	}
+	fuzz_each_frame(data, size, ANSWER_MAX, check_frame);
 	check_encode_error(data, size);
 	return 0;
 }
 
 /* ---- seeds ---- */
-
-#define B(s) ((struct wire_bytes){(const unsigned char *)(s), (uint32_t)(sizeof(s) - 1)})
 
 static void
 seed_result(const char *name, struct wire_bytes bytes, uint64_t cpu, uint64_t count_cpu,
@@ -164,14 +159,15 @@ write_seeds(void)
 	struct wire_buf b = {0};
 
 	seed_result("result-runtime",
-	            B("{\"libraries\":[\"collections\",\"json\",\"math\"],\"python\":\"3.11.2\"}"),
+	            FUZZ_BYTES("{\"libraries\":[\"collections\",\"json\",\"math\"],"
+	                       "\"python\":\"3.11.2\"}"),
 	            81234, 0, 23456);
 	seed_result("result-plurality",
-	            B("{\"adopted\":[\"p1\"],\"ballots\":3,\"counts\":{\"p1\":2,\"p2\":1},"
+	            FUZZ_BYTES("{\"adopted\":[\"p1\"],\"ballots\":3,\"counts\":{\"p1\":2,\"p2\":1},"
 	              "\"invalid\":0}"),
 	            152000, 1200, 31000);
-	seed_result("result-empty", B(""), 0, 0, 0);
-	seed_result("result-binary", B("\x00\xff\xfe\x80"), UINT64_MAX, UINT64_MAX, 1);
+	seed_result("result-empty", FUZZ_BYTES(""), 0, 0, 0);
+	seed_result("result-binary", FUZZ_BYTES("\x00\xff\xfe\x80"), UINT64_MAX, UINT64_MAX, 1);
 	seed_error("error-exception", WIRE_ERR_EXCEPTION,
 	           "ZeroDivisionError: division by zero (line 3 in count)");
 	seed_error("error-timeout", WIRE_ERR_TIMEOUT, "count() used more than 60000 ms of CPU");
@@ -194,7 +190,8 @@ write_seeds(void)
 	seed_raw_error("error-not-utf8", WIRE_ERR_EXCEPTION, "bad \xc0\xaf \xed\xa0\x80", 9);
 	seed_raw_error("error-nul", WIRE_ERR_INTERNAL, "a\0b", 3);
 	/* an answer and one more: the server reads one frame per job */
-	FUZZ_CHECK(wire_encode_result(&b, &(struct wire_result){B("x"), 1, 1, 1}, ANSWER_MAX) == 0);
+	FUZZ_CHECK(wire_encode_result(&b, &(struct wire_result){FUZZ_BYTES("x"), 1, 1, 1},
+	                              ANSWER_MAX) == 0);
 	FUZZ_CHECK(wire_encode_error(&b, WIRE_ERR_TIMEOUT, "late", ANSWER_MAX) == 0);
 	fuzz_seed_buf("stream-result-error", &b);
 	b.len -= 3;

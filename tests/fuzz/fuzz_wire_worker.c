@@ -104,26 +104,21 @@ check_count(const unsigned char *f, size_t len, int type)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+static void
+check_frame(const unsigned char *f, size_t len, int type)
+{
+	check_validate(f, len, type);
+	check_count(f, len, type);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t off = 0, len;
-	unsigned char *f;
-	int type;
-
-	while ((f = fuzz_next_frame(data, size, &off, MAX_JOB, &len)) != NULL) {
-		type = wire_frame_type(f, len);
-		FUZZ_CHECK(type == f[WIRE_HEADER_LEN]);
-		check_validate(f, len, type);
-		check_count(f, len, type);
-		free(f);
-	}
+	fuzz_each_frame(data, size, MAX_JOB, check_frame);
 	return 0;
 }
 
 /* ---- seeds ---- */
-
-#define B(s) ((struct wire_bytes){(const unsigned char *)(s), (uint32_t)(sizeof(s) - 1)})
 
 static const char plurality[] =
     "def count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n"
@@ -154,18 +149,19 @@ static const struct wire_count *
 sample_count(void)
 {
 	static struct wire_proposal props[] = {
-	    {B("p1"), B(""), B("{\"x\":1}")},
-	    {B("p2"), B("ab12"), B("")},
+	    {FUZZ_BYTES("p1"), FUZZ_BYTES(""), FUZZ_BYTES("{\"x\":1}")},
+	    {FUZZ_BYTES("p2"), FUZZ_BYTES("ab12"), FUZZ_BYTES("")},
 	};
 	static struct wire_ballot ballots[] = {
-	    {B("b1"), B("{\"choice\":\"p1\"}")},
-	    {B("b2"), B("{\"choice\":\"p2\"}")},
-	    {B("b3"), B("")},
+	    {FUZZ_BYTES("b1"), FUZZ_BYTES("{\"choice\":\"p1\"}")},
+	    {FUZZ_BYTES("b2"), FUZZ_BYTES("{\"choice\":\"p2\"}")},
+	    {FUZZ_BYTES("b3"), FUZZ_BYTES("")},
 	};
-	static struct wire_bytes part[] = {B("aa"), B("bb")}, prop[] = {B("aa")},
-	                         vote[] = {B("aa"), B("bb")};
+	static struct wire_bytes part[] = {FUZZ_BYTES("aa"), FUZZ_BYTES("bb")},
+	                         prop[] = {FUZZ_BYTES("aa")},
+	                         vote[] = {FUZZ_BYTES("aa"), FUZZ_BYTES("bb")};
 	static struct wire_count c = {
-	    .method = B(plurality),
+	    .method = FUZZ_BYTES(plurality),
 	    .limits = {60000, 120000, 2048, 1048576},
 	    .proposals = props,
 	    .nproposals = 2,
@@ -182,11 +178,12 @@ static void
 seed_count(void)
 {
 	static struct wire_proposal uprops[] = {
-	    {B("caf\xc3\xa9"), B("\xe2\x82\xac"), B("\x00\xff")}};
-	static struct wire_ballot uballots[] = {{B("\xf0\x9f\x98\x80"), B("\x00\x01\x02")},
-	                                        {B("\xff\xfe"), B("{}")}};
+	    {FUZZ_BYTES("caf\xc3\xa9"), FUZZ_BYTES("\xe2\x82\xac"), FUZZ_BYTES("\x00\xff")}};
+	static struct wire_ballot uballots[] = {
+	    {FUZZ_BYTES("\xf0\x9f\x98\x80"), FUZZ_BYTES("\x00\x01\x02")},
+	    {FUZZ_BYTES("\xff\xfe"), FUZZ_BYTES("{}")}};
 	struct wire_ballot many[40];
-	struct wire_count empty = {.method = B("def count(*a): return b''\n")};
+	struct wire_count empty = {.method = FUZZ_BYTES("def count(*a): return b''\n")};
 	struct wire_count c = *sample_count();
 	struct wire_buf b = {0};
 
@@ -205,7 +202,7 @@ seed_count(void)
 	fuzz_seed_buf("count-unicode", &b);
 	wire_buf_reset(&b);
 	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
-		many[i] = (struct wire_ballot){B("b"), B("{\"choice\":\"p1\"}")};
+		many[i] = (struct wire_ballot){FUZZ_BYTES("b"), FUZZ_BYTES("{\"choice\":\"p1\"}")};
 	c = *sample_count();
 	c.ballots = many;
 	c.nballots = sizeof(many) / sizeof(many[0]);

@@ -85,6 +85,24 @@ test_uuid_shape(void **state)
 	assert_string_equal(a, "ffffffff-ffff-4fff-bfff-ffffffffffff");
 }
 
+static void
+test_uuid_bytes(void **state)
+{
+	unsigned char raw[16], back[16];
+	char text[UTIL_UUID_LEN + 1];
+
+	for (int i = 0; i < 16; i++)
+		raw[i] = (unsigned char)(i * 17 + 3);
+	util_uuid_from(raw, text); /* sets the version and variant bits in raw */
+	assert_true(util_uuid_bytes(text, back));
+	assert_memory_equal(raw, back, 16);
+	assert_true(util_uuid_bytes("3F2C1A9E-7B4D-4E21-9C3A-1D2E3F4A5B6C", back));
+	assert_int_equal(back[0], 0x3f);
+	assert_int_equal(back[15], 0x6c);
+	assert_false(util_uuid_bytes("3f2c1a9e-7b4d-4e21-9c3a-1d2e3f4a5b6", back));
+	assert_false(util_uuid_bytes("3f2c1a9e7b4d-4e21-9c3a-1d2e3f4a5b6c0", back));
+}
+
 int
 main(void)
 {
@@ -93,6 +111,7 @@ main(void)
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_seal_open),
 		cmocka_unit_test(test_uuid_shape),
+		cmocka_unit_test(test_uuid_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
