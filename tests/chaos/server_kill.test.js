@@ -32,9 +32,11 @@ test('kill -9 of the api-server during a cast load loses no acknowledged ballot'
     { voter_franchise: voters.map((v) => v.id) })).json;
   await D.sleepUntil(d.voting_phase.opens_at);
 
-  // Cast with 32 requests in flight; the server is killed a few milliseconds after 80
-  // answers are in (not from an answer's callback: a batch answers all its casts at once,
-  // and the kill would land between batches with nothing in flight).
+  // Cast with 32 requests in flight; once 80 answers are in, the server is frozen
+  // (SIGSTOP) where it stands — mid-batch, its statement perhaps committed, perhaps not —
+  // and killed 300 ms later, when every lane is waiting on a request. Killed outright, a
+  // fast server could have answered everything in flight already: a batch answers all its
+  // casts at once, and the answers wait in the sockets.
   let answered = 0;
   let killing = false;
   let killed = false;
@@ -43,7 +45,8 @@ test('kill -9 of the api-server during a cast load loses no acknowledged ballot'
       if (rec.status !== undefined) answered++;
       if (answered >= KILL_AFTER && !killing) {
         killing = true;
-        setTimeout(() => { first.proc.kill('SIGKILL'); killed = true; }, 3);
+        first.proc.kill('SIGSTOP');
+        setTimeout(() => { first.proc.kill('SIGKILL'); killed = true; }, 300);
       }
     },
     stop: () => killed,
