@@ -1,9 +1,10 @@
-/* conclude — the conclusion job: claim, read, open, count, document, sign, store.
+/* conclude — the conclusion job: claim, read, prepare, count, document, sign, store.
  *
- * A conclusion goes IDLE → CLAIM → READ → PREPARE (thread) → COUNT (the worker) →
- * DOCUMENT (thread: write it, then sign and store it at once, result_store.c) → IDLE;
- * conclusion_set_state makes every transition. Any step may end the attempt early
- * (release), after which the job is IDLE again. */
+ * An instance runs up to conclude_concurrency conclusions at once, one per runner. A
+ * runner goes IDLE → CLAIM → READ → PREPARE (thread) → COUNT (the worker) → DOCUMENT
+ * (thread: write it, then sign and store it at once, result_store.c) → IDLE;
+ * runner_set_state makes and checks every transition. Any step may end the attempt early
+ * (release), after which the runner is IDLE again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,14 +17,14 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
-#include "b64.h"
 #include "conclude.h"
 #include "crypto.h"
-#include "decision_view.h"
 #include "document.h"
 #include "http.h"
+#include "inputs.h"
 #include "log.h"
 #include "result_store.h"
+#include "store_authorities.h"
 #include "store_conclude.h"
 #include "worker.h"
 
@@ -46,19 +47,13 @@ struct attempt {
 	char last_error[512];
 	bool give_up;  /* too many attempts: document the failure without counting */
 	bool lost;     /* the lease was lost */
-	int reads;     /* reads still pending */
-	bool read_failed;
 	PGresult *dec, *props, *ballots, *franchise;
 	struct worker_job *job;
 	uint64_t t0, phase_us[PH_N];
 
 	/* PREPARE's output. */
 	char error[512]; /* a thread step failed: why */
-	struct wire_count in;
-	unsigned char *plain;   /* opened ballots: id || payload, one after another */
-	size_t plain_len;
-	char *pseudonyms;       /* DV_PSEUDONYM_LEN per franchise row, then per proposal */
-	unsigned char *payloads; /* decoded proposal payloads */
+	struct inputs inputs;
 	char **auditors;
 	size_t nauditors;
 
@@ -76,7 +71,22 @@ struct attempt {
 	/* DOCUMENT's output, and STORE's. */
 	char *jws;
 	size_t jws_len;
-	int stored; /* 1: stored; 0: the lease was lost first; -1: not known yet */
+	int stored; /* 1: stored; 0: the lease was lost first; -1 failed; -2 key revoked */
+};
+
+struct conclusion;
+
+/* Runs one conclusion at a time, with a thread for its CPU-heavy steps. */
+struct runner {
+	struct conclusion *c;
+	enum cstate state;
+	struct event *ev_renew, *ev_thread;
+	int pipe[2]; /* the thread says it is done */
+	pthread_t thread;
+	bool thread_running;
+	void (*thread_work)(struct runner *u);
+	void (*thread_done)(struct runner *u);
+	struct attempt a; /* the decision being concluded */
 };
 
 struct conclusion {
@@ -84,36 +94,60 @@ struct conclusion {
 	struct db_pool *bulk;
 	char authority_id[UTIL_UUID_LEN + 1];
 	char owner[UTIL_UUID_LEN + 1]; /* this instance's lease owner id */
-	enum cstate state;
-	struct event *ev_poll, *ev_renew, *ev_thread;
-	int pipe[2]; /* the thread says it is done */
-	pthread_t thread;
-	bool thread_running;
-	bool closing; /* conclude_stop was called: callbacks only clean up */
-	void (*thread_work)(struct conclusion *c);
-	void (*thread_done)(struct conclusion *c);
+	struct event *ev_poll, *ev_authority;
+	bool claiming;      /* a claim is in flight (one at a time) */
+	bool authority_ok;  /* the key is still a registered, unrevoked decision authority */
+	bool closing;       /* conclude_stop was called: callbacks only clean up */
 	struct conclude_stats stats;
-
-	struct attempt a; /* the decision being concluded */
+	int nrunners;
+	struct runner *runners;
 };
 
-static void conclusion_set_state(struct conclusion *c, enum cstate s);
+/* The transitions a runner may make; anything else is a broken invariant. */
+static bool
+transition_ok(enum cstate from, enum cstate to)
+{
+	switch (to) {
+	case CS_IDLE: return true; /* an attempt may end at any step */
+	case CS_CLAIM: return from == CS_IDLE;
+	case CS_READ: return from == CS_CLAIM;
+	case CS_PREPARE: return from == CS_READ;
+	case CS_COUNT: return from == CS_PREPARE;
+	case CS_DOCUMENT: return from == CS_COUNT;
+	}
+	return false;
+}
+
+static void
+runner_set_state(struct runner *u, enum cstate s)
+{
+	if (!transition_ok(u->state, s)) {
+		log_error("conclusion %s: no transition %s -> %s", u->a.id[0] ? u->a.id : "-",
+			  cstate_names[u->state], cstate_names[s]);
+		abort();
+	}
+	log_debug("conclusion %s: %s -> %s", u->a.id[0] ? u->a.id : "-", cstate_names[u->state],
+		  cstate_names[s]);
+	u->state = s;
+}
 
 /* Whether the attempt is over without a result: its lease was lost, or the server stops. */
 static bool
-abandoned(const struct conclusion *c)
+abandoned(const struct runner *u)
 {
-	return c->closing || c->a.lost;
+	return u->c->closing || u->a.lost;
 }
-static void start_document(struct conclusion *c);
+
+static void start_document(struct runner *u);
+static void try_claim(struct conclusion *c);
 
 static uint64_t
-phase_end(struct conclusion *c, enum phase p)
+phase_end(struct runner *u, enum phase p)
 {
 	uint64_t now = util_now_us();
 
-	c->a.phase_us[p] += now - c->a.t0;
-	c->a.t0 = now;
+	u->a.phase_us[p] += now - u->a.t0;
+	u->a.t0 = now;
 	return now;
 }
 
@@ -125,11 +159,12 @@ free_strings(char **s, size_t n)
 	free(s);
 }
 
-/* Drops everything the attempt holds; the job is IDLE afterwards. */
+/* Drops everything the attempt holds; the runner is IDLE afterwards, and another claim is
+ * tried at once if there is work waiting. */
 static void
-attempt_clear(struct conclusion *c)
+attempt_clear(struct runner *u)
 {
-	struct attempt *a = &c->a;
+	struct attempt *a = &u->a;
 
 	if (a->job != NULL)
 		worker_job_cancel(a->job);
@@ -137,30 +172,14 @@ attempt_clear(struct conclusion *c)
 	PQclear(a->props);
 	PQclear(a->ballots);
 	PQclear(a->franchise);
-	free(a->in.proposals);
-	free(a->in.ballots);
-	for (int i = 0; i < 3; i++)
-		free(a->in.sets[i]);
-	if (a->plain != NULL)
-		OPENSSL_cleanse(a->plain, a->plain_len);
-	free(a->plain);
-	free(a->pseudonyms);
-	free(a->payloads);
+	inputs_free(&a->inputs);
 	free_strings(a->auditors, a->nauditors);
 	free_strings(a->libraries, a->nlibraries);
 	free(a->result);
 	free(a->jws);
 	memset(a, 0, sizeof(*a));
-	event_del(c->ev_renew);
-	conclusion_set_state(c, CS_IDLE);
-}
-
-static void
-conclusion_set_state(struct conclusion *c, enum cstate s)
-{
-	log_debug("conclusion %s: %s -> %s", c->a.id[0] ? c->a.id : "-", cstate_names[c->state],
-		  cstate_names[s]);
-	c->state = s;
+	event_del(u->ev_renew);
+	runner_set_state(u, CS_IDLE);
 }
 
 /* ---- a step on the thread ---- */
@@ -168,11 +187,11 @@ conclusion_set_state(struct conclusion *c, enum cstate s)
 static void *
 thread_main(void *arg)
 {
-	struct conclusion *c = arg;
+	struct runner *u = arg;
 	char x = 1;
 
-	c->thread_work(c);
-	while (write(c->pipe[1], &x, 1) < 0 && errno == EINTR)
+	u->thread_work(u);
+	while (write(u->pipe[1], &x, 1) < 0 && errno == EINTR)
 		;
 	return NULL;
 }
@@ -180,29 +199,29 @@ thread_main(void *arg)
 static void
 thread_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct conclusion *c = arg;
+	struct runner *u = arg;
 	char x;
 
 	if (read(fd, &x, 1) != 1)
 		return;
-	pthread_join(c->thread, NULL);
-	c->thread_running = false;
-	c->thread_done(c);
+	pthread_join(u->thread, NULL);
+	u->thread_running = false;
+	u->thread_done(u);
+	try_claim(u->c);
 }
 
-/* Runs work(c) on a thread, then done(c) on the loop. */
+/* Runs work(u) on a thread, then done(u) on the loop. */
 static void
-run_thread(struct conclusion *c, void (*work)(struct conclusion *),
-	   void (*done)(struct conclusion *))
+run_thread(struct runner *u, void (*work)(struct runner *), void (*done)(struct runner *))
 {
-	c->thread_work = work;
-	c->thread_done = done;
-	if (pthread_create(&c->thread, NULL, thread_main, c) != 0) {
-		snprintf(c->a.error, sizeof(c->a.error), "could not start a thread");
-		done(c);
+	u->thread_work = work;
+	u->thread_done = done;
+	if (pthread_create(&u->thread, NULL, thread_main, u) != 0) {
+		snprintf(u->a.error, sizeof(u->a.error), "could not start a thread");
+		done(u);
 		return;
 	}
-	c->thread_running = true;
+	u->thread_running = true;
 }
 
 /* ---- ending an attempt without a result ---- */
@@ -217,9 +236,9 @@ released_cb(const struct db_result *res, void *arg)
 /* Gives the decision back to be tried again; counted says whether this attempt counts
  * towards conclude_max_attempts. */
 static void
-release(struct conclusion *c, bool counted, const char *fmt, ...)
+release(struct runner *u, bool counted, const char *fmt, ...)
 {
-	struct attempt *a = &c->a;
+	struct attempt *a = &u->a;
 	int delay = 1000;
 	va_list ap;
 
@@ -231,42 +250,44 @@ release(struct conclusion *c, bool counted, const char *fmt, ...)
 	delay = delay < RETRY_MAX_MS ? delay : RETRY_MAX_MS;
 	log_warn("could not conclude decision %s (attempt %d): %s; retrying in %d ms", a->id,
 		 a->attempts, a->last_error, delay);
-	c->stats.retried++;
-	if (!abandoned(c))
-		store_conclude_release(c->app->db, a->id, c->owner, delay, a->last_error, counted,
-				       released_cb, NULL);
-	attempt_clear(c);
+	u->c->stats.retried++;
+	if (!abandoned(u))
+		store_conclude_release(u->c->app->db, a->id, u->c->owner, delay, a->last_error,
+				       counted, released_cb, NULL);
+	attempt_clear(u);
 }
 
 static void
-log_conclusion(struct conclusion *c)
+log_conclusion(struct runner *u)
 {
-	struct attempt *a = &c->a;
+	struct attempt *a = &u->a;
+	const struct wire_count *in = &a->inputs.in;
 
 	if (a->stored != 1) {
 		log_warn("decision %s: the claim was lost before the result was stored; "
 			 "another instance concludes it", a->id);
-		c->stats.lost++;
+		u->c->stats.lost++;
 		return;
 	}
 	log_info("decision %s %s: %u ballots, %u proposals; read %.0f ms, decrypt %.0f ms, "
 		 "count %.0f ms, document %.0f ms, sign %.0f ms beside store %.0f ms; %zu bytes",
-		 a->id, a->ok ? "concluded" : "failed", a->in.nballots, a->in.nproposals,
+		 a->id, a->ok ? "concluded" : "failed", in->nballots, in->nproposals,
 		 a->phase_us[PH_READ] / 1e3, a->phase_us[PH_DECRYPT] / 1e3,
 		 a->phase_us[PH_COUNT] / 1e3, a->phase_us[PH_DOCUMENT] / 1e3,
 		 a->phase_us[PH_SIGN] / 1e3, a->phase_us[PH_STORE] / 1e3, a->jws_len);
 	if (a->ok)
-		c->stats.concluded++;
+		u->c->stats.concluded++;
 	else
-		c->stats.failed++;
+		u->c->stats.failed++;
 }
 
 /* ---- DOCUMENT (thread) ---- */
 
 static void
-document_work(struct conclusion *c)
+document_work(struct runner *u)
 {
-	struct attempt *a = &c->a;
+	struct attempt *a = &u->a;
+	struct conclusion *c = u->c;
 	const PGresult *d = a->dec;
 	char *payload = NULL;
 	size_t len = 0;
@@ -281,7 +302,7 @@ document_work(struct conclusion *c)
 		.method_name = PQgetvalue(d, 0, CC_METHOD_NAME),
 		.auditors = (const char *const *)a->auditors,
 		.nauditors = a->nauditors,
-		.inputs = &a->in,
+		.inputs = &a->inputs.in,
 		.ok = a->ok,
 		.result = a->result,
 		.result_len = a->result_len,
@@ -292,11 +313,11 @@ document_work(struct conclusion *c)
 		.libraries = (const char *const *)a->libraries,
 		.nlibraries = a->nlibraries,
 	};
-
 	struct result_store st = {
 		.conninfo = c->app->cfg->db_conninfo,
 		.timeout_ms = c->app->cfg->conclude_db_timeout_ms,
 		.key = c->app->keys->authority,
+		.authority_id = c->authority_id,
 		.decision_id = a->id,
 		.owner = c->owner,
 		.counted_at = a->counted_at,
@@ -315,8 +336,8 @@ document_work(struct conclusion *c)
 		return;
 	}
 	free(payload);
-	phase_end(c, PH_DOCUMENT);
-	if (abandoned(c))
+	phase_end(u, PH_DOCUMENT);
+	if (abandoned(u))
 		return;
 	/* Signed while it is stored: the phases up to here go into the row, signing's too. */
 	st.jws = a->jws;
@@ -326,75 +347,81 @@ document_work(struct conclusion *c)
 	a->stored = st.stored;
 	if (st.stored < 0)
 		snprintf(a->error, sizeof(a->error), "%s", st.error);
-	phase_end(c, PH_STORE);
+	phase_end(u, PH_STORE);
 }
 
 static void
-document_done(struct conclusion *c)
+document_done(struct runner *u)
 {
-	if (abandoned(c)) {
-		attempt_clear(c);
+	if (abandoned(u)) {
+		attempt_clear(u);
 		return;
 	}
-	if (c->a.error[0] != '\0') {
-		release(c, true, "%s", c->a.error);
+	if (u->a.stored == -2) {
+		/* Revoked since the last check: sign nothing more until it is valid again. */
+		u->c->authority_ok = false;
+		release(u, false, "%s", u->a.error);
 		return;
 	}
-	log_conclusion(c);
-	attempt_clear(c);
+	if (u->a.error[0] != '\0') {
+		release(u, true, "%s", u->a.error);
+		return;
+	}
+	log_conclusion(u);
+	attempt_clear(u);
 }
 
 static void
-start_document(struct conclusion *c)
+start_document(struct runner *u)
 {
-	if (abandoned(c)) {
-		attempt_clear(c);
+	if (abandoned(u)) {
+		attempt_clear(u);
 		return;
 	}
-	phase_end(c, PH_COUNT);
-	util_time_format(util_realtime_us(), c->a.counted_at);
-	conclusion_set_state(c, CS_DOCUMENT);
-	run_thread(c, document_work, document_done);
+	phase_end(u, PH_COUNT);
+	util_time_format(util_realtime_us(), u->a.counted_at);
+	runner_set_state(u, CS_DOCUMENT);
+	run_thread(u, document_work, document_done);
 }
 
 /* ---- COUNT: VALIDATE (the runtime), then COUNT ---- */
 
 /* Ends the count with the method's failure: a signed failure document follows. */
 static void
-count_failed(struct conclusion *c, const char *kind, const char *message)
+count_failed(struct runner *u, const char *kind, const char *message)
 {
-	c->a.ok = false;
-	snprintf(c->a.kind, sizeof(c->a.kind), "%s", kind);
-	snprintf(c->a.message, sizeof(c->a.message), "%s", message);
-	start_document(c);
+	u->a.ok = false;
+	snprintf(u->a.kind, sizeof(u->a.kind), "%s", kind);
+	snprintf(u->a.message, sizeof(u->a.message), "%s", message);
+	start_document(u);
 }
 
 static void
 count_cb(const struct worker_answer *w, void *arg)
 {
-	struct conclusion *c = arg;
-	struct attempt *a = &c->a;
+	struct runner *u = arg;
+	struct attempt *a = &u->a;
 
 	a->job = NULL;
 	switch (w->status) {
 	case WORKER_OK:
 		if ((a->result = malloc(w->result_len + 1)) == NULL) {
-			release(c, true, "out of memory keeping the result");
+			release(u, true, "out of memory keeping the result");
 			return;
 		}
 		memcpy(a->result, w->result, w->result_len);
 		a->result_len = w->result_len;
 		a->ok = true;
-		start_document(c);
+		start_document(u);
 		return;
 	case WORKER_FAILED:
 		if (w->kind == WIRE_ERR_INTERNAL) /* the worker's fault, not the method's */
-			release(c, true, "the count-worker failed: %s", w->message);
+			release(u, true, "the count-worker failed: %s", w->message);
 		else
-			count_failed(c, wire_error_kind_name(w->kind), w->message);
+			count_failed(u, wire_error_kind_name(w->kind), w->message);
 		return;
 	case WORKER_UNAVAILABLE:
-		release(c, w->attempts > 0, "the count-worker did not count: %s", w->message);
+		release(u, w->attempts > 0, "the count-worker did not count: %s", w->message);
 		return;
 	}
 }
@@ -428,201 +455,60 @@ keep_runtime(struct attempt *a, const unsigned char *p, size_t len)
 static void
 validated_cb(const struct worker_answer *w, void *arg)
 {
-	struct conclusion *c = arg;
-	struct attempt *a = &c->a;
-	const struct config *cfg = c->app->cfg;
+	struct runner *u = arg;
+	struct attempt *a = &u->a;
+	const struct config *cfg = u->c->app->cfg;
+	struct wire_count *in = &a->inputs.in;
 
 	a->job = NULL;
 	if (w->status == WORKER_UNAVAILABLE) {
-		release(c, w->attempts > 0, "the count-worker did not answer: %s", w->message);
+		release(u, w->attempts > 0, "the count-worker did not answer: %s", w->message);
 		return;
 	}
 	if (w->status == WORKER_FAILED && w->kind == WIRE_ERR_INTERNAL) {
-		release(c, true, "the count-worker failed: %s", w->message);
+		release(u, true, "the count-worker failed: %s", w->message);
 		return;
 	}
 	if (w->status == WORKER_FAILED) {
 		/* The code passed VALIDATE when it was submitted; this worker refuses it now
 		 * (e.g. a library it needs is no longer allowed). The method fails. */
 		snprintf(a->python, sizeof(a->python), "unknown");
-		count_failed(c, wire_error_kind_name(w->kind), w->message);
+		count_failed(u, wire_error_kind_name(w->kind), w->message);
 		return;
 	}
 	if (keep_runtime(a, w->result, w->result_len) != 0) {
-		release(c, true, "the count-worker described its runtime badly");
+		release(u, true, "the count-worker described its runtime badly");
 		return;
 	}
-	a->in.limits = (struct wire_limits){(uint32_t)cfg->count_cpu_ms, (uint32_t)cfg->count_wall_ms,
-					    (uint32_t)cfg->count_memory_mb,
-					    (uint32_t)cfg->count_result_max};
-	a->job = worker_count(c->app->worker, &a->in, (uint32_t)cfg->count_wall_ms + 30000, count_cb,
-			      c);
+	in->limits = (struct wire_limits){(uint32_t)cfg->count_cpu_ms, (uint32_t)cfg->count_wall_ms,
+					  (uint32_t)cfg->count_memory_mb,
+					  (uint32_t)cfg->count_result_max};
+	a->job = worker_count(u->c->app->worker, in, (uint32_t)cfg->count_wall_ms + 30000, count_cb,
+			      u);
 	if (a->job == NULL)
-		release(c, true, "the count job could not be made (out of memory, or too large)");
+		release(u, true, "the count job could not be made (out of memory, or too large)");
 }
 
 static void
-start_count(struct conclusion *c)
+start_count(struct runner *u)
 {
-	struct attempt *a = &c->a;
+	struct attempt *a = &u->a;
+	const struct wire_bytes *method = &a->inputs.in.method;
 
-	conclusion_set_state(c, CS_COUNT);
+	runner_set_state(u, CS_COUNT);
 	if (a->give_up) {
 		snprintf(a->python, sizeof(a->python), "unknown");
-		count_failed(c, "internal", a->last_error[0] ? a->last_error
+		count_failed(u, "internal", a->last_error[0] ? a->last_error
 							      : "too many attempts");
 		return;
 	}
-	a->job = worker_validate(c->app->worker, a->in.method.p, a->in.method.len,
-				 VALIDATE_DEADLINE_MS, validated_cb, c);
+	a->job = worker_validate(u->c->app->worker, method->p, method->len, VALIDATE_DEADLINE_MS,
+				 validated_cb, u);
 	if (a->job == NULL)
-		release(c, true, "out of memory");
+		release(u, true, "out of memory");
 }
 
-/* ---- PREPARE (thread): open the ballots, pseudonymise, sort ---- */
-
-static int
-bytes_cmp(const struct wire_bytes *x, const struct wire_bytes *y)
-{
-	uint32_t n = x->len < y->len ? x->len : y->len;
-	int r = n > 0 ? memcmp(x->p, y->p, n) : 0;
-
-	return r != 0 ? r : (x->len > y->len) - (x->len < y->len);
-}
-
-static int
-set_cmp(const void *x, const void *y)
-{
-	return bytes_cmp(x, y);
-}
-
-static int
-ballot_cmp(const void *x, const void *y)
-{
-	return bytes_cmp(&((const struct wire_ballot *)x)->id, &((const struct wire_ballot *)y)->id);
-}
-
-static int
-proposal_cmp(const void *x, const void *y)
-{
-	const struct wire_proposal *p = x, *q = y;
-	int r = bytes_cmp(&p->id, &q->id);
-
-	return r != 0 ? r : bytes_cmp(&p->proposer, &q->proposer);
-}
-
-/* Opens every ballot into a->plain; returns 0 or -1 with a->error set. */
-static int
-open_ballots(struct conclusion *c, const struct crypto_deckey *k)
-{
-	struct attempt *a = &c->a;
-	int n = PQntuples(a->ballots);
-	size_t total = 0, off = 0;
-	unsigned char aad[UTIL_UUID_LEN + 32];
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int r = -1;
-
-	if (ctx == NULL || crypto_ctx_key(ctx, k->ballot, false) != 0) {
-		snprintf(a->error, sizeof(a->error), "could not set up the ballot key");
-		goto out;
-	}
-	for (int i = 0; i < n; i++) {
-		size_t len = (size_t)PQgetlength(a->ballots, i, 1);
-		if (len < CRYPTO_SEAL_OVERHEAD + UTIL_UUID_LEN || PQgetlength(a->ballots, i, 0) != 32)
-			goto bad;
-		total += len - CRYPTO_SEAL_OVERHEAD;
-	}
-	a->in.ballots = calloc((size_t)n + 1, sizeof(*a->in.ballots));
-	a->plain = malloc(total + 1);
-	a->plain_len = total;
-	if (a->in.ballots == NULL || a->plain == NULL) {
-		snprintf(a->error, sizeof(a->error), "out of memory opening %d ballots", n);
-		goto out;
-	}
-	memcpy(aad, a->id, UTIL_UUID_LEN);
-	for (int i = 0; i < n; i++) {
-		const unsigned char *sealed = (const unsigned char *)PQgetvalue(a->ballots, i, 1);
-		size_t len = (size_t)PQgetlength(a->ballots, i, 1);
-		int pt;
-		memcpy(aad + UTIL_UUID_LEN, PQgetvalue(a->ballots, i, 0), 32);
-		if ((pt = crypto_open(ctx, NULL, aad, sizeof(aad), sealed, len, a->plain + off)) <
-		    UTIL_UUID_LEN)
-			goto bad;
-		a->in.ballots[i].id = (struct wire_bytes){a->plain + off, UTIL_UUID_LEN};
-		a->in.ballots[i].payload = (struct wire_bytes){a->plain + off + UTIL_UUID_LEN,
-							       (uint32_t)pt - UTIL_UUID_LEN};
-		off += (size_t)pt;
-	}
-	a->in.nballots = (uint32_t)n;
-	qsort(a->in.ballots, (size_t)n, sizeof(*a->in.ballots), ballot_cmp);
-	PQclear(a->ballots); /* opened: the sealed copies are no longer needed */
-	a->ballots = NULL;
-	r = 0;
-	goto out;
-bad:
-	snprintf(a->error, sizeof(a->error), "a sealed ballot does not open with the decision's key");
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	return r;
-}
-
-/* The three sets of pseudonyms and the proposals; returns 0 or -1 with error set. Runs
- * beside open_ballots (see prepare_work): it touches only its own fields of the attempt. */
-static int
-build_sets(struct conclusion *c, char *error, size_t errlen)
-{
-	struct attempt *a = &c->a;
-	int nf = PQntuples(a->franchise), np = PQntuples(a->props);
-	size_t pay = 0, off = 0;
-
-	for (int i = 0; i < np; i++)
-		pay += b64_decoded_max((size_t)PQgetlength(a->props, i, 2));
-	a->pseudonyms = malloc((size_t)(nf + np) * DV_PSEUDONYM_LEN + 1);
-	a->payloads = malloc(pay + 1);
-	a->in.proposals = calloc((size_t)np + 1, sizeof(*a->in.proposals));
-	for (int s = 0; s < 3; s++)
-		a->in.sets[s] = calloc((size_t)nf + 1, sizeof(struct wire_bytes));
-	if (a->pseudonyms == NULL || a->payloads == NULL || a->in.proposals == NULL ||
-	    a->in.sets[0] == NULL || a->in.sets[1] == NULL || a->in.sets[2] == NULL) {
-		snprintf(error, errlen, "out of memory");
-		return -1;
-	}
-	for (int i = 0; i < nf; i++) {
-		char *ps = a->pseudonyms + (size_t)i * DV_PSEUDONYM_LEN;
-		struct wire_bytes b = {(const unsigned char *)ps, DV_PSEUDONYM_LEN};
-		dv_pseudonym(a->id, PQgetvalue(a->franchise, i, 0), ps);
-		/* columns: account_id, proposer, voter, voted; sets: participants, proposer
-		 * franchise, voter franchise */
-		for (int s = 0; s < 3; s++)
-			if (*PQgetvalue(a->franchise, i, s == 0 ? 3 : s) == 't')
-				a->in.sets[s][a->in.nsets[s]++] = b;
-	}
-	for (int s = 0; s < 3; s++)
-		qsort(a->in.sets[s], a->in.nsets[s], sizeof(struct wire_bytes), set_cmp);
-	for (int i = 0; i < np; i++) {
-		struct wire_proposal *p = &a->in.proposals[i];
-		char *ps = a->pseudonyms + (size_t)(nf + i) * DV_PSEUDONYM_LEN;
-		const char *b64 = PQgetvalue(a->props, i, 2);
-		ssize_t n = b64_decode(b64, strlen(b64), a->payloads + off, pay - off + 1, false);
-		if (n < 0) {
-			snprintf(error, errlen, "a proposal's payload is malformed");
-			return -1;
-		}
-		p->id = (struct wire_bytes){(const unsigned char *)PQgetvalue(a->props, i, 0),
-					    (uint32_t)PQgetlength(a->props, i, 0)};
-		if (!PQgetisnull(a->props, i, 1))
-			dv_pseudonym(a->id, PQgetvalue(a->props, i, 1), ps);
-		p->proposer = (struct wire_bytes){(const unsigned char *)ps,
-						  PQgetisnull(a->props, i, 1) ? 0 : DV_PSEUDONYM_LEN};
-		p->payload = (struct wire_bytes){a->payloads + off, (uint32_t)n};
-		off += (size_t)n;
-	}
-	a->in.nproposals = (uint32_t)np;
-	qsort(a->in.proposals, (size_t)np, sizeof(*a->in.proposals), proposal_cmp);
-	PQclear(a->franchise); /* pseudonymised: the account ids are no longer needed */
-	a->franchise = NULL;
-	return 0;
-}
+/* ---- PREPARE (thread): open the ballots, pseudonymise, work out who took part ---- */
 
 /* The auditors' kids from the text of a uuid[] ("{a,b}"). */
 static int
@@ -643,91 +529,67 @@ parse_auditors(struct attempt *a, const char *text)
 	return 0;
 }
 
-/* build_sets on a thread of its own. */
-struct sets_job {
-	struct conclusion *c;
-	int r;
-	char error[512];
-};
-
-static void *
-sets_main(void *arg)
-{
-	struct sets_job *j = arg;
-
-	j->r = build_sets(j->c, j->error, sizeof(j->error));
-	return NULL;
-}
-
-/* Opens the ballots while a second thread pseudonymises the franchise: the two halves
- * of the work share nothing, and a 1M-ballot decision spends seconds in each. */
 static void
-prepare_work(struct conclusion *c)
+prepare_work(struct runner *u)
 {
-	struct attempt *a = &c->a;
+	struct attempt *a = &u->a;
 	unsigned char wrapped[CRYPTO_WRAPPED_LEN];
 	struct crypto_deckey k;
-	struct sets_job sets = {c, -1, ""};
-	pthread_t t;
-	bool threaded, opened;
+	struct inputs_rows rows = {a->id, &k, atoi(PQgetvalue(a->dec, 0, CC_BALLOT_SIZE)),
+				   a->ballots, a->franchise, a->props};
 
-	a->in.method = (struct wire_bytes){(const unsigned char *)PQgetvalue(a->dec, 0, CC_CODE),
-					   (uint32_t)PQgetlength(a->dec, 0, CC_CODE)};
 	if (parse_auditors(a, PQgetvalue(a->dec, 0, CC_AUDITORS)) != 0) {
 		snprintf(a->error, sizeof(a->error), "out of memory");
 		return;
 	}
 	if (!util_unhex(PQgetvalue(a->dec, 0, CC_DATA_KEY), wrapped, sizeof(wrapped)) ||
-	    crypto_deckey_open(c->app->keys->master, a->id, wrapped, sizeof(wrapped), &k) != 0) {
+	    crypto_deckey_open(u->c->app->keys->master, a->id, wrapped, sizeof(wrapped), &k) != 0) {
 		snprintf(a->error, sizeof(a->error), "the decision's data key does not open with "
 			 "the master key");
 		return;
 	}
-	threaded = pthread_create(&t, NULL, sets_main, &sets) == 0;
-	opened = open_ballots(c, &k) == 0;
-	if (threaded)
-		pthread_join(t, NULL);
-	else if (opened) /* no second thread: one after the other */
-		sets_main(&sets);
-	if (a->error[0] == '\0' && sets.r != 0)
-		snprintf(a->error, sizeof(a->error), "%s", sets.error);
+	inputs_prepare(&a->inputs, &rows, a->error, sizeof(a->error));
+	a->inputs.in.method = (struct wire_bytes){
+		(const unsigned char *)PQgetvalue(a->dec, 0, CC_CODE),
+		(uint32_t)PQgetlength(a->dec, 0, CC_CODE)};
 	crypto_deckey_wipe(&k);
-	phase_end(c, PH_DECRYPT);
+	phase_end(u, PH_DECRYPT);
 }
 
 static void
-prepare_done(struct conclusion *c)
+prepare_done(struct runner *u)
 {
-	struct attempt *a = &c->a;
+	struct attempt *a = &u->a;
 
-	if (abandoned(c)) {
-		attempt_clear(c);
+	if (abandoned(u)) {
+		attempt_clear(u);
 		return;
 	}
 	if (a->error[0] != '\0') {
-		release(c, true, "%s", a->error);
+		release(u, true, "%s", a->error);
 		return;
 	}
-	if (a->in.nballots != a->in.nsets[0]) {
-		/* Every vote writes both in one statement: a mismatch is damage, not a count. */
-		release(c, true, "%u ballots but %u participants", a->in.nballots, a->in.nsets[0]);
-		return;
-	}
-	start_count(c);
+	/* Opened and pseudonymised: the sealed copies and the account ids are no longer
+	 * needed (the proposals' rows hold the proposal ids the inputs point to). */
+	PQclear(a->ballots);
+	a->ballots = NULL;
+	PQclear(a->franchise);
+	a->franchise = NULL;
+	start_count(u);
 }
 
 /* ---- READ: the decision, its proposals, ballots and franchise, one after another ---- */
 
 /* Takes a read's result into *slot; on failure releases the claim and returns false. */
 static bool
-take_read(struct conclusion *c, const struct db_result *res, PGresult **slot, const char *what)
+take_read(struct runner *u, const struct db_result *res, PGresult **slot, const char *what)
 {
-	if (abandoned(c)) {
-		attempt_clear(c);
+	if (abandoned(u)) {
+		attempt_clear(u);
 		return false;
 	}
 	if (res->status != DB_OK) {
-		release(c, false, "could not read the %s: %s", what,
+		release(u, false, "could not read the %s: %s", what,
 			res->status == DB_FAILED ? PQresultErrorMessage(res->res)
 						 : "database unavailable or too slow");
 		return false;
@@ -739,45 +601,45 @@ take_read(struct conclusion *c, const struct db_result *res, PGresult **slot, co
 static void
 read_franchise_cb(const struct db_result *res, void *arg)
 {
-	struct conclusion *c = arg;
+	struct runner *u = arg;
 
-	if (!take_read(c, res, &c->a.franchise, "franchise"))
+	if (!take_read(u, res, &u->a.franchise, "franchise"))
 		return;
-	phase_end(c, PH_READ);
-	conclusion_set_state(c, CS_PREPARE);
-	run_thread(c, prepare_work, prepare_done);
+	phase_end(u, PH_READ);
+	runner_set_state(u, CS_PREPARE);
+	run_thread(u, prepare_work, prepare_done);
 }
 
 static void
 read_ballots_cb(const struct db_result *res, void *arg)
 {
-	struct conclusion *c = arg;
+	struct runner *u = arg;
 
-	if (take_read(c, res, &c->a.ballots, "ballots"))
-		store_conclude_franchise(c->bulk, c->a.id, read_franchise_cb, c);
+	if (take_read(u, res, &u->a.ballots, "ballots"))
+		store_conclude_franchise(u->c->bulk, u->a.id, read_franchise_cb, u);
 }
 
 static void
 read_proposals_cb(const struct db_result *res, void *arg)
 {
-	struct conclusion *c = arg;
+	struct runner *u = arg;
 
-	if (take_read(c, res, &c->a.props, "proposals"))
-		store_conclude_ballots(c->bulk, c->a.id, read_ballots_cb, c);
+	if (take_read(u, res, &u->a.props, "proposals"))
+		store_conclude_ballots(u->c->bulk, u->a.id, read_ballots_cb, u);
 }
 
 static void
 read_decision_cb(const struct db_result *res, void *arg)
 {
-	struct conclusion *c = arg;
+	struct runner *u = arg;
 
-	if (!take_read(c, res, &c->a.dec, "decision"))
+	if (!take_read(u, res, &u->a.dec, "decision"))
 		return;
-	if (PQntuples(c->a.dec) != 1) {
-		release(c, false, "the decision vanished");
+	if (PQntuples(u->a.dec) != 1) {
+		release(u, false, "the decision vanished");
 		return;
 	}
-	store_conclude_proposals(c->bulk, c->a.id, read_proposals_cb, c);
+	store_conclude_proposals(u->c->bulk, u->a.id, read_proposals_cb, u);
 }
 
 /* ---- CLAIM, the lease, the poll ---- */
@@ -785,43 +647,54 @@ read_decision_cb(const struct db_result *res, void *arg)
 static void
 renewed_cb(const struct db_result *res, void *arg)
 {
-	struct conclusion *c = arg;
+	struct runner *u = arg;
 
-	if (c->state == CS_IDLE || abandoned(c) || res->status != DB_OK ||
+	if (u->state == CS_IDLE || abandoned(u) || res->status != DB_OK ||
 	    PQntuples(res->res) == 1)
 		return; /* a failed renewal is tried again; the lease still has time */
 	log_warn("decision %s: the claim was lost (the lease expired); abandoning this attempt",
-		 c->a.id);
-	c->a.lost = true;
-	c->stats.lost++;
-	if (c->a.job != NULL) {
+		 u->a.id);
+	u->a.lost = true;
+	u->c->stats.lost++;
+	if (u->a.job != NULL) {
 		/* Abandon the count now; the thread steps end by themselves. */
-		attempt_clear(c);
+		attempt_clear(u);
 	}
 }
 
 static void
 renew_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct conclusion *c = arg;
+	struct runner *u = arg;
 
-	if (c->state != CS_IDLE && !c->a.lost)
-		store_conclude_renew(c->app->db, c->a.id, c->owner, c->app->cfg->conclude_lease_ms,
-				     renewed_cb, c);
+	if (u->state != CS_IDLE && !u->a.lost)
+		store_conclude_renew(u->c->app->db, u->a.id, u->c->owner,
+				     u->c->app->cfg->conclude_lease_ms, renewed_cb, u);
+}
+
+static struct runner *
+idle_runner(struct conclusion *c)
+{
+	for (int i = 0; i < c->nrunners; i++)
+		if (c->runners[i].state == CS_IDLE)
+			return &c->runners[i];
+	return NULL;
 }
 
 static void
 claim_cb(const struct db_result *res, void *arg)
 {
-	struct conclusion *c = arg;
-	struct attempt *a = &c->a;
+	struct runner *u = arg;
+	struct conclusion *c = u->c;
+	struct attempt *a = &u->a;
 	int lease = c->app->cfg->conclude_lease_ms;
 	struct timeval tv = {lease / 3000, (lease / 3 % 1000) * 1000};
 
+	c->claiming = false;
 	if (c->closing || res->status != DB_OK || PQntuples(res->res) != 1) {
 		if (res->status != DB_OK && !c->closing)
 			log_warn("could not look for decisions to conclude");
-		conclusion_set_state(c, CS_IDLE);
+		runner_set_state(u, CS_IDLE);
 		return;
 	}
 	snprintf(a->id, sizeof(a->id), "%s", PQgetvalue(res->res, 0, 0));
@@ -833,48 +706,115 @@ claim_cb(const struct db_result *res, void *arg)
 	}
 	a->t0 = util_now_us();
 	log_info("concluding decision %s (attempt %d)", a->id, a->attempts);
-	event_add(c->ev_renew, &tv);
-	conclusion_set_state(c, CS_READ);
-	store_conclude_decision(c->bulk, a->id, read_decision_cb, c);
+	event_add(u->ev_renew, &tv);
+	runner_set_state(u, CS_READ);
+	store_conclude_decision(c->bulk, a->id, read_decision_cb, u);
+	try_claim(c); /* another runner may take another decision at once */
+}
+
+/* Claims a decision for an idle runner, if this instance may conclude now. */
+static void
+try_claim(struct conclusion *c)
+{
+	struct runner *u;
+
+	/* Without a worker this instance could only fail to count, and without a valid key
+	 * it could not sign: leave the decision to an instance that can, or to this one
+	 * later. */
+	if (c->closing || c->claiming || !c->authority_ok || c->app->shutting_down ||
+	    !db_pool_ready(c->app->db) || !worker_ready(c->app->worker) ||
+	    (u = idle_runner(c)) == NULL)
+		return;
+	c->claiming = true;
+	runner_set_state(u, CS_CLAIM);
+	store_conclude_claim(c->app->db, c->owner, c->app->cfg->conclude_lease_ms, claim_cb, u);
 }
 
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
+	try_claim(arg);
+}
+
+/* ---- the authority key, checked again from time to time ---- */
+
+static void
+authority_cb(const struct db_result *res, void *arg)
+{
+	struct conclusion *c = arg;
+	bool ok;
+
+	if (c->closing || res->status != DB_OK)
+		return; /* unknown: keep what we knew */
+	ok = PQntuples(res->res) == 1;
+	if (!ok)
+		log_error("the authority key %s is no longer a registered, unrevoked decision "
+			  "authority: no result is signed until it is registered again",
+			  c->app->cfg->authority_key_file);
+	else if (!c->authority_ok)
+		log_info("the authority key is a valid decision authority again; concluding");
+	c->authority_ok = ok;
+}
+
+static void
+authority_check_cb(evutil_socket_t fd, short what, void *arg)
+{
 	struct conclusion *c = arg;
 
-	/* Without a worker this instance could only fail to count: leave the decision to an
-	 * instance that has one, or to this one once its worker is back. */
-	if (c->state != CS_IDLE || c->app->shutting_down || !db_pool_ready(c->app->db) ||
-	    !worker_ready(c->app->worker))
-		return;
-	conclusion_set_state(c, CS_CLAIM);
-	store_conclude_claim(c->app->db, c->owner, c->app->cfg->conclude_lease_ms, claim_cb, c);
+	store_authority_check(c->app->db, c->app->keys->authority_pub, authority_cb, c);
+}
+
+/* ---- set-up ---- */
+
+static int
+runner_init(struct runner *u, struct conclusion *c)
+{
+	u->c = c;
+	u->pipe[0] = u->pipe[1] = -1;
+	if (pipe2(u->pipe, O_CLOEXEC | O_NONBLOCK) != 0 ||
+	    (u->ev_renew = event_new(c->app->base, -1, EV_PERSIST, renew_cb, u)) == NULL ||
+	    (u->ev_thread = event_new(c->app->base, u->pipe[0], EV_READ | EV_PERSIST, thread_cb,
+				      u)) == NULL)
+		return -1;
+	event_add(u->ev_thread, NULL);
+	return 0;
 }
 
 struct conclusion *
 conclude_new(struct app *app, struct db_pool *bulk, const char *authority_id)
 {
 	struct conclusion *c = calloc(1, sizeof(*c));
-	int ms = app->cfg->conclude_poll_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	int ms = app->cfg->conclude_poll_ms, ams = app->cfg->authority_check_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000}, atv = {ams / 1000, (ams % 1000) * 1000};
 
 	if (c == NULL)
 		return NULL;
 	c->app = app;
 	c->bulk = bulk;
-	c->pipe[0] = c->pipe[1] = -1;
+	c->authority_ok = true; /* checked at start-up */
 	snprintf(c->authority_id, sizeof(c->authority_id), "%s", authority_id);
-	if (util_uuid_v4(c->owner) != 0 || pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) != 0 ||
+	c->nrunners = app->cfg->conclude_concurrency;
+	if ((c->runners = calloc((size_t)c->nrunners, sizeof(*c->runners))) == NULL) {
+		free(c);
+		return NULL;
+	}
+	for (int i = 0; i < c->nrunners; i++)
+		c->runners[i].pipe[0] = c->runners[i].pipe[1] = -1;
+	if (util_uuid_v4(c->owner) != 0 ||
 	    (c->ev_poll = event_new(app->base, -1, EV_PERSIST, poll_cb, c)) == NULL ||
-	    (c->ev_renew = event_new(app->base, -1, EV_PERSIST, renew_cb, c)) == NULL ||
-	    (c->ev_thread = event_new(app->base, c->pipe[0], EV_READ | EV_PERSIST, thread_cb, c)) ==
+	    (c->ev_authority = event_new(app->base, -1, EV_PERSIST, authority_check_cb, c)) ==
 		    NULL) {
 		conclude_free(c);
 		return NULL;
 	}
+	for (int i = 0; i < c->nrunners; i++) {
+		if (runner_init(&c->runners[i], c) != 0) {
+			conclude_free(c);
+			return NULL;
+		}
+	}
 	event_add(c->ev_poll, &tv);
-	event_add(c->ev_thread, NULL);
+	event_add(c->ev_authority, &atv);
 	return c;
 }
 
@@ -886,12 +826,17 @@ conclude_stop(struct conclusion *c)
 	c->closing = true;
 	if (c->ev_poll != NULL)
 		event_del(c->ev_poll);
-	if (c->thread_running) {
-		pthread_join(c->thread, NULL);
-		c->thread_running = false;
+	if (c->ev_authority != NULL)
+		event_del(c->ev_authority);
+	for (int i = 0; i < c->nrunners; i++) {
+		struct runner *u = &c->runners[i];
+		if (u->thread_running) {
+			pthread_join(u->thread, NULL);
+			u->thread_running = false;
+		}
+		if (u->ev_renew != NULL)
+			attempt_clear(u);
 	}
-	if (c->ev_renew != NULL)
-		attempt_clear(c);
 }
 
 void
@@ -902,14 +847,20 @@ conclude_free(struct conclusion *c)
 	conclude_stop(c);
 	if (c->ev_poll != NULL)
 		event_free(c->ev_poll);
-	if (c->ev_renew != NULL)
-		event_free(c->ev_renew);
-	if (c->ev_thread != NULL)
-		event_free(c->ev_thread);
-	if (c->pipe[0] >= 0)
-		close(c->pipe[0]);
-	if (c->pipe[1] >= 0)
-		close(c->pipe[1]);
+	if (c->ev_authority != NULL)
+		event_free(c->ev_authority);
+	for (int i = 0; i < c->nrunners; i++) {
+		struct runner *u = &c->runners[i];
+		if (u->ev_renew != NULL)
+			event_free(u->ev_renew);
+		if (u->ev_thread != NULL)
+			event_free(u->ev_thread);
+		if (u->pipe[0] >= 0)
+			close(u->pipe[0]);
+		if (u->pipe[1] >= 0)
+			close(u->pipe[1]);
+	}
+	free(c->runners);
 	free(c);
 }
 
@@ -917,4 +868,8 @@ void
 conclude_get_stats(const struct conclusion *c, struct conclude_stats *st)
 {
 	*st = c->stats;
+	st->authority_valid = c->authority_ok;
+	st->running = 0;
+	for (int i = 0; i < c->nrunners; i++)
+		st->running += c->runners[i].state != CS_IDLE;
 }

@@ -4,15 +4,21 @@
  * builds and signs the result document, and stores it — concluded, or failed with a
  * signed failure document when the method erred.
  *
- * One conclusion at a time per instance; the CPU-heavy steps (opening a million ballots,
- * writing and signing the document) run on a thread so the event loop keeps serving. The
- * lease is renewed while the job runs; if it is lost, the job ends without storing. A
+ * Up to conclude_concurrency conclusions at a time per instance, claimed fairly across
+ * services (store_conclude.h); the CPU-heavy steps (opening a million ballots, writing and
+ * signing the document) run on threads so the event loop keeps serving. The lease is
+ * renewed while a conclusion runs; if it is lost, it ends without storing. A
  * count the worker could not run (it was down) is retried without counting the attempt;
  * other failures (the database, a broken worker) are retried with back-off, and after
- * conclude_max_attempts the decision fails with a signed document saying why. */
+ * conclude_max_attempts the decision fails with a signed document saying why.
+ *
+ * The authority key's registration is checked again every authority_check_ms, and once
+ * more in the transaction that stores each document: a revoked key stops signing without
+ * a restart, and conclusions wait until the key is registered again. */
 #ifndef FREECOOP_CONCLUDE_H
 #define FREECOOP_CONCLUDE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct db_pool;
@@ -22,6 +28,8 @@ struct conclusion;
 
 struct conclude_stats {
 	uint64_t concluded, failed, retried, lost;
+	int running;          /* conclusions under way now */
+	bool authority_valid; /* the key may sign (last check) */
 };
 
 /* Starts the job on app's loop (polling every conclude_poll_ms). bulk is the pool for the

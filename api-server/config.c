@@ -58,6 +58,17 @@ static const struct conf_key keys[] = {
     INT(conclude_db_timeout_ms, "600000", 1000, 3600 * 1000),
     /* Unwrapped decision keys kept in memory for casting ballots. */
     INT(decision_key_cache, "1024", 1, 1000000),
+    /* The longest result document a decision may come to (PostgreSQL stores at most 1 GB
+     * in one value): larger franchises x ballot sizes are refused at creation. */
+    INT(max_document_size, "536870912", 65536, 1000 * 1024 * 1024),
+    /* Conclusions one instance runs at once (picked fairly across services). */
+    INT(conclude_concurrency, "2", 1, 64),
+    /* How often the authority key's registration is checked again (a revoked key stops
+     * signing without a restart). */
+    INT(authority_check_ms, "60000", 100, 3600 * 1000),
+    /* The user the server runs as: when started as root it reads its keys, then becomes
+     * this user; it refuses to serve as root. */
+    STR(user, ""),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

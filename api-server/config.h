@@ -47,6 +47,10 @@ struct config {
 	int conclude_max_attempts;
 	int conclude_db_timeout_ms;
 	int decision_key_cache;
+	int max_document_size;
+	int conclude_concurrency;
+	int authority_check_ms;
+	char *user;
 };
 
 /* Fills cfg with the defaults, then the file at path (if path is not NULL), then the

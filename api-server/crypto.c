@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -156,6 +157,67 @@ crypto_hmac(const void *key, size_t keylen, const void *data, size_t len, unsign
 	OPENSSL_cleanse(pad, sizeof(pad));
 	OPENSSL_cleanse(inner, sizeof(inner));
 	EVP_MD_CTX_free(md);
+}
+
+struct crypto_mac {
+	EVP_MD_CTX *inner, *outer, *tmp; /* after the ipad and opad blocks; a scratch copy */
+};
+
+struct crypto_mac *
+crypto_mac_new(const void *key, size_t keylen)
+{
+	struct crypto_mac *m = calloc(1, sizeof(*m));
+	unsigned char pad[64];
+	const EVP_MD *sha = util_md_sha256();
+	int ok;
+
+	if (m == NULL || keylen > sizeof(pad))
+		goto fail;
+	m->inner = EVP_MD_CTX_new();
+	m->outer = EVP_MD_CTX_new();
+	m->tmp = EVP_MD_CTX_new();
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < keylen; i++)
+		pad[i] ^= ((const unsigned char *)key)[i];
+	ok = m->inner != NULL && m->outer != NULL && m->tmp != NULL &&
+	     EVP_DigestInit_ex(m->inner, sha, NULL) == 1 &&
+	     EVP_DigestUpdate(m->inner, pad, sizeof(pad)) == 1;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	ok = ok && EVP_DigestInit_ex(m->outer, sha, NULL) == 1 &&
+	     EVP_DigestUpdate(m->outer, pad, sizeof(pad)) == 1;
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (ok)
+		return m;
+fail:
+	crypto_mac_free(m);
+	return NULL;
+}
+
+int
+crypto_mac_run(struct crypto_mac *m, const void *data, size_t len, unsigned char out[32])
+{
+	unsigned char inner[32];
+	int ok = EVP_MD_CTX_copy_ex(m->tmp, m->inner) == 1 &&
+		 EVP_DigestUpdate(m->tmp, data, len) == 1 &&
+		 EVP_DigestFinal_ex(m->tmp, inner, NULL) == 1 &&
+		 EVP_MD_CTX_copy_ex(m->tmp, m->outer) == 1 &&
+		 EVP_DigestUpdate(m->tmp, inner, sizeof(inner)) == 1 &&
+		 EVP_DigestFinal_ex(m->tmp, out, NULL) == 1;
+
+	OPENSSL_cleanse(inner, sizeof(inner));
+	return ok ? 0 : -1;
+}
+
+void
+crypto_mac_free(struct crypto_mac *m)
+{
+	if (m == NULL)
+		return;
+	EVP_MD_CTX_free(m->inner);
+	EVP_MD_CTX_free(m->outer);
+	EVP_MD_CTX_free(m->tmp);
+	free(m);
 }
 
 static void

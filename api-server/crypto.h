@@ -56,6 +56,19 @@ int crypto_open(EVP_CIPHER_CTX *ctx, const unsigned char key[CRYPTO_KEY_LEN], co
 void crypto_hmac(const void *key, size_t keylen, const void *data, size_t len,
 		 unsigned char out[32]);
 
+/* An HMAC-SHA-256 key prepared for many MACs (the padded key's digest states are kept):
+ * each MAC then costs two digest finishes. One thread at a time per crypto_mac. */
+struct crypto_mac;
+
+/* Prepares key[0..keylen) (at most 64 bytes); NULL when memory ran out. */
+struct crypto_mac *crypto_mac_new(const void *key, size_t keylen);
+
+/* HMAC-SHA-256 of data[0..len) under m's key into out; returns 0 or -1. */
+int crypto_mac_run(struct crypto_mac *m, const void *data, size_t len, unsigned char out[32]);
+
+/* Wipes and frees m; NULL-safe. */
+void crypto_mac_free(struct crypto_mac *m);
+
 /* Makes a new data key for the decision decision_id (text UUID), wraps it with master into
  * wrapped, and derives k. Returns 0 or -1. */
 int crypto_deckey_new(const unsigned char master[CRYPTO_KEY_LEN], const char *decision_id,

@@ -13,7 +13,7 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
-#define DB_MAX_PARAMS 16
+#define DB_MAX_PARAMS 24
 
 /* A statement prepared on every connection. sql uses $n parameters only.
  *

@@ -87,6 +87,10 @@ dv_decision_json(const PGresult *res, int i, bool with_counts)
 					       strcmp(PQgetvalue(res, i, DC_PURGED), "t") == 0
 				       ? NULL
 				       : json_object_new_string(url));
+	json_object_object_add(o, "ballot_size",
+			       PQgetisnull(res, i, DC_BALLOT_SIZE)
+				       ? NULL
+				       : count_json(res, i, DC_BALLOT_SIZE));
 	if (with_counts)
 		add_counts(o, res, i);
 	return o;
@@ -116,6 +120,7 @@ static const struct {
 	{"FCAC0", 422, "foreign-account", NULL},
 	{"FCMT0", 422, "method-not-usable", NULL},
 	{"FCLM0", 409, "limit-reached", NULL},
+	{"FCDS0", 422, "document-too-large", NULL},
 };
 
 void
@@ -209,7 +214,7 @@ dv_payload(struct req *r, struct json_object *body, int *len)
 
 struct key_entry {
 	char id[UTIL_UUID_LEN + 1];
-	struct crypto_deckey k;
+	struct dv_keys k;
 };
 
 static struct key_entry *key_cache;
@@ -238,15 +243,18 @@ key_cb(const struct db_result *res, void *arg)
 	struct req *r = w->r;
 	dv_key_cb cb = w->cb;
 	unsigned char wrapped[CRYPTO_WRAPPED_LEN];
-	struct crypto_deckey k;
-	const char *hex;
+	struct dv_keys k;
 
 	free(w);
 	if (!req_found(r, res, "There is no such decision."))
 		return;
-	hex = PQgetvalue(res->res, 0, 0);
-	if (!util_unhex(hex, wrapped, sizeof(wrapped)) ||
-	    crypto_deckey_open(r->app->keys->master, r->param, wrapped, sizeof(wrapped), &k) != 0) {
+	if (PQgetisnull(res->res, 0, 0)) { /* purged: the key is gone */
+		cb(r, NULL);
+		return;
+	}
+	k.ballot_size = atoi(PQgetvalue(res->res, 0, 1));
+	if (!util_unhex(PQgetvalue(res->res, 0, 0), wrapped, sizeof(wrapped)) ||
+	    crypto_deckey_open(r->app->keys->master, r->param, wrapped, sizeof(wrapped), &k.k) != 0) {
 		req_log(r, LOGL_ERROR, "the data key of decision %s does not open with the master "
 			"key", r->param);
 		req_reply_problem(r, 500, "internal-error", "The decision's key does not open.");
@@ -258,7 +266,7 @@ key_cb(const struct db_result *res, void *arg)
 		e->k = k;
 	}
 	cb(r, &k);
-	crypto_deckey_wipe(&k);
+	crypto_deckey_wipe(&k.k);
 }
 
 void

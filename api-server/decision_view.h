@@ -36,10 +36,18 @@ char *dv_uuid_array(struct req *r, struct json_object *arr, const char *field);
  * bytes. */
 unsigned char *dv_payload(struct req *r, struct json_object *body, int *len);
 
-/* The keys of a decision: from the cache, or by reading and unwrapping its data key. cb
- * gets the keys (borrowed, valid during the call) or NULL with the reply already sent
- * (404 no such decision, or an error). */
-typedef void (*dv_key_cb)(struct req *r, const struct crypto_deckey *k);
+/* A decision's keys and the size its ballots are padded to (0: unpadded, made before
+ * migration 0005). */
+struct dv_keys {
+	struct crypto_deckey k;
+	int ballot_size;
+};
+
+/* The keys of the decision r->param: from the cache, or by reading and unwrapping its
+ * data key. cb gets the keys (borrowed, valid during the call), or NULL when the decision
+ * was purged (its key is gone); when there is no such decision or the key cannot be read,
+ * the reply is sent (404, or an error) and cb is not called. */
+typedef void (*dv_key_cb)(struct req *r, const struct dv_keys *k);
 void dv_decision_keys(struct req *r, dv_key_cb cb);
 
 /* Frees the key cache (wiping the keys); at exit. */

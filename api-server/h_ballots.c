@@ -1,14 +1,15 @@
 /* h_ballots — secret ballots: cast or recast during the voting phase, and "have I voted".
  *
- * The ballot is sealed here, before it reaches the database: its slot is the HMAC of the
- * voter's account id under the decision's slot key, its content the random ballot id and
- * the payload under the decision's ballot key (crypto.h). The additional data binds both
- * to the decision and the slot, so a sealed ballot moved to another row does not open. */
+ * The ballot is sealed here, before it reaches the database (ballot.h): its slot is the
+ * HMAC of the voter's account id under the decision's slot key, its content the random
+ * ballot id and the payload, padded to the decision's ballot_size, under the decision's
+ * ballot key. Whether a person voted is whether their slot holds a ballot. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "ballot.h"
 #include "decision_view.h"
 #include "log.h"
 #include "routes.h"
@@ -31,15 +32,6 @@ cast_free(void *p)
 	free(c->payload);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
-}
-
-/* The additional data of a sealed ballot: decision id || slot. */
-static size_t
-ballot_aad(const char *decision, const unsigned char slot[32], unsigned char *aad)
-{
-	memcpy(aad, decision, UTIL_UUID_LEN);
-	memcpy(aad + UTIL_UUID_LEN, slot, 32);
-	return UTIL_UUID_LEN + 32;
 }
 
 static void
@@ -80,32 +72,32 @@ cast_cb(const struct db_result *res, int row, void *arg)
 }
 
 static void
-cast_with_keys(struct req *r, const struct crypto_deckey *k)
+cast_with_keys(struct req *r, const struct dv_keys *k)
 {
 	struct cast *c = r->state;
-	unsigned char slot[32], aad[UTIL_UUID_LEN + 32], *pt, *sealed;
-	size_t ptlen = UTIL_UUID_LEN + (size_t)c->len;
+	unsigned char slot[BALLOT_SLOT_LEN], *sealed;
+	size_t len;
 
-	crypto_slot(k, r->who.account_id, slot);
-	pt = malloc(ptlen);
-	sealed = malloc(ptlen + CRYPTO_SEAL_OVERHEAD);
-	if (pt == NULL || sealed == NULL || util_uuid_v4(c->ballot_id) != 0) {
-		free(pt);
-		free(sealed);
-		req_reply_problem(r, 500, "internal-error", "Could not seal the ballot.");
+	if (k == NULL) {
+		req_reply_problem(r, 409, "outside-phase", "Voting has closed: the decision was "
+				  "concluded, and its ballots purged.");
 		return;
 	}
-	memcpy(pt, c->ballot_id, UTIL_UUID_LEN);
-	memcpy(pt + UTIL_UUID_LEN, c->payload, (size_t)c->len);
-	if (crypto_seal(NULL, k->ballot, aad, ballot_aad(r->param, slot, aad), pt, ptlen,
-			sealed) != 0) {
-		req_reply_problem(r, 500, "internal-error", "Could not seal the ballot.");
-	} else {
-		store_ballot_cast(r->app->db, r->param, r->who.account_id, slot, sealed,
-				  (int)(ptlen + CRYPTO_SEAL_OVERHEAD), cast_cb, r);
+	if (k->ballot_size > 0 && c->len > k->ballot_size) {
+		req_reply_problem(r, 413, "payload-too-large", "A ballot of this decision holds at "
+				  "most %d bytes (its ballot_size); this one has %d.",
+				  k->ballot_size, c->len);
+		return;
 	}
-	OPENSSL_cleanse(pt, ptlen);
-	free(pt);
+	len = ballot_sealed_len(k->ballot_size, (size_t)c->len);
+	crypto_slot(&k->k, r->who.account_id, slot);
+	if ((sealed = malloc(len)) == NULL || util_uuid_v4(c->ballot_id) != 0 ||
+	    ballot_seal(k->k.ballot, r->param, slot, c->ballot_id, c->payload, (size_t)c->len,
+			k->ballot_size, sealed) != 0)
+		req_reply_problem(r, 500, "internal-error", "Could not seal the ballot.");
+	else
+		store_ballot_cast(r->app->db, r->param, r->who.account_id, slot, sealed, (int)len,
+				  cast_cb, r);
 	free(sealed);
 }
 
@@ -140,32 +132,49 @@ h_ballots_cast(struct req *r)
 	dv_decision_keys(r, cast_with_keys);
 }
 
-/* The caller's ballot, found by its slot; the slot key goes with the request. */
+/* What "have I voted" needs across its query: the caller's slot and the decision's keys. */
+struct mine {
+	unsigned char slot[BALLOT_SLOT_LEN];
+	struct dv_keys k;
+};
+
+static void
+mine_free(void *p)
+{
+	OPENSSL_cleanse(p, sizeof(struct mine));
+	free(p);
+}
+
+/* The ballot id of the sealed ballot in hex, into id (empty if it does not open). */
+static void
+receipt(struct req *r, const struct mine *m, const char *hex, char id[UTIL_UUID_LEN + 1])
+{
+	size_t n = strlen(hex) / 2;
+	unsigned char *sealed = malloc(n + 1), *out = malloc(n + 1);
+	struct ballot_plain p;
+
+	id[0] = '\0';
+	if (sealed != NULL && out != NULL && util_unhex(hex, sealed, n) &&
+	    ballot_open(NULL, m->k.k.ballot, r->param, m->slot, sealed, n, m->k.ballot_size, out,
+			&p) == 0)
+		snprintf(id, UTIL_UUID_LEN + 1, "%.*s", BALLOT_ID_LEN, p.id);
+	if (out != NULL)
+		OPENSSL_cleanse(out, n);
+	free(sealed);
+	free(out);
+}
+
 static void
 mine_cb(const struct db_result *res, void *arg)
 {
 	struct req *r = arg;
-	unsigned char *slot = r->state, aad[UTIL_UUID_LEN + 32];
-	const struct crypto_deckey *k = (const struct crypto_deckey *)(slot + 32);
 	struct json_object *o;
 	char ballot_id[UTIL_UUID_LEN + 1] = "";
 
 	if (!req_found(r, res, "There is no such decision."))
 		return;
-	if (!PQgetisnull(res->res, 0, 2)) {
-		const char *hex = PQgetvalue(res->res, 0, 2);
-		size_t n = strlen(hex) / 2;
-		/* Only the ballot id is wanted: open the whole ballot, keep its first bytes. */
-		unsigned char *whole = malloc(n + 1), *out = malloc(n + 1);
-		if (whole != NULL && out != NULL && util_unhex(hex, whole, n) &&
-		    crypto_open(NULL, k->ballot, aad, ballot_aad(r->param, slot, aad), whole, n,
-				out) >= UTIL_UUID_LEN)
-			snprintf(ballot_id, sizeof(ballot_id), "%.*s", UTIL_UUID_LEN, (char *)out);
-		if (out != NULL)
-			OPENSSL_cleanse(out, n);
-		free(whole);
-		free(out);
-	}
+	if (!PQgetisnull(res->res, 0, 2))
+		receipt(r, r->state, PQgetvalue(res->res, 0, 2), ballot_id);
 	o = json_object_new_object();
 	json_object_object_add(o, "voter", json_object_new_boolean(
 						   strcmp(PQgetvalue(res->res, 0, 0), "t") == 0));
@@ -178,26 +187,24 @@ mine_cb(const struct db_result *res, void *arg)
 }
 
 static void
-slot_free(void *p)
+mine_with_keys(struct req *r, const struct dv_keys *k)
 {
-	OPENSSL_cleanse(p, 32 + sizeof(struct crypto_deckey));
-	free(p);
-}
+	struct mine *m;
 
-static void
-mine_with_keys(struct req *r, const struct crypto_deckey *k)
-{
-	unsigned char *slot = malloc(32 + sizeof(*k));
-
-	if (slot == NULL) {
+	if (k == NULL) {
+		req_reply_problem(r, 404, "not-found", "There is no such decision: its ballots "
+				  "were purged at the end of its retention period.");
+		return;
+	}
+	if ((m = malloc(sizeof(*m))) == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
 		return;
 	}
-	crypto_slot(k, r->who.account_id, slot);
-	memcpy(slot + 32, k, sizeof(*k));
-	r->state = slot;
-	r->state_free = slot_free;
-	store_ballot_get(r->app->db, r->param, r->who.account_id, slot, mine_cb, r);
+	crypto_slot(&k->k, r->who.account_id, m->slot);
+	m->k = *k;
+	r->state = m;
+	r->state_free = mine_free;
+	store_ballot_get(r->app->db, r->param, r->who.account_id, m->slot, mine_cb, r);
 }
 
 void

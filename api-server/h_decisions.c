@@ -13,6 +13,8 @@
 #include "routes.h"
 #include "store_decisions.h"
 
+#define DEFAULT_BALLOT_SIZE 1024
+
 static const char *const phase_names[4] = {"proposal_phase.opens_at", "proposal_phase.closes_at",
 					   "voting_phase.opens_at", "voting_phase.closes_at"};
 
@@ -128,7 +130,46 @@ created_cb(const struct db_result *res, void *arg)
 		dv_reply_error(r, res);
 		return;
 	}
-	store_decision_get(r->app->db, r->state, r->who.service_id, NULL, created_get_cb, r);
+	store_decision_get(r->app->db, r->state, r->who.service_id, NULL, NULL, created_get_cb, r);
+}
+
+/* What bounds a decision's document, from the configuration. */
+static struct decision_bounds
+bounds(const struct req *r)
+{
+	return (struct decision_bounds){r->app->cfg->max_document_size,
+					r->app->cfg->count_result_max};
+}
+
+/* The method's id, lowercased into method; replies 422 and returns -1 when it is not 64
+ * hexadecimal digits (a name, most likely). */
+static int
+read_method(struct req *r, struct json_object *body, char method[65])
+{
+	const char *v = body_get_string(body, "method");
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n && i < 64; i++)
+		method[i] = (char)(v[i] >= 'A' && v[i] <= 'F' ? v[i] + 32 : v[i]);
+	method[n < 64 ? n : 64] = '\0';
+	if (n == 64 && strspn(method, "0123456789abcdef") == 64)
+		return 0;
+	req_reply_problem(r, 422, "invalid-request", "Method must be the id of a voting method: "
+			  "the SHA-256 of its code, 64 hexadecimal digits, not its name. "
+			  "GET /v1/voting-methods lists every method with its id and name.");
+	return -1;
+}
+
+/* The ballot_size asked for, or the default: 1024 bytes, at most max_payload_size. */
+static int
+ballot_size(const struct req *r, struct json_object *body)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(body, "ballot_size", &v))
+		return json_object_get_int(v);
+	return r->app->cfg->max_payload_size < DEFAULT_BALLOT_SIZE ? r->app->cfg->max_payload_size
+								    : DEFAULT_BALLOT_SIZE;
 }
 
 /* The parts of a new decision that need freeing. */
@@ -152,7 +193,8 @@ h_decisions_create(struct req *r)
 	const struct config *cfg = r->app->cfg;
 	const struct body_field fields[] = {
 		{"title", BODY_STRING, true, false, 1, 500},
-		{"method", BODY_STRING, true, false, 64, 64},
+		{"method", BODY_STRING, true, false, 1, 1000},
+		{"ballot_size", BODY_INT, false, false, 1, cfg->max_payload_size},
 		{"proposal_phase", BODY_OBJECT, true, false, 0, 0},
 		{"voting_phase", BODY_OBJECT, true, false, 0, 0},
 		{"proposer_franchise", BODY_ARRAY, false, false, 0, cfg->max_franchise_batch},
@@ -168,15 +210,7 @@ h_decisions_create(struct req *r)
 
 	if (req_body(r, fields, sizeof(fields) / sizeof(fields[0]), false, &body) != 0)
 		return;
-	snprintf(method, sizeof(method), "%s", body_get_string(body, "method"));
-	for (char *p = method; *p; p++)
-		*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
-	if (strspn(method, "0123456789abcdef") != 64) {
-		req_reply_problem(r, 422, "invalid-request", "method must be a voting method id "
-				  "(64 hexadecimal digits).");
-		goto out;
-	}
-	if (read_phases(r, body, phases) != 0 ||
+	if (read_method(r, body, method) != 0 || read_phases(r, body, phases) != 0 ||
 	    (c.proposers = dv_uuid_array(r, json_object_object_get(body, "proposer_franchise"),
 					 "proposer_franchise")) == NULL ||
 	    (c.voters = dv_uuid_array(r, json_object_object_get(body, "voter_franchise"),
@@ -198,8 +232,8 @@ h_decisions_create(struct req *r)
 	struct decision_new d = {
 		c.id, r->who.service_id, body_get_string(body, "title"), method,
 		meta != NULL ? json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PLAIN) : NULL,
-		{phases[0], phases[1], phases[2], phases[3]}, wrapped,
-		c.proposers, c.voters, c.pids, c.payloads,
+		{phases[0], phases[1], phases[2], phases[3]}, wrapped, ballot_size(r, body),
+		c.proposers, c.voters, c.pids, c.payloads, bounds(r),
 	};
 	store_decision_create(r->app->db, &d, created_cb, r);
 out:
@@ -217,13 +251,25 @@ get_cb(const struct db_result *res, void *arg)
 	req_reply_json(r, 200, dv_decision_json(res->res, 0, true));
 }
 
+/* An account's view: whether it voted is whether its slot holds a ballot. */
+static void
+get_with_keys(struct req *r, const struct dv_keys *k)
+{
+	unsigned char slot[32];
+
+	if (k != NULL)
+		crypto_slot(&k->k, r->who.account_id, slot);
+	store_decision_get(r->app->db, r->param, NULL, r->who.account_id, k != NULL ? slot : NULL,
+			   get_cb, r);
+}
+
 void
 h_decisions_get(struct req *r)
 {
-	bool svc = r->who.kind == PRINCIPAL_SERVICE;
-
-	store_decision_get(r->app->db, r->param, svc ? r->who.service_id : NULL,
-			   svc ? NULL : r->who.account_id, get_cb, r);
+	if (r->who.kind == PRINCIPAL_SERVICE)
+		store_decision_get(r->app->db, r->param, r->who.service_id, NULL, NULL, get_cb, r);
+	else
+		dv_decision_keys(r, get_with_keys);
 }
 
 static void
@@ -337,22 +383,45 @@ franchise_cb(const struct db_result *res, void *arg)
 	req_reply_json(r, 200, o);
 }
 
+/* The batch's list of kind ("proposer" or "voter"): {kind}_franchise, or the name it
+ * had before (proposers, voters), not both. NULL after replying 422. */
+static char *
+franchise_list(struct req *r, struct json_object *body, const char *kind)
+{
+	char name[32], old[16];
+	struct json_object *v = NULL, *w = NULL;
+
+	snprintf(name, sizeof(name), "%s_franchise", kind);
+	snprintf(old, sizeof(old), "%ss", kind);
+	json_object_object_get_ex(body, name, &v);
+	json_object_object_get_ex(body, old, &w);
+	if (v != NULL && w != NULL) {
+		req_reply_problem(r, 422, "invalid-request", "Give %s or its former name %s, not "
+				  "both.", name, old);
+		return NULL;
+	}
+	return dv_uuid_array(r, v != NULL ? v : w, v != NULL || w == NULL ? name : old);
+}
+
 void
 h_decisions_franchise(struct req *r)
 {
 	const struct body_field fields[] = {
+		{"proposer_franchise", BODY_ARRAY, false, false, 0, r->app->cfg->max_franchise_batch},
+		{"voter_franchise", BODY_ARRAY, false, false, 0, r->app->cfg->max_franchise_batch},
+		/* their names before, still taken */
 		{"proposers", BODY_ARRAY, false, false, 0, r->app->cfg->max_franchise_batch},
 		{"voters", BODY_ARRAY, false, false, 0, r->app->cfg->max_franchise_batch},
 	};
+	struct decision_bounds b = bounds(r);
 	struct json_object *body;
 	char *proposers = NULL, *voters = NULL;
 
-	if (req_body(r, fields, 2, false, &body) != 0)
+	if (req_body(r, fields, sizeof(fields) / sizeof(fields[0]), false, &body) != 0)
 		return;
-	if ((proposers = dv_uuid_array(r, json_object_object_get(body, "proposers"),
-				       "proposers")) != NULL &&
-	    (voters = dv_uuid_array(r, json_object_object_get(body, "voters"), "voters")) != NULL)
-		store_franchise_add(r->app->db, r->param, r->who.service_id, proposers, voters,
+	if ((proposers = franchise_list(r, body, "proposer")) != NULL &&
+	    (voters = franchise_list(r, body, "voter")) != NULL)
+		store_franchise_add(r->app->db, r->param, r->who.service_id, proposers, voters, &b,
 				    franchise_cb, r);
 	free(proposers);
 	free(voters);

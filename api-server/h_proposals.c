@@ -33,6 +33,7 @@ h_proposals_create(struct req *r)
 	const struct body_field fields[] = {
 		{"payload", BODY_STRING, true, false, 0, 0},
 	};
+	struct decision_bounds b = {r->app->cfg->max_document_size, r->app->cfg->count_result_max};
 	struct json_object *body;
 	unsigned char *payload;
 	char *id;
@@ -53,7 +54,7 @@ h_proposals_create(struct req *r)
 	r->state = id;
 	r->state_free = free;
 	store_proposal_add(r->app->db, r->param, r->who.account_id, id, payload, len,
-			   r->app->cfg->max_proposals, added_cb, r);
+			   r->app->cfg->max_proposals, &b, added_cb, r);
 	free(payload);
 }
 

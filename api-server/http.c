@@ -66,6 +66,7 @@ static const struct problem_kind problem_kinds[] = {
 	{"invalid-method", "Invalid voting method"},
 	{"worker-unavailable", "Count-worker unavailable"},
 	{"rate-limited", "Too many requests"},
+	{"document-too-large", "Result document too large"},
 };
 
 static const char *

@@ -1,6 +1,7 @@
 /* main — start-up checks, the event loop, and orderly shutdown of the api-server.
  *
- *   api-server [--config FILE]        serve
+ *   api-server [--config FILE]        serve (started as root: reads its keys, then becomes
+ *                                     the configured user)
  *   api-server --migrate CONNINFO     apply pending migrations (as a superuser) and exit
  *   api-server --check-config [--config FILE]   print the effective settings and exit */
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "privs.h"
 #include "routes.h"
 #include "store.h"
 #include "worker.h"
@@ -176,7 +178,8 @@ serve(struct app *app, const char *authority_id)
 	struct timeval purge_tv = {PURGE_INTERVAL_S, 0};
 	/* The conclusion's large reads and writes get a connection and a time limit of their
 	 * own, so they never hold up requests. */
-	struct db_opts bulk_opts = {1, app->cfg->conclude_db_timeout_ms, app->cfg->db_reconnect_min_ms,
+	struct db_opts bulk_opts = {app->cfg->conclude_concurrency, app->cfg->conclude_db_timeout_ms,
+				    app->cfg->db_reconnect_min_ms,
 				    app->cfg->db_reconnect_max_ms, 64, 4};
 	struct event *ev_int = NULL, *ev_term = NULL, *ev_purge = NULL;
 	struct db_pool *bulk = NULL;
@@ -277,6 +280,13 @@ main(int argc, char **argv)
 	}
 	if (keys_load(&keys, cfg.authority_key_file, cfg.master_key_file, err, sizeof(err)) != 0) {
 		log_error("%s", err);
+		config_cleanup(&cfg);
+		return 1;
+	}
+	/* The keys are read: from here on the server is its dedicated user, never root. */
+	if (privs_drop(cfg.user, "user (FREECOOP_USER)", err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		keys_cleanup(&keys);
 		config_cleanup(&cfg);
 		return 1;
 	}

@@ -170,6 +170,12 @@ render_conclusions(const struct conclude_stats *cs, struct evbuffer *out)
 				 "freecoop_conclusions_total{outcome=\"lost\"} %llu\n",
 			    (unsigned long long)cs->concluded, (unsigned long long)cs->failed,
 			    (unsigned long long)cs->retried, (unsigned long long)cs->lost);
+	gauge(out, "freecoop_conclusions_running", "Conclusions under way on this instance.",
+	      "gauge", (uint64_t)cs->running);
+	gauge(out, "freecoop_authority_valid",
+	      "1 while the instance's key is a registered, unrevoked decision authority (checked "
+	      "every authority_check_ms); 0: no result is signed.", "gauge",
+	      cs->authority_valid ? 1 : 0);
 }
 
 static void

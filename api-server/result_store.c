@@ -189,13 +189,36 @@ copy_finish(PGconn *conn, struct result_store *s, bool sent)
 	return ok;
 }
 
+/* Whether the key may still sign: its authority row is then locked until the commit. */
+static bool
+key_valid(PGconn *conn, struct result_store *s)
+{
+	PGresult *res = PQexecParams(conn, store_conclude_authority_sql, 1, NULL, &s->authority_id,
+				     NULL, NULL, 0);
+	bool ok = false;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fail(s, "could not store the result", PQresultErrorMessage(res));
+	} else if (PQntuples(res) == 0) {
+		fail(s, "could not store the result", "the authority key was revoked");
+		s->stored = -2;
+	} else {
+		ok = true;
+	}
+	PQclear(res);
+	return ok;
+}
+
 /* Marks the decision and commits, or rolls back if the lease was lost. */
 static void
 mark_and_commit(PGconn *conn, struct result_store *s)
 {
 	const char *params[4] = {s->decision_id, s->owner, s->ok ? "ok" : "error", s->message};
-	PGresult *res = PQexecParams(conn, store_conclude_mark_sql, 4, NULL, params, NULL, NULL, 0);
+	PGresult *res;
 
+	if (!key_valid(conn, s))
+		return;
+	res = PQexecParams(conn, store_conclude_mark_sql, 4, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fail(s, "could not store the result", PQresultErrorMessage(res));
 	else if (PQntuples(res) == 0)

@@ -5,8 +5,10 @@
  * move of the unsent rest after every partial write, which is quadratic. The results row
  * goes by a binary COPY, streamed while a second thread signs the same bytes; the
  * signature goes last. Then, in the same transaction, the decision is marked — only while
- * owner holds the lease and there is no outcome (store_conclude.c) — and the transaction
- * commits; otherwise it is rolled back and nothing of the attempt stays. The decision row
+ * owner holds the lease and there is no outcome (store_conclude.c), and while the signing
+ * key is still an unrevoked decision authority (its row locked against revocation until
+ * the commit) — and the transaction commits; otherwise it is rolled back and nothing of
+ * the attempt stays. The decision row
  * is locked for that last statement only, not for the copy. */
 #ifndef FREECOOP_RESULT_STORE_H
 #define FREECOOP_RESULT_STORE_H
@@ -22,6 +24,7 @@ struct result_store {
 	const char *conninfo;
 	int timeout_ms; /* statement_timeout of the connection */
 	EVP_PKEY *key;  /* the decision authority's */
+	const char *authority_id; /* key's kid */
 	const char *decision_id, *owner, *counted_at;
 	bool ok;
 	const char *message; /* !ok: the failure's text, kept as the decision's last_error */
@@ -36,7 +39,8 @@ struct result_store {
 	/* Out. */
 	size_t jws_len;   /* the whole JWS, once signed */
 	uint64_t sign_us; /* how long the signing took (beside the copy) */
-	int stored;       /* 1 stored; 0 the lease was lost (nothing stored); -1 see error */
+	int stored;       /* 1 stored; 0 the lease was lost (nothing stored); -1 see error;
+			   * -2 the key was revoked (nothing stored; see error) */
 	char error[512];
 };
 

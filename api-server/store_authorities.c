@@ -20,3 +20,11 @@ store_authorities_list(struct db_pool *db, db_cb cb, void *arg)
 {
 	db_query(db, &stmt_authorities_list, NULL, cb, arg);
 }
+
+void
+store_authority_check(struct db_pool *db, const unsigned char pub[32], db_cb cb, void *arg)
+{
+	struct db_param p[] = {db_bytes(pub, 32)};
+
+	db_query(db, &stmt_authority_is_decision, p, cb, arg);
+}

@@ -11,6 +11,7 @@ extern const struct db_stmt stmt_authorities_list, stmt_authority_is_decision;
 void store_authorities_list(struct db_pool *db, db_cb cb, void *arg);
 
 /* stmt_authority_is_decision, $1 = raw public key (bytea): one row (id) if that key is an
- * unrevoked decision authority. Run blocking at start-up. */
+ * unrevoked decision authority. Run blocking at start-up, and by store_authority_check. */
+void store_authority_check(struct db_pool *db, const unsigned char pub[32], db_cb cb, void *arg);
 
 #endif

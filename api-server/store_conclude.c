@@ -7,11 +7,17 @@
 
 /* FOR UPDATE waits for no one (SKIP LOCKED) and conflicts with the FOR KEY SHARE lock of
  * every ballot still in flight (see stmt_ballot_cast), so a decision is claimed only when
- * none is; closed_at then refuses later ballots. */
+ * none is; closed_at then refuses later ballots. A conclusion runs while its lease has an
+ * owner and time (a released claim has no owner): the service with the fewest running
+ * goes first. */
 const struct db_stmt stmt_conclude_claim = {
-	.sql = "WITH c AS (SELECT id FROM decision.decisions WHERE outcome IS NULL "
-	"  AND voting_closes_at <= now() AND (lease_until IS NULL OR lease_until <= now()) "
-	"  ORDER BY voting_closes_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+	.sql = "WITH running AS (SELECT service_id, count(*) AS n FROM decision.decisions "
+	"  WHERE outcome IS NULL AND lease_owner IS NOT NULL AND lease_until > now() "
+	"  GROUP BY service_id), "
+	"c AS (SELECT d.id FROM decision.decisions d LEFT JOIN running r USING (service_id) "
+	"  WHERE d.outcome IS NULL AND d.voting_closes_at <= now() "
+	"  AND (d.lease_until IS NULL OR d.lease_until <= now()) "
+	"  ORDER BY coalesce(r.n, 0), d.voting_closes_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED) "
 	"UPDATE decision.decisions d SET closed_at = coalesce(d.closed_at, now()), "
 	"  lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond', "
 	"  attempts = d.attempts + 1 FROM c WHERE d.id = c.id "
@@ -23,7 +29,8 @@ const struct db_stmt stmt_conclude_decision = {
 	.sql = "SELECT d.id, d.title, d.service_id, " STORE_TS("d.created_at") ", "
 	STORE_TS("d.proposal_opens_at") ", " STORE_TS("d.proposal_closes_at") ", "
 	STORE_TS("d.voting_opens_at") ", " STORE_TS("d.voting_closes_at") ", "
-	"m.id, m.name, m.code, decision.method_auditors(m.id), encode(d.data_key, 'hex') "
+	"m.id, m.name, m.code, decision.method_auditors(m.id), encode(d.data_key, 'hex'), "
+	"coalesce(d.ballot_size, 0) "
 	"FROM decision.decisions d JOIN decision.voting_methods m ON m.id = d.method_id "
 	"WHERE d.id = $1",
 	.nparams = 1,
@@ -43,7 +50,7 @@ const struct db_stmt stmt_conclude_ballots = {
 };
 
 const struct db_stmt stmt_conclude_franchise = {
-	.sql = "SELECT account_id, proposer, voter, voted_at IS NOT NULL FROM decision.franchise "
+	.sql = "SELECT account_id, proposer, voter FROM decision.franchise "
 	"WHERE decision_id = $1",
 	.nparams = 1,
 };
@@ -74,8 +81,16 @@ const char store_conclude_mark_sql[] =
 	"  lease_until = NULL, last_error = $4 "
 	"WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL RETURNING 1";
 
+/* $1 the authority id: a row, locked against revocation until the transaction ends, if
+ * it is still an unrevoked decision authority. */
+const char store_conclude_authority_sql[] =
+	"SELECT 1 FROM decision.authorities WHERE id = $1 AND decision_authority "
+	"AND revoked_at IS NULL FOR SHARE";
+
+/* The claim goes back without an owner, to be taken again once lease_until passes. */
 const struct db_stmt stmt_conclude_release = {
 	.sql = "UPDATE decision.decisions SET lease_until = now() + $3 * interval '1 millisecond', "
+	"  lease_owner = NULL, "
 	"  last_error = $4, attempts = attempts - CASE WHEN $5 THEN 0 ELSE 1 END "
 	"WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL",
 	.nparams = 5,

@@ -7,8 +7,8 @@
 
 const struct db_stmt stmt_decision_create = {
 	.sql = "SELECT decision.create_decision($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, "
-	"$11::uuid[], $12::uuid[], $13::uuid[], $14::bytea[])",
-	.nparams = 14,
+	"$11, $12::uuid[], $13::uuid[], $14::uuid[], $15::bytea[], $16, $17)",
+	.nparams = 17,
 };
 
 /* In enum decision_col order. */
@@ -16,20 +16,20 @@ const struct db_stmt stmt_decision_create = {
 	"d.id, d.title, decision.state(d), d.method_id, m.name, " STORE_TS("d.proposal_opens_at") \
 	", " STORE_TS("d.proposal_closes_at") ", " STORE_TS("d.voting_opens_at") ", "           \
 	STORE_TS("d.voting_closes_at") ", d.metadata, " STORE_TS("d.created_at") ", "            \
-	STORE_TS("d.concluded_at") ", d.purged_at IS NOT NULL, d.service_id"
+	STORE_TS("d.concluded_at") ", d.purged_at IS NOT NULL, d.service_id, d.ballot_size"
 
+/* The counts: the franchise's sizes are kept in the decision's row; turnout is the number
+ * of ballot rows; whether the caller voted is its slot's row ($4, NULL for a service). */
 const struct db_stmt stmt_decision_get = {
-	.sql = "SELECT " DECISION_COLUMNS ", c.proposers, c.voters, "
-	"(SELECT count(*) FROM decision.proposals p WHERE p.decision_id = d.id), c.voted, "
-	"f.proposer, f.voter, f.voted_at IS NOT NULL "
+	.sql = "SELECT " DECISION_COLUMNS ", d.proposer_count, d.voter_count, "
+	"(SELECT count(*) FROM decision.proposals p WHERE p.decision_id = d.id), "
+	"(SELECT count(*) FROM decision.ballots b WHERE b.decision_id = d.id), "
+	"f.proposer, f.voter, "
+	"EXISTS (SELECT 1 FROM decision.ballots b WHERE b.decision_id = d.id AND b.slot = $4) "
 	"FROM decision.decisions d JOIN decision.voting_methods m ON m.id = d.method_id "
 	"LEFT JOIN decision.franchise f ON f.decision_id = d.id AND f.account_id = $3 "
-	"CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE x.proposer) AS proposers, "
-	"  count(*) FILTER (WHERE x.voter) AS voters, "
-	"  count(*) FILTER (WHERE x.voted_at IS NOT NULL) AS voted "
-	"  FROM decision.franchise x WHERE x.decision_id = d.id) c "
 	"WHERE d.id = $1 AND (d.service_id = $2 OR f.account_id IS NOT NULL)",
-	.nparams = 3,
+	.nparams = 4,
 };
 
 const struct db_stmt stmt_decisions_list_service = {
@@ -50,13 +50,13 @@ const struct db_stmt stmt_decisions_list_account = {
 };
 
 const struct db_stmt stmt_franchise_add = {
-	.sql = "SELECT * FROM decision.add_franchise($1, $2, $3::uuid[], $4::uuid[])",
-	.nparams = 4,
+	.sql = "SELECT * FROM decision.add_franchise($1, $2, $3::uuid[], $4::uuid[], $5, $6)",
+	.nparams = 6,
 };
 
 const struct db_stmt stmt_proposal_add = {
-	.sql = "SELECT decision.add_proposal($1, $2, $3, $4, $5)",
-	.nparams = 5,
+	.sql = "SELECT decision.add_proposal($1, $2, $3, $4, $5, $6, $7)",
+	.nparams = 7,
 };
 
 const struct db_stmt stmt_proposals_list = {
@@ -69,21 +69,24 @@ const struct db_stmt stmt_proposals_list = {
 };
 
 const struct db_stmt stmt_decision_key = {
-	.sql = "SELECT encode(data_key, 'hex') FROM decision.decisions "
-	"WHERE id = $1 AND purged_at IS NULL",
+	.sql = "SELECT CASE WHEN purged_at IS NULL THEN encode(data_key, 'hex') END, "
+	"coalesce(ballot_size, 0) FROM decision.decisions WHERE id = $1",
 	.nparams = 1,
 };
 
 /* Casts are batched: every cast of one turn of the event loop is one statement and one
- * commit. Each decision row is locked FOR KEY SHARE while its phase is open and no instance
- * has claimed the conclusion (closed_at): the claim locks it FOR UPDATE, so it waits for
+ * commit. The statement writes only ballot rows, keyed by their slots: no row naming a
+ * voter is written or locked, so no transaction id links a voter to a ballot (the
+ * franchise is read, never locked: it is final before voting opens).
+ *
+ * Each decision row is locked FOR KEY SHARE while its phase is open and no instance has
+ * claimed the conclusion (closed_at): the claim locks it FOR UPDATE, so it waits for
  * every batch in flight to commit, and a batch that waited for the claim re-reads
  * closed_at and is refused. So no acknowledged ballot is ever left out of the count.
  *
- * Franchise rows are updated in (decision, account) order, and a voter's ballot is written
- * only by the transaction holding the voter's franchise row, so concurrent batches
- * cannot deadlock. A voter casting twice in one batch: the later cast is the one stored
- * (as if the two had come one after the other), and both are answered. */
+ * Ballot rows are written in (decision, slot) order, so concurrent batches cannot
+ * deadlock. A voter casting twice in one batch: the later cast is the one stored (as if
+ * the two had come one after the other), and both are answered. */
 const struct db_stmt stmt_ballot_cast = {
 	.sql = "WITH r AS MATERIALIZED (SELECT i, d::uuid AS decision_id, a::uuid AS account_id, "
 	"  slot, sealed FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[]) "
@@ -92,19 +95,16 @@ const struct db_stmt stmt_ballot_cast = {
 	"  CROSS JOIN LATERAL (SELECT id FROM decision.decisions WHERE id = k.decision_id "
 	"  AND closed_at IS NULL AND now() >= voting_opens_at AND now() < voting_closes_at "
 	"  FOR KEY SHARE) x),"
-	" f AS MATERIALIZED (UPDATE decision.franchise x SET voted_at = coalesce(x.voted_at, now()) "
-	"  FROM (SELECT DISTINCT decision_id, account_id FROM r WHERE decision_id IN "
-	"  (SELECT id FROM d) ORDER BY decision_id, account_id) k "
-	"  WHERE x.decision_id = k.decision_id AND x.account_id = k.account_id AND x.voter "
-	"  RETURNING x.decision_id, x.account_id),"
+	" v AS MATERIALIZED (SELECT r.i, r.decision_id, r.slot, r.sealed FROM r "
+	"  WHERE r.decision_id IN (SELECT id FROM d) AND EXISTS (SELECT 1 FROM decision.franchise f "
+	"  WHERE f.decision_id = r.decision_id AND f.account_id = r.account_id AND f.voter)),"
 	" b AS MATERIALIZED (INSERT INTO decision.ballots (decision_id, slot, sealed) "
-	"  SELECT DISTINCT ON (r.decision_id, r.account_id) r.decision_id, r.slot, r.sealed "
-	"  FROM r JOIN f USING (decision_id, account_id) "
-	"  ORDER BY r.decision_id, r.account_id, r.i DESC "
+	"  SELECT DISTINCT ON (decision_id, slot) decision_id, slot, sealed FROM v "
+	"  ORDER BY decision_id, slot, i DESC "
 	"  ON CONFLICT (decision_id, slot) DO UPDATE SET sealed = excluded.sealed "
 	"  RETURNING decision_id, slot, xmax <> 0 AS replaced) "
 	"SELECT r.i, b.replaced OR EXISTS (SELECT 1 FROM r e WHERE e.decision_id = r.decision_id "
-	"  AND e.account_id = r.account_id AND e.i < r.i), "
+	"  AND e.slot = r.slot AND e.i < r.i), "
 	"CASE WHEN b.slot IS NOT NULL THEN 'ok' ELSE coalesce(z.why, 'not-found') END, "
 	"z.opens, z.closes "
 	"FROM r LEFT JOIN b ON b.decision_id = r.decision_id AND b.slot = r.slot "
@@ -121,7 +121,7 @@ const struct db_stmt stmt_ballot_cast = {
 };
 
 const struct db_stmt stmt_ballot_get = {
-	.sql = "SELECT f.voter, f.voted_at IS NOT NULL, encode(b.sealed, 'hex') "
+	.sql = "SELECT f.voter, b.slot IS NOT NULL, encode(b.sealed, 'hex') "
 	"FROM decision.franchise f LEFT JOIN decision.ballots b "
 	"ON b.decision_id = f.decision_id AND b.slot = $3 "
 	"WHERE f.decision_id = $1 AND f.account_id = $2",
@@ -135,25 +135,38 @@ const struct db_stmt stmt_result_get = {
 	.nparams = 1,
 };
 
+/* The bounds as text parameters. */
+static void
+bounds_text(const struct decision_bounds *b, char doc[24], char res[16])
+{
+	snprintf(doc, 24, "%lld", b->max_document);
+	snprintf(res, 16, "%d", b->result_max);
+}
+
 void
 store_decision_create(struct db_pool *db, const struct decision_new *d, db_cb cb, void *arg)
 {
+	char bsize[16], doc[24], res[16];
 	struct db_param p[] = {
 		db_text(d->id),        db_text(d->service),   db_text(d->title),
 		db_text(d->method),    db_text(d->metadata),  db_text(d->phases[0]),
 		db_text(d->phases[1]), db_text(d->phases[2]), db_text(d->phases[3]),
-		db_bytes(d->data_key, 60), db_text(d->proposers), db_text(d->voters),
-		db_text(d->proposal_ids), db_text(d->proposal_payloads),
+		db_bytes(d->data_key, 60), db_text(bsize), db_text(d->proposers),
+		db_text(d->voters), db_text(d->proposal_ids), db_text(d->proposal_payloads),
+		db_text(doc), db_text(res),
 	};
 
+	bounds_text(&d->bounds, doc, res);
+	snprintf(bsize, sizeof(bsize), "%d", d->ballot_size);
 	db_query(db, &stmt_decision_create, p, cb, arg);
 }
 
 void
 store_decision_get(struct db_pool *db, const char *id, const char *service, const char *account,
-		   db_cb cb, void *arg)
+		   const unsigned char *slot, db_cb cb, void *arg)
 {
-	struct db_param p[] = {db_text(id), db_text(service), db_text(account)};
+	struct db_param p[] = {db_text(id), db_text(service), db_text(account),
+			       slot != NULL ? db_bytes(slot, 32) : db_text(NULL)};
 
 	db_query(db, &stmt_decision_get, p, cb, arg);
 }
@@ -172,22 +185,27 @@ store_decisions_list(struct db_pool *db, bool for_service, const char *who, cons
 
 void
 store_franchise_add(struct db_pool *db, const char *decision, const char *service,
-		    const char *proposers, const char *voters, db_cb cb, void *arg)
+		    const char *proposers, const char *voters, const struct decision_bounds *b,
+		    db_cb cb, void *arg)
 {
+	char doc[24], res[16];
 	struct db_param p[] = {db_text(decision), db_text(service), db_text(proposers),
-			       db_text(voters)};
+			       db_text(voters), db_text(doc), db_text(res)};
 
+	bounds_text(b, doc, res);
 	db_query(db, &stmt_franchise_add, p, cb, arg);
 }
 
 void
 store_proposal_add(struct db_pool *db, const char *decision, const char *account, const char *id,
-		   const unsigned char *payload, int len, int max_proposals, db_cb cb, void *arg)
+		   const unsigned char *payload, int len, int max_proposals,
+		   const struct decision_bounds *b, db_cb cb, void *arg)
 {
-	char max[16];
+	char max[16], doc[24], res[16];
 	struct db_param p[] = {db_text(decision), db_text(account), db_text(id),
-			       db_bytes(payload, len), db_text(max)};
+			       db_bytes(payload, len), db_text(max), db_text(doc), db_text(res)};
 
+	bounds_text(b, doc, res);
 	snprintf(max, sizeof(max), "%d", max_proposals);
 	db_query(db, &stmt_proposal_add, p, cb, arg);
 }

@@ -23,6 +23,7 @@
 #include "job.h"
 #include "log.h"
 #include "once.h"
+#include "privs.h"
 #include "pyrt.h"
 #include "serve.h"
 
@@ -35,6 +36,7 @@ struct settings {
 	int max_connections;
 	char *libraries;
 	char *user;
+	char *socket_group;
 	int max_cpu_ms;
 	int max_wall_ms;
 	int max_memory_mb;
@@ -54,7 +56,8 @@ static const struct conf_key keys[] = {
     INT(jobs, "0", 0, 1024), /* 0: one per CPU */
     INT(max_connections, "64", 1, 4096),
     STR(libraries, DEFAULT_LIBRARIES),
-    STR(user, ""), /* when started as root, drop to this user after binding */
+    STR(user, ""), /* when started as root, become this user after binding (required) */
+    STR(socket_group, ""), /* the group that may connect (the api-server's); else owner-only */
     /* ceilings on what a COUNT may ask for */
     INT(max_cpu_ms, "600000", 10, 24 * 3600 * 1000),
     INT(max_wall_ms, "1200000", 10, 24 * 3600 * 1000),
@@ -80,9 +83,30 @@ usage(void)
 	        "settings: config file keys, or FREECOOP_WORKER_<KEY> in the environment\n");
 }
 
-/* Binds a Unix socket at path (replacing a stale one), owner-only. */
+/* Lets the members of group connect to the socket at path (mode 0660). */
 static int
-bind_socket(const char *path)
+share_socket(const char *path, const char *group)
+{
+	struct group *gr;
+
+	if (*group == '\0')
+		return 0;
+	if ((gr = getgrnam(group)) == NULL) {
+		log_error("unknown group \"%s\" (socket_group)", group);
+		return -1;
+	}
+	if (chown(path, (uid_t)-1, gr->gr_gid) != 0 || chmod(path, 0660) != 0) {
+		log_error("could not give group \"%s\" the socket \"%s\": %s", group, path,
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds a Unix socket at path (replacing a stale one), owner-only, or for its owner and
+ * group when group is set. */
+static int
+bind_socket(const char *path, const char *group)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -106,26 +130,11 @@ bind_socket(const char *path)
 		close(fd);
 		return -1;
 	}
+	if (share_socket(path, group) != 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
-}
-
-static int
-drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (*user == '\0' || geteuid() != 0)
-		return 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		log_error("unknown user \"%s\"", user);
-		return -1;
-	}
-	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||
-	    setuid(0) == 0) {
-		log_error("could not become user \"%s\": %s", user, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /* Descriptors 0-2 stay taken, so nothing the worker opens lands on them. */
@@ -173,14 +182,21 @@ serve(const struct settings *s, int devnull)
 	struct job_env env;
 	struct serve_config sc;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char err[256];
 	int fd, r;
 
 	if (*s->socket == '\0') {
 		log_error("socket is required (config file or FREECOOP_WORKER_SOCKET)");
 		return 1;
 	}
-	if ((fd = bind_socket(s->socket)) < 0 || drop_privileges(s->user) != 0 || chdir("/") != 0 ||
-	    start_python(s, &filter) != 0)
+	if ((fd = bind_socket(s->socket, s->socket_group)) < 0)
+		return 1;
+	if (privs_drop(s->user, "user (FREECOOP_WORKER_USER)", err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		close(fd);
+		return 1;
+	}
+	if (chdir("/") != 0 || start_python(s, &filter) != 0)
 		return 1;
 	env = job_env(s, &filter, devnull);
 	sc = (struct serve_config){fd, s->jobs > 0 ? s->jobs : (int)(ncpu > 0 ? ncpu : 1),

@@ -52,39 +52,103 @@ fc_build() {
 
 FC_PGBIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 
+# The dedicated OS users, when we run as root: no process of ours runs as root. The
+# api-server reads its keys as root, then becomes FC_SERVER_USER; the count-worker binds
+# its socket (for FC_SERVER_USER's group), then becomes FC_WORKER_USER. Run as another
+# user, everything runs as that user.
+if [ "$(id -u)" = 0 ]; then
+	FC_SERVER_USER=freecoop FC_WORKER_USER=freecoop-count FC_SOCKET_GROUP=freecoop
+else
+	FC_SERVER_USER= FC_WORKER_USER= FC_SOCKET_GROUP=
+fi
+
+# fc_users: creates the dedicated OS users (system users without a login or a home).
+fc_users() {
+	[ "$(id -u)" = 0 ] || return 0
+	local u
+	for u in "$FC_SERVER_USER" "$FC_WORKER_USER"; do
+		getent passwd "$u" >/dev/null && continue
+		fc_log "creating the OS user $u"
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$u"
+	done
+}
+
+# fc_reachable DIR: dies unless the OS users that must work in DIR can reach it (the
+# cluster's files, the sockets, the server's pass file): e.g. a checkout under /root is
+# not, as /root is private; choose another directory with FREECOOP_VAR.
+fc_reachable() {
+	[ "$(id -u)" = 0 ] || return 0
+	local u
+	for u in postgres "$FC_SERVER_USER"; do
+		runuser -u "$u" -- test -x "$1" ||
+			fc_die "$1 is not reachable by the OS user $u (a parent directory is private); put it elsewhere, e.g. FREECOOP_VAR=/var/lib/freecoop"
+	done
+}
+
 # Runs a command as the cluster's owner: postgres when we are root, else ourselves.
 fc_pg_user() { if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi; }
 fc_as_pg() {
 	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# fc_pg_auth DATA: writes who may connect and how (every start, so an older cluster that
+# trusted every local connection is mended): the superuser only by peer authentication as
+# the cluster's OS owner, freecoop_server and freecoop_operator only with their SCRAM
+# passwords (fc_db_passwords), nobody else at all. Who may reach the socket at all is
+# settled by its directory (fc_pg_setup): the owner and FC_SOCKET_GROUP, the api-server's.
+fc_pg_auth() {
+	local data=$1
+	fc_as_pg tee "$data/pg_hba.conf" >/dev/null <<HBA
+# Written by scripts/lib/common.sh (fc_pg_auth): no trust authentication anywhere.
+# TYPE  DATABASE  USER               METHOD
+local   all       postgres           peer map=freecoop_super
+local   freecoop  freecoop_server    scram-sha-256
+local   freecoop  freecoop_operator  scram-sha-256
+HBA
+	fc_as_pg tee "$data/pg_ident.conf" >/dev/null <<IDENT
+# Written by scripts/lib/common.sh: the one OS user who may be the superuser.
+# MAP             OS USER       DATABASE USER
+freecoop_super    $(fc_pg_user)    postgres
+IDENT
+	fc_as_pg tee "$data/freecoop.conf" >/dev/null <<CONF
+# Written by scripts/lib/common.sh: private cluster, Unix socket only.
+listen_addresses = ''
+unix_socket_directories = '$FC_PGHOST'
+unix_socket_permissions = 0777
+port = $FC_PGPORT
+max_connections = 200
+password_encryption = 'scram-sha-256'
+CONF
+	grep -q "^include_if_exists 'freecoop.conf'" "$data/postgresql.conf" ||
+		echo "include_if_exists 'freecoop.conf'" | fc_as_pg tee -a "$data/postgresql.conf" >/dev/null
+}
+
 # fc_pg_setup DIR [durable]: creates (once) and starts a private cluster in DIR, reachable
-# only through the Unix socket in DIR/run (mode 0700). Sets FC_PGHOST. With durable=no,
-# fsync is off (throwaway test clusters).
+# only through the Unix socket in DIR/run, a directory only its owner and FC_SOCKET_GROUP
+# may enter (0750). Sets FC_PGHOST. With durable=no, fsync is off
+# (throwaway test clusters).
 fc_pg_setup() {
 	local dir=$1 durable=${2:-yes} user
 	FC_PGDIR=$dir
 	FC_PGHOST=$dir/run
 	FC_PGPORT=${FREECOOP_PG_PORT:-5432}
 	user=$(fc_pg_user)
+	fc_users
 	mkdir -p "$dir/run"
+	fc_reachable "$dir"
+	chown "$user${FC_SOCKET_GROUP:+:$FC_SOCKET_GROUP}" "$dir" "$dir/run"
+	chmod 750 "$dir" "$dir/run"
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		fc_log "creating a PostgreSQL cluster in $dir"
-		chown "$user" "$dir" "$dir/run"
-		chmod 700 "$dir" "$dir/run"
-		fc_as_pg "$FC_PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
-			--locale=C.UTF-8 >"$dir/initdb.log"
-		cat >>"$dir/data/postgresql.conf" <<CONF
-# FreeCoop: private cluster, Unix socket only
-listen_addresses = ''
-unix_socket_directories = '$dir/run'
-unix_socket_permissions = 0700
-port = $FC_PGPORT
-max_connections = 200
-CONF
-		[ "$durable" = no ] && echo "fsync = off" >>"$dir/data/postgresql.conf"
+		fc_as_pg "$FC_PGBIN/initdb" -D "$dir/data" -U postgres --auth-local=peer \
+			--auth-host=reject -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+		[ "$durable" = no ] && echo "fsync = off" | fc_as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
 	fi
-	if ! fc_as_pg "$FC_PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+	fc_pg_auth "$dir/data"
+	if fc_as_pg "$FC_PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		fc_as_pg "$FC_PGBIN/pg_ctl" -D "$dir/data" reload >/dev/null
+	else
 		fc_as_pg "$FC_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" -w -t 60 start \
 			>/dev/null || { tail -20 "$dir/postgresql.log" >&2; fc_die "PostgreSQL did not start"; }
 		FC_PG_STARTED=1
@@ -97,17 +161,60 @@ fc_pg_stop() {
 	fc_as_pg "$FC_PGBIN/pg_ctl" -D "$FC_PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# fc_conninfo USER: a libpq connection string for the freecoop database.
-fc_conninfo() { echo "host=$FC_PGHOST port=$FC_PGPORT dbname=freecoop user=$1"; }
-
-# fc_psql DB args...: psql as the superuser.
-fc_psql() {
-	local db=$1; shift
-	psql -X -v ON_ERROR_STOP=1 "host=$FC_PGHOST port=$FC_PGPORT dbname=$db user=postgres" "$@"
+# fc_conninfo USER: a libpq connection string for the freecoop database; for the two
+# password roles it names their pass file (fc_db_passwords).
+fc_conninfo() {
+	local c="host=$FC_PGHOST port=$FC_PGPORT dbname=freecoop user=$1"
+	case $1 in freecoop_server | freecoop_operator) c="$c passfile=$FC_PASSDIR/$1.pgpass" ;; esac
+	echo "$c"
 }
 
+# fc_psql DB args...: psql as the superuser (peer authentication as the cluster's owner).
+fc_psql() {
+	local db=$1; shift
+	fc_as_pg psql -X -v ON_ERROR_STOP=1 "host=$FC_PGHOST port=$FC_PGPORT dbname=$db user=postgres" "$@"
+}
+
+# fc_db_passwords DIR: gives freecoop_server and freecoop_operator new random passwords
+# (every run: they are rotated), kept in DIR/<role>.pgpass (0600; the server's owned by
+# FC_SERVER_USER, who reads it after leaving root). The database gets only the SCRAM
+# verifier (computed here), never the password. Sets FC_PASSDIR.
+fc_db_passwords() {
+	local dir=$1 role pw verifier
+	FC_PASSDIR=$dir
+	mkdir -p "$dir"
+	for role in freecoop_server freecoop_operator; do
+		pw=$(head -c 32 /dev/urandom | base64 -w0 | tr -d '/+=')
+		verifier=$(printf %s "$pw" | /usr/bin/python3 -c '
+import base64, hashlib, hmac, os, sys
+pw, salt, n = sys.stdin.buffer.read(), os.urandom(16), 4096
+salted = hashlib.pbkdf2_hmac("sha256", pw, salt, n)
+client = hmac.new(salted, b"Client Key", "sha256").digest()
+server = hmac.new(salted, b"Server Key", "sha256").digest()
+b = lambda x: base64.b64encode(x).decode()
+print(f"SCRAM-SHA-256${n}:{b(salt)}${b(hashlib.sha256(client).digest())}:{b(server)}")')
+		fc_psql freecoop -q -v role="$role" -v verifier="$verifier" <<'SQL'
+ALTER ROLE :"role" PASSWORD :'verifier';
+SQL
+		(umask 077 && printf '*:*:freecoop:%s:%s\n' "$role" "$pw" >"$dir/$role.pgpass.new")
+		if [ "$role" = freecoop_server ] && [ -n "$FC_SERVER_USER" ]; then
+			chown "$FC_SERVER_USER" "$dir/$role.pgpass.new"
+		fi
+		mv "$dir/$role.pgpass.new" "$dir/$role.pgpass"
+	done
+}
+
+# fc_migrate BIN: applies the migrations as the superuser (so as the cluster's OS owner,
+# from a copy of BIN that owner can run when the checkout is private to us).
 fc_migrate() {
-	"$1" --migrate "$(fc_conninfo postgres)"
+	local bin=$1 tmp=
+	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$bin"; then
+		tmp=$(mktemp -d) && chmod 755 "$tmp" && cp "$bin" "$tmp/" && bin=$tmp/$(basename "$bin")
+	fi
+	(cd / && fc_as_pg "$bin" --migrate "$(fc_conninfo postgres)")
+	local r=$?
+	[ -z "$tmp" ] || rm -rf "$tmp"
+	return $r
 }
 
 # fc_authority PEM LABEL ABILITY NAME: creates the Ed25519 key PEM unless it exists, and
@@ -142,13 +249,16 @@ SQL
 }
 
 # fc_keys DIR: creates (once) the decision authority's Ed25519 key and the ballot master
-# key in DIR, and registers the authority. Sets FC_AUTHORITY_KEY, FC_MASTER_KEY.
+# key in DIR, registers the authority, and rotates the database passwords (their pass
+# files live in DIR too). DIR is 0711: the server's user reaches its own pass file by
+# name, and lists nothing. Sets FC_AUTHORITY_KEY, FC_MASTER_KEY, FC_PASSDIR.
 fc_keys() {
 	local dir=$1
 	FC_AUTHORITY_KEY=$dir/authority.pem
 	FC_MASTER_KEY=$dir/master.key
 	mkdir -p "$dir"
-	chmod 700 "$dir"
+	chmod 711 "$dir"
+	fc_db_passwords "$dir"
 	if [ ! -s "$FC_MASTER_KEY" ]; then
 		fc_log "creating the ballot master key"
 		(umask 077 && head -c 32 /dev/urandom >"$FC_MASTER_KEY")
@@ -197,13 +307,15 @@ fc_wait_ready() {
 
 # fc_worker_start BIN SOCKET LOG [ARGS...]: starts the count-worker in its own session,
 # listening on SOCKET, its log appended to LOG, and waits until it serves. Run as root, it
-# binds the socket and then becomes nobody. Sets FC_WORKER_PID.
+# binds the socket (for the api-server's group) and then becomes FC_WORKER_USER. Sets
+# FC_WORKER_PID.
 fc_worker_start() {
-	local bin=$1 sock=$2 log=$3 user= before i
+	local bin=$1 sock=$2 log=$3 before i
 	shift 3
-	if [ "$(id -u)" = 0 ]; then user=nobody; fi
+	fc_users
 	before=$(grep -c 'count-worker ready' "$log" 2>/dev/null || true)
-	FREECOOP_WORKER_SOCKET=$sock FREECOOP_WORKER_USER=$user setsid "$bin" "$@" >>"$log" 2>&1 &
+	FREECOOP_WORKER_SOCKET=$sock FREECOOP_WORKER_USER=$FC_WORKER_USER \
+		FREECOOP_WORKER_SOCKET_GROUP=$FC_SOCKET_GROUP setsid "$bin" "$@" >>"$log" 2>&1 &
 	FC_WORKER_PID=$!
 	for i in $(seq 200); do
 		[ "$(grep -c 'count-worker ready' "$log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0

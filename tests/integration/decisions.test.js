@@ -107,6 +107,7 @@ test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion
     voter_franchise: [v1.id, v2.id, v3.id, p1.id],
     proposals: [{ payload: b64('{"text":"status quo"}') }],
     metadata: { group: 'bakers', n: 1 },
+    ballot_size: 65536, // the most a ballot may hold: max_payload_size
   });
   assert.equal(created.status, 201, created.text);
   const d = created.json;
@@ -151,7 +152,7 @@ test('the whole lifecycle with plurality: proposals, ballots, recast, conclusion
   const c2 = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v2.token, body: choose(prop.json.id) });
   const atMax = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`,
     { token: v3.token, body: { payload: Buffer.alloc(65536, 0x20).toString('base64') } });
-  assert.equal(atMax.status, 201, 'a payload of exactly max_payload_size bytes is accepted');
+  assert.equal(atMax.status, 201, 'a payload of exactly ballot_size = max_payload_size bytes is accepted');
   const c3 = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v3.token, body: choose(prop.json.id) });
   // v1 changes their mind: the recast replaces the first ballot.
   const c1b = await h.api(server, 'POST', `/v1/decisions/${d.id}/ballots`, { token: v1.token, body: choose(prop.json.id) });

@@ -7,13 +7,15 @@ const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const h = require('./lib/harness');
+const { asOsUser } = require('./lib/psql');
 
 const SUPER = h.env('FREECOOP_TEST_CONNINFO_SUPER');
 
 // Runs `api-server --migrate CONNINFO`; resolves with {code, out}.
 function migrate() {
   return new Promise((resolve) => {
-    const p = spawn(h.env('FREECOOP_BIN'), ['--migrate', SUPER]);
+    const [cmd, ...args] = asOsUser(SUPER, [h.env('FREECOOP_BIN'), '--migrate', SUPER]);
+    const p = spawn(cmd, args, { cwd: '/' });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });

@@ -233,16 +233,28 @@ test('admin.services and admin.accounts count accounts and active tokens', () =>
       (${h()}, ${lit(accountId)}, now() + interval '1 hour', now())`);
 
   assert.equal(serviceRow(name).accounts, 1);
-  assert.deepEqual(psqlRows(OP, `SELECT service_id, service_name, name, claimed_at IS NULL, active_access_tokens
-                                   FROM admin.accounts WHERE id = ${lit(accountId)}`),
-    [[serviceId, name, 'alice', 't', '1']]);
+  // An unclaimed account's id is a claim secret: the operator sees its handle (the SHA-256
+  // of the id), never the id, anywhere in the view.
+  const handle = crypto.createHash('sha256').update(accountId, 'utf8').digest('hex');
+  assert.deepEqual(psqlRows(OP, `SELECT id IS NULL, service_id, service_name, name, claimed_at IS NULL,
+                                        active_access_tokens
+                                   FROM admin.accounts WHERE handle = ${lit(handle)}`),
+    [['t', serviceId, name, 'alice', 't', '1']]);
+  assert.equal(one(OP, `SELECT count(*) FROM admin.accounts a
+                         WHERE strpos(row_to_json(a)::text, ${lit(accountId)}) > 0
+                            OR strpos(row_to_json(a)::text, ${lit(accountId.replace(/-/g, ''))}) > 0`), '0',
+  'no column of admin.accounts shows the unclaimed id');
+  // Once claimed, the id is no secret any more, and the operator may see it.
+  psql(SUPER, `UPDATE decision.accounts SET claimed_at = now(),
+                      authorization_token_hash = ${h()} WHERE id = ${lit(accountId)}`);
+  assert.equal(one(OP, `SELECT id FROM admin.accounts WHERE handle = ${lit(handle)}`), accountId);
 
   // The views have exactly the documented columns, none of them a hash.
   const cols = psqlRows(OP, `SELECT table_name, string_agg(column_name, ',' ORDER BY ordinal_position)
                                FROM information_schema.columns WHERE table_schema = 'admin'
                               GROUP BY table_name ORDER BY table_name`);
   assert.deepEqual(cols, [
-    ['accounts', 'id,service_id,service_name,name,created_at,claimed_at,active_access_tokens'],
+    ['accounts', 'handle,id,service_id,service_name,name,created_at,claimed_at,active_access_tokens'],
     ['authorities', 'id,name,public_key,decision_authority,code_auditor,created_at,revoked_at'],
     ['decisions', 'id,service_id,service_name,title,state,method_id,method_name,proposal_opens_at,'
       + 'proposal_closes_at,voting_opens_at,voting_closes_at,created_at,closed_at,concluded_at,'
@@ -282,12 +294,13 @@ test('the operator cannot call functions it was not granted', () => {
 
 test('PUBLIC cannot execute the admin functions or read the views', () => {
   const role = `freecoop_test_${RUN}`;
-  psql(SUPER, `CREATE ROLE ${role} LOGIN`);
+  psql(SUPER, `CREATE ROLE ${role} NOLOGIN`);
   try {
-    // Even with USAGE on the schema, a role outside decision_operator has nothing.
+    // Even with USAGE on the schema, a role outside decision_operator has nothing. (Only
+    // the three roles of pg_hba.conf may log in at all: the superuser takes the role.)
     psql(SUPER, `GRANT USAGE ON SCHEMA admin TO ${role}`);
-    const other = `${SUPER} user=${role}`;
-    assert.equal(one(other, 'SELECT current_user'), role);
+    const as = (sql) => `SET ROLE ${role}; ${sql}`;
+    assert.equal(one(SUPER, as('SELECT current_user')), role);
     for (const sql of [
       `SELECT admin.create_service(${lit(uniq('public'))})`,
       `SELECT admin.disable_service(${lit(uniq('public'))})`,
@@ -299,7 +312,7 @@ test('PUBLIC cannot execute the admin functions or read the views', () => {
       'SELECT * FROM admin.authorities',
       'SELECT * FROM decision.services',
     ]) {
-      assert.match(fails(other, sql), /permission denied/, sql);
+      assert.match(fails(SUPER, as(sql)), /permission denied/, sql);
     }
   } finally {
     psql(SUPER, `REVOKE ALL ON SCHEMA admin FROM ${role}; DROP ROLE ${role}`);

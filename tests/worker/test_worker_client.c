@@ -43,6 +43,9 @@ worker_spawn(void)
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* no worker outlives a failed test */
 		freopen(log, "a", stderr);
 		setenv("FREECOOP_WORKER_JOBS", "2", 1);
+		/* as root (scripts/test), the worker must become its dedicated user */
+		if (getenv("FREECOOP_TEST_WORKER_USER") != NULL)
+			setenv("FREECOOP_WORKER_USER", getenv("FREECOOP_TEST_WORKER_USER"), 1);
 		execl(worker_bin, worker_bin, "--socket", sock, (char *)NULL);
 		_exit(127);
 	}

@@ -74,6 +74,9 @@ function serverEnv(port, overrides) {
     FREECOOP_MASTER_KEY_FILE: env('FREECOOP_TEST_MASTER_KEY'),
     FREECOOP_WORKER_SOCKET: env('FREECOOP_TEST_WORKER_SOCKET'),
   });
+  // Started as root (scripts/test as root), the server reads its keys and becomes its
+  // dedicated user; it refuses to serve as root.
+  if (process.env.FREECOOP_TEST_SERVER_USER) e.FREECOOP_USER = process.env.FREECOOP_TEST_SERVER_USER;
   for (const [k, v] of Object.entries(overrides || {})) {
     if (v === undefined || v === null) delete e[k];
     else e[k] = String(v);

@@ -5,15 +5,24 @@
 
 const { spawnSync } = require('node:child_process');
 
-// psql(conninfo, sql, {allowError}) -> {status, stdout, stderr}
+// The superuser authenticates only by peer authentication as the cluster's OS owner
+// (FREECOOP_TEST_PG_OS_USER, postgres, when the tests run as root): its commands run as
+// that user. asOsUser(conninfo, argv) is the argv to run argv with conninfo's rights.
+function asOsUser(conninfo, argv) {
+  const os = process.env.FREECOOP_TEST_PG_OS_USER;
+  if (os && conninfo === process.env.FREECOOP_TEST_CONNINFO_SUPER) return ['runuser', '-u', os, '--', ...argv];
+  return argv;
+}
+
+// psql(conninfo, sql, {allowError, osUser}) -> {status, stdout, stderr}
 // stdout is trimmed. Throws an Error carrying psql's stderr when psql fails,
-// unless allowError is true.
+// unless allowError is true. osUser runs psql as that OS user (root only).
 function psql(conninfo, sql, opts = {}) {
-  const r = spawnSync(
-    'psql',
-    ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', conninfo, '-c', sql],
-    { encoding: 'utf8', env: { ...process.env, PGCONNECT_TIMEOUT: '10' } },
-  );
+  let argv = asOsUser(conninfo,
+    ['psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', conninfo, '-c', sql]);
+  if (opts.osUser) argv = ['runuser', '-u', opts.osUser, '--', ...argv];
+  const r = spawnSync(argv[0], argv.slice(1),
+    { encoding: 'utf8', env: { ...process.env, PGCONNECT_TIMEOUT: '10' }, cwd: '/' });
   if (r.error) throw new Error(`could not run psql: ${r.error.message}`);
   const res = { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
   if (res.status !== 0 && !opts.allowError) {
@@ -30,4 +39,4 @@ function psqlRows(conninfo, sql) {
   return out.split('\n').map((line) => line.split('|'));
 }
 
-module.exports = { psql, psqlRows };
+module.exports = { psql, psqlRows, asOsUser };

@@ -431,12 +431,20 @@ process.on('exit', () => {
 async function startWorker({ env = {}, args = [], readyTimeoutMs = 20000, socketPath = null } = {}) {
   const bin = workerBin();
   const dir = socketPath ? path.dirname(socketPath) : fs.mkdtempSync(path.join(os.tmpdir(), 'fc-sbx-'));
+  // The api-server a chaos suite starts (its own dedicated user) must reach the socket.
+  if (!socketPath) fs.chmodSync(dir, 0o755);
   socketPath = socketPath || path.join(dir, 'worker.sock');
   const childEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('FREECOOP_WORKER_')) childEnv[k] = v;
   }
-  Object.assign(childEnv, { FREECOOP_WORKER_JOBS: '1', FREECOOP_WORKER_LOG_LEVEL: 'info' }, env);
+  // Run as root (scripts/test as root), a worker must become its dedicated user, and let
+  // the api-server's group connect.
+  const user = process.env.FREECOOP_TEST_WORKER_USER;
+  const group = process.env.FREECOOP_TEST_SOCKET_GROUP;
+  Object.assign(childEnv, { FREECOOP_WORKER_JOBS: '1', FREECOOP_WORKER_LOG_LEVEL: 'info' },
+    user ? { FREECOOP_WORKER_USER: user } : {}, group ? { FREECOOP_WORKER_SOCKET_GROUP: group } : {},
+    env);
   delete childEnv.FREECOOP_WORKER_BIN;
   const child = spawn(bin, ['--socket', socketPath, ...args], {
     env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'],

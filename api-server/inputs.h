@@ -1,0 +1,47 @@
+/* inputs — the count's inputs, prepared from a decision's rows (DESIGN §4, §7).
+ *
+ * The ballots are opened; every account id is replaced by its pseudonym; the participants
+ * are worked out from the ballot slots (a voter took part when the slot of their account
+ * id holds a ballot: nothing else in the database says who voted); everything is sorted
+ * as the count contract says, so that a re-count sees the same frozensets in the same
+ * order. Pure: no event loop and no global state. inputs_prepare runs on a conclusion's
+ * thread and splits its work over a second one. */
+#ifndef FREECOOP_INPUTS_H
+#define FREECOOP_INPUTS_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "crypto.h"
+#include "wire.h"
+
+/* The rows of one decision (borrowed), as store_conclude reads them. */
+struct inputs_rows {
+	const char *decision_id;
+	const struct crypto_deckey *k;
+	int ballot_size;           /* 0: ballots sealed unpadded (before migration 0005) */
+	const PGresult *ballots;   /* slot, sealed: binary */
+	const PGresult *franchise; /* account_id, proposer, voter */
+	const PGresult *proposals; /* id, proposer_id or NULL, payload in base64 */
+};
+
+/* The prepared inputs. in's method and limits are the caller's to set; its proposal ids
+ * point into rows->proposals, which must outlive it. */
+struct inputs {
+	struct wire_count in;
+	unsigned char *plain;     /* opened ballots, one after another */
+	size_t plain_len;
+	char *pseudonyms;         /* one per franchise row, then one per proposal */
+	unsigned char *payloads;  /* decoded proposal payloads */
+};
+
+/* Prepares in (zeroed by the caller) from rows. Returns 0, or -1 with the reason in
+ * err: memory ran out, a ballot does not open, a ballot's slot is no voter's, a proposal's
+ * payload is malformed. inputs_free(in) afterwards in both cases. */
+int inputs_prepare(struct inputs *in, const struct inputs_rows *rows, char *err, size_t errlen);
+
+/* Wipes the opened ballots and frees everything in holds; it is zeroed after. */
+void inputs_free(struct inputs *in);
+
+#endif
