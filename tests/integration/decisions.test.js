@@ -77,6 +77,14 @@ test('voting methods: signature, worker check, second auditor, revocation', asyn
 
   const list = await h.api(server, 'GET', '/v1/voting-methods');
   assert.ok(list.json.voting_methods.some((m) => m.id === id));
+
+  // The operator's view counts a method's code in bytes, as max_method_size does.
+  const wide = `# décision à l'unanimité ${RUN} ✓\ndef count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n    return b""\n`;
+  const w = await submit(auditor, 'wide', wide);
+  assert.equal(w.status, 201, w.text);
+  assert.equal(h.operatorSql(`SELECT code_length FROM admin.voting_methods WHERE id = '${w.json.id}'`),
+    String(Buffer.byteLength(wide, 'utf8')));
+  assert.notEqual(Buffer.byteLength(wide, 'utf8'), wide.length, 'the code has multi-byte characters');
 });
 
 test('voting methods: what is refused, and nothing is stored', async () => {
@@ -331,6 +339,14 @@ test('creating decisions: every rule', async () => {
   h.assertProblem(await createDecision(plurality, [0, 1000, 1000, 2000], { voter_franchise: [a.id, foreign.id] }),
     422, 'foreign-account', "another service's account");
   h.assertProblem(await createDecision('0'.repeat(64), [0, 1000, 1000, 2000]), 422, 'method-not-usable', 'an unknown method');
+  // A newcomer gives the method's name: the answer says what is wanted, and where to look.
+  const named = await createDecision('plurality', [0, 1000, 1000, 2000]);
+  h.assertProblem(named, 422, 'invalid-request', 'a method by name');
+  assert.match(named.json.detail, /SHA-256/);
+  assert.match(named.json.detail, /GET \/v1\/voting-methods/);
+  // Times in the database's messages are RFC 3339, like everywhere else.
+  const over = await createDecision(plurality, [-5000, -4000, -3000, -2000]);
+  assert.match(over.json.detail, /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z/, over.json.detail);
   // A method whose only auditor is revoked is no longer signed.
   const lone = newAuditor('lone');
   const code = `# lone ${RUN}\ndef count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n    return b""\n`;
@@ -348,13 +364,21 @@ test('creating decisions: every rule', async () => {
   assert.equal(later.json.state, 'scheduled');
   const more = await Promise.all([person(), person()]);
   const batch = await h.api(server, 'POST', `/v1/decisions/${later.json.id}/franchise`,
-    { token: svc, body: { voters: more.map((p) => p.id), proposers: [a.id] } });
+    { token: svc, body: { voter_franchise: [more[0].id], proposer_franchise: [a.id] } });
   assert.equal(batch.status, 200, batch.text);
-  assert.deepEqual(batch.json, { proposer_franchise: 1, voter_franchise: 3 });
+  assert.deepEqual(batch.json, { proposer_franchise: 1, voter_franchise: 2 });
+  // The names of the create call; the former ones still work, but not both at once.
+  const old = await h.api(server, 'POST', `/v1/decisions/${later.json.id}/franchise`,
+    { token: svc, body: { voters: [more[1].id] } });
+  assert.deepEqual(old.json, { proposer_franchise: 1, voter_franchise: 3 });
+  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${later.json.id}/franchise`,
+    { token: svc, body: { voters: [a.id], voter_franchise: [a.id] } }), 422, 'invalid-request', 'both names');
   h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${later.json.id}/franchise`,
     { token: otherSvc, body: { voters: [] } }), 404, 'not-found', "another service's decision");
-  h.assertProblem(await h.api(server, 'POST', `/v1/decisions/${later.json.id}/proposals`,
-    { token: a.token, body: { payload: b64('early') } }), 409, 'outside-phase', 'proposing before the phase');
+  const early = await h.api(server, 'POST', `/v1/decisions/${later.json.id}/proposals`,
+    { token: a.token, body: { payload: b64('early') } });
+  h.assertProblem(early, 409, 'outside-phase', 'proposing before the phase');
+  assert.match(early.json.detail, /from \d{4}-\d\d-\d\dT[\d:.]+Z until \d{4}-\d\d-\d\dT[\d:.]+Z/, early.json.detail);
 
   // Lists: keyset pages, each caller sees its own.
   const page1 = await h.api(server, 'GET', '/v1/decisions?limit=1', { token: svc });

@@ -13,6 +13,7 @@ const net = require('node:net');
 const h = require('./lib/harness');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-it-worker-'));
+fs.chmodSync(dir, 0o755); // the server's own user connects to the socket in it
 const sock = path.join(dir, 'worker.sock');
 
 function connectable() {
@@ -25,7 +26,7 @@ function connectable() {
 
 async function startWorker() {
   const proc = spawn(h.env('FREECOOP_WORKER_BIN'), ['--socket', sock],
-    { stdio: ['ignore', 'ignore', 'ignore'] });
+    { stdio: ['ignore', 'ignore', 'ignore'], env: h.workerEnv() });
   const deadline = Date.now() + 10000;
   while (!(await connectable())) {
     assert.ok(Date.now() < deadline, 'the count-worker did not start');

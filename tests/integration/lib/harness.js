@@ -84,6 +84,15 @@ function serverEnv(port, overrides) {
   return e;
 }
 
+// The environment of a count-worker a suite starts itself: run as root (scripts/test as
+// root), it must become its dedicated user and let the servers' group connect.
+function workerEnv(extra = {}) {
+  const e = { ...process.env };
+  if (process.env.FREECOOP_TEST_WORKER_USER) e.FREECOOP_WORKER_USER = process.env.FREECOOP_TEST_WORKER_USER;
+  if (process.env.FREECOOP_TEST_SOCKET_GROUP) e.FREECOOP_WORKER_SOCKET_GROUP = process.env.FREECOOP_TEST_SOCKET_GROUP;
+  return Object.assign(e, extra);
+}
+
 // Servers still running when this process exits (a crashed or interrupted test) are killed
 // so they do not outlive it.
 const running = new Set();
@@ -510,6 +519,7 @@ function sha256hex(s) {
 
 module.exports = {
   env,
+  workerEnv,
   sleep,
   freePort,
   randomName,
