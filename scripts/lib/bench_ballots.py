@@ -4,7 +4,7 @@
 Run with Debian's /usr/bin/python3 (python3-cryptography). The database is reached as the
 superuser through psql, whose libpq connection string is in BENCH_PG_CONNINFO.
 
-  create URL SERVICE_KEY METHOD CLOSES_IN_S [BODIES_FILE]
+  create URL SERVICE_KEY METHOD CLOSES_IN_S BALLOT_SIZE [BODIES_FILE]
       creates a decision over HTTP (5 proposals by the service; proposal phase 3 to 2 hours
       ago, voting phase from an hour ago to CLOSES_IN_S from now); prints its id and the
       proposal ids; with BODIES_FILE, writes there one cast body a line, one per proposal:
@@ -16,8 +16,9 @@ superuser through psql, whose libpq connection string is in BENCH_PG_CONNINFO.
       With SQL_DECISION, the last slice are voters of that decision instead, for pgbench
       (their account ids in DIR/accounts.sql, one a line).
   fill SERVICE DECISION N MASTER_KEY_FILE PROPOSAL_ID...
-      N accounts, voter-franchise rows (voted_at = now()) and N ballots sealed exactly as
-      the server seals them (crypto.c, h_ballots.c); prints the expected plurality counts
+      N accounts, voter-franchise rows and N ballots sealed exactly as the server seals
+      them (crypto.c, ballot.c: padded to the decision's ballot_size); prints the expected
+      plurality counts
       as JSON on stdout.
   cast-check DECISION MASTER_KEY_FILE ACK_FILE...
       opens every ballot of DECISION and checks that every ballot id acknowledged with a
@@ -45,6 +46,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 CONNINFO = os.environ.get("BENCH_PG_CONNINFO", "")
+# The superuser authenticates only by peer as the cluster's OS owner: psql runs as that
+# user when we run as root.
+AS_PG = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
 WRAP_AAD = b"freecoop-data-key:v1:"
 CHUNK = 20000  # rows written to psql at a time
 
@@ -55,8 +59,8 @@ def log(msg):
 
 def psql_out(sql):
     """Runs one statement as the superuser; returns its unaligned, tuple-only output."""
-    return subprocess.run(["psql", "-X", "-qtA", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c", sql],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(AS_PG + ["psql", "-X", "-qtA", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c", sql],
+                          check=True, capture_output=True, text=True, cwd="/").stdout.strip()
 
 
 class Copy:
@@ -70,9 +74,9 @@ class Copy:
         self.n = 0
         self.buf = []
         self.p = subprocess.Popen(
-            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c",
-             f"COPY {table_cols} FROM STDIN"],
-            stdin=subprocess.PIPE,
+            AS_PG + ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c",
+                     f"COPY {table_cols} FROM STDIN"],
+            stdin=subprocess.PIPE, cwd="/",
             env=dict(os.environ, PGOPTIONS="-c session_replication_role=replica"))
 
     def row(self, line):
@@ -131,12 +135,13 @@ def copy_accounts(service, ids):
     return c.close()
 
 
-def copy_franchise(decision, ids, voted):
-    c = Copy("decision.franchise (decision_id, account_id, proposer, voter, voted_at)")
-    v = "now" if voted else "\\N"
+def copy_franchise(decision, ids):
+    c = Copy("decision.franchise (decision_id, account_id, proposer, voter)")
     for a in ids:
-        c.row(f"{decision}\t{a}\tf\tt\t{v}")
-    return c.close()
+        c.row(f"{decision}\t{a}\tf\tt")
+    n = c.close()
+    psql_out(f"UPDATE decision.decisions SET voter_count = voter_count + {n} WHERE id = '{decision}'")
+    return n
 
 
 def cmd_voters(service, decision, per_slice, slices, threads, out):
@@ -160,20 +165,28 @@ def cmd_voters(service, decision, per_slice, slices, threads, out):
         c.close()
 
     in_parallel(lambda: copy_accounts(service, ids), access_tokens,
-                lambda: copy_franchise(decision, ids, False))
+                lambda: copy_franchise(decision, ids))
     log(f"{n} voters (accounts, access tokens, franchise) in {time.monotonic() - t0:.1f} s")
 
 
 def data_keys(decision, master_file):
-    """The decision's ballot key and slot key, unwrapped as crypto_deckey_open does."""
+    """The decision's ballot key, slot key and ballot_size, unwrapped as crypto_deckey_open
+    does."""
     master = open(master_file, "rb").read()
     if len(master) != 32:
         raise SystemExit("the master key file must hold 32 bytes")
-    wrapped = bytes.fromhex(psql_out(
-        f"SELECT encode(data_key, 'hex') FROM decision.decisions WHERE id = '{decision}'"))
+    key, size = psql_out(f"SELECT encode(data_key, 'hex'), coalesce(ballot_size, 0) "
+                         f"FROM decision.decisions WHERE id = '{decision}'").split("|")
+    wrapped = bytes.fromhex(key)
     dk = AESGCM(master).decrypt(wrapped[:12], wrapped[12:], WRAP_AAD + decision.encode())
     return (hmac.digest(dk, b"ballot-key:v1", "sha256"),
-            hmac.digest(dk, b"ballot-slot:v1", "sha256"))
+            hmac.digest(dk, b"ballot-slot:v1", "sha256"), int(size))
+
+
+def padded(ballot_id, payload, size):
+    """A ballot's plaintext as api-server/ballot.c makes it: id, u32 length, payload, zeros."""
+    return (ballot_id + len(payload).to_bytes(4, "big") + payload
+            + bytes(size - len(payload)))
 
 
 def hmac_sha256(key):
@@ -229,7 +242,7 @@ def aes_gcm_sealer(key):
 def cmd_fill(service, decision, n, master_file, *proposals):
     n = int(n)
     t0 = time.monotonic()
-    ballot_key, slot_key = data_keys(decision, master_file)
+    ballot_key, slot_key, size = data_keys(decision, master_file)
     # A fixed, clearly ordered distribution over the proposals, and one invalid ballot in
     # a thousand (a choice that names no proposal), so the count has something to refuse.
     rng = random.Random(20261124)
@@ -248,7 +261,7 @@ def cmd_fill(service, decision, n, master_file, *proposals):
         t = time.monotonic()
         copy_accounts(service, ids)
         t1 = time.monotonic()
-        copy_franchise(decision, ids, True)
+        copy_franchise(decision, ids)
         log(f"{n} accounts in {t1 - t:.1f} s, then their franchise rows in "
             f"{time.monotonic() - t1:.1f} s")
 
@@ -264,26 +277,27 @@ def cmd_fill(service, decision, n, master_file, *proposals):
             payload = bad if i % 1000 == 999 else payloads[choices[i]]
             slot = slot_of(a.encode())
             nonce = nonces[12 * i:12 * i + 12]
-            sealed = nonce + seal(nonce, ballot_ids[i].encode() + payload, aad0 + slot)
+            sealed = nonce + seal(nonce, padded(ballot_ids[i].encode(), payload, size),
+                                  aad0 + slot)
             c.row(f"{decision}\t{bytea(slot)}\t{bytea(sealed)}")
         c.close()
         log(f"{n} sealed ballots in {time.monotonic() - t:.1f} s")
 
     in_parallel(people, ballots)
     log(f"{n} voters with their ballots loaded in {time.monotonic() - t0:.1f} s")
-    sealed_len = 12 + 36 + len(payloads[0]) + 16
+    sealed_len = 12 + 36 + 4 + size + 16
     print(json.dumps({"ballots": n, "counts": expected, "invalid": invalid,
                       "sealed_len": sealed_len}))
 
 
 def cmd_cast_check(decision, master_file, *ack_files):
-    ballot_key, _ = data_keys(decision, master_file)
+    ballot_key, _, _ = data_keys(decision, master_file)
     aes = AESGCM(ballot_key)
     out = subprocess.run(
-        ["psql", "-X", "-qtA", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c",
-         f"COPY (SELECT encode(slot, 'hex'), encode(sealed, 'hex') FROM decision.ballots "
-         f"WHERE decision_id = '{decision}') TO STDOUT"],
-        check=True, capture_output=True, text=True).stdout
+        AS_PG + ["psql", "-X", "-qtA", "-v", "ON_ERROR_STOP=1", CONNINFO, "-c",
+                 f"COPY (SELECT encode(slot, 'hex'), encode(sealed, 'hex') FROM decision.ballots "
+                 f"WHERE decision_id = '{decision}') TO STDOUT"],
+        check=True, capture_output=True, text=True, cwd="/").stdout
     stored, bad, sizes = set(), 0, set()
     aad0 = decision.encode()
     for line in out.splitlines():
@@ -364,12 +378,13 @@ def api(url, key, method, path, body=None):
         return json.load(r)
 
 
-def cmd_create(url, key, method, closes_in, bodies=None):
+def cmd_create(url, key, method, closes_in, ballot_size, bodies=None):
     now = time.time()
     ts = lambda s: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + s))  # noqa: E731
     d = api(url, key, "POST", "/v1/decisions", {
         "title": f"bench-ballots {time.strftime('%H:%M:%S')}",
         "method": method,
+        "ballot_size": int(ballot_size),
         "proposal_phase": {"opens_at": ts(-3 * 3600), "closes_at": ts(-2 * 3600)},
         "voting_phase": {"opens_at": ts(-3600), "closes_at": ts(int(closes_in))},
         "proposals": [{"payload": base64.b64encode(f'{{"title":"option {k}"}}'.encode()).decode()}

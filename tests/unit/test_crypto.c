@@ -40,6 +40,31 @@ test_hmac_rfc4231(void **state)
 	assert_hex(out, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+/* A prepared key gives the same MACs as the one-shot function (RFC 4231 case 2 too). */
+static void
+test_mac_prepared(void **state)
+{
+	struct crypto_mac *m = crypto_mac_new("Jefe", 4);
+	unsigned char a[32], b[32], key[32];
+
+	assert_non_null(m);
+	assert_int_equal(crypto_mac_run(m, "what do ya want for nothing?", 28, a), 0);
+	assert_hex(a, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	crypto_mac_free(m);
+	memset(key, 0x5a, sizeof(key));
+	m = crypto_mac_new(key, sizeof(key));
+	for (int i = 0; i < 100; i++) { /* many MACs under one key, as a conclusion makes */
+		char id[40];
+		int n = snprintf(id, sizeof(id), "3f2c1a9e-7b4d-4e21-9c3a-%012d", i);
+		assert_int_equal(crypto_mac_run(m, id, (size_t)n, a), 0);
+		crypto_hmac(key, sizeof(key), id, (size_t)n, b);
+		assert_memory_equal(a, b, 32);
+	}
+	crypto_mac_free(m);
+	assert_null(crypto_mac_new(key, 65)); /* longer than a block: not prepared */
+	crypto_mac_free(NULL);
+}
+
 static void
 test_sha256(void **state)
 {
@@ -109,6 +134,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hmac_rfc4231),
 		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_mac_prepared),
 		cmocka_unit_test(test_seal_open),
 		cmocka_unit_test(test_uuid_shape),
 		cmocka_unit_test(test_uuid_bytes),
