@@ -83,6 +83,7 @@ struct req {
 	struct evhttp_request *ev;
 	int route_idx; /* into routes[], or -1 */
 	char id[17];   /* request id, also sent as X-Request-Id */
+	char method[8]; /* "GET", ...; the refused method of a framer refusal, or "OTHER" */
 	uint64_t start_us;
 	char param[ROUTE_PARAM_MAX + 1]; /* the {id} or {sha} path segment, lowercase */
 	char cred_prefix[5];           /* "svc_", "aut_", "acc_" or "" */

@@ -261,6 +261,10 @@ function loadApi() {
   }
   // redocly leaves $refs inside x- extensions alone; resolve those here.
   apiDoc['x-freecoop-unmatched'] = derefLocal(apiDoc['x-freecoop-unmatched'], apiDoc, 0);
+  // The statuses of a head refused before routing, whatever the path and method.
+  const { refused } = apiDoc['x-freecoop-unmatched'];
+  apiDoc.__refused = new Set(refused.content['application/problem+json'].schema.allOf[1].oneOf
+    .map((o) => o.properties.status.const));
   Ajv2020 = require('ajv/dist/2020');
   ajv = new Ajv2020({ strict: false, allErrors: true });
   require('ajv-formats')(ajv);
@@ -309,20 +313,26 @@ function fail(where, msg) {
 
 const JSON_MEDIA = /^application\/([a-z0-9.+-]+\+)?json$/;
 
-// Finds the response object the document gives for (method, path, status).
+// Finds the response object the document gives for (method, path, status). A status the
+// operation does not list, or any answer to an unlisted path or method, may be the refusal
+// of a head before routing (x-freecoop-unmatched.refused).
 function documentedResponse(doc, method, pathOnly, status) {
   const m = method.toLowerCase();
   const hit = doc.__templates.find((t) => t.re.test(pathOnly));
   const unmatched = doc['x-freecoop-unmatched'];
+  const refused = doc.__refused.has(status)
+    ? { where: `${method} ${pathOnly} -> ${status} (refused before routing)`, response: unmatched.refused, key: 'refused' }
+    : null;
   if (!hit) {
-    return { where: `${method} ${pathOnly} (no such path in the document)`, expect: 404, response: unmatched.route };
+    return refused || { where: `${method} ${pathOnly} (no such path in the document)`, expect: 404, response: unmatched.route };
   }
   const op = doc.paths[hit.tpl][m];
   if (!op) {
-    return { where: `${method} ${hit.tpl} (method not in the document)`, expect: 405, response: unmatched.method };
+    return refused || { where: `${method} ${hit.tpl} (method not in the document)`, expect: 405, response: unmatched.method };
   }
   const r = op.responses;
   const response = r[String(status)] || r[`${String(status)[0]}XX`] || r.default;
+  if (!response && refused) return refused;
   return { where: `${method} ${hit.tpl} -> ${status}`, response, key: `${m} ${hit.tpl}` };
 }
 
@@ -433,6 +443,89 @@ async function api(server, method, urlPath, opts = {}) {
   return { status: res.status, headers: res.headers, text, json };
 }
 
+// Parses the first HTTP response in buf (a Buffer); returns {status, headers, text, json,
+// length} (length: the bytes it took), or null while it is incomplete.
+function parseResponse(buf) {
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
+  if (!m) throw new Error(`not an HTTP response: ${JSON.stringify(lines[0].slice(0, 80))}`);
+  const headers = new Headers();
+  for (const l of lines.slice(1)) {
+    const colon = l.indexOf(':');
+    headers.append(l.slice(0, colon).trim(), l.slice(colon + 1).trim());
+  }
+  const n = Number(headers.get('content-length') || 0);
+  if (buf.length < end + 4 + n) return null;
+  const text = buf.subarray(end + 4, end + 4 + n).toString('utf8');
+  let json;
+  if (/json/.test(headers.get('content-type') || '')) {
+    try { json = JSON.parse(text); } catch { json = undefined; }
+  }
+  return { status: Number(m[1]), headers, text, json, length: end + 4 + n };
+}
+
+// Sends data (a string, latin1, or a Buffer) as is on a new connection and reads the
+// answers, as many as opts.answers (default 1), until the server closes the connection or
+// opts.timeoutMs (default 10000) passes (opts.waitClose: until it closes). opts.body (a
+// Buffer) is written after data, in chunks, for as long as no final answer came;
+// opts.pauseMs waits that long between data and body. Resolves with {answers: [{status, headers, text, json}], closed (the server
+// ended the connection), sent (bytes of body written), ms (until the first answer)}.
+function rawHttp(server, data, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const want = opts.answers || 1;
+    const started = Date.now();
+    const sock = net.connect(server.port, '127.0.0.1');
+    const answers = [];
+    let buf = Buffer.alloc(0);
+    let closed = false;
+    let sent = 0;
+    let ms = null;
+    let done = false;
+    const finish = (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve({ answers, closed, sent, ms });
+    };
+    const timer = setTimeout(() => finish(), opts.timeoutMs || 10000);
+    const pump = () => {
+      const body = opts.body;
+      while (body && answers.every((a) => a.status < 200) && sent < body.length && !sock.destroyed) {
+        const chunk = body.subarray(sent, sent + 65536);
+        sent += chunk.length;
+        if (!sock.write(chunk)) {
+          sock.once('drain', pump);
+          return;
+        }
+      }
+    };
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (let r; (r = parseResponse(buf)) !== null;) {
+        if (ms === null) ms = Date.now() - started;
+        answers.push(r);
+        buf = buf.subarray(r.length);
+      }
+      if (answers.length >= want && !opts.waitClose) finish();
+    });
+    sock.on('end', () => { closed = true; finish(); });
+    sock.on('close', () => finish());
+    sock.on('error', (err) => {
+      // A reset after the answers were read is the server closing: not an error here.
+      if (answers.length > 0 || ['ECONNRESET', 'EPIPE'].includes(err.code)) { closed = true; finish(); } else finish(err);
+    });
+    sock.on('connect', () => {
+      sock.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+      if (opts.pauseMs) setTimeout(pump, opts.pauseMs);
+      else pump();
+    });
+  });
+}
+
 // Asserts a problem response: status, type slug, and the invariants every problem keeps.
 function assertProblem(r, status, slug, what = '') {
   const label = `${what ? `${what}: ` : ''}expected ${status} ${slug}`;
@@ -513,6 +606,7 @@ module.exports = {
   startServer,
   runServerUntilExit,
   api,
+  rawHttp,
   validateResponse,
   loadApi,
   assertProblem,
