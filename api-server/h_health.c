@@ -67,6 +67,7 @@ ready_cb(const struct db_result *res, void *arg)
 void
 h_health_ready(struct req *r)
 {
+	r->probe = true;
 	if (!db_pool_ready(r->app->db)) {
 		not_ready(r, "unavailable", "unavailable", "No database connection is up.");
 		return;

@@ -111,6 +111,18 @@ sent_cb(struct evhttp_request *ev, void *arg)
 	guard_request_sent(app->guard, ev);
 }
 
+/* The level of a request's log line: error for a fault of the server (500 and the other
+ * 5xx), warn for 503 (the database or the worker away, or a shutdown: the service degrades
+ * and says so), info for the rest: 4xx, 501 (a method no server here implements) and a
+ * readiness probe's 503, its answer while the server is not ready (as at every start). */
+static enum log_level
+finish_level(const struct req *r, int status)
+{
+	if (status < 500 || status == 501 || (status == 503 && r->probe))
+		return LOGL_INFO;
+	return status == 503 ? LOGL_WARN : LOGL_ERROR;
+}
+
 /* Ends the request: logs it, counts it, frees it (a shutdown's tick watches in_flight). */
 static void
 req_finish(struct req *r, int status)
@@ -119,7 +131,7 @@ req_finish(struct req *r, int status)
 	double secs = (double)(util_now_us() - r->start_us) / 1e6;
 	struct log_req lr = {r->id, r->method, route_label(r), status, secs * 1000.0};
 
-	log_req_msg(status >= 500 ? LOGL_ERROR : LOGL_INFO, &lr, "request");
+	log_req_msg(finish_level(r, status), &lr, "request");
 	metrics_observe(app->metrics, r->route_idx, status, secs);
 	OPENSSL_cleanse(r->secret, sizeof(r->secret));
 	if (r->state_free != NULL)
