@@ -205,6 +205,7 @@ req_reply_json_type(struct req *r, int status, const char *content_type, struct 
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1); /* a text ends its last line: curl's output ends, too */
 	json_object_put(body);
 	req_reply_buffer(r, status, content_type, buf);
 	evbuffer_free(buf);

@@ -116,7 +116,7 @@ void http_shutdown(struct app *app);
 int req_body(struct req *r, const struct body_field *fields, size_t nfields, bool allow_empty,
 	     struct json_object **out);
 
-/* Replies with a JSON body and status; takes ownership of body. */
+/* Replies with a JSON body, ended by a newline, and status; takes ownership of body. */
 void req_reply_json(struct req *r, int status, struct json_object *body);
 
 /* Like req_reply_json, with another JSON media type (e.g. application/jwk-set+json). */

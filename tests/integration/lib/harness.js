@@ -435,6 +435,9 @@ async function api(server, method, urlPath, opts = {}) {
   }
   const buf = Buffer.from(await res.arrayBuffer());
   const text = buf.toString('utf8');
+  if (JSON_MEDIA.test((res.headers.get('content-type') || '').split(';')[0].trim())) {
+    assert.ok(/[^\n]\n$/.test(text), `${method} ${urlPath}: a JSON body ends with one newline: ${JSON.stringify(text.slice(-40))}`);
+  }
   if (opts.validate !== false) validateResponse(method, urlPath, res.status, res.headers, text);
   let json;
   if (text !== '' && /json/.test(res.headers.get('content-type') || '')) {
@@ -536,6 +539,7 @@ function assertProblem(r, status, slug, what = '') {
   assert.equal(r.json.status, status, label);
   assert.equal(typeof r.json.detail, 'string', label);
   assert.ok(r.json.detail.length > 0, `${label}: empty detail`);
+  assert.ok(r.text.endsWith('}\n'), `${label}: the body does not end with a newline`);
   assert.equal(r.json.request_id, r.headers.get('x-request-id'), `${label}: request_id`);
 }
 
