@@ -18,6 +18,7 @@
 #define SLUG_INVALID "invalid-request"
 #define SLUG_INTERNAL "internal-error"
 #define NUMBER_SHOWN 24 /* characters of a refused number quoted in its reason */
+#define UNKNOWN "unknown field"
 
 /* Fills err for a failure of the whole body; returns -1. */
 static int fail_body(struct body_error *err, int status, const char *slug, const char *fmt, ...)
@@ -344,7 +345,7 @@ check_fields(struct json_object *obj, const struct body_field *fields, size_t nf
 	json_object_object_foreach(obj, name, val)
 	{
 		if ((f = find_field(fields, nfields, name)) == NULL)
-			add_param(err, total, name, "unknown field");
+			add_param(err, total, name, UNKNOWN);
 		else if (check_value(f, val, reason, sizeof reason) != 0 ||
 			 number_in(ns, idx, reason, sizeof reason) != NULL)
 			add_param(err, total, name, reason);
@@ -355,15 +356,45 @@ check_fields(struct json_object *obj, const struct body_field *fields, size_t nf
 			add_param(err, total, fields[i].name, "is required");
 }
 
-/* Makes err a 422 whose detail lists the kept params, as many as fit, e.g. `The request body
- * has 2 invalid fields: name (must be a string), colour (unknown field).` */
+/* Writes the sentence naming the fields of the table into out[cap], e.g. ` Its fields are
+ * name, id and note.` (with a leading space); names that do not fit end it with "...". */
 static void
-summarize(struct body_error *err, int total)
+name_fields(const struct body_field *fields, size_t nfields, char *out, size_t cap)
+{
+	size_t o, i;
+
+	if (nfields == 0) {
+		snprintf(out, cap, " It takes no fields.");
+		return;
+	}
+	o = (size_t)snprintf(out, cap, nfields == 1 ? " Its only field is " : " Its fields are ");
+	for (i = 0; i < nfields && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%s",
+				      i == 0 ? "" : i + 1 == nfields ? " and " : ", ", fields[i].name);
+	if (o >= cap - 1)
+		snprintf(out + cap - 5, 5, "...");
+	else
+		snprintf(out + o, cap - o, ".");
+}
+
+/* Makes err a 422 whose detail lists the kept params, as many as fit, e.g. `The request body
+ * has 2 invalid fields: name (must be a string), colour (unknown field).`, and names the
+ * fields of the table when one of them is unknown. */
+static void
+summarize(struct body_error *err, int total, const struct body_field *fields, size_t nfields)
 {
 	char *d = err->detail, item[sizeof err->params[0].name + sizeof err->params[0].reason + 8];
-	size_t cap = sizeof err->detail, o, n;
+	char known[sizeof err->detail / 2] = "";
+	size_t cap, o, n;
 	int i;
 
+	for (i = 0; i < err->nparams; i++) {
+		if (strcmp(err->params[i].reason, UNKNOWN) == 0) {
+			name_fields(fields, nfields, known, sizeof known);
+			break;
+		}
+	}
+	cap = sizeof err->detail - strlen(known);
 	err->status = 422;
 	err->slug = SLUG_INVALID;
 	o = (size_t)snprintf(d, cap, "The request body has %d invalid field%s: ", total,
@@ -377,9 +408,10 @@ summarize(struct body_error *err, int total)
 		o += n;
 	}
 	if (i < total)
-		snprintf(d + o, cap - o, "%sand %d more.", i ? ", " : "", total - i);
+		o += (size_t)snprintf(d + o, cap - o, "%sand %d more.", i ? ", " : "", total - i);
 	else
-		snprintf(d + o, cap - o, ".");
+		o += (size_t)snprintf(d + o, cap - o, ".");
+	snprintf(d + o, sizeof err->detail - o, "%s", known);
 }
 
 /* Parses buf[0..len), a text jsonv accepted whose top level is an object, with json-c at
@@ -464,7 +496,7 @@ body_parse(const char *buf, size_t len, const struct jsonv_limits *lim,
 		goto out;
 	}
 	if (total > 0) {
-		summarize(err, total);
+		summarize(err, total, fields, nfields);
 		goto out;
 	}
 	*out = obj;

@@ -42,14 +42,16 @@ struct body_error {
 	int status;        /* 400 (malformed-json), 422 (invalid-request), or 500
 			    * (internal-error) when memory ran out */
 	const char *slug;  /* "malformed-json", "invalid-request" or "internal-error" */
-	char detail[256];  /* one sentence for the problem's detail member */
+	char detail[512];  /* the problem's detail: a sentence, and one naming the fields the
+			    * body may have when it has an unknown one */
 	struct body_param_error params[BODY_MAX_PARAMS]; /* 422 only: each offending field */
 	int nparams;
 };
 
 /* Parses buf[0..len) as a JSON object holding only fields from the table fields[0..nfields)
  * (unknown fields are errors; every offending field is listed, up to BODY_MAX_PARAMS, members
- * in text order then missing required fields; the 422 detail is a sentence counting them all).
+ * in text order then missing required fields; the 422 detail is a sentence counting them all,
+ * and, when a field is unknown, one naming the table's fields).
  * An empty or all-whitespace body counts as {} when allow_empty, else it is a 400.
  * The text is first checked with jsonv_check(lim), so a non-strict text is a 400
  * malformed-json whose detail is jsonv's message; a top-level value that is not an

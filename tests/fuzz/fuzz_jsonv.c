@@ -22,7 +22,7 @@
 #include "fuzz.h"
 #include "jsonv.h"
 
-#define ERR_FULL 256 /* as body.c's message buffer */
+#define ERR_FULL 512 /* as body.c's message buffer (sizeof err->detail) */
 #define SAFE_INT 9007199254740991LL /* 2^53 - 1 */
 
 /* clang-format off */

@@ -505,3 +505,14 @@ test('numbers in metadata come back as sent, or are refused with 422: never chan
   assert.match(batch.json.invalid_params[0].reason, /^holds 1e999, beyond the range of a double/);
   assert.equal(countMine(), before, 'no decision was created');
 });
+
+test('a franchise batch sent with the create call\'s field names is told the batch\'s', async () => {
+  const plurality = await method('plurality.py');
+  const created = await createDecision(plurality, [60000, 120000, 120000, 180000]);
+  assert.equal(created.status, 201, created.text);
+  const r = await h.api(server, 'POST', `/v1/decisions/${created.json.id}/franchise`,
+    { token: svc, body: { voter_franchise: [] } });
+  h.assertProblem(r, 422, 'invalid-request', 'voter_franchise on the batch');
+  assert.deepEqual(r.json.invalid_params, [{ name: 'voter_franchise', reason: 'unknown field' }]);
+  assert.match(r.json.detail, / Its fields are proposers and voters\.$/);
+});

@@ -73,6 +73,7 @@ describe('request errors', () => {
     const unknown = await call('POST', '/v1/access-tokens', { token: aut, body: { scope: 'all' } });
     h.assertProblem(unknown, 422, 'invalid-request', 'unknown field on /v1/access-tokens');
     assert.deepEqual(unknown.json.invalid_params.map((p) => p.name), ['scope']);
+    assert.match(unknown.json.detail, / It takes no fields\.$/, 'the detail says what the body may hold');
   });
 
   it('a schema violation gets 422 invalid-request naming each field', async () => {
@@ -94,6 +95,9 @@ describe('request errors', () => {
       assert.ok(Array.isArray(r.json.invalid_params), `body ${shown}: invalid_params missing`);
       assert.deepEqual(r.json.invalid_params.map((p) => p.name).sort(), fields, `body ${shown}`);
       for (const p of r.json.invalid_params) assert.ok(p.reason.length > 0, `body ${shown}: empty reason`);
+      // An unknown field's error names the fields there are.
+      const unknown = r.json.invalid_params.some((p) => p.reason === 'unknown field');
+      assert.equal(/ Its only field is name\.$/.test(r.json.detail), unknown, `body ${shown}: ${r.json.detail}`);
     }
   });
 

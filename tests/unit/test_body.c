@@ -216,7 +216,17 @@ test_summary_detail(void **state)
 
 	assert_int_equal(parse("{\"name\":5,\"colour\":\"red\"}", &out, &err), -1);
 	assert_string_equal(err.detail, "The request body has 2 invalid fields: name (must be a "
-					"string), colour (unknown field).");
+					"string), colour (unknown field). Its fields are name, id, "
+					"active, count, big, meta, tags and note.");
+	assert_int_equal(parse_ex("{\"x\":1}", 7, optional_only, 2, false, &out, &err), -1);
+	assert_string_equal(err.detail, "The request body has 2 invalid fields: x (unknown field), "
+					"owner (is required). Its fields are note and owner.");
+	assert_int_equal(parse_ex("{\"x\":1}", 7, optional_only, 1, false, &out, &err), -1);
+	assert_string_equal(err.detail, "The request body has 1 invalid field: x (unknown field). "
+					"Its only field is note.");
+	assert_int_equal(parse_ex("{\"x\":1}", 7, optional_only, 0, true, &out, &err), -1);
+	assert_string_equal(err.detail, "The request body has 1 invalid field: x (unknown field). "
+					"It takes no fields.");
 	assert_int_equal(parse("{\"name\":\"\"}", &out, &err), -1);
 	assert_string_equal(
 	    err.detail,
@@ -228,7 +238,7 @@ test_too_many_errors(void **state)
 {
 	struct json_object *out = NULL;
 	struct body_error err;
-	char text[512], tail[32];
+	char text[512], tail[48];
 	const char *p;
 	size_t o = 0;
 	int i, listed;
@@ -245,8 +255,11 @@ test_too_many_errors(void **state)
 	for (p = err.detail, listed = 0; (p = strstr(p, " (unknown field)")) != NULL; p++)
 		listed++;
 	assert_true(listed >= 1 && listed <= BODY_MAX_PARAMS);
-	snprintf(tail, sizeof tail, ", and %d more.", 12 - listed);
-	assert_string_equal(err.detail + strlen(err.detail) - strlen(tail), tail);
+	snprintf(tail, sizeof tail, ", and %d more. Its fields", 12 - listed);
+	assert_non_null(strstr(err.detail, tail));
+	/* the fields are named whatever the errors before */
+	p = " Its fields are name, id, active, count, big, meta, tags and note.";
+	assert_string_equal(err.detail + strlen(err.detail) - strlen(p), p);
 }
 
 static bool
