@@ -8,6 +8,7 @@
  * member is found by counting top-level colons before it. */
 #include "body.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -35,6 +36,17 @@ fail_body(struct body_error *err, int status, const char *slug, const char *fmt,
 	vsnprintf(err->detail, sizeof err->detail, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* Fills err for a 400 whose detail is msg, a message of jsonv or json-c in their style
+ * ("duplicate key ... at byte 17"), made a sentence: a capital, a full stop. Returns -1. */
+static int
+fail_malformed(struct body_error *err, const char *msg)
+{
+	if (msg[0] == '\0')
+		return fail_body(err, 400, SLUG_MALFORMED, "The request body is not JSON.");
+	return fail_body(err, 400, SLUG_MALFORMED, "%c%s.", toupper((unsigned char)msg[0]),
+			 msg + 1);
 }
 
 /* Writes a reason into reason[cap]; returns -1 so a check can end with it. */
@@ -425,16 +437,15 @@ parse_with_json_c(const char *buf, size_t len, unsigned max_depth, struct json_o
 
 	if (len > INT_MAX)
 		return fail_body(err, 400, SLUG_MALFORMED,
-				 "the request body is too large to parse");
+				 "The request body is too large to parse.");
 	/* json-c counts the top-level value as depth 0 and fails one level before its max. */
 	tok = json_tokener_new_ex(max_depth < INT_MAX - 1 ? (int)max_depth + 1 : INT_MAX);
 	if (tok == NULL)
-		return fail_body(err, 500, SLUG_INTERNAL, "out of memory reading the body");
+		return fail_body(err, 500, SLUG_INTERNAL, "Out of memory reading the body.");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	*out = json_tokener_parse_ex(tok, buf, (int)len);
 	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
-		r = fail_body(err, 400, SLUG_MALFORMED, "%s",
-			      json_tokener_error_desc(json_tokener_get_error(tok)));
+		r = fail_malformed(err, json_tokener_error_desc(json_tokener_get_error(tok)));
 		json_object_put(*out);
 		*out = NULL;
 	}
@@ -455,14 +466,14 @@ parse_object(const char *buf, size_t len, const struct jsonv_limits *lim, struct
 
 	*out = NULL;
 	if ((r = jsonv_check(buf, len, lim, msg, sizeof msg)) == -2)
-		return fail_body(err, 500, SLUG_INTERNAL, "out of memory reading the body");
+		return fail_body(err, 500, SLUG_INTERNAL, "Out of memory reading the body.");
 	if (r != 0)
-		return fail_body(err, 400, SLUG_MALFORMED, "%s", msg);
+		return fail_malformed(err, msg);
 	for (i = 0; is_ws(buf[i]); i++)
 		;
 	if (buf[i] != '{')
 		return fail_body(err, 400, SLUG_MALFORMED,
-				 "the request body must be a JSON object");
+				 "The request body must be a JSON object.");
 	return parse_with_json_c(buf, len, lim->max_depth, out, err);
 }
 
@@ -481,10 +492,10 @@ body_parse(const char *buf, size_t len, const struct jsonv_limits *lim,
 		if (parse_object(buf, len, lim, &obj, err) != 0)
 			goto out;
 	} else if (!allow_empty) {
-		fail_body(err, 400, SLUG_MALFORMED, "the request body is empty");
+		fail_body(err, 400, SLUG_MALFORMED, "The request body is empty.");
 		goto out;
 	} else if ((obj = json_object_new_object()) == NULL) {
-		fail_body(err, 500, SLUG_INTERNAL, "out of memory reading the body");
+		fail_body(err, 500, SLUG_INTERNAL, "Out of memory reading the body.");
 		goto out;
 	}
 	if (!is_blank(buf, len))
@@ -492,7 +503,7 @@ body_parse(const char *buf, size_t len, const struct jsonv_limits *lim,
 	check_fields(obj, fields, nfields, &ns, err, &total);
 	if (ns.nomem) {
 		memset(err, 0, sizeof *err);
-		fail_body(err, 500, SLUG_INTERNAL, "out of memory reading the body");
+		fail_body(err, 500, SLUG_INTERNAL, "Out of memory reading the body.");
 		goto out;
 	}
 	if (total > 0) {

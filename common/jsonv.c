@@ -205,7 +205,7 @@ scan_unicode(struct scan *s, char *out, size_t *k)
 	if (read_u(s, at, &cp) != 0)
 		return -1;
 	if (cp == 0)
-		return fail(s, "\\u0000 is not allowed at byte %zu", at);
+		return fail(s, "escape \\u0000 (NUL) is not allowed at byte %zu", at);
 	if (cp >= 0xd800 && cp <= 0xdfff) {
 		if (cp >= 0xdc00 || at + 8 > s->len || s->buf[at + 6] != '\\' ||
 		    s->buf[at + 7] != 'u')

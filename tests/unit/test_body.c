@@ -140,8 +140,8 @@ test_empty_body(void **state)
 	struct json_object *out = NULL;
 	struct body_error err;
 
-	expect_malformed("", 0, "the request body is empty");
-	expect_malformed(" \r\n\t", 4, "the request body is empty");
+	expect_malformed("", 0, "The request body is empty.");
+	expect_malformed(" \r\n\t", 4, "The request body is empty.");
 	/* allowed: counts as {}, so required fields are still required */
 	assert_int_equal(parse_ex("", 0, fields, NFIELDS, true, &out, &err), -1);
 	assert_int_equal(err.status, 422);
@@ -155,7 +155,7 @@ test_empty_body(void **state)
 static void
 test_not_an_object(void **state)
 {
-	const char *want = "the request body must be a JSON object";
+	const char *want = "The request body must be a JSON object.";
 
 	expect_malformed("[{\"name\":\"x\"}]", 14, want);
 	expect_malformed(" 42", 3, want);
@@ -169,13 +169,13 @@ static void
 test_not_strict_json(void **state)
 {
 	expect_malformed("{\"name\":\"a\",\"name\":\"b\"}", 23,
-			 "duplicate key \"name\" at byte 12");
-	expect_malformed("{\"name\":\"x\",}", 13, "unexpected character '}' at byte 12");
-	expect_malformed("{\"name\":\"x\"}\0", 13, "trailing data at byte 12");
-	expect_malformed("{\"count\":NaN}", 13, "unexpected character 'N' at byte 9");
-	expect_malformed("{\"name\":\"\xed\xa0\x80\"}", 14, "invalid UTF-8 at byte 9");
-	expect_malformed("{\"name\":\"\\udc00\"}", 17, "lone surrogate \\udc00 at byte 9");
-	expect_malformed("{\"name\":\"x\"", 11, "unexpected end of input at byte 11");
+			 "Duplicate key \"name\" at byte 12.");
+	expect_malformed("{\"name\":\"x\",}", 13, "Unexpected character '}' at byte 12.");
+	expect_malformed("{\"name\":\"x\"}\0", 13, "Trailing data at byte 12.");
+	expect_malformed("{\"count\":NaN}", 13, "Unexpected character 'N' at byte 9.");
+	expect_malformed("{\"name\":\"\xed\xa0\x80\"}", 14, "Invalid UTF-8 at byte 9.");
+	expect_malformed("{\"name\":\"\\udc00\"}", 17, "Lone surrogate \\udc00 at byte 9.");
+	expect_malformed("{\"name\":\"x\"", 11, "Unexpected end of input at byte 11.");
 }
 
 /* lim.max_depth is 4: json-c must accept exactly what jsonv accepts at the limit. */
@@ -186,7 +186,7 @@ test_depth(void **state)
 	expect_ok("{\"name\":\"x\",\"meta\":{\"a\":{\"b\":[1]}}}");
 	expect_ok("{\"name\":\"x\",\"meta\":{\"a\":{\"b\":{\"c\":\"d\"}}}}");
 	expect_malformed("{\"name\":\"x\",\"meta\":{\"a\":{\"b\":[[]]}}}", 36,
-			 "nesting deeper than 4 at byte 30");
+			 "Nesting deeper than 4 at byte 30.");
 }
 
 static void

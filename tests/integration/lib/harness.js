@@ -539,6 +539,7 @@ function assertProblem(r, status, slug, what = '') {
   assert.equal(r.json.status, status, label);
   assert.equal(typeof r.json.detail, 'string', label);
   assert.ok(r.json.detail.length > 0, `${label}: empty detail`);
+  assert.match(r.json.detail, /^[A-Z]/, `${label}: the detail does not start with a capital letter`);
   assert.ok(r.text.endsWith('}\n'), `${label}: the body does not end with a newline`);
   assert.equal(r.json.request_id, r.headers.get('x-request-id'), `${label}: request_id`);
 }
