@@ -443,6 +443,9 @@ async function api(server, method, urlPath, opts = {}) {
   if (text !== '' && /json/.test(res.headers.get('content-type') || '')) {
     try { json = JSON.parse(text); } catch { json = undefined; }
   }
+  if (json && /^application\/problem\+json/.test(res.headers.get('content-type'))) {
+    assert.match(String(json.detail), /^[A-Z]/, `${method} ${urlPath}: a problem detail starts with a capital letter`);
+  }
   return { status: res.status, headers: res.headers, text, json };
 }
 
