@@ -113,19 +113,37 @@ linger_start(struct intake *in, evutil_socket_t fd)
 
 /* ---- the input buffer ---- */
 
-/* Moves the last k bytes of src to the end of dst, or discards them when dst is NULL. */
+/* Copies buf[off..off+k) to the end of dst. Copied, not moved: a chain moved from the input
+ * buffer may hold one byte in a block of kilobytes, and a client trickling its head a byte
+ * at a time would make the head held back thousands of times its size. */
 static void
-move_tail(struct intake *in, struct evbuffer *src, struct evbuffer *dst, size_t k)
+copy_range(struct evbuffer *buf, size_t off, size_t k, struct evbuffer *dst)
+{
+	struct evbuffer_ptr at;
+	struct evbuffer_iovec v;
+	size_t n;
+
+	while (k > 0 && evbuffer_ptr_set(buf, &at, off, EVBUFFER_PTR_SET) == 0 &&
+	       evbuffer_peek(buf, (ev_ssize_t)k, &at, &v, 1) >= 1) {
+		n = v.iov_len < k ? v.iov_len : k;
+		evbuffer_add(dst, v.iov_base, n);
+		off += n;
+		k -= n;
+	}
+}
+
+/* Takes the last k bytes of src off it, copied to the end of dst unless dst is NULL. */
+static void
+take_tail(struct intake *in, struct evbuffer *src, struct evbuffer *dst, size_t k)
 {
 	size_t keep = evbuffer_get_length(src) - k;
 
 	if (k == 0)
 		return;
-	evbuffer_remove_buffer(src, in->scratch, keep);
 	if (dst != NULL)
-		evbuffer_add_buffer(dst, src);
-	else
-		evbuffer_drain(src, k);
+		copy_range(src, keep, k, dst);
+	evbuffer_remove_buffer(src, in->scratch, keep);
+	evbuffer_drain(src, k);
 	evbuffer_add_buffer(src, in->scratch);
 }
 
@@ -160,9 +178,9 @@ take(struct intake_conn *ic, struct evbuffer *input, size_t n)
 
 	feed_tail(ic, input, n);
 	if (!holding) { /* then ic->released == start */
-		move_tail(ic->in, input, ic->held, (size_t)(start + n - f->ready));
+		take_tail(ic->in, input, ic->held, (size_t)(start + n - f->ready));
 	} else {
-		move_tail(ic->in, input, ic->held, n);
+		take_tail(ic->in, input, ic->held, n);
 		evbuffer_remove_buffer(ic->held, input, (size_t)(f->ready - ic->released));
 	}
 	ic->released = f->ready;
@@ -182,7 +200,7 @@ input_cb(struct evbuffer *input, const struct evbuffer_cb_info *info, void *arg)
 		return;
 	ic->busy = true;
 	if (ic->framer.refused) /* after the stand-in, nothing reaches evhttp */
-		move_tail(ic->in, input, NULL, n);
+		take_tail(ic->in, input, NULL, n);
 	else
 		take(ic, input, n);
 	ic->busy = false;
