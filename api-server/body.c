@@ -380,9 +380,11 @@ name_fields(const struct body_field *fields, size_t nfields, char *out, size_t c
 		return;
 	}
 	o = (size_t)snprintf(out, cap, nfields == 1 ? " Its only field is " : " Its fields are ");
-	for (i = 0; i < nfields && o < cap; i++)
-		o += (size_t)snprintf(out + o, cap - o, "%s%s",
-				      i == 0 ? "" : i + 1 == nfields ? " and " : ", ", fields[i].name);
+	for (i = 0; i < nfields && o < cap; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == nfields ? " and " : ", ";
+
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", sep, fields[i].name);
+	}
 	if (o >= cap - 1)
 		snprintf(out + cap - 5, 5, "...");
 	else

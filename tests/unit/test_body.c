@@ -412,22 +412,22 @@ test_numbers_every_reader_holds(void **state)
 		  "\"1e400\",0.1234567890123456789012345]}}");
 	expect_field("{\"name\":\"x\",\"big\":9007199254740992}", "big", whole);
 	expect_field("{\"name\":\"x\",\"big\":-9223372036854775808}", "big",
-		     "holds -9223372036854775808, a whole number beyond +/-9007199254740991 (2^53 - "
-		     "1); send it as a string");
+		     "holds -9223372036854775808, a whole number beyond +/-9007199254740991 "
+		     "(2^53 - 1); send it as a string");
 	expect_field("{\"name\":\"x\",\"meta\":{\"x\":1e1001}}", "meta",
 		     "holds 1e1001, beyond the range of a double (about 1.8e308); send it as a "
 		     "string");
 	expect_field("{\"name\":\"x\",\"meta\":{\"x\":[1,{\"y\":1e-1001}]}}", "meta",
-		     "holds 1e-1001, not zero, but below the smallest double (about 4.9e-324); send "
-		     "it as a string");
+		     "holds 1e-1001, not zero, but below the smallest double (about 4.9e-324); "
+		     "send it as a string");
 	expect_field("{\"name\":\"x\",\"tags\":[123456789012345678901234567890]}", "tags",
 		     "holds 123456789012345678901234..., a whole number beyond +/-9007199254740991 "
 		     "(2^53 - 1); send it as a string");
 	/* colons and quotes in strings do not move a number to another member */
 	expect_field("{\"name\":\"a:\\\"b\",\"meta\":{\"k:\\\":\":[1e20,1e20]},\"note\":\"1e20\"}",
 		     "meta",
-		     "holds 1e20, a whole number beyond +/-9007199254740991 (2^53 - 1); send it as a "
-		     "string");
+		     "holds 1e20, a whole number beyond +/-9007199254740991 (2^53 - 1); send it "
+		     "as a string");
 	/* the member's own error first; an unknown field is unknown */
 	expect_field("{\"name\":1e400}", "name", "must be a string");
 	expect_field("{\"name\":\"x\",\"count\":9007199254740993}", "count", "must be at most 100");
