@@ -1,12 +1,14 @@
-/* body — parse a request body: jsonv's strict check, json-c's parse, then the field table.
+/* body — parse a request body: jsonv's strict check, json-c's parse, then the field table,
+ * and no number that not every reader holds (jsonv_unsafe_number).
  *
- * json-c clamps an integer below INT64_MIN to INT64_MIN without a trace in the object, so
- * an INT field holding INT64_MIN is checked against its text: members are in text order
- * (json-c keeps insertion order and jsonv has ruled out duplicates), so the n-th member's
- * value is found by counting top-level colons. Integers above INT64_MAX stay visible: json-c
- * stores them as uint64 (clamped to UINT64_MAX). */
+ * json-c clamps integers beyond int64 without a trace in the object, and PostgreSQL's jsonb
+ * turns 1e20 into 100000000000000000000, which json-c then clamps: such numbers are found in
+ * the text and refused, each against the top-level member that holds it. Members are in text
+ * order (json-c keeps insertion order and jsonv has ruled out duplicates), so a number's
+ * member is found by counting top-level colons before it. */
 #include "body.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,8 +18,8 @@
 #define SLUG_MALFORMED "malformed-json"
 #define SLUG_INVALID "invalid-request"
 #define SLUG_INTERNAL "internal-error"
-
-static const char int64_min_text[] = "-9223372036854775808";
+#define NUMBER_SHOWN 24 /* characters of a refused number quoted in its reason */
+#define UNKNOWN "unknown field"
 
 /* Fills err for a failure of the whole body; returns -1. */
 static int fail_body(struct body_error *err, int status, const char *slug, const char *fmt, ...)
@@ -34,6 +36,17 @@ fail_body(struct body_error *err, int status, const char *slug, const char *fmt,
 	vsnprintf(err->detail, sizeof err->detail, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* Fills err for a 400 whose detail is msg, a message of jsonv or json-c in their style
+ * ("duplicate key ... at byte 17"), made a sentence: a capital, a full stop. Returns -1. */
+static int
+fail_malformed(struct body_error *err, const char *msg)
+{
+	if (msg[0] == '\0')
+		return fail_body(err, 400, SLUG_MALFORMED, "The request body is not JSON.");
+	return fail_body(err, 400, SLUG_MALFORMED, "%c%s.", toupper((unsigned char)msg[0]),
+			 msg + 1);
 }
 
 /* Writes a reason into reason[cap]; returns -1 so a check can end with it. */
@@ -130,67 +143,23 @@ find_field(const struct body_field *fields, size_t nfields, const char *name)
 	return NULL;
 }
 
-/* Returns the offset of the value of member idx (0-based, text order) of the top-level object
- * of buf, a text jsonv accepted; len if there is no such member. */
-static size_t
-raw_member_value(const char *buf, size_t len, size_t idx)
-{
-	size_t i, depth = 0, seen = 0;
-	bool in_string = false;
-
-	for (i = 0; i < len; i++) {
-		if (in_string) {
-			if (buf[i] == '\\')
-				i++;
-			else if (buf[i] == '"')
-				in_string = false;
-		} else if (buf[i] == '"') {
-			in_string = true;
-		} else if (buf[i] == '{' || buf[i] == '[') {
-			depth++;
-		} else if (buf[i] == '}' || buf[i] == ']') {
-			depth--;
-		} else if (buf[i] == ':' && depth == 1 && seen++ == idx) {
-			for (i++; i < len && is_ws(buf[i]); i++)
-				;
-			return i;
-		}
-	}
-	return len;
-}
-
-/* True if the text of member idx is exactly INT64_MIN (jsonv allows no leading zeros, and
- * json-c typed it as an integer, so no fraction or exponent follows). */
-static bool
-raw_is_int64_min(const char *buf, size_t len, size_t idx)
-{
-	size_t off = raw_member_value(buf, len, idx), n = sizeof int64_min_text - 1;
-
-	if (len - off < n || memcmp(buf + off, int64_min_text, n) != 0)
-		return false;
-	return off + n == len || buf[off + n] < '0' || buf[off + n] > '9';
-}
-
 static const char *
 plural(long long n)
 {
 	return n == 1 ? "" : "s";
 }
 
-/* Checks an INT member (idx-th in the text, for the INT64_MIN check). */
+/* Checks an INT member. One beyond +/-(2^53 - 1), clamped by json-c or not, fails here or
+ * is refused as a number (check_fields). */
 static int
-check_int(const struct body_field *f, struct json_object *v, const char *buf, size_t len,
-	  size_t idx, char *reason, size_t cap)
+check_int(const struct body_field *f, struct json_object *v, char *reason, size_t cap)
 {
 	int64_t n;
 
 	if (!json_object_is_type(v, json_type_int))
 		return say(reason, cap, "must be an integer");
 	n = json_object_get_int64(v);
-	if (n == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
-		return say(reason, cap, "must be at most %lld",
-			   f->max_len ? f->max_len : LLONG_MAX);
-	if ((n == INT64_MIN && !raw_is_int64_min(buf, len, idx)) || n < f->min_len)
+	if (n < f->min_len)
 		return say(reason, cap, "must be at least %lld", f->min_len);
 	if (f->max_len != 0 && n > f->max_len)
 		return say(reason, cap, "must be at most %lld", f->max_len);
@@ -275,11 +244,10 @@ check_array(const struct body_field *f, struct json_object *v, char *reason, siz
 	return 0;
 }
 
-/* Checks member idx (value v; NULL is JSON null) against its field f. Returns 0, or -1 with
+/* Checks a member's value v (NULL is JSON null) against its field f. Returns 0, or -1 with
  * the reason in reason[cap]. */
 static int
-check_value(const struct body_field *f, struct json_object *v, const char *buf, size_t len,
-	    size_t idx, char *reason, size_t cap)
+check_value(const struct body_field *f, struct json_object *v, char *reason, size_t cap)
 {
 	if (v == NULL)
 		return f->nullable ? 0 : say(reason, cap, "must not be null");
@@ -293,7 +261,7 @@ check_value(const struct body_field *f, struct json_object *v, const char *buf, 
 			return 0;
 		return say(reason, cap, "must be a boolean");
 	case BODY_INT:
-		return check_int(f, v, buf, len, idx, reason, cap);
+		return check_int(f, v, reason, cap);
 	case BODY_OBJECT:
 		if (json_object_is_type(v, json_type_object))
 			return 0;
@@ -304,11 +272,83 @@ check_value(const struct body_field *f, struct json_object *v, const char *buf, 
 	return say(reason, cap, "has no valid type in the field table");
 }
 
-/* Records every member of obj that is unknown or does not fit its field, then every
- * required field that is absent; *total counts them all. */
+/* The numbers of a body that not every reader holds, in text order, each with the index of
+ * the top-level member holding it: one walk over the text serves them all. */
+struct numbers {
+	const char *buf;
+	size_t len;
+	size_t from;    /* where to look for the next number */
+	size_t pos;     /* the walk over the members: bytes seen */
+	size_t colons;  /* top-level colons seen: the members begun */
+	size_t depth;
+	bool in_string;
+	bool found;     /* num is the next one, in member (0-based) */
+	struct jsonv_number num;
+	size_t member;
+	bool nomem;
+};
+
+/* Walks the text up to offset at; returns the number of top-level members begun. */
+static size_t
+walk_to(struct numbers *ns, size_t at)
+{
+	for (; ns->pos < at; ns->pos++) {
+		char c = ns->buf[ns->pos];
+
+		if (ns->in_string) {
+			if (c == '\\')
+				ns->pos++;
+			else if (c == '"')
+				ns->in_string = false;
+		} else if (c == '"') {
+			ns->in_string = true;
+		} else if (c == '{' || c == '[') {
+			ns->depth++;
+		} else if (c == '}' || c == ']') {
+			ns->depth--;
+		} else if (c == ':' && ns->depth == 1) {
+			ns->colons++;
+		}
+	}
+	return ns->colons;
+}
+
+/* Finds the next such number and its member. */
+static void
+next_number(struct numbers *ns)
+{
+	int r = jsonv_unsafe_number(ns->buf, ns->len, ns->from, &ns->num);
+
+	ns->found = r == 1;
+	ns->nomem = ns->nomem || r == -2;
+	if (!ns->found)
+		return;
+	ns->from = ns->num.at + ns->num.len;
+	ns->member = walk_to(ns, ns->num.at) - 1;
+}
+
+/* The reason for member idx if it holds such a number (the first one), else NULL. */
+static const char *
+number_in(struct numbers *ns, size_t idx, char *reason, size_t cap)
+{
+	const char *cut;
+
+	while (ns->found && ns->member < idx)
+		next_number(ns);
+	if (!ns->found || ns->member != idx)
+		return NULL;
+	cut = ns->num.len > NUMBER_SHOWN ? "..." : "";
+	snprintf(reason, cap, "holds %.*s%s, %s; send it as a string",
+		 (int)(ns->num.len > NUMBER_SHOWN ? NUMBER_SHOWN : ns->num.len),
+		 ns->buf + ns->num.at, cut, ns->num.why);
+	return reason;
+}
+
+/* Records every member of obj that is unknown, does not fit its field or holds a number not
+ * every reader holds, then every required field that is absent; *total counts them all. */
 static void
 check_fields(struct json_object *obj, const struct body_field *fields, size_t nfields,
-	     const char *buf, size_t len, struct body_error *err, int *total)
+	     struct numbers *ns, struct body_error *err, int *total)
 {
 	const struct body_field *f;
 	char reason[sizeof err->params[0].reason];
@@ -317,8 +357,9 @@ check_fields(struct json_object *obj, const struct body_field *fields, size_t nf
 	json_object_object_foreach(obj, name, val)
 	{
 		if ((f = find_field(fields, nfields, name)) == NULL)
-			add_param(err, total, name, "unknown field");
-		else if (check_value(f, val, buf, len, idx, reason, sizeof reason) != 0)
+			add_param(err, total, name, UNKNOWN);
+		else if (check_value(f, val, reason, sizeof reason) != 0 ||
+			 number_in(ns, idx, reason, sizeof reason) != NULL)
 			add_param(err, total, name, reason);
 		idx++;
 	}
@@ -327,15 +368,47 @@ check_fields(struct json_object *obj, const struct body_field *fields, size_t nf
 			add_param(err, total, fields[i].name, "is required");
 }
 
-/* Makes err a 422 whose detail lists the kept params, as many as fit, e.g. `The request body
- * has 2 invalid fields: name (must be a string), colour (unknown field).` */
+/* Writes the sentence naming the fields of the table into out[cap], e.g. ` Its fields are
+ * name, id and note.` (with a leading space); names that do not fit end it with "...". */
 static void
-summarize(struct body_error *err, int total)
+name_fields(const struct body_field *fields, size_t nfields, char *out, size_t cap)
+{
+	size_t o, i;
+
+	if (nfields == 0) {
+		snprintf(out, cap, " It takes no fields.");
+		return;
+	}
+	o = (size_t)snprintf(out, cap, nfields == 1 ? " Its only field is " : " Its fields are ");
+	for (i = 0; i < nfields && o < cap; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == nfields ? " and " : ", ";
+
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", sep, fields[i].name);
+	}
+	if (o >= cap - 1)
+		snprintf(out + cap - 5, 5, "...");
+	else
+		snprintf(out + o, cap - o, ".");
+}
+
+/* Makes err a 422 whose detail lists the kept params, as many as fit, e.g. `The request body
+ * has 2 invalid fields: name (must be a string), colour (unknown field).`, and names the
+ * fields of the table when one of them is unknown. */
+static void
+summarize(struct body_error *err, int total, const struct body_field *fields, size_t nfields)
 {
 	char *d = err->detail, item[sizeof err->params[0].name + sizeof err->params[0].reason + 8];
-	size_t cap = sizeof err->detail, o, n;
+	char known[sizeof err->detail / 2] = "";
+	size_t cap, o, n;
 	int i;
 
+	for (i = 0; i < err->nparams; i++) {
+		if (strcmp(err->params[i].reason, UNKNOWN) == 0) {
+			name_fields(fields, nfields, known, sizeof known);
+			break;
+		}
+	}
+	cap = sizeof err->detail - strlen(known);
 	err->status = 422;
 	err->slug = SLUG_INVALID;
 	o = (size_t)snprintf(d, cap, "The request body has %d invalid field%s: ", total,
@@ -349,9 +422,10 @@ summarize(struct body_error *err, int total)
 		o += n;
 	}
 	if (i < total)
-		snprintf(d + o, cap - o, "%sand %d more.", i ? ", " : "", total - i);
+		o += (size_t)snprintf(d + o, cap - o, "%sand %d more.", i ? ", " : "", total - i);
 	else
-		snprintf(d + o, cap - o, ".");
+		o += (size_t)snprintf(d + o, cap - o, ".");
+	snprintf(d + o, sizeof err->detail - o, "%s", known);
 }
 
 /* Parses buf[0..len), a text jsonv accepted whose top level is an object, with json-c at
@@ -365,16 +439,15 @@ parse_with_json_c(const char *buf, size_t len, unsigned max_depth, struct json_o
 
 	if (len > INT_MAX)
 		return fail_body(err, 400, SLUG_MALFORMED,
-				 "the request body is too large to parse");
+				 "The request body is too large to parse.");
 	/* json-c counts the top-level value as depth 0 and fails one level before its max. */
 	tok = json_tokener_new_ex(max_depth < INT_MAX - 1 ? (int)max_depth + 1 : INT_MAX);
 	if (tok == NULL)
-		return fail_body(err, 500, SLUG_INTERNAL, "out of memory reading the body");
+		return fail_body(err, 500, SLUG_INTERNAL, "Out of memory reading the body.");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	*out = json_tokener_parse_ex(tok, buf, (int)len);
 	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
-		r = fail_body(err, 400, SLUG_MALFORMED, "%s",
-			      json_tokener_error_desc(json_tokener_get_error(tok)));
+		r = fail_malformed(err, json_tokener_error_desc(json_tokener_get_error(tok)));
 		json_object_put(*out);
 		*out = NULL;
 	}
@@ -395,14 +468,14 @@ parse_object(const char *buf, size_t len, const struct jsonv_limits *lim, struct
 
 	*out = NULL;
 	if ((r = jsonv_check(buf, len, lim, msg, sizeof msg)) == -2)
-		return fail_body(err, 500, SLUG_INTERNAL, "out of memory reading the body");
+		return fail_body(err, 500, SLUG_INTERNAL, "Out of memory reading the body.");
 	if (r != 0)
-		return fail_body(err, 400, SLUG_MALFORMED, "%s", msg);
+		return fail_malformed(err, msg);
 	for (i = 0; is_ws(buf[i]); i++)
 		;
 	if (buf[i] != '{')
 		return fail_body(err, 400, SLUG_MALFORMED,
-				 "the request body must be a JSON object");
+				 "The request body must be a JSON object.");
 	return parse_with_json_c(buf, len, lim->max_depth, out, err);
 }
 
@@ -412,6 +485,7 @@ body_parse(const char *buf, size_t len, const struct jsonv_limits *lim,
 	   struct json_object **out, struct body_error *err)
 {
 	struct json_object *obj = NULL;
+	struct numbers ns = {.buf = buf, .len = len};
 	int total = 0, r = -1;
 
 	*out = NULL;
@@ -420,15 +494,22 @@ body_parse(const char *buf, size_t len, const struct jsonv_limits *lim,
 		if (parse_object(buf, len, lim, &obj, err) != 0)
 			goto out;
 	} else if (!allow_empty) {
-		fail_body(err, 400, SLUG_MALFORMED, "the request body is empty");
+		fail_body(err, 400, SLUG_MALFORMED, "The request body is empty.");
 		goto out;
 	} else if ((obj = json_object_new_object()) == NULL) {
-		fail_body(err, 500, SLUG_INTERNAL, "out of memory reading the body");
+		fail_body(err, 500, SLUG_INTERNAL, "Out of memory reading the body.");
 		goto out;
 	}
-	check_fields(obj, fields, nfields, buf, len, err, &total);
+	if (!is_blank(buf, len))
+		next_number(&ns);
+	check_fields(obj, fields, nfields, &ns, err, &total);
+	if (ns.nomem) {
+		memset(err, 0, sizeof *err);
+		fail_body(err, 500, SLUG_INTERNAL, "Out of memory reading the body.");
+		goto out;
+	}
 	if (total > 0) {
-		summarize(err, total);
+		summarize(err, total, fields, nfields);
 		goto out;
 	}
 	*out = obj;

@@ -21,10 +21,15 @@ static const struct conf_key keys[] = {
     STR(master_key_file, NULL),
     INT(access_token_ttl, "3600", 1, 31 * 24 * 3600),
     INT(max_body_size, "1048576", 64, 256 * 1024 * 1024),
+    /* A request line and its headers, line ends included. */
+    INT(max_header_size, "16384", 256, 1024 * 1024),
     INT(max_json_depth, "16", 1, 256),
     INT(max_string_length, "1048576", 16, 256 * 1024 * 1024),
     INT(connection_timeout, "30", 1, 3600),
     INT(request_timeout, "20", 1, 3600),
+    /* Seconds a refused connection is still read (and what comes discarded) after its
+     * answer, so that a client still sending reads the answer instead of a reset. */
+    INT(linger_timeout, "2", 0, 60),
     INT(rate_limit_token, "20", 0, 1000000000),
     INT(rate_limit_token_burst, "60", 1, 1000000000),
     INT(rate_limit_service, "2000", 0, 1000000000),

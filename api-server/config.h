@@ -19,10 +19,12 @@ struct config {
 	char *master_key_file;
 	int access_token_ttl;
 	int max_body_size;
+	int max_header_size;
 	int max_json_depth;
 	int max_string_length;
 	int connection_timeout;
 	int request_timeout;
+	int linger_timeout;
 	int rate_limit_token, rate_limit_token_burst;
 	int rate_limit_service, rate_limit_service_burst;
 	int rate_limit_keys;

@@ -1,4 +1,5 @@
 /* decision_view — the JSON of a decision, pseudonyms, rule problems and the key cache. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,9 +137,12 @@ dv_reply_error(struct req *r, const struct db_result *res)
 			if (rule_problems[i].detail != NULL)
 				req_reply_problem(r, rule_problems[i].status, rule_problems[i].slug,
 						  "%s", rule_problems[i].detail);
+			else if (msg != NULL && *msg != '\0') /* PostgreSQL style: a capital */
+				req_reply_problem(r, rule_problems[i].status, rule_problems[i].slug,
+						  "%c%s.", toupper((unsigned char)*msg), msg + 1);
 			else
 				req_reply_problem(r, rule_problems[i].status, rule_problems[i].slug,
-						  "%s.", msg != NULL ? msg : "Refused");
+						  "Refused.");
 			return;
 		}
 	}
@@ -200,7 +204,7 @@ dv_payload(struct req *r, struct json_object *body, int *len)
 		free(p);
 		if (n < 0)
 			req_reply_problem(r, 422, "invalid-request",
-					  "payload must be standard base64 (with padding).");
+					  "The payload must be standard base64 (with padding).");
 		else
 			req_reply_problem(r, 413, "payload-too-large",
 					  "The payload may hold at most %zu bytes.", max);

@@ -6,7 +6,10 @@
  * later (still before anything is read from it) the evhttp connection owning that
  * bufferevent is known, and gets a close callback and a deadline timer; a reference on
  * the bufferevent covers the moment between. Connections are found again by their
- * descriptor, unique while they are open. */
+ * descriptor, unique while they are open.
+ *
+ * The same hook puts the intake (intake.h) on each connection's input, so that heads the
+ * framer refuses are answered with a problem and never reach evhttp. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #include "config.h"
 #include "guard.h"
 #include "http.h"
+#include "intake.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "util.h"
@@ -30,12 +34,14 @@ struct conn {
 	struct bufferevent *bev;
 	struct evhttp_connection *evcon; /* NULL until attached */
 	struct event *ev;                /* attach, then the request deadline */
+	struct intake_conn *intake;      /* NULL: not watched (no memory for it) */
 	evutil_socket_t fd;
 };
 
 struct guard {
 	struct app *app;
 	struct ratelimit *tokens, *services;
+	struct intake *intake;
 	struct event *ev_sweep;
 	struct timeval deadline;
 	struct conn **by_fd; /* open connections by descriptor */
@@ -47,9 +53,11 @@ struct guard {
 
 static void conn_timer_cb(evutil_socket_t fd, short what, void *arg);
 
+/* Frees c while its bufferevent is still allocated. */
 static void
 conn_free(struct conn *c)
 {
+	intake_conn_free(c->intake);
 	event_free(c->ev);
 	free(c);
 }
@@ -63,6 +71,8 @@ conn_closed_cb(struct evhttp_connection *evcon, void *arg)
 	if (c->fd >= 0 && (size_t)c->fd < g->nby_fd && g->by_fd[c->fd] == c)
 		g->by_fd[c->fd] = NULL;
 	g->stats.connections--;
+	intake_conn_close(c->intake);
+	c->intake = NULL;
 	conn_free(c);
 }
 
@@ -91,20 +101,21 @@ static void
 attach(struct conn *c)
 {
 	struct guard *g = c->g;
+	struct bufferevent *bev = c->bev;
 	bufferevent_event_cb eventcb = NULL;
 	void *cbarg = NULL;
 
-	bufferevent_getcb(c->bev, NULL, NULL, &eventcb, &cbarg);
+	bufferevent_getcb(bev, NULL, NULL, &eventcb, &cbarg);
 	if (eventcb == NULL || cbarg == NULL) { /* evhttp freed it: callbacks are cleared */
-		bufferevent_decref(c->bev);
 		conn_free(c);
+		bufferevent_decref(bev);
 		return;
 	}
 	c->evcon = cbarg;
-	c->fd = bufferevent_getfd(c->bev);
-	if (remember(g, c) != 0) { /* unguarded: connection_timeout still applies */
-		bufferevent_decref(c->bev);
+	c->fd = bufferevent_getfd(bev);
+	if (remember(g, c) != 0) { /* unguarded: connection_timeout and evhttp's limits apply */
 		conn_free(c);
+		bufferevent_decref(bev);
 		return;
 	}
 	evhttp_connection_set_closecb(c->evcon, conn_closed_cb, c);
@@ -149,6 +160,7 @@ bev_cb(struct event_base *base, void *arg)
 	c->g = g;
 	c->bev = bev;
 	c->fd = -1;
+	c->intake = intake_conn_new(g->intake, bev);
 	bufferevent_incref(bev);
 	event_active(c->ev, EV_TIMEOUT, 0);
 	return bev;
@@ -185,6 +197,14 @@ guard_request_sent(struct guard *g, struct evhttp_request *ev)
 
 	if (c != NULL)
 		event_add(c->ev, &g->deadline);
+}
+
+const struct framer_refusal *
+guard_refusal(struct guard *g, struct evhttp_request *ev)
+{
+	struct conn *c = conn_of(g, ev);
+
+	return c != NULL ? intake_conn_request(c->intake) : NULL;
 }
 
 /* ---- rate limits ---- */
@@ -253,6 +273,7 @@ guard_new(struct app *app)
 	const struct config *cfg = app->cfg;
 	struct guard *g = calloc(1, sizeof(*g));
 	struct timeval sweep = {SWEEP_INTERVAL_S, 0};
+	struct framer_limits lim = {(size_t)cfg->max_header_size, (uint64_t)cfg->max_body_size};
 
 	if (g == NULL)
 		return NULL;
@@ -262,8 +283,9 @@ guard_new(struct app *app)
 				  (size_t)cfg->rate_limit_keys);
 	g->services = ratelimit_new(cfg->rate_limit_service, cfg->rate_limit_service_burst,
 				    (size_t)cfg->rate_limit_keys);
+	g->intake = intake_new(app->base, &lim, cfg->linger_timeout);
 	g->ev_sweep = event_new(app->base, -1, EV_PERSIST, sweep_cb, g);
-	if (g->tokens == NULL || g->services == NULL || g->ev_sweep == NULL) {
+	if (g->tokens == NULL || g->services == NULL || g->intake == NULL || g->ev_sweep == NULL) {
 		guard_free(g);
 		return NULL;
 	}
@@ -282,6 +304,7 @@ guard_free(struct guard *g)
 		event_free(g->ev_sweep);
 	ratelimit_free(g->tokens);
 	ratelimit_free(g->services);
+	intake_free(g->intake);
 	free(g->by_fd);
 	free(g);
 }

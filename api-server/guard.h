@@ -11,7 +11,11 @@
  * Request deadline: a connection has request_timeout seconds to deliver each request,
  * headers and body, counted from when it was accepted or its previous answer went out.
  * A client trickling bytes (which keeps connection_timeout, an idle timeout, from ever
- * firing) is cut off at the deadline; so is a keep-alive connection left idle that long. */
+ * firing) is cut off at the deadline; so is a keep-alive connection left idle that long.
+ *
+ * Request heads: each connection's bytes go through the framer (framer.h, intake.h) before
+ * evhttp reads them; a head over max_header_size, a body over max_body_size, a malformed
+ * or ambiguously framed request is refused before it is read, with a problem. */
 #ifndef FREECOOP_GUARD_H
 #define FREECOOP_GUARD_H
 
@@ -22,6 +26,7 @@
 struct app;
 struct req;
 struct guard;
+struct framer_refusal;
 
 struct guard_stats {
 	uint64_t limited_token;   /* requests refused by a token's limit */
@@ -47,6 +52,11 @@ int guard_service(struct req *r);
  * starts). */
 void guard_request_read(struct guard *g, struct evhttp_request *ev);
 void guard_request_sent(struct guard *g, struct evhttp_request *ev);
+
+/* evhttp handed over its next request on ev's connection (call once per request): the
+ * refusal to answer it with when it stands in for a head the framer refused, else NULL.
+ * Borrowed, valid until the connection closes. */
+const struct framer_refusal *guard_refusal(struct guard *g, struct evhttp_request *ev);
 
 void guard_get_stats(const struct guard *g, struct guard_stats *out);
 

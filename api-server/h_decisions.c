@@ -33,16 +33,18 @@ read_phases(struct req *r, struct json_object *body, char out[4][UTIL_TIME_LEN +
 		    !json_object_object_get_ex(phase, i % 2 == 0 ? "opens_at" : "closes_at", &v) ||
 		    !json_object_is_type(v, json_type_string) ||
 		    !util_time_parse(json_object_get_string(v), &t[i])) {
-			req_reply_problem(r, 422, "invalid-request", "%s must be an RFC 3339 time "
-					  "such as 2026-12-01T09:00:00Z (a phase has exactly opens_at "
-					  "and closes_at).", phase_names[i]);
+			req_reply_problem(r, 422, "invalid-request",
+					  "The field %s must be an RFC 3339 time such as "
+					  "2026-12-01T09:00:00Z (a phase has exactly opens_at and "
+					  "closes_at).", phase_names[i]);
 			return -1;
 		}
 		util_time_format(t[i], out[i]);
 	}
 	for (int i = 0; i < 3; i++) {
 		if (i == 1 ? t[1] > t[2] : t[i] >= t[i + 1]) {
-			req_reply_problem(r, 422, "invalid-phases", "%s must be %s %s.",
+			req_reply_problem(r, 422, "invalid-phases",
+					  "The phases are out of order: %s must be %s %s.",
 					  phase_names[i], i == 1 ? "at or before" : "before",
 					  phase_names[i + 1]);
 			return -1;
@@ -77,9 +79,9 @@ read_proposals(struct req *r, struct json_object *arr, char **ids, char **payloa
 			len = b64_decode(json_object_get_string(v), (size_t)json_object_get_string_len(v),
 					 bin, max, false);
 		if (len < 0) {
-			req_reply_problem(r, 422, "invalid-request", "proposals[%zu] must be "
-					  "{\"payload\": base64} of at most %d bytes.", i,
-					  r->app->cfg->max_payload_size);
+			req_reply_problem(r, 422, "invalid-request",
+					  "Item %zu of proposals must be {\"payload\": base64} "
+					  "of at most %d bytes.", i, r->app->cfg->max_payload_size);
 			goto out;
 		}
 		util_uuid_v4(id);

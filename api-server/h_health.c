@@ -44,14 +44,15 @@ ready_cb(const struct db_result *res, void *arg)
 {
 	struct req *r = arg;
 	struct json_object *o;
-	char err[256];
+	char err[256], detail[300];
 
 	if (res->status != DB_OK) {
 		not_ready(r, "unavailable", "unavailable", "The database is unavailable.");
 		return;
 	}
 	if (migrate_compare(res->res, err, sizeof(err)) != 0) {
-		not_ready(r, "ok", "mismatch", err);
+		snprintf(detail, sizeof(detail), "The migrations do not match: %s.", err);
+		not_ready(r, "ok", "mismatch", detail);
 		return;
 	}
 	if (!worker_ready(r->app->worker)) {
@@ -67,6 +68,7 @@ ready_cb(const struct db_result *res, void *arg)
 void
 h_health_ready(struct req *r)
 {
+	r->probe = true;
 	if (!db_pool_ready(r->app->db)) {
 		not_ready(r, "unavailable", "unavailable", "No database connection is up.");
 		return;

@@ -7,20 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/queue.h>
 
 #include <event2/buffer.h>
-#include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 
 #include "auth.h"
+#include "framer.h"
 #include "guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
 
 #define PROBLEM_PREFIX "urn:freecoop:problem:"
-#define MAX_HEADERS_SIZE 16384
 #define SHUTDOWN_TICK_US 5000
 #define SHUTDOWN_QUIET_US 50000   /* no request for this long: none is still on its way */
 #define SHUTDOWN_DRAIN_US 1000000 /* the accept queue is served for at most this long */
@@ -37,6 +35,11 @@ static const struct problem_kind problem_kinds[] = {
 	{"body-too-large", "Request body too large"},
 	{"unsupported-media-type", "Unsupported media type"},
 	{"malformed-request", "Malformed request"},
+	{"length-required", "Content-Length required"},
+	{"uri-too-long", "Request line too long"},
+	{"headers-too-large", "Request headers too large"},
+	{"expectation-failed", "Expectation failed"},
+	{"method-not-implemented", "Method not implemented"},
 	{"invalid-id", "Invalid id"},
 	{"missing-credentials", "Missing credentials"},
 	{"malformed-credentials", "Malformed credentials"},
@@ -109,16 +112,27 @@ sent_cb(struct evhttp_request *ev, void *arg)
 	guard_request_sent(app->guard, ev);
 }
 
+/* The level of a request's log line: error for a fault of the server (500 and the other
+ * 5xx), warn for 503 (the database or the worker away, or a shutdown: the service degrades
+ * and says so), info for the rest: 4xx, 501 (a method no server here implements) and a
+ * readiness probe's 503, its answer while the server is not ready (as at every start). */
+static enum log_level
+finish_level(const struct req *r, int status)
+{
+	if (status < 500 || status == 501 || (status == 503 && r->probe))
+		return LOGL_INFO;
+	return status == 503 ? LOGL_WARN : LOGL_ERROR;
+}
+
 /* Ends the request: logs it, counts it, frees it (a shutdown's tick watches in_flight). */
 static void
 req_finish(struct req *r, int status)
 {
 	struct app *app = r->app;
 	double secs = (double)(util_now_us() - r->start_us) / 1e6;
-	struct log_req lr = {r->id, method_name(evhttp_request_get_command(r->ev)),
-			     route_label(r), status, secs * 1000.0};
+	struct log_req lr = {r->id, r->method, route_label(r), status, secs * 1000.0};
 
-	log_req_msg(status >= 500 ? LOGL_ERROR : LOGL_INFO, &lr, "request");
+	log_req_msg(finish_level(r, status), &lr, "request");
 	metrics_observe(app->metrics, r->route_idx, status, secs);
 	OPENSSL_cleanse(r->secret, sizeof(r->secret));
 	if (r->state_free != NULL)
@@ -150,8 +164,7 @@ req_add_header(struct req *r, const char *name, const char *value)
 void
 req_log(struct req *r, int level, const char *fmt, ...)
 {
-	struct log_req lr = {r->id, method_name(evhttp_request_get_command(r->ev)),
-			     route_label(r), 0, -1};
+	struct log_req lr = {r->id, r->method, route_label(r), 0, -1};
 	char msg[512];
 	va_list ap;
 
@@ -193,6 +206,7 @@ req_reply_json_type(struct req *r, int status, const char *content_type, struct 
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1); /* a text ends its last line: curl's output ends, too */
 	json_object_put(body);
 	req_reply_buffer(r, status, content_type, buf);
 	evbuffer_free(buf);
@@ -312,28 +326,6 @@ request_id_new(char id[17])
 	util_hex(b, sizeof(b), id);
 }
 
-/* Rejects requests that frame their body ambiguously (request smuggling): more than one
- * Content-Length or Transfer-Encoding header. Returns 0 if fine; otherwise replied. */
-static int
-check_framing(struct req *r)
-{
-	struct evkeyvalq *h = evhttp_request_get_input_headers(r->ev);
-	struct evkeyval *kv;
-	int cl = 0, te = 0;
-
-	TAILQ_FOREACH(kv, h, next) {
-		cl += strcasecmp(kv->key, "Content-Length") == 0;
-		te += strcasecmp(kv->key, "Transfer-Encoding") == 0;
-	}
-	if (cl > 1 || te > 1 || (cl > 0 && te > 0)) {
-		req_reply_problem(r, 400, "malformed-request",
-				  "The request has conflicting Content-Length or "
-				  "Transfer-Encoding headers.");
-		return -1;
-	}
-	return 0;
-}
-
 static int
 is_json_type(const char *ct)
 {
@@ -343,7 +335,9 @@ is_json_type(const char *ct)
 	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* Takes the body; 413 or 415 when it cannot be accepted. Returns 0, or -1 if replied. */
+/* Takes the body; 413 or 415 when it cannot be accepted. Returns 0, or -1 if replied. (The
+ * framer refuses a larger body before it is read; this holds for a connection it could not
+ * watch.) */
 static int
 take_body(struct req *r)
 {
@@ -372,7 +366,7 @@ take_body(struct req *r)
 static void
 dispatch(struct req *r)
 {
-	const char *method = method_name(evhttp_request_get_command(r->ev));
+	const char *method = r->method;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->ev));
 	char allow[64];
 
@@ -408,6 +402,20 @@ dispatch(struct req *r)
 		auth_resolve(r);
 }
 
+/* The request stands in for a head the framer refused (guard.h): answers with the refusal
+ * and returns true. */
+static bool
+refused(struct req *r)
+{
+	const struct framer_refusal *no = guard_refusal(r->app->guard, r->ev);
+
+	if (no == NULL)
+		return false;
+	snprintf(r->method, sizeof(r->method), "%s", no->method[0] != '\0' ? no->method : "OTHER");
+	req_reply_problem(r, no->status, no->slug, "%s", no->detail);
+	return true;
+}
+
 static void
 request_cb(struct evhttp_request *ev, void *arg)
 {
@@ -422,18 +430,19 @@ request_cb(struct evhttp_request *ev, void *arg)
 	r->ev = ev;
 	r->route_idx = -1;
 	r->start_us = util_now_us();
+	snprintf(r->method, sizeof(r->method), "%s", method_name(evhttp_request_get_command(ev)));
 	request_id_new(r->id);
 	app->in_flight++;
 	app->last_request_us = r->start_us;
 	guard_request_read(app->guard, ev);
+	if (refused(r))
+		return;
 	if (app->closing) {
 		req_add_header(r, "Connection", "close");
 		req_reply_problem(r, 503, "service-unavailable",
 				  "The server is shutting down; try again shortly.");
 		return;
 	}
-	if (check_framing(r) != 0)
-		return;
 	dispatch(r);
 }
 
@@ -441,19 +450,17 @@ int
 http_start(struct app *app)
 {
 	const struct config *cfg = app->cfg;
-	/* evhttp answers bodies over its own limit with an HTML 413 and closes; keep that
-	 * limit well above ours so clients almost always get our problem+json instead. */
-	size_t hard_cap = (size_t)cfg->max_body_size * 16 < (1u << 20)
-				  ? (1u << 20)
-				  : (size_t)cfg->max_body_size * 16;
 
 	if ((app->http = evhttp_new(app->base)) == NULL)
 		return -1;
+	/* The framer (guard.h) refuses, with a problem, every head evhttp would answer with an
+	 * HTML page of its own: the methods are the framer's seven, and evhttp's size limits
+	 * are twice ours, so that they never trip first. */
 	evhttp_set_allowed_methods(app->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 						      EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
 						      EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
-	evhttp_set_max_body_size(app->http, (ev_ssize_t)hard_cap);
-	evhttp_set_max_headers_size(app->http, MAX_HEADERS_SIZE);
+	evhttp_set_max_body_size(app->http, (ev_ssize_t)cfg->max_body_size * 2);
+	evhttp_set_max_headers_size(app->http, (ev_ssize_t)cfg->max_header_size * 2);
 	evhttp_set_timeout(app->http, cfg->connection_timeout);
 	evhttp_set_default_content_type(app->http, "application/json");
 	evhttp_set_gencb(app->http, request_cb, app);

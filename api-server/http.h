@@ -83,6 +83,7 @@ struct req {
 	struct evhttp_request *ev;
 	int route_idx; /* into routes[], or -1 */
 	char id[17];   /* request id, also sent as X-Request-Id */
+	char method[8]; /* "GET", ...; the refused method of a framer refusal, or "OTHER" */
 	uint64_t start_us;
 	char param[ROUTE_PARAM_MAX + 1]; /* the {id} or {sha} path segment, lowercase */
 	char cred_prefix[5];           /* "svc_", "aut_", "acc_" or "" */
@@ -91,6 +92,7 @@ struct req {
 	const char *body; /* the request body (not NUL-terminated), body_len bytes */
 	size_t body_len;
 	char secret[UTIL_TOKEN_LEN + 1]; /* a token being issued; wiped when the request ends */
+	bool probe; /* a readiness probe: its 503 is its answer, not a fault (logged at info) */
 	void *state;                     /* a handler's state across its callbacks */
 	void (*state_free)(void *state); /* called on state when the request ends */
 };
@@ -114,7 +116,7 @@ void http_shutdown(struct app *app);
 int req_body(struct req *r, const struct body_field *fields, size_t nfields, bool allow_empty,
 	     struct json_object **out);
 
-/* Replies with a JSON body and status; takes ownership of body. */
+/* Replies with a JSON body, ended by a newline, and status; takes ownership of body. */
 void req_reply_json(struct req *r, int status, struct json_object *body);
 
 /* Like req_reply_json, with another JSON media type (e.g. application/jwk-set+json). */

@@ -9,6 +9,7 @@
 #include "jsonv.h"
 #include "utf8.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -204,7 +205,7 @@ scan_unicode(struct scan *s, char *out, size_t *k)
 	if (read_u(s, at, &cp) != 0)
 		return -1;
 	if (cp == 0)
-		return fail(s, "\\u0000 is not allowed at byte %zu", at);
+		return fail(s, "escape \\u0000 (NUL) is not allowed at byte %zu", at);
 	if (cp >= 0xd800 && cp <= 0xdfff) {
 		if (cp >= 0xdc00 || at + 8 > s->len || s->buf[at + 6] != '\\' ||
 		    s->buf[at + 7] != 'u')
@@ -527,4 +528,156 @@ jsonv_check(const char *buf, size_t len, const struct jsonv_limits *lim, char *e
 	free(s.keys);
 	free(s.stack);
 	return r;
+}
+
+/* ---- numbers every reader holds (jsonv_unsafe_number) ----
+ *
+ * A number's text is read as digits (integer part, then fraction) times a power of ten, its
+ * significant digits (from the first non-zero one to the last) as n digits times 10^p: it is
+ * whole when p >= 0, and lies in [10^m, 10^(m+1)) with m = n + p - 1. That decides every
+ * case from the text alone but two borders, a value of magnitude 10^308 (DBL_MAX is
+ * 1.79...e308) or 10^-324 (the smallest double is 4.94...e-324): there strtod decides. */
+
+#define SAFE_MAX "9007199254740991" /* 2^53 - 1 */
+#define EXP_CAP 1000000000LL        /* exponents are clamped there: far past either border */
+#define SHORT_NUMBER 128            /* a number this long is copied on the stack for strtod */
+
+static const char why_whole[] = "a whole number beyond +/-9007199254740991 (2^53 - 1)";
+static const char why_huge[] = "beyond the range of a double (about 1.8e308)";
+static const char why_tiny[] = "not zero, but below the smallest double (about 4.9e-324)";
+
+struct number {
+	const char *ip, *fp; /* integer and fraction digits */
+	size_t ni, nf;
+	long long exp; /* the exponent, clamped to +/-EXP_CAP */
+};
+
+static char
+digit_at(const struct number *x, size_t i)
+{
+	return i < x->ni ? x->ip[i] : x->fp[i - x->ni];
+}
+
+/* Reads the number p[0..n), valid JSON, into *x. */
+static void
+number_read(const char *p, size_t n, struct number *x)
+{
+	size_t i = p[0] == '-';
+	bool neg = false;
+
+	*x = (struct number){.ip = p + i};
+	while (i < n && is_digit(p[i]))
+		i++, x->ni++;
+	if (i < n && p[i] == '.') {
+		x->fp = p + ++i;
+		while (i < n && is_digit(p[i]))
+			i++, x->nf++;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		if (++i < n && (p[i] == '+' || p[i] == '-'))
+			neg = p[i++] == '-';
+		for (; i < n; i++)
+			if (x->exp < EXP_CAP)
+				x->exp = x->exp * 10 + (p[i] - '0');
+	}
+	if (neg)
+		x->exp = -x->exp;
+}
+
+/* Whether a whole number of n significant digits (from digit lz) times 10^p is within
+ * +/-(2^53 - 1). */
+static bool
+whole_is_safe(const struct number *x, size_t lz, long long n, long long p)
+{
+	char d[sizeof(SAFE_MAX)];
+	size_t k = sizeof(SAFE_MAX) - 1;
+
+	if (n + p != (long long)k)
+		return n + p < (long long)k;
+	for (size_t i = 0; i < k; i++)
+		d[i] = (long long)i < n ? digit_at(x, lz + i) : '0';
+	return memcmp(d, SAFE_MAX, k) <= 0;
+}
+
+/* At a border of a double's range: whether strtod reads p[0..n) as a finite number that is
+ * not zero. Returns 1 or 0, or -2 when memory ran out. */
+static int
+double_holds(const char *p, size_t n)
+{
+	char small[SHORT_NUMBER], *z = n < sizeof(small) ? small : malloc(n + 1);
+	double v;
+
+	if (z == NULL)
+		return -2;
+	memcpy(z, p, n);
+	z[n] = '\0';
+	v = strtod(z, NULL);
+	if (z != small)
+		free(z);
+	return isfinite(v) && v != 0.0;
+}
+
+/* Returns NULL if every reader holds the number p[0..n) exactly, else why not; *nomem is set
+ * when memory ran out. */
+static const char *
+number_problem(const char *p, size_t n, bool *nomem)
+{
+	struct number x;
+	size_t t, lz, last;
+	long long sig, pow, mag;
+	int r;
+
+	number_read(p, n, &x);
+	t = x.ni + x.nf;
+	for (lz = 0; lz < t && digit_at(&x, lz) == '0'; lz++)
+		;
+	if (lz == t) /* zero */
+		return NULL;
+	for (last = t - 1; digit_at(&x, last) == '0'; last--)
+		;
+	sig = (long long)(last - lz + 1);
+	pow = x.exp - (long long)x.nf + (long long)(t - 1 - last);
+	mag = sig + pow - 1;
+	if (mag > 308)
+		return why_huge;
+	if (pow >= 0)
+		return whole_is_safe(&x, lz, sig, pow) ? NULL : why_whole;
+	if (mag < -324)
+		return why_tiny;
+	if (mag < 308 && mag > -324)
+		return NULL;
+	if ((r = double_holds(p, n)) < 0)
+		*nomem = true;
+	return r == 0 ? (mag > 0 ? why_huge : why_tiny) : NULL;
+}
+
+int
+jsonv_unsafe_number(const char *buf, size_t len, size_t from, struct jsonv_number *out)
+{
+	size_t i = from, start;
+	bool nomem = false;
+
+	while (i < len) {
+		if (buf[i] == '"') {
+			for (i++; i < len && buf[i] != '"'; i++)
+				i += buf[i] == '\\';
+			i++;
+			continue;
+		}
+		if (buf[i] != '-' && !is_digit(buf[i])) {
+			i++;
+			continue;
+		}
+		for (start = i; i < len && buf[i] != '\0' && strchr("+-.eE0123456789", buf[i]); i++)
+			;
+		out->why = number_problem(buf + start, i - start, &nomem);
+		if (nomem)
+			return -2;
+		if (out->why != NULL) {
+			out->at = start;
+			out->len = i - start;
+			return 1;
+		}
+	}
+	return 0;
 }

@@ -28,4 +28,20 @@ struct jsonv_limits {
 int jsonv_check(const char *buf, size_t len, const struct jsonv_limits *lim, char *err,
 		size_t errlen);
 
+/* A number of a JSON text that not every reader holds exactly. */
+struct jsonv_number {
+	size_t at, len;  /* its text: buf[at..at+len) */
+	const char *why; /* e.g. "a whole number beyond +/-9007199254740991 (2^53 - 1)" (static) */
+};
+
+/* Finds, in buf[0..len), a text jsonv_check accepted, the first number at or after offset
+ * from (0, or the end of a number found before) that not every JSON reader holds exactly
+ * (RFC 7493, I-JSON): a whole number beyond +/-(2^53 - 1), however it is written
+ * (9007199254740993, 1e20, 123456789012345678901234567890), or a number beyond a double's
+ * range (1e400), or too small for one and not zero (1e-400). Whatever else passes is a
+ * value PostgreSQL's jsonb and json-c keep exactly (its value, not its spelling: 1e2 may
+ * come back as 100, -0 as 0). Returns 1 with *out filled, 0 when there is none, -2 when
+ * memory ran out (which says nothing about the text). Time O(len - from). */
+int jsonv_unsafe_number(const char *buf, size_t len, size_t from, struct jsonv_number *out);
+
 #endif

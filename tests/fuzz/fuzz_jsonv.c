@@ -6,8 +6,9 @@
  * accepts under tight limits it accepts under loose ones; what it accepts json-c parses at
  * body's depth mapping (body.c relies on that: a 400 for a text jsonv accepted would be
  * json-c's verdict, not ours). body_parse agrees with its field table: a success holds only
- * known members of the right type within bounds and every required one; a failure has a
- * status, slug and params that fit together. Leaks are ASan's to find. Seeds come from
+ * known members of the right type within bounds and every required one, and no number that
+ * jsonv_unsafe_number finds; a failure has a status, slug and params that fit together.
+ * jsonv_unsafe_number walks a text jsonv accepted forward, inside it, one number at a time. Leaks are ASan's to find. Seeds come from
  * jsonv_seeds.py. */
 #include <limits.h>
 #include <stdbool.h>
@@ -21,7 +22,8 @@
 #include "fuzz.h"
 #include "jsonv.h"
 
-#define ERR_FULL 256 /* as body.c's message buffer */
+#define ERR_FULL 512 /* as body.c's message buffer (sizeof err->detail) */
+#define SAFE_INT 9007199254740991LL /* 2^53 - 1 */
 
 /* clang-format off */
 /* From tight to loose: each accepts at least what the one before it accepts. */
@@ -134,6 +136,24 @@ check_json_c(const char *text, size_t len, unsigned max_depth)
 	free(z);
 }
 
+/* Each number jsonv_unsafe_number finds lies inside the text, after the one before, and is
+ * a number with a reason. */
+static void
+check_unsafe_numbers(const char *text, size_t len)
+{
+	struct jsonv_number num;
+	size_t from = 0;
+	int r;
+
+	while ((r = jsonv_unsafe_number(text, len, from, &num)) == 1) {
+		FUZZ_CHECK(num.at >= from && num.len > 0 && num.at + num.len <= len);
+		FUZZ_CHECK(text[num.at] == '-' || (text[num.at] >= '0' && text[num.at] <= '9'));
+		FUZZ_CHECK(num.why != NULL && printable(num.why));
+		from = num.at + num.len;
+	}
+	FUZZ_CHECK(r == 0);
+}
+
 static const struct body_field *
 find_field(const struct body_field *fields, size_t nfields, const char *name)
 {
@@ -166,23 +186,9 @@ within(long long n, const struct body_field *f)
 	return n >= f->min_len && (f->max_len == 0 || n <= f->max_len);
 }
 
-/* Whether the text holds INT64_MIN literally: json-c clamps anything below it to it. */
-static bool
-int64_min_in_text(const char *text, size_t len)
-{
-	static const char min[] = "-9223372036854775808";
-	size_t k = sizeof(min) - 1;
-
-	for (size_t i = 0; i + k <= len; i++)
-		if (memcmp(text + i, min, k) == 0 &&
-		    (i + k == len || text[i + k] < '0' || text[i + k] > '9'))
-			return true;
-	return false;
-}
-
 /* The field table's verdict on a member body_parse accepted, worked out independently. */
 static bool
-value_fits(const struct body_field *f, struct json_object *v, const char *text, size_t len)
+value_fits(const struct body_field *f, struct json_object *v)
 {
 	long long cp = 0;
 	const char *s;
@@ -207,10 +213,7 @@ value_fits(const struct body_field *f, struct json_object *v, const char *text, 
 		if (!json_object_is_type(v, json_type_int))
 			return false;
 		n = json_object_get_int64(v);
-		/* json-c keeps what is above INT64_MAX as a uint64 */
-		if (n == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
-			return false;
-		return within(n, f) && (n != INT64_MIN || int64_min_in_text(text, len));
+		return within(n, f) && n >= -SAFE_INT && n <= SAFE_INT;
 	case BODY_OBJECT:
 		return json_object_is_type(v, json_type_object);
 	case BODY_ARRAY:
@@ -235,12 +238,14 @@ check_success(struct json_object *o, const struct body_field *fields, size_t nfi
               const char *text, size_t len)
 {
 	const struct body_field *f;
+	struct jsonv_number num;
 
 	FUZZ_CHECK(json_object_is_type(o, json_type_object));
+	FUZZ_CHECK(jsonv_unsafe_number(text, len, 0, &num) == 0);
 	json_object_object_foreach(o, name, val)
 	{
 		FUZZ_CHECK((f = find_field(fields, nfields, name)) != NULL);
-		FUZZ_CHECK(value_fits(f, val, text, len));
+		FUZZ_CHECK(value_fits(f, val));
 	}
 	for (size_t i = 0; i < nfields; i++)
 		FUZZ_CHECK(!fields[i].required ||
@@ -306,8 +311,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r[i] = check_jsonv(text, size, &limits[i]);
 		FUZZ_CHECK(i == 0 || r[i - 1] != 0 || r[i] == 0);
 	}
-	if (r[NLIMITS - 1] == 0)
+	if (r[NLIMITS - 1] == 0) {
 		check_json_c(text, size, LOOSE->max_depth);
+		check_unsafe_numbers(text, size);
+	}
 	check_body(text, size, LOOSE, method_fields, N(method_fields), false, r[NLIMITS - 1]);
 	check_body(text, size, LOOSE, decision_fields, N(decision_fields), false, r[NLIMITS - 1]);
 	check_body(text, size, LOOSE, all_fields, N(all_fields), true, r[NLIMITS - 1]);

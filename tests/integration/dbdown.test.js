@@ -71,16 +71,23 @@ describe('database outage', () => {
     assert.equal(stop.status, 0, `FREECOOP_TEST_PG_STOP failed: ${stop.out}`);
 
     try {
+      const ids = [];
       for (const [what, call] of dbCalls()) {
         const t0 = Date.now();
         const r = await call();
         h.assertProblem(r, 503, 'service-unavailable', `${what} with the database down`);
         assert.match(r.headers.get('retry-after') || '', /^\d+$/, `${what}: Retry-After`);
         assert.ok(Date.now() - t0 < 10000, `${what} took ${Date.now() - t0} ms to fail`);
+        ids.push(r.json.request_id);
       }
       const ready = await h.api(server, 'GET', '/readyz');
       h.assertProblem(ready, 503, 'not-ready', '/readyz with the database down');
       assert.equal(ready.json.checks.database, 'unavailable');
+      // A 503 is the service degrading, not a fault: warn; the readiness probe's is its answer.
+      await h.sleep(100);
+      const level = (id) => (server.parsedLogs().find((l) => l.msg === 'request' && l.request_id === id) || {}).level;
+      for (const id of ids) assert.equal(level(id), 'warn', `request ${id}: a 503 logged at ${level(id)}`);
+      assert.equal(level(ready.json.request_id), 'info', 'the /readyz 503');
       const live = await h.api(server, 'GET', '/healthz');
       assert.equal(live.status, 200, '/healthz stays 200 while the database is down');
       const metrics = await h.api(server, 'GET', '/metrics');

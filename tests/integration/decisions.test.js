@@ -485,3 +485,63 @@ test('retention: past it, ballots and the document are purged and the result ans
   const concluded = /freecoop_conclusions_total\{outcome="concluded"\} (\d+)/.exec(m.text);
   assert.ok(concluded && Number(concluded[1]) >= 1, 'freecoop_conclusions_total counts conclusions');
 });
+
+test('numbers in metadata come back as sent, or are refused with 422: never changed, never 500', async () => {
+  const plurality = await method('plurality.py');
+  const phases = [60000, 120000, 120000, 180000];
+  // Every number a double holds and every safe integer: the values come back unchanged, and
+  // decimals with more digits than a double keeps come back digit for digit.
+  const metadata = {
+    max: 9007199254740991, min: -9007199254740991, zero: 0, frac: 0.1, neg: -2.5,
+    tiny: 5e-324, small: 1.5e-300, exp: 12.5e3, nested: [{ a: [1, 2.25, -0.125] }],
+  };
+  const precise = '0.12345678901234567890123456789';
+  const raw = JSON.stringify({
+    title: h.randomName('numbers'), method: plurality,
+    proposal_phase: { opens_at: D.at(phases[0]), closes_at: D.at(phases[1]) },
+    voting_phase: { opens_at: D.at(phases[2]), closes_at: D.at(phases[3]) },
+    metadata: { ...metadata, precise: 'PRECISE' },
+  }).replace('"PRECISE"', precise);
+  const created = await h.api(server, 'POST', '/v1/decisions', { token: svc, rawBody: raw });
+  assert.equal(created.status, 201, created.text);
+  const got = await h.api(server, 'GET', `/v1/decisions/${created.json.id}`, { token: svc });
+  assert.equal(got.status, 200, got.text);
+  const { precise: back, ...rest } = got.json.metadata;
+  assert.deepEqual(rest, metadata);
+  assert.ok(got.text.includes(`"precise":${precise}`), `the decimal is kept digit for digit: ${got.text}`);
+  assert.equal(back, Number(precise));
+
+  // What not every reader holds exactly: refused, naming metadata, and nothing is created.
+  const countMine = () => h.superSql('SELECT count(*) FROM decision.decisions d JOIN decision.services s '
+    + `ON s.id = d.service_id WHERE s.key_hash = sha256(convert_to(${h.lit(svc)}, 'UTF8'))`);
+  const before = countMine();
+  for (const n of ['1e1001', '1e-1001', '-1e400', '9007199254740993', '-9007199254740992',
+    '123456789012345678901234567890', '-9223372036854775809', '18446744073709551615', '1e20']) {
+    const body = raw.replace(precise, n);
+    const r = await h.api(server, 'POST', '/v1/decisions', { token: svc, rawBody: body });
+    h.assertProblem(r, 422, 'invalid-request', `metadata holding ${n}`);
+    assert.deepEqual(r.json.invalid_params.map((p) => p.name), ['metadata'], n);
+    assert.match(r.json.invalid_params[0].reason, /holds .*(whole number|double)/, n);
+  }
+  // The same rule for every body: a franchise batch, a proposal.
+  const batch = await h.api(server, 'POST', `/v1/decisions/${created.json.id}/franchise`,
+    { token: svc, rawBody: '{"voters":[1e999]}' });
+  h.assertProblem(batch, 422, 'invalid-request', 'a franchise batch with 1e999');
+  assert.match(batch.json.invalid_params[0].reason, /^holds 1e999, beyond the range of a double/);
+  assert.equal(countMine(), before, 'no decision was created');
+});
+
+test('a franchise batch with a field it does not take is told the ones it does', async () => {
+  const plurality = await method('plurality.py');
+  const created = await createDecision(plurality, [60000, 120000, 120000, 180000]);
+  assert.equal(created.status, 201, created.text);
+  const r = await h.api(server, 'POST', `/v1/decisions/${created.json.id}/franchise`,
+    { token: svc, body: { voter: [] } });
+  h.assertProblem(r, 422, 'invalid-request', 'voter on the batch');
+  assert.deepEqual(r.json.invalid_params, [{ name: 'voter', reason: 'unknown field' }]);
+  assert.match(r.json.detail, / Its fields are proposer_franchise, voter_franchise, proposers and voters\.$/);
+  // The create call's names are the batch's.
+  const ok = await h.api(server, 'POST', `/v1/decisions/${created.json.id}/franchise`,
+    { token: svc, body: { voter_franchise: [] } });
+  assert.equal(ok.status, 200, ok.text);
+});

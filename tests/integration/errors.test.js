@@ -4,6 +4,8 @@
 
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const net = require('node:net');
 const h = require('./lib/harness');
 
 const MAX_BODY = 65536;
@@ -73,6 +75,7 @@ describe('request errors', () => {
     const unknown = await call('POST', '/v1/access-tokens', { token: aut, body: { scope: 'all' } });
     h.assertProblem(unknown, 422, 'invalid-request', 'unknown field on /v1/access-tokens');
     assert.deepEqual(unknown.json.invalid_params.map((p) => p.name), ['scope']);
+    assert.match(unknown.json.detail, / It takes no fields\.$/, 'the detail says what the body may hold');
   });
 
   it('a schema violation gets 422 invalid-request naming each field', async () => {
@@ -94,6 +97,9 @@ describe('request errors', () => {
       assert.ok(Array.isArray(r.json.invalid_params), `body ${shown}: invalid_params missing`);
       assert.deepEqual(r.json.invalid_params.map((p) => p.name).sort(), fields, `body ${shown}`);
       for (const p of r.json.invalid_params) assert.ok(p.reason.length > 0, `body ${shown}: empty reason`);
+      // An unknown field's error names the fields there are.
+      const unknown = r.json.invalid_params.some((p) => p.reason === 'unknown field');
+      assert.equal(/ Its only field is name\.$/.test(r.json.detail), unknown, `body ${shown}: ${r.json.detail}`);
     }
   });
 
@@ -167,6 +173,159 @@ describe('request errors', () => {
       const allow = (r.headers.get('allow') || '').split(',').map((s) => s.trim());
       assert.ok(allow.includes(allowed), `${method} ${path}: Allow ${r.headers.get('allow')} lacks ${allowed}`);
       assert.ok(!allow.includes(method), `${method} ${path}: Allow ${r.headers.get('allow')} lists ${method}`);
+    }
+  });
+
+  // Sends raw bytes and checks the one answer: the problem the server gives for a head it
+  // refuses before routing (documented, Connection: close, the connection closed after it),
+  // and that the server still serves afterwards. opts: method and path (to find the
+  // answer in the OpenAPI document), and rawHttp's options. Returns rawHttp's result.
+  async function refusedRaw(data, status, slug, what, opts = {}) {
+    const r = await h.rawHttp(server, data, { waitClose: true, ...opts });
+    assert.equal(r.answers.length, 1, `${what}: ${r.answers.length} answers`);
+    const a = r.answers[0];
+    h.assertProblem(a, status, slug, what);
+    h.validateResponse(opts.method || 'GET', opts.path || '/', a.status, a.headers, a.text);
+    assert.equal(a.headers.get('connection'), 'close', `${what}: Connection`);
+    assert.ok(r.closed, `${what}: the server did not close the connection`);
+    const health = await call('GET', '/healthz');
+    assert.equal(health.status, 200, `${what}: GET /healthz afterwards`);
+    return r;
+  }
+
+  it('a body over max_body_size gets 413 at once, before any of it is read', async () => {
+    // Only the head is sent: the answer cannot wait for the body.
+    const head = (n, path = '/v1/accounts') => `POST ${path} HTTP/1.1\r\nHost: x\r\n`
+      + `Authorization: Bearer ${svc}\r\nContent-Type: application/json\r\nContent-Length: ${n}\r\n\r\n`;
+    let r = await refusedRaw(head(MAX_BODY + 1), 413, 'body-too-large', 'Content-Length max_body_size + 1, no body sent',
+      { method: 'POST', path: '/v1/accounts', timeoutMs: 5000 });
+    assert.match(r.answers[0].json.detail, new RegExp(`${MAX_BODY + 1} bytes; the limit is ${MAX_BODY}`));
+    // 64 MiB announced, and sent for as long as no answer comes: the answer comes first.
+    const big = 64 * 1024 * 1024;
+    r = await refusedRaw(head(big), 413, 'body-too-large', '64 MiB body',
+      { method: 'POST', path: '/v1/accounts', body: Buffer.alloc(big, 0x61) });
+    assert.ok(r.sent > 0 && r.sent < big, `the client sent ${r.sent} of ${big} bytes before its answer`);
+    assert.ok(r.ms < 3000, `the answer took ${r.ms} ms`);
+    // Whatever the route, even one that takes no body.
+    await refusedRaw(`GET /healthz HTTP/1.1\r\nContent-Length: ${MAX_BODY + 1}\r\n\r\n`, 413, 'body-too-large',
+      'an oversized body on GET /healthz', { path: '/healthz' });
+    await refusedRaw('POST /v1/accounts HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n', 413,
+      'body-too-large', 'a Content-Length past 2^64', { method: 'POST', path: '/v1/accounts' });
+  });
+
+  it('an over-long head gets 431, an over-long request line 414; max_header_size bytes pass', async () => {
+    const MAX_HEAD = 16384; // the default max_header_size
+    const padded = (n) => {
+      const start = 'GET /healthz HTTP/1.1\r\nX-Pad: ';
+      return `${start}${'a'.repeat(n - start.length - 4)}\r\n\r\n`;
+    };
+    const exact = await h.rawHttp(server, padded(MAX_HEAD));
+    assert.equal(exact.answers.length, 1);
+    assert.equal(exact.answers[0].status, 200, `a head of exactly ${MAX_HEAD} bytes: ${exact.answers[0].text}`);
+    await refusedRaw(padded(MAX_HEAD + 1), 431, 'headers-too-large', `a head of ${MAX_HEAD + 1} bytes`, { path: '/healthz' });
+    const r = await refusedRaw(`GET /healthz HTTP/1.1\r\nX-Big: ${'b'.repeat(20 * 1024)}\r\n\r\n`, 431,
+      'headers-too-large', 'a 20 KB header', { path: '/healthz' });
+    assert.match(r.answers[0].json.detail, /16384 bytes/);
+    await refusedRaw(`GET /${'c'.repeat(100 * 1024)} HTTP/1.1\r\n\r\n`, 414, 'uri-too-long', 'a 100 KB request line');
+    // many headers, each small
+    await refusedRaw(`GET /healthz HTTP/1.1\r\n${'X-A: b\r\n'.repeat(3000)}\r\n`, 431, 'headers-too-large',
+      '3000 small headers', { path: '/healthz' });
+  });
+
+  it('a malformed request line or header line gets 400 malformed-request', async () => {
+    const cases = [
+      ['garbage\r\n\r\n', 'a request line of one word'],
+      ['GET\r\n\r\n', 'a method alone'],
+      ['GET /healthz\r\n\r\n', 'no HTTP version'],
+      ['GET /healthz HTTP/9.9\r\n\r\n', 'an unknown HTTP version'],
+      ['GET /healthz HTTP/1.1 extra\r\n\r\n', 'a word after the version'],
+      ['GET http://example.org/healthz HTTP/1.1\r\n\r\n', 'an absolute URL'],
+      ['GET //example.org/healthz HTTP/1.1\r\n\r\n', 'a path starting with //'],
+      ['GET /a b HTTP/1.1\r\n\r\n', 'a space in the path'],
+      ['GET /caf\xc3\xa9 HTTP/1.1\r\n\r\n', 'a byte that is not ASCII in the path'],
+      ['\r\nGET /healthz HTTP/1.1\r\n\r\n', 'an empty line first'],
+      ['\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03', 'a TLS client hello'],
+      ['GET /healthz HTTP/1.1\r\nno colon here\r\n\r\n', 'a header line without a colon'],
+      ['GET /healthz HTTP/1.1\r\nX-A: 1\r\n  folded\r\n\r\n', 'a folded header line'],
+      ['GET /healthz HTTP/1.1\r\nBad Name: x\r\n\r\n', 'a space in a header name'],
+      ['GET /healthz HTTP/1.1\r\nX-A: a\x00b\r\n\r\n', 'a NUL in a header value'],
+      ['GET /healthz HTTP/1.1\r\nX-A: a\rb\r\n\r\n', 'a CR alone in a header value'],
+      ['POST /v1/accounts HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}', 'Content-Length twice'],
+      ['POST /v1/accounts HTTP/1.1\r\nContent-Length: two\r\n\r\n{}', 'a Content-Length that is no number'],
+      ['POST /v1/accounts HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        'Content-Length and Transfer-Encoding'],
+      ['HEAD /healthz HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}', 'a HEAD with a body'],
+    ];
+    for (const [raw, what] of cases) await refusedRaw(raw, 400, 'malformed-request', what);
+  });
+
+  it('a method the server does not implement gets 501, a chunked body 411, an unknown Expect 417', async () => {
+    for (const raw of ['TRACE / HTTP/1.1\r\n\r\n', 'CONNECT example.org:443 HTTP/1.1\r\n\r\n',
+      'PROPFIND /v1/me HTTP/1.1\r\n\r\n', 'get /healthz HTTP/1.1\r\n\r\n']) {
+      const r = await refusedRaw(raw, 501, 'method-not-implemented', raw.split(' ')[0], { method: raw.split(' ')[0] });
+      assert.match(r.answers[0].json.detail, /GET, POST, PUT, DELETE, PATCH, HEAD and OPTIONS/);
+    }
+    await refusedRaw('POST /v1/accounts HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n'
+      + '2\r\n{}\r\n0\r\n\r\n', 411, 'length-required', 'a chunked body', { method: 'POST', path: '/v1/accounts' });
+    await refusedRaw('POST /v1/accounts HTTP/1.1\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}', 417,
+      'expectation-failed', 'Expect: 200-ok', { method: 'POST', path: '/v1/accounts' });
+    // Expect: 100-continue is met: the server says 100 and reads the body.
+    const r = await h.rawHttp(server, 'POST /v1/accounts HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n'
+      + `Authorization: Bearer ${svc}\r\nContent-Type: application/json\r\n\r\n`, { body: Buffer.from('{}'), pauseMs: 200, answers: 2 });
+    assert.deepEqual(r.answers.map((a) => a.status), [100, 201]);
+  });
+
+  it('a refused request is answered in its turn: the ones before it first, none after it', async () => {
+    const get = 'GET /healthz HTTP/1.1\r\n\r\n';
+    const r = await h.rawHttp(server, `${get}${get}TRACE / HTTP/1.1\r\n\r\n${get}`, { answers: 4, waitClose: true });
+    assert.deepEqual(r.answers.map((a) => a.status), [200, 200, 501]);
+    assert.ok(r.closed, 'the connection is closed after the refusal');
+    // A body is skipped, not read as a request, even when it looks like one.
+    const body = 'TRACE / HTTP/1.1\r\n\r\n';
+    const r2 = await h.rawHttp(server, `POST /v1/accounts HTTP/1.1\r\nAuthorization: Bearer ${svc}\r\n`
+      + `Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}${get}`, { answers: 2 });
+    assert.deepEqual(r2.answers.map((a) => a.status), [415, 200]);
+  });
+
+  it('a head trickled a byte at a time costs about its own size in memory', async () => {
+    // Each read of one byte comes in a block of a kilobyte; the start of a head held back
+    // must not keep those blocks. ASan's quarantine of freed blocks would hide it: off here.
+    const s = await h.startServer({ ASAN_OPTIONS: `${process.env.ASAN_OPTIONS || ''}:quarantine_size_mb=0` });
+    try {
+      const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))[1]);
+      const sock = net.connect(s.port, '127.0.0.1');
+      sock.setNoDelay(true);
+      await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+      const before = rssKb();
+      const head = Buffer.from(`GET /healthz HTTP/1.1\r\nX-Slow: ${'a'.repeat(4000)}`);
+      for (let i = 0; i < head.length; i++) {
+        sock.write(head.subarray(i, i + 1));
+        await h.sleep(1);
+      }
+      const grown = rssKb() - before;
+      const answer = new Promise((resolve) => { sock.once('data', (d) => resolve(d.toString('latin1'))); });
+      sock.write('\r\n\r\n');
+      assert.match(await answer, /^HTTP\/1\.1 200 /, 'the trickled request is served');
+      sock.destroy();
+      assert.ok(grown < 3 * 1024, `holding a ${head.length}-byte head back grew the server by ${grown} KiB`);
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+  });
+
+  it('refusals are logged and counted like other requests, as unmatched', async () => {
+    await refusedRaw('TRACE / HTTP/1.1\r\n\r\n', 501, 'method-not-implemented', 'TRACE', { method: 'TRACE' });
+    const lines = server.parsedLogs().filter((l) => l.msg === 'request' && l.route === 'unmatched');
+    for (const status of [400, 411, 413, 414, 417, 431, 501]) {
+      const line = lines.find((l) => l.status === status);
+      assert.ok(line, `no request log line for a ${status} refusal`);
+      assert.equal(line.level, 'info', `the ${status} refusal is logged at ${line.level}`);
+      assert.match(line.request_id, /^[0-9a-f]{16}$/);
+    }
+    assert.ok(lines.some((l) => l.method === 'TRACE'), 'the refused method is logged');
+    const m = await call('GET', '/metrics');
+    for (const status of [400, 411, 413, 414, 417, 431, 501]) {
+      assert.match(m.text, new RegExp(`freecoop_http_requests_total\\{method="",route="unmatched",status="${status}"\\} [1-9]`));
     }
   });
 

@@ -131,6 +131,26 @@ describe('health, metrics, authorities', () => {
     assert.equal(size.value, 8, 'pool size is db_pool_size (default 8)');
   });
 
+  it('a normal start logs no error line; a readiness probe\'s 503 is logged at info', async () => {
+    // The suite's server started as every server does: /healthz, then /readyz polled until 200.
+    const errors = server.parsedLogs().filter((l) => l.level === 'error' || l.raw !== undefined);
+    assert.deepEqual(errors, [], 'error (or non-JSON) log lines from a normal start');
+    // Not ready (its worker socket leads nowhere): the probe answers 503, an answer, not a fault.
+    const lonely = await h.startServer({ FREECOOP_WORKER_SOCKET: '/nonexistent/freecoop/worker.sock' }, { ready: false });
+    try {
+      const r = await h.api(lonely, 'GET', '/readyz');
+      h.assertProblem(r, 503, 'not-ready', '/readyz without a worker');
+      await h.sleep(100);
+      const line = lonely.parsedLogs().find((l) => l.request_id === r.json.request_id && l.msg === 'request');
+      assert.ok(line, 'the /readyz request is logged');
+      assert.equal(line.level, 'info', `the /readyz 503 is logged at ${line.level}`);
+      const errs = lonely.parsedLogs().filter((l) => l.level === 'error');
+      assert.deepEqual(errs, [], 'an unreachable worker is no error of the server');
+    } finally {
+      assert.equal(await lonely.stop(), 0);
+    }
+  });
+
   it('GET /v1/authorities is a JWKS holding the instance key as a decision authority', async () => {
     const r = await h.api(server, 'GET', '/v1/authorities');
     assert.equal(r.status, 200, r.text);

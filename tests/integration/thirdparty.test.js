@@ -287,7 +287,9 @@ test('npm jose verifies each result against the JWK of the JWKS', { skip: NO_NPM
 test('python3-cryptography (Debian /usr/bin/python3) verifies each result; tampering fails', () => {
   const v = run(PYTHON, ['-I', '-c', 'import sys, cryptography; print(sys.executable, cryptography.__version__)']);
   assert.equal(v.status, 0, `${PYTHON} with python3-cryptography: ${v.stderr}`);
-  const verify = (jws, ...key) => run(PYTHON, ['-I', VERIFY_JWS, file('check.jws', jws), ...key],
+  // --x=VALUE, not --x VALUE: a base64url key may start with '-', which argparse would
+  // take for an option.
+  const verify = (jws, ...key) => run(PYTHON, ['-I', VERIFY_JWS, file('check.jws', jws), key.join('=')],
     { env: pyEnv('0') });
   const auditorX = jwks.keys.find((k) => k.kid === auditor.id).x;
   for (const r of results) {

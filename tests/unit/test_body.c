@@ -107,13 +107,13 @@ test_valid_body(void **state)
 	struct json_object *out = NULL, *v;
 	struct body_error err;
 	const char *text = "{\"name\":\"Ada\",\"id\":\"123E4567-e89b-12d3-a456-426614174000\","
-			   "\"active\":true,\"count\":-5,\"big\":9223372036854775807,"
+			   "\"active\":true,\"count\":-5,\"big\":-9007199254740991,"
 			   "\"meta\":{\"deep\":[1.5,\"x\"]},\"tags\":[1,2,3],\"note\":null}";
 
 	assert_int_equal(parse(text, &out, &err), 0);
 	assert_string_equal(body_get_string(out, "name"), "Ada");
 	assert_true(json_object_object_get_ex(out, "big", &v));
-	assert_true(json_object_get_int64(v) == INT64_MAX);
+	assert_true(json_object_get_int64(v) == -9007199254740991LL);
 	assert_null(body_get_string(out, "note"));    /* null */
 	assert_null(body_get_string(out, "missing")); /* absent */
 	assert_null(body_get_string(out, "count"));   /* not a string */
@@ -140,8 +140,8 @@ test_empty_body(void **state)
 	struct json_object *out = NULL;
 	struct body_error err;
 
-	expect_malformed("", 0, "the request body is empty");
-	expect_malformed(" \r\n\t", 4, "the request body is empty");
+	expect_malformed("", 0, "The request body is empty.");
+	expect_malformed(" \r\n\t", 4, "The request body is empty.");
 	/* allowed: counts as {}, so required fields are still required */
 	assert_int_equal(parse_ex("", 0, fields, NFIELDS, true, &out, &err), -1);
 	assert_int_equal(err.status, 422);
@@ -155,7 +155,7 @@ test_empty_body(void **state)
 static void
 test_not_an_object(void **state)
 {
-	const char *want = "the request body must be a JSON object";
+	const char *want = "The request body must be a JSON object.";
 
 	expect_malformed("[{\"name\":\"x\"}]", 14, want);
 	expect_malformed(" 42", 3, want);
@@ -169,13 +169,13 @@ static void
 test_not_strict_json(void **state)
 {
 	expect_malformed("{\"name\":\"a\",\"name\":\"b\"}", 23,
-			 "duplicate key \"name\" at byte 12");
-	expect_malformed("{\"name\":\"x\",}", 13, "unexpected character '}' at byte 12");
-	expect_malformed("{\"name\":\"x\"}\0", 13, "trailing data at byte 12");
-	expect_malformed("{\"count\":NaN}", 13, "unexpected character 'N' at byte 9");
-	expect_malformed("{\"name\":\"\xed\xa0\x80\"}", 14, "invalid UTF-8 at byte 9");
-	expect_malformed("{\"name\":\"\\udc00\"}", 17, "lone surrogate \\udc00 at byte 9");
-	expect_malformed("{\"name\":\"x\"", 11, "unexpected end of input at byte 11");
+			 "Duplicate key \"name\" at byte 12.");
+	expect_malformed("{\"name\":\"x\",}", 13, "Unexpected character '}' at byte 12.");
+	expect_malformed("{\"name\":\"x\"}\0", 13, "Trailing data at byte 12.");
+	expect_malformed("{\"count\":NaN}", 13, "Unexpected character 'N' at byte 9.");
+	expect_malformed("{\"name\":\"\xed\xa0\x80\"}", 14, "Invalid UTF-8 at byte 9.");
+	expect_malformed("{\"name\":\"\\udc00\"}", 17, "Lone surrogate \\udc00 at byte 9.");
+	expect_malformed("{\"name\":\"x\"", 11, "Unexpected end of input at byte 11.");
 }
 
 /* lim.max_depth is 4: json-c must accept exactly what jsonv accepts at the limit. */
@@ -186,7 +186,7 @@ test_depth(void **state)
 	expect_ok("{\"name\":\"x\",\"meta\":{\"a\":{\"b\":[1]}}}");
 	expect_ok("{\"name\":\"x\",\"meta\":{\"a\":{\"b\":{\"c\":\"d\"}}}}");
 	expect_malformed("{\"name\":\"x\",\"meta\":{\"a\":{\"b\":[[]]}}}", 36,
-			 "nesting deeper than 4 at byte 30");
+			 "Nesting deeper than 4 at byte 30.");
 }
 
 static void
@@ -216,7 +216,17 @@ test_summary_detail(void **state)
 
 	assert_int_equal(parse("{\"name\":5,\"colour\":\"red\"}", &out, &err), -1);
 	assert_string_equal(err.detail, "The request body has 2 invalid fields: name (must be a "
-					"string), colour (unknown field).");
+					"string), colour (unknown field). Its fields are name, id, "
+					"active, count, big, meta, tags and note.");
+	assert_int_equal(parse_ex("{\"x\":1}", 7, optional_only, 2, false, &out, &err), -1);
+	assert_string_equal(err.detail, "The request body has 2 invalid fields: x (unknown field), "
+					"owner (is required). Its fields are note and owner.");
+	assert_int_equal(parse_ex("{\"x\":1}", 7, optional_only, 1, false, &out, &err), -1);
+	assert_string_equal(err.detail, "The request body has 1 invalid field: x (unknown field). "
+					"Its only field is note.");
+	assert_int_equal(parse_ex("{\"x\":1}", 7, optional_only, 0, true, &out, &err), -1);
+	assert_string_equal(err.detail, "The request body has 1 invalid field: x (unknown field). "
+					"It takes no fields.");
 	assert_int_equal(parse("{\"name\":\"\"}", &out, &err), -1);
 	assert_string_equal(
 	    err.detail,
@@ -228,7 +238,7 @@ test_too_many_errors(void **state)
 {
 	struct json_object *out = NULL;
 	struct body_error err;
-	char text[512], tail[32];
+	char text[512], tail[48];
 	const char *p;
 	size_t o = 0;
 	int i, listed;
@@ -245,8 +255,11 @@ test_too_many_errors(void **state)
 	for (p = err.detail, listed = 0; (p = strstr(p, " (unknown field)")) != NULL; p++)
 		listed++;
 	assert_true(listed >= 1 && listed <= BODY_MAX_PARAMS);
-	snprintf(tail, sizeof tail, ", and %d more.", 12 - listed);
-	assert_string_equal(err.detail + strlen(err.detail) - strlen(tail), tail);
+	snprintf(tail, sizeof tail, ", and %d more. Its fields", 12 - listed);
+	assert_non_null(strstr(err.detail, tail));
+	/* the fields are named whatever the errors before */
+	p = " Its fields are name, id, active, count, big, meta, tags and note.";
+	assert_string_equal(err.detail + strlen(err.detail) - strlen(p), p);
 }
 
 static bool
@@ -385,28 +398,50 @@ test_int_bounds(void **state)
 		     "must be at least -5");
 }
 
+/* A number not every reader holds exactly is refused, whatever the field's type, against the
+ * top-level member holding it, once per member; another error of the member comes first. */
 static void
-test_int64_limits(void **state)
+test_numbers_every_reader_holds(void **state)
 {
-	const char *too_big = "must be at most 9223372036854775807";
-	const char *too_small = "must be at least -9223372036854775808";
+	const char *whole = "holds 9007199254740992, a whole number beyond +/-9007199254740991 "
+			    "(2^53 - 1); send it as a string";
+	struct json_object *out = NULL;
+	struct body_error err;
 
-	expect_ok("{\"name\":\"x\",\"big\":9223372036854775807}");
-	expect_ok("{\"name\":\"x\",\"big\":-9223372036854775808}");
-	expect_ok("{ \"name\" : \"x\" , \"big\" :\n -9223372036854775808 }");
-	expect_field("{\"name\":\"x\",\"big\":9223372036854775808}", "big", too_big);
-	expect_field("{\"name\":\"x\",\"big\":18446744073709551615}", "big", too_big);
-	expect_field("{\"name\":\"x\",\"big\":18446744073709551616}", "big", too_big);
-	expect_field("{\"name\":\"x\",\"big\":123456789012345678901234567890}", "big", too_big);
-	expect_field("{\"name\":\"x\",\"big\":-9223372036854775809}", "big", too_small);
-	expect_field("{\"name\":\"x\",\"big\":-92233720368547758080}", "big", too_small);
-	expect_field("{\"big\":-99999999999999999999999,\"name\":\"x\"}", "big", too_small);
-	/* colons in strings and nested members must not confuse finding big's text */
-	expect_ok("{\"name\":\"a:b\",\"meta\":{\"k:\\\":\":-9223372036854775809,\"z\":[{\"q\":1}]},"
-		  "\"big\":-9223372036854775808}");
-	expect_field("{\"name\":\"a:\\\"\",\"meta\":{\"big\":-9223372036854775808},"
-		     "\"big\":-9223372036854775809}",
-		     "big", too_small);
+	expect_ok("{\"name\":\"x\",\"big\":9007199254740991,\"meta\":{\"a\":[1.5,-0,1e-300,"
+		  "\"1e400\",0.1234567890123456789012345]}}");
+	expect_field("{\"name\":\"x\",\"big\":9007199254740992}", "big", whole);
+	expect_field("{\"name\":\"x\",\"big\":-9223372036854775808}", "big",
+		     "holds -9223372036854775808, a whole number beyond +/-9007199254740991 "
+		     "(2^53 - 1); send it as a string");
+	expect_field("{\"name\":\"x\",\"meta\":{\"x\":1e1001}}", "meta",
+		     "holds 1e1001, beyond the range of a double (about 1.8e308); send it as a "
+		     "string");
+	expect_field("{\"name\":\"x\",\"meta\":{\"x\":[1,{\"y\":1e-1001}]}}", "meta",
+		     "holds 1e-1001, not zero, but below the smallest double (about 4.9e-324); "
+		     "send it as a string");
+	expect_field("{\"name\":\"x\",\"tags\":[123456789012345678901234567890]}", "tags",
+		     "holds 123456789012345678901234..., a whole number beyond +/-9007199254740991 "
+		     "(2^53 - 1); send it as a string");
+	/* colons and quotes in strings do not move a number to another member */
+	expect_field("{\"name\":\"a:\\\"b\",\"meta\":{\"k:\\\":\":[1e20,1e20]},\"note\":\"1e20\"}",
+		     "meta",
+		     "holds 1e20, a whole number beyond +/-9007199254740991 (2^53 - 1); send it "
+		     "as a string");
+	/* the member's own error first; an unknown field is unknown */
+	expect_field("{\"name\":1e400}", "name", "must be a string");
+	expect_field("{\"name\":\"x\",\"count\":9007199254740993}", "count", "must be at most 100");
+	expect_field("{\"name\":\"x\",\"other\":1e400}", "other", "unknown field");
+	/* one error for each member that holds such numbers */
+	assert_int_equal(parse("{\"meta\":{\"a\":1e400},\"name\":\"x\",\"tags\":[1e400,2e400],"
+			       "\"big\":-1e20}",
+			       &out, &err),
+			 -1);
+	assert_int_equal(err.status, 422);
+	assert_int_equal(err.nparams, 3);
+	assert_string_equal(err.params[0].name, "meta");
+	assert_string_equal(err.params[1].name, "tags");
+	assert_string_equal(err.params[2].name, "big");
 }
 
 int
@@ -429,7 +464,7 @@ main(void)
 	    cmocka_unit_test(test_uuid_syntax),
 	    cmocka_unit_test(test_nulls),
 	    cmocka_unit_test(test_int_bounds),
-	    cmocka_unit_test(test_int64_limits),
+	    cmocka_unit_test(test_numbers_every_reader_holds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,6 +59,8 @@ test_defaults(void **state)
 	assert_string_equal(c.listen_address, "127.0.0.1");
 	assert_int_equal(c.access_token_ttl, 3600);
 	assert_int_equal(c.max_body_size, 1048576);
+	assert_int_equal(c.max_header_size, 16384);
+	assert_int_equal(c.linger_timeout, 2);
 	config_cleanup(&c);
 }
 

@@ -115,8 +115,8 @@ static const struct jcase cases[] = {
 	OK("\" !~\""),
 	BAD("\"a\nb\"", "unescaped control character 0x0a at byte 2"),
 	BAD("\"a\0\"", "unescaped control character 0x00 at byte 2"),
-	BAD("\"\\u0000\"", "\\u0000 is not allowed at byte 1"),
-	BAD("{\"a\\u0000b\":1}", "\\u0000 is not allowed at byte 3"),
+	BAD("\"\\u0000\"", "escape \\u0000 (NUL) is not allowed at byte 1"),
+	BAD("{\"a\\u0000b\":1}", "escape \\u0000 (NUL) is not allowed at byte 3"),
 	BAD("\"\\x\"", "invalid escape '\\x' at byte 1"),
 	BAD("\"\\'\"", "invalid escape '\\'' at byte 1"),
 	BAD("\"\\U00e9\"", "invalid escape '\\U' at byte 1"),
@@ -368,6 +368,133 @@ test_sibling_objects(void **state)
 	free(text);
 }
 
+/* The first unsafe number of text (jsonv-valid) from offset 0, as an exact heap copy: its
+ * text ("" when there is none, or it is too long to show); *why gets the reason (NULL: none). */
+static const char *
+unsafe(const char *text, const char **why)
+{
+	static char shown[128];
+	size_t len = strlen(text);
+	char *buf = malloc(len);
+	struct jsonv_number n;
+	int r;
+
+	assert_non_null(buf);
+	memcpy(buf, text, len);
+	assert_int_equal(jsonv_check(buf, len, &lim, NULL, 0), 0);
+	r = jsonv_unsafe_number(buf, len, 0, &n);
+	assert_true(r == 0 || r == 1);
+	shown[0] = '\0';
+	*why = NULL;
+	if (r == 1) {
+		assert_true(n.at + n.len <= len);
+		if (n.len < sizeof(shown)) {
+			memcpy(shown, buf + n.at, n.len);
+			shown[n.len] = '\0';
+		}
+		*why = n.why;
+	}
+	free(buf);
+	return shown;
+}
+
+static void
+test_numbers_every_reader_holds(void **state)
+{
+	const char *safe[] = {
+	    "0", "-0", "0.0e999999999999", "1", "-1", "9007199254740991", "-9007199254740991",
+	    "900719925474099.1e1", "1e15", "1.5", "0.1", "-1.25e-3", "123456789012345678.5",
+	    "0.000000000000000000000000000001", "5e-324", "4.9e-324", "2.5e-324", "1e-323",
+	    "10000000000000000000e-4", "1.5e-300",
+	};
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++) {
+		char text[96];
+
+		snprintf(text, sizeof(text), "[%s]", safe[i]);
+		if (unsafe(text, &why)[0] != '\0')
+			fail_msg("%s refused: %s", safe[i], why);
+	}
+}
+
+static void
+test_numbers_not_every_reader_holds(void **state)
+{
+	static const struct {
+		const char *number, *why;
+	} bad[] = {
+	    {"9007199254740992", "whole"}, {"-9007199254740992", "whole"},
+	    {"9007199254740993", "whole"}, {"18446744073709551615", "whole"},
+	    {"123456789012345678901234567890", "whole"}, {"-9223372036854775808", "whole"},
+	    {"1e20", "whole"}, {"1.0e20", "whole"}, {"90071992547409.93e2", "whole"},
+	    {"1e300", "whole"}, {"1e1001", "range"}, {"-1e400", "range"},
+	    {"1e308", "whole"}, {"1.7976931348623159e308", "whole"},
+	    {"1e-1001", "smallest"}, {"1e-400", "smallest"},
+	    {"2e-324", "smallest"}, {"-2.4e-324", "smallest"}, {"1e999999999999999999999", "range"},
+	};
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[96];
+
+		snprintf(text, sizeof(text), "{\"a\":[1,\"%s\",%s]}", bad[i].number, bad[i].number);
+		if (strcmp(unsafe(text, &why), bad[i].number) != 0)
+			fail_msg("%s not found in %s", bad[i].number, text);
+		if (strstr(why, bad[i].why) == NULL)
+			fail_msg("%s: %s", bad[i].number, why);
+	}
+}
+
+/* At the top of a double's range only a number that is not whole can be neither refused as
+ * whole nor clearly too large: DBL_MAX + 0.5 rounds to DBL_MAX, (DBL_MAX + 2^970) + 0.5, half
+ * way to 2^1024, to infinity. */
+static void
+test_number_at_the_top_of_the_range(void **state)
+{
+	static const char below[] =
+	    "17976931348623157081452742373170435679807056752584499659891747680315726078002853"
+	    "87605895586327668781715404589535143824642343213268894641827684675467035375169860"
+	    "49910576551282076245490090389328944075868508455133942304583236903222948165808559"
+	    "332123348274797826204144723168738177180919299881250404026184124858368.5";
+	static const char above[] =
+	    "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+	    "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+	    "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+	    "936475292719074168444365510704342711559699508093042880177904174497792.5";
+	char text[sizeof(above) + 2];
+	const char *why;
+
+	snprintf(text, sizeof(text), "[%s]", below);
+	assert_string_equal(unsafe(text, &why), "");
+	assert_null(why);
+	snprintf(text, sizeof(text), "[%s]", above);
+	assert_int_equal(strlen(unsafe(text, &why)), 0); /* longer than unsafe() shows */
+	assert_non_null(why);
+	assert_non_null(strstr(why, "range"));
+}
+
+/* Every one is found, in text order, from the end of the one before; strings are skipped. */
+static void
+test_unsafe_numbers_in_order(void **state)
+{
+	const char *text = "{\"1e400\":1e400,\"b\\\"9007199254740993\":[2,9007199254740993,-0],"
+			   "\"c\":{\"d\":1e-999}}";
+	const char *want[] = {"1e400", "9007199254740993", "1e-999"};
+	size_t len = strlen(text), from = 0, k = 0;
+	struct jsonv_number n;
+
+	assert_int_equal(jsonv_check(text, len, &lim, NULL, 0), 0);
+	while (jsonv_unsafe_number(text, len, from, &n) == 1) {
+		assert_true(k < 3);
+		assert_int_equal(n.len, strlen(want[k]));
+		assert_memory_equal(text + n.at, want[k], n.len);
+		from = n.at + n.len;
+		k++;
+	}
+	assert_int_equal(k, 3);
+}
+
 int
 main(void)
 {
@@ -380,6 +507,10 @@ main(void)
 	    cmocka_unit_test(test_message_buffer),
 	    cmocka_unit_test(test_many_keys_stay_fast),
 	    cmocka_unit_test(test_sibling_objects),
+	    cmocka_unit_test(test_numbers_every_reader_holds),
+	    cmocka_unit_test(test_numbers_not_every_reader_holds),
+	    cmocka_unit_test(test_number_at_the_top_of_the_range),
+	    cmocka_unit_test(test_unsafe_numbers_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,6 +110,8 @@ async function verifiedResult(server, id) {
   const r = await h.api(server, 'GET', `/v1/decisions/${id}/result`);
   assert.equal(r.status, 200, r.text);
   assert.match(r.headers.get('content-type'), /^application\/jose/);
+  // Exactly the compact serialization, byte for byte: no newline after it.
+  assert.match(r.text, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'the JWS is the bare compact form');
   const d = decodeJws(r.text);
   assert.deepEqual(d.header, { alg: 'EdDSA', kid: d.header.kid, typ: 'JOSE', cty: 'decision-result+json' });
   const key = await authorityKey(server, d.header.kid);

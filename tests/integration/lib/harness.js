@@ -273,6 +273,10 @@ function loadApi() {
   }
   // redocly leaves $refs inside x- extensions alone; resolve those here.
   apiDoc['x-freecoop-unmatched'] = derefLocal(apiDoc['x-freecoop-unmatched'], apiDoc, 0);
+  // The statuses of a head refused before routing, whatever the path and method.
+  const { refused } = apiDoc['x-freecoop-unmatched'];
+  apiDoc.__refused = new Set(refused.content['application/problem+json'].schema.allOf[1].oneOf
+    .map((o) => o.properties.status.const));
   Ajv2020 = require('ajv/dist/2020');
   ajv = new Ajv2020({ strict: false, allErrors: true });
   require('ajv-formats')(ajv);
@@ -321,20 +325,26 @@ function fail(where, msg) {
 
 const JSON_MEDIA = /^application\/([a-z0-9.+-]+\+)?json$/;
 
-// Finds the response object the document gives for (method, path, status).
+// Finds the response object the document gives for (method, path, status). A status the
+// operation does not list, or any answer to an unlisted path or method, may be the refusal
+// of a head before routing (x-freecoop-unmatched.refused).
 function documentedResponse(doc, method, pathOnly, status) {
   const m = method.toLowerCase();
   const hit = doc.__templates.find((t) => t.re.test(pathOnly));
   const unmatched = doc['x-freecoop-unmatched'];
+  const refused = doc.__refused.has(status)
+    ? { where: `${method} ${pathOnly} -> ${status} (refused before routing)`, response: unmatched.refused, key: 'refused' }
+    : null;
   if (!hit) {
-    return { where: `${method} ${pathOnly} (no such path in the document)`, expect: 404, response: unmatched.route };
+    return refused || { where: `${method} ${pathOnly} (no such path in the document)`, expect: 404, response: unmatched.route };
   }
   const op = doc.paths[hit.tpl][m];
   if (!op) {
-    return { where: `${method} ${hit.tpl} (method not in the document)`, expect: 405, response: unmatched.method };
+    return refused || { where: `${method} ${hit.tpl} (method not in the document)`, expect: 405, response: unmatched.method };
   }
   const r = op.responses;
   const response = r[String(status)] || r[`${String(status)[0]}XX`] || r.default;
+  if (!response && refused) return refused;
   return { where: `${method} ${hit.tpl} -> ${status}`, response, key: `${m} ${hit.tpl}` };
 }
 
@@ -437,12 +447,101 @@ async function api(server, method, urlPath, opts = {}) {
   }
   const buf = Buffer.from(await res.arrayBuffer());
   const text = buf.toString('utf8');
+  if (JSON_MEDIA.test((res.headers.get('content-type') || '').split(';')[0].trim())) {
+    assert.ok(/[^\n]\n$/.test(text), `${method} ${urlPath}: a JSON body ends with one newline: ${JSON.stringify(text.slice(-40))}`);
+  }
   if (opts.validate !== false) validateResponse(method, urlPath, res.status, res.headers, text);
   let json;
   if (text !== '' && /json/.test(res.headers.get('content-type') || '')) {
     try { json = JSON.parse(text); } catch { json = undefined; }
   }
+  if (json && /^application\/problem\+json/.test(res.headers.get('content-type'))) {
+    assert.match(String(json.detail), /^[A-Z]/, `${method} ${urlPath}: a problem detail starts with a capital letter`);
+  }
   return { status: res.status, headers: res.headers, text, json };
+}
+
+// Parses the first HTTP response in buf (a Buffer); returns {status, headers, text, json,
+// length} (length: the bytes it took), or null while it is incomplete.
+function parseResponse(buf) {
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
+  if (!m) throw new Error(`not an HTTP response: ${JSON.stringify(lines[0].slice(0, 80))}`);
+  const headers = new Headers();
+  for (const l of lines.slice(1)) {
+    const colon = l.indexOf(':');
+    headers.append(l.slice(0, colon).trim(), l.slice(colon + 1).trim());
+  }
+  const n = Number(headers.get('content-length') || 0);
+  if (buf.length < end + 4 + n) return null;
+  const text = buf.subarray(end + 4, end + 4 + n).toString('utf8');
+  let json;
+  if (/json/.test(headers.get('content-type') || '')) {
+    try { json = JSON.parse(text); } catch { json = undefined; }
+  }
+  return { status: Number(m[1]), headers, text, json, length: end + 4 + n };
+}
+
+// Sends data (a string, latin1, or a Buffer) as is on a new connection and reads the
+// answers, as many as opts.answers (default 1), until the server closes the connection or
+// opts.timeoutMs (default 10000) passes (opts.waitClose: until it closes). opts.body (a
+// Buffer) is written after data, in chunks, for as long as no final answer came;
+// opts.pauseMs waits that long between data and body. Resolves with {answers: [{status, headers, text, json}], closed (the server
+// ended the connection), sent (bytes of body written), ms (until the first answer)}.
+function rawHttp(server, data, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const want = opts.answers || 1;
+    const started = Date.now();
+    const sock = net.connect(server.port, '127.0.0.1');
+    const answers = [];
+    let buf = Buffer.alloc(0);
+    let closed = false;
+    let sent = 0;
+    let ms = null;
+    let done = false;
+    const finish = (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve({ answers, closed, sent, ms });
+    };
+    const timer = setTimeout(() => finish(), opts.timeoutMs || 10000);
+    // One chunk at a time, each after a turn of the event loop: a server that discards what
+    // it reads drains the socket at once, and writing on from 'drain' alone would never let
+    // the answer in.
+    const pump = () => {
+      const body = opts.body;
+      if (!body || !answers.every((a) => a.status < 200) || sent >= body.length || sock.destroyed) return;
+      const chunk = body.subarray(sent, sent + 65536);
+      sent += chunk.length;
+      if (sock.write(chunk)) setImmediate(pump);
+      else sock.once('drain', () => setImmediate(pump));
+    };
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (let r; (r = parseResponse(buf)) !== null;) {
+        if (ms === null) ms = Date.now() - started;
+        answers.push(r);
+        buf = buf.subarray(r.length);
+      }
+      if (answers.length >= want && !opts.waitClose) finish();
+    });
+    sock.on('end', () => { closed = true; finish(); });
+    sock.on('close', () => finish());
+    sock.on('error', (err) => {
+      // A reset after the answers were read is the server closing: not an error here.
+      if (answers.length > 0 || ['ECONNRESET', 'EPIPE'].includes(err.code)) { closed = true; finish(); } else finish(err);
+    });
+    sock.on('connect', () => {
+      sock.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+      if (opts.pauseMs) setTimeout(pump, opts.pauseMs);
+      else pump();
+    });
+  });
 }
 
 // Asserts a problem response: status, type slug, and the invariants every problem keeps.
@@ -455,6 +554,8 @@ function assertProblem(r, status, slug, what = '') {
   assert.equal(r.json.status, status, label);
   assert.equal(typeof r.json.detail, 'string', label);
   assert.ok(r.json.detail.length > 0, `${label}: empty detail`);
+  assert.match(r.json.detail, /^[A-Z]/, `${label}: the detail does not start with a capital letter`);
+  assert.ok(r.text.endsWith('}\n'), `${label}: the body does not end with a newline`);
   assert.equal(r.json.request_id, r.headers.get('x-request-id'), `${label}: request_id`);
 }
 
@@ -526,6 +627,7 @@ module.exports = {
   startServer,
   runServerUntilExit,
   api,
+  rawHttp,
   validateResponse,
   loadApi,
   assertProblem,
