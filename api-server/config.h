@@ -25,6 +25,9 @@ struct config {
 	int request_timeout;
 	int rate_limit_token, rate_limit_token_burst;
 	int rate_limit_service, rate_limit_service_burst;
+	int rate_limit_account, rate_limit_account_burst;
+	int rate_limit_address, rate_limit_address_burst;
+	char *trusted_proxies; /* addresses and CIDR networks, comma or space separated */
 	int rate_limit_keys;
 	int shutdown_timeout;
 	int startup_db_wait;

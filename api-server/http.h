@@ -24,11 +24,16 @@
 struct metrics;
 struct req;
 
-/* What a route accepts as credentials (flags). */
+/* What a route accepts as credentials, and what limits it (flags). A route without any
+ * flag goes straight to its handler; every other one through auth_resolve first. */
 #define ROUTE_PUBLIC 0
 #define ROUTE_SERVICE 0x1 /* a service key; the service is looked up before the handler */
 #define ROUTE_ACCOUNT 0x2 /* an access token; the account is looked up before the handler */
 #define ROUTE_AUTHZ 0x4   /* an authorization token; the handler checks it itself */
+#define ROUTE_CREDENTIALS (ROUTE_SERVICE | ROUTE_ACCOUNT | ROUTE_AUTHZ)
+/* Limited per client address (rate_limit_address) before the handler: the public routes
+ * whose work a stranger could multiply (a write, a lookup, a signature check). */
+#define ROUTE_LIMIT_ADDRESS 0x8
 
 typedef void (*route_handler)(struct req *r);
 

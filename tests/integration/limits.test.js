@@ -1,10 +1,13 @@
 'use strict';
-// Abuse limits: per-token and per-service request rates (429 with Retry-After, nobody
-// else slowed down, the bucket refills), and the request deadline that cuts off a client
-// trickling its request a byte at a time.
+// Abuse limits: per-token, per-account, per-service and per-client-address request rates
+// (429 with Retry-After, nobody else slowed down, the bucket refills, a refused request
+// changes nothing), X-Forwarded-For believed only from trusted proxies, and the request
+// deadline that cuts off a client trickling its request a byte at a time. Traffic goes
+// to loopback addresses only (127.0.0.2 and on play other clients).
 
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const net = require('node:net');
 const h = require('./lib/harness');
 const D = require('./lib/decisions');
@@ -78,6 +81,102 @@ describe('rate limits', () => {
     // Nothing refused was stored: the service has exactly the accounts it got 201 for.
     const n = h.operatorSql(`SELECT accounts FROM admin.services WHERE name = ${h.lit(busyName)}`);
     assert.equal(Number(n), created + 1);
+  });
+});
+
+const count = (statuses, s) => statuses.filter((x) => x === s).length;
+
+describe('account limits', () => {
+  it('many access tokens of one account together hit the account limit; another account does not', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_TOKEN: '100', FREECOOP_RATE_LIMIT_TOKEN_BURST: '100',
+      FREECOOP_RATE_LIMIT_ACCOUNT: '1', FREECOOP_RATE_LIMIT_ACCOUNT_BURST: '20' });
+    const svc = h.createService(h.randomName('acct-limit'));
+    const acct = await h.newAccount(server, svc);
+    const aut = await h.claim(server, acct.id);
+    const tokens = [];
+    for (let i = 0; i < 5; i++) tokens.push(await h.accessToken(server, aut));
+    const other = await D.person(server, svc);
+    const before = await metric(server, 'freecoop_http_rate_limited_total{limit="account"}');
+
+    // 25 requests, 5 on each token: each token is far under its own limit (100).
+    const b = await burst(25, (_, i) => h.api(server, 'GET', '/v1/me', { token: tokens[i % 5] }), 1);
+    const ok = count(b.statuses, 200);
+    assert.ok(ok >= 20 && ok <= 20 + b.refill, `the account's burst (20) was served: ${b.statuses}`);
+    assert.equal(ok + count(b.statuses, 429), 25, `only 200 or 429: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'over the account limit');
+    assert.match(b.limited.json.detail, /account/);
+    assert.match(b.limited.headers.get('retry-after'), /^[1-9]\d*$/);
+    assert.equal(await metric(server, 'freecoop_http_rate_limited_total{limit="account"}'), before + (25 - ok),
+      'each refusal is counted');
+    // Another account of the same service is not held back.
+    assert.equal((await h.api(server, 'GET', '/v1/me', { token: other.token })).status, 200);
+  });
+});
+
+// A claim of a random (unknown) id from a loopback address: 404 unless limited.
+function claimFrom(server, from, headers = {}) {
+  return h.api(server, 'POST', `/v1/accounts/${crypto.randomUUID()}/authorization-token`, { from, headers });
+}
+
+describe('client address limits', () => {
+  it('claims and method submissions from one address get 429 past its limit; other addresses do not', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_ADDRESS: '1', FREECOOP_RATE_LIMIT_ADDRESS_BURST: '4' });
+    const svc = h.createService(h.randomName('addr'));
+    const acct = await h.newAccount(server, svc);
+    const auditor = D.newAuditor('addr-auditor');
+    const code = 'def count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n    return b""\n';
+    const forged = D.sign(auditor, `${code}# not this code\n`);
+    const before = await metric(server, 'freecoop_http_rate_limited_total{limit="address"}');
+
+    const submit = (from) => h.api(server, 'POST', '/v1/voting-methods',
+      { from, body: { name: 'x', code, auditor: auditor.id, signature: forged } });
+
+    const b = await burst(10, () => claimFrom(server, '127.0.0.2'), 1);
+    // At once, while the bucket is empty: a real claim, and a method submission (a
+    // signature check), which shares the address's bucket.
+    const [real, sub] = await Promise.all([
+      h.api(server, 'POST', `/v1/accounts/${acct.id}/authorization-token`, { from: '127.0.0.2' }),
+      submit('127.0.0.2')]);
+    assert.ok(count(b.statuses, 404) >= 4 && count(b.statuses, 404) <= 4 + b.refill, `the burst (4) was served: ${b.statuses}`);
+    assert.equal(count(b.statuses, 404) + count(b.statuses, 429), 10, `only 404 or 429: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'claims over the address limit');
+    assert.match(b.limited.json.detail, /client address/);
+    assert.match(b.limited.headers.get('retry-after'), /^[1-9]\d*$/);
+    h.assertProblem(real, 429, 'rate-limited', 'a real claim from the limited address');
+    h.assertProblem(sub, 429, 'rate-limited', 'a submission from the limited address');
+    // The refused claim claimed nothing: from another address the account is claimed.
+    const claimed = await h.api(server, 'POST', `/v1/accounts/${acct.id}/authorization-token`, { from: '127.0.0.3' });
+    assert.equal(claimed.status, 201, claimed.text);
+    // Method submissions are limited on their own too, from a fresh address.
+    const m = await burst(8, () => submit('127.0.0.4'), 1);
+    assert.ok(count(m.statuses, 422) >= 4 && count(m.statuses, 422) <= 4 + m.refill, `the burst was checked: ${m.statuses}`);
+    h.assertProblem(m.limited, 429, 'rate-limited', 'submissions over the address limit');
+    assert.equal(await metric(server, 'freecoop_http_rate_limited_total{limit="address"}'),
+      before + count(b.statuses, 429) + 2 + count(m.statuses, 429), 'each refusal is counted');
+    // Requests with a token are not counted by address.
+    assert.equal((await h.api(server, 'POST', '/v1/accounts', { token: svc, from: '127.0.0.2' })).status, 201);
+  });
+
+  it('X-Forwarded-For names the client only when the peer is a trusted proxy', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_ADDRESS: '1', FREECOOP_RATE_LIMIT_ADDRESS_BURST: '3',
+      FREECOOP_TRUSTED_PROXIES: '127.0.0.6, 10.0.0.0/8' });
+    const viaProxy = (xff) => claimFrom(server, '127.0.0.6', { 'X-Forwarded-For': xff });
+
+    // Through the trusted proxy: one client, whatever it prepends itself; and the
+    // proxies named after it (10.0.0.0/8) are skipped.
+    const b = await burst(10, (_, i) => viaProxy(['198.51.100.1', '203.0.113.9, 198.51.100.1',
+      '198.51.100.1, 10.1.2.3'][i % 3]), 1);
+    assert.ok(count(b.statuses, 404) >= 3 && count(b.statuses, 404) <= 3 + b.refill, `one client's burst: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'a client behind the trusted proxy');
+    // Another client behind the same proxy has its own bucket; so has the proxy itself.
+    assert.equal((await viaProxy('198.51.100.2')).status, 404);
+    assert.equal((await viaProxy('198.51.100.2, 10.9.9.9')).status, 404);
+    assert.equal((await claimFrom(server, '127.0.0.6')).status, 404);
+
+    // An untrusted peer's X-Forwarded-For is ignored: every request counts as the peer's.
+    const u = await burst(8, (_, i) => claimFrom(server, '127.0.0.7', { 'X-Forwarded-For': `198.51.100.${10 + i}` }), 1);
+    assert.ok(count(u.statuses, 404) >= 3 && count(u.statuses, 404) <= 3 + u.refill, `the peer's burst: ${u.statuses}`);
+    h.assertProblem(u.limited, 429, 'rate-limited', 'an untrusted peer naming other clients');
   });
 });
 
