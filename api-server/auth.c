@@ -140,6 +140,24 @@ access_cb(const struct db_result *res, int row, void *arg)
 	admit(r);
 }
 
+static void
+authorization_cb(const struct db_result *res, int row, void *arg)
+{
+	struct req *r = arg;
+
+	if (res->status != DB_OK) {
+		req_reply_db_error(r, res);
+		return;
+	}
+	if (row < 0 || !hash_matches(PQgetvalue(res->res, row, 6), r->cred_hash)) {
+		req_reply_problem(r, 401, "invalid-credentials",
+				  "The authorization token is unknown, or its service is disabled.");
+		return;
+	}
+	set_account(r, res->res, row);
+	admit(r);
+}
+
 /* Parses "Bearer <token>" into r->cred_*; returns 0, or -1 when it has replied. */
 static int
 parse_header(struct req *r, int flags)
@@ -190,10 +208,10 @@ auth_resolve(struct req *r)
 	case ROUTE_SERVICE:
 		store_service_by_key(r->app->db, r->cred_hash, service_cb, r);
 		break;
-	case ROUTE_ACCOUNT:
-		store_access_lookup(r->app->db, r->cred_hash, access_cb, r);
+	case ROUTE_AUTHZ:
+		store_authorization_lookup(r->app->db, r->cred_hash, authorization_cb, r);
 		break;
 	default:
-		rt->handler(r); /* the handler checks an authorization token in its own query */
+		store_access_lookup(r->app->db, r->cred_hash, access_cb, r);
 	}
 }

@@ -21,6 +21,7 @@ static const struct conf_key keys[] = {
     STR(authority_key_file, NULL),
     STR(master_key_file, NULL),
     INT(access_token_ttl, "3600", 1, 31 * 24 * 3600),
+    INT(max_access_tokens, "20", 1, 1000000),
     INT(max_body_size, "1048576", 64, 256 * 1024 * 1024),
     INT(max_json_depth, "16", 1, 256),
     INT(max_string_length, "1048576", 16, 256 * 1024 * 1024),

@@ -18,6 +18,7 @@ struct config {
 	char *authority_key_file;
 	char *master_key_file;
 	int access_token_ttl;
+	int max_access_tokens; /* live access tokens per account */
 	int max_body_size;
 	int max_json_depth;
 	int max_string_length;

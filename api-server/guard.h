@@ -4,8 +4,9 @@
  * rate_limit_<what>_burst); an empty bucket is answered 429 rate-limited with Retry-After:
  * - token: every request made with an access or authorization token takes one from that
  *   token's bucket, before any database work;
- * - account: every request made with one of an account's access tokens (all of them
- *   together), once the lookup named the account, so minting more tokens gains nothing;
+ * - account: every request made with one of an account's tokens (all its access tokens
+ *   and its authorization token together), once the lookup named the account, so minting
+ *   more tokens gains nothing;
  * - service: every request made with a service key or the token of one of its accounts
  *   (checked after the account's, so an account held back does not drain its service's);
  * - address: every request to a route flagged ROUTE_LIMIT_ADDRESS (the public routes

@@ -29,7 +29,7 @@ struct req;
 #define ROUTE_PUBLIC 0
 #define ROUTE_SERVICE 0x1 /* a service key; the service is looked up before the handler */
 #define ROUTE_ACCOUNT 0x2 /* an access token; the account is looked up before the handler */
-#define ROUTE_AUTHZ 0x4   /* an authorization token; the handler checks it itself */
+#define ROUTE_AUTHZ 0x4   /* an authorization token; its account is looked up likewise */
 #define ROUTE_CREDENTIALS (ROUTE_SERVICE | ROUTE_ACCOUNT | ROUTE_AUTHZ)
 /* Limited per client address (rate_limit_address) before the handler: the public routes
  * whose work a stranger could multiply (a write, a lookup, a signature check). */

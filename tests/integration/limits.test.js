@@ -1,9 +1,11 @@
 'use strict';
 // Abuse limits: per-token, per-account, per-service and per-client-address request rates
 // (429 with Retry-After, nobody else slowed down, the bucket refills, a refused request
-// changes nothing), X-Forwarded-For believed only from trusted proxies, and the request
-// deadline that cuts off a client trickling its request a byte at a time. Traffic goes
-// to loopback addresses only (127.0.0.2 and on play other clients).
+// changes nothing), X-Forwarded-For believed only from trusted proxies, at most
+// max_access_tokens live access tokens per account (also under concurrent issuance on two
+// instances), and the request deadline that cuts off a client trickling its request a
+// byte at a time. Traffic goes to loopback addresses only (127.0.0.2 and on play other
+// clients).
 
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -64,11 +66,12 @@ describe('rate limits', () => {
     const server = await start({ FREECOOP_RATE_LIMIT_SERVICE: '2', FREECOOP_RATE_LIMIT_SERVICE_BURST: '30' });
     const busyName = h.randomName('busy');
     const [busy, calm] = [h.createService(busyName), h.createService(h.randomName('calm'))];
-    const p = await D.person(server, busy); // 3 requests: 1 with the key
+    // 3 requests: 1 with the key, the claim (public), 1 with the authorization token
+    const p = await D.person(server, busy);
     const b = await burst(40, () => h.api(server, 'POST', '/v1/accounts', { token: busy }), 2);
     const created = b.statuses.filter((s) => s === 201).length;
-    // 30, less the key's request in D.person (which may have refilled), plus what refilled
-    assert.ok(created >= 29 && created <= 30 + b.refill, `the burst allowance was created: ${b.statuses}`);
+    // 30, less the 2 requests of D.person (which may have refilled), plus what refilled
+    assert.ok(created >= 28 && created <= 30 + b.refill, `the burst allowance was created: ${b.statuses}`);
     h.assertProblem(b.limited, 429, 'rate-limited', 'over the service limit');
     assert.match(b.limited.json.detail, /service/);
     assert.match(b.limited.headers.get('retry-after'), /^[1-9]\d*$/);
@@ -84,32 +87,117 @@ describe('rate limits', () => {
   });
 });
 
+// The access tokens of account id stored now, as the database superuser sees them.
+function storedTokens(id) {
+  const rows = h.superSql(`SELECT count(*), count(*) FILTER (WHERE revoked_at IS NULL AND expires_at > now())
+    FROM decision.access_tokens WHERE account_id = ${h.lit(id)}`).split('|');
+  return { all: Number(rows[0]), live: Number(rows[1]) };
+}
+
 const count = (statuses, s) => statuses.filter((x) => x === s).length;
 
-describe('account limits', () => {
-  it('many access tokens of one account together hit the account limit; another account does not', async () => {
+describe('account and authorization-token limits', () => {
+  it('many access tokens of one account together hit the account limit; its authorization token too; another account does not', async () => {
     const server = await start({ FREECOOP_RATE_LIMIT_TOKEN: '100', FREECOOP_RATE_LIMIT_TOKEN_BURST: '100',
       FREECOOP_RATE_LIMIT_ACCOUNT: '1', FREECOOP_RATE_LIMIT_ACCOUNT_BURST: '20' });
     const svc = h.createService(h.randomName('acct-limit'));
     const acct = await h.newAccount(server, svc);
     const aut = await h.claim(server, acct.id);
+    const t0 = Date.now();
     const tokens = [];
-    for (let i = 0; i < 5; i++) tokens.push(await h.accessToken(server, aut));
+    for (let i = 0; i < 5; i++) tokens.push(await h.accessToken(server, aut)); // 5 of the 20
     const other = await D.person(server, svc);
     const before = await metric(server, 'freecoop_http_rate_limited_total{limit="account"}');
 
     // 25 requests, 5 on each token: each token is far under its own limit (100).
     const b = await burst(25, (_, i) => h.api(server, 'GET', '/v1/me', { token: tokens[i % 5] }), 1);
+    // The authorization token is the account's too: no new token while it is held back.
+    const issue = await h.api(server, 'POST', '/v1/access-tokens', { token: aut });
     const ok = count(b.statuses, 200);
-    assert.ok(ok >= 20 && ok <= 20 + b.refill, `the account's burst (20) was served: ${b.statuses}`);
+    const refilled = Math.ceil((Date.now() - t0) / 1000) + 1;
+    assert.ok(ok >= 15 && ok <= 15 + refilled, `the account's burst (20, less 5 issued) was served: ${b.statuses}`);
     assert.equal(ok + count(b.statuses, 429), 25, `only 200 or 429: ${b.statuses}`);
     h.assertProblem(b.limited, 429, 'rate-limited', 'over the account limit');
     assert.match(b.limited.json.detail, /account/);
     assert.match(b.limited.headers.get('retry-after'), /^[1-9]\d*$/);
-    assert.equal(await metric(server, 'freecoop_http_rate_limited_total{limit="account"}'), before + (25 - ok),
+    h.assertProblem(issue, 429, 'rate-limited', 'issuing while the account is limited');
+    assert.equal(storedTokens(acct.id).all, 5, 'the refused issuance stored nothing');
+    assert.equal(await metric(server, 'freecoop_http_rate_limited_total{limit="account"}'), before + (25 - ok) + 1,
       'each refusal is counted');
     // Another account of the same service is not held back.
     assert.equal((await h.api(server, 'GET', '/v1/me', { token: other.token })).status, 200);
+  });
+
+  it('an authorization token over its limit gets 429 and issues nothing', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_TOKEN: '2', FREECOOP_RATE_LIMIT_TOKEN_BURST: '5' });
+    const svc = h.createService(h.randomName('aut-limit'));
+    const acct = await h.newAccount(server, svc);
+    const aut = await h.claim(server, acct.id);
+
+    const b = await burst(12, () => h.api(server, 'POST', '/v1/access-tokens', { token: aut }), 2);
+    const issued = count(b.statuses, 201);
+    assert.ok(issued >= 5 && issued <= 5 + b.refill, `the burst allowance (5) was issued: ${b.statuses}`);
+    assert.equal(issued + count(b.statuses, 429), 12, `only 201 or 429: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'an authorization token over its limit');
+    assert.match(b.limited.json.detail, /authorization token/);
+    assert.equal(storedTokens(acct.id).all, issued, 'exactly the answered 201s were stored');
+  });
+
+  it('requests with an authorization token count against its service', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_SERVICE: '1', FREECOOP_RATE_LIMIT_SERVICE_BURST: '12' });
+    const svc = h.createService(h.randomName('aut-svc'));
+    const acct = await h.newAccount(server, svc); // 1 of the service's 12
+    const aut = await h.claim(server, acct.id); // public: not the service's
+
+    const b = await burst(20, () => h.api(server, 'POST', '/v1/access-tokens', { token: aut }), 1);
+    const key = await h.api(server, 'POST', '/v1/accounts', { token: svc });
+    const issued = count(b.statuses, 201);
+    assert.ok(issued >= 11 && issued <= 12 + b.refill, `the service's burst was issued: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'the service is over its limit');
+    assert.match(b.limited.json.detail, /service/);
+    assert.equal(storedTokens(acct.id).all, issued, 'the refused ones issued nothing');
+    // The authorization token drained the service's bucket: its key is held back now.
+    h.assertProblem(key, 429, 'rate-limited', 'the service key after its account\'s authorization token used up the burst');
+  });
+});
+
+describe('live access tokens per account', () => {
+  it('the 21st live access token revokes the oldest: it answers 401 token-revoked, the other 20 work', async () => {
+    const server = await start(); // max_access_tokens defaults to 20
+    const svc = h.createService(h.randomName('cap'));
+    const acct = await h.newAccount(server, svc);
+    const aut = await h.claim(server, acct.id);
+    const tokens = [];
+    for (let i = 0; i < 21; i++) tokens.push(await h.accessToken(server, aut));
+
+    h.assertProblem(await h.api(server, 'GET', '/v1/me', { token: tokens[0] }), 401, 'token-revoked',
+      'the oldest token once a 21st was issued');
+    for (const t of tokens.slice(1)) {
+      const me = await h.api(server, 'GET', '/v1/me', { token: t });
+      assert.equal(me.status, 200, me.text);
+    }
+    assert.deepEqual(storedTokens(acct.id), { all: 21, live: 20 });
+  });
+
+  it('30 concurrent issuances on two instances leave exactly 20 live tokens, the 20 newest', async () => {
+    const [a, b] = [await start(), await start()];
+    const svc = h.createService(h.randomName('cap-race'));
+    const acct = await h.newAccount(a, svc);
+    const aut = await h.claim(a, acct.id);
+
+    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      h.api(i % 2 ? a : b, 'POST', '/v1/access-tokens', { token: aut })));
+    assert.deepEqual(rs.map((r) => r.status), Array(30).fill(201), 'every issuance succeeded');
+    assert.deepEqual(storedTokens(acct.id), { all: 30, live: 20 }, 'as the database superuser counts');
+
+    // Exactly 20 of the tokens handed out work, and none is older than a revoked one.
+    const me = await Promise.all(rs.map((r, i) =>
+      h.api(i % 2 ? b : a, 'GET', '/v1/me', { token: r.json.access_token })));
+    assert.equal(count(me.map((r) => r.status), 200), 20);
+    for (const r of me.filter((x) => x.status !== 200)) h.assertProblem(r, 401, 'token-revoked');
+    assert.equal(h.superSql(`SELECT max(created_at) FILTER (WHERE revoked_at IS NOT NULL)
+      <= min(created_at) FILTER (WHERE revoked_at IS NULL) FROM decision.access_tokens
+      WHERE account_id = ${h.lit(acct.id)}`), 't', 'no revoked token is newer than a live one');
   });
 });
 

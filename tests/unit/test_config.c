@@ -59,6 +59,7 @@ test_defaults(void **state)
 	assert_string_equal(c.listen_address, "127.0.0.1");
 	assert_int_equal(c.access_token_ttl, 3600);
 	assert_int_equal(c.max_body_size, 1048576);
+	assert_int_equal(c.max_access_tokens, 20);
 	assert_int_equal(c.rate_limit_account, 40);
 	assert_int_equal(c.rate_limit_address, 5);
 	assert_string_equal(c.trusted_proxies, ""); /* no proxy is trusted */
