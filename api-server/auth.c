@@ -151,7 +151,8 @@ authorization_cb(const struct db_result *res, int row, void *arg)
 	}
 	if (row < 0 || !hash_matches(PQgetvalue(res->res, row, 6), r->cred_hash)) {
 		req_reply_problem(r, 401, "invalid-credentials",
-				  "The authorization token is unknown, or its service is disabled.");
+				  "The authorization token is unknown, or its service is "
+				  "disabled.");
 		return;
 	}
 	set_account(r, res->res, row);

@@ -307,8 +307,8 @@ address_key(struct guard *g, struct req *r, unsigned char key[16])
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &text, &port);
-	if (text == NULL || !netaddr_parse(text, strlen(text), &peer))
-		memset(&peer, 0, sizeof(peer));
+	if (text != NULL)
+		netaddr_parse(text, strlen(text), &peer); /* unparsable: peer stays :: */
 	if (netaddr_list_contains(g->trusted, &peer))
 		nxff = xff_lines(r->ev, xff);
 	netaddr_client(&peer, g->trusted, xff, nxff, &client);

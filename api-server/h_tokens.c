@@ -33,8 +33,8 @@ issue_cb(const struct db_result *res, int row, void *arg)
 			return;
 		}
 		req_reply_problem(r, 503, "service-unavailable",
-				  "Too many access tokens are being issued to this account at once; "
-				  "try again shortly.");
+				  "Too many access tokens are being issued to this account at "
+				  "once; try again shortly.");
 		return;
 	}
 	o = json_object_new_object();
