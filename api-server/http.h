@@ -18,6 +18,7 @@
 #include "config.h"
 #include "db.h"
 #include "jsonv.h"
+#include "keylock.h"
 #include "keys.h"
 #include "util.h"
 
@@ -59,6 +60,7 @@ struct app {
 	struct keys *keys;
 	struct metrics *metrics;
 	struct guard *guard; /* rate limits and request deadlines */
+	struct keylock issuing; /* access tokens: one issuance per account in flight (h_tokens) */
 	struct jsonv_limits json_limits;
 	struct event *ev_shutdown; /* the shutdown deadline */
 	struct event *ev_shutdown_tick; /* drives the steps of a graceful shutdown */

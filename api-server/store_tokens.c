@@ -18,39 +18,54 @@
  * trimmed (ok); every issuance gives the row a new version (bump: a no-op update), so a
  * concurrent one sees the change. The requests of a changed account are answered "again"
  * (a NULL expires_at) and go in the next batch, after the statement that changed it
- * committed. Rows are locked in id order, so two batches cannot deadlock; FOR NO KEY
- * UPDATE leaves foreign-key checks (FOR KEY SHARE: casts, franchise lists) unblocked.
+ * committed (within one instance h_tokens sends one issuance per account at a time, so
+ * this happens between instances). Rows are locked in id order, so two batches cannot
+ * deadlock; FOR NO KEY UPDATE leaves foreign-key checks (FOR KEY SHARE: casts, franchise
+ * lists) unblocked.
  *
  * Of an account's new tokens (n) and its live ones, the newest cap (max_live) stay live:
- * older live tokens are revoked, and new ones past cap in one batch are stored revoked.
+ * older live tokens are revoked (live: those past the newest cap - fresh), and new ones
+ * past cap in one batch are stored revoked.
  *
- * Counting live tokens reads every stored token of the account, as the only index is on
- * account_id alone (revoked and expired ones stay until the purge, a day after expiry). */
+ * Every step is a probe by key (LATERAL per account, = ANY of an array), whatever the
+ * planner guesses of the tables (see db.c): joined plainly, a plan prepared while the
+ * table was nearly empty walked all of access_tokens for each batch. An account's tokens
+ * are read by account_id (OFFSET 0 keeps the expiry test out of the scan, or an estimate
+ * from an empty table may pick the expires_at index: every live token of everyone, per
+ * account). With the only index on account_id alone, that reads all of the account's
+ * stored tokens (revoked and expired ones stay until the purge, a day after they expire);
+ * a partial index on (account_id) WHERE revoked_at IS NULL, which the scan would use as
+ * written, would bound it by the live ones. */
 const struct db_stmt stmt_access_issue = {
-	.sql = "WITH k AS (SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[]) "
+	.sql = "WITH k AS MATERIALIZED (SELECT u.new_hash, u.account::uuid AS account, "
+	       "  u.ttl::int AS ttl, u.cap::int AS cap, u.i "
+	       "  FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[]) "
 	       "  WITH ORDINALITY AS u(new_hash, account, ttl, cap, i)), "
-	       "seen AS MATERIALIZED (SELECT a.id, a.xmin AS v FROM decision.accounts a "
-	       "  JOIN decision.services s ON s.id = a.service_id "
-	       "  WHERE a.id IN (SELECT k.account::uuid FROM k) AND s.disabled_at IS NULL), "
+	       "seen AS MATERIALIZED (SELECT x.* FROM (SELECT DISTINCT account AS id FROM k) d "
+	       "  CROSS JOIN LATERAL (SELECT a.id, a.xmin AS v FROM decision.accounts a "
+	       "    JOIN decision.services s ON s.id = a.service_id "
+	       "    WHERE a.id = d.id AND s.disabled_at IS NULL LIMIT 1) x), "
 	       "lk AS MATERIALIZED (SELECT a.id, a.xmin AS v FROM decision.accounts a "
-	       "  WHERE a.id IN (SELECT id FROM seen) ORDER BY a.id FOR NO KEY UPDATE), "
+	       "  WHERE a.id = ANY (ARRAY(SELECT id FROM seen)) ORDER BY a.id FOR NO KEY UPDATE), "
 	       "ok AS MATERIALIZED (SELECT lk.id FROM lk "
 	       "  JOIN seen ON seen.id = lk.id AND seen.v = lk.v), "
 	       "bump AS (UPDATE decision.accounts a SET claimed_at = a.claimed_at "
-	       "  FROM ok WHERE a.id = ok.id), "
-	       "n AS MATERIALIZED (SELECT k.new_hash, k.account::uuid AS account, "
-	       "  k.ttl::int AS ttl, k.cap::int AS cap, "
+	       "  WHERE a.id = ANY (ARRAY(SELECT id FROM ok))), "
+	       "n AS MATERIALIZED (SELECT k.*, "
 	       "  row_number() OVER (PARTITION BY k.account ORDER BY k.i DESC) AS nth, "
 	       "  count(*) OVER (PARTITION BY k.account) AS fresh "
-	       "  FROM k WHERE k.account::uuid IN (SELECT id FROM ok)), "
-	       "live AS (SELECT t.token_hash, f.fresh, f.cap, row_number() OVER ("
-	       "    PARTITION BY t.account_id ORDER BY t.created_at DESC, t.token_hash DESC) "
-	       "    AS nth "
-	       "  FROM decision.access_tokens t JOIN (SELECT account, max(fresh) AS fresh, "
-	       "    min(cap) AS cap FROM n GROUP BY account) f ON f.account = t.account_id "
-	       "  WHERE t.revoked_at IS NULL AND t.expires_at > now()), "
-	       "old AS (UPDATE decision.access_tokens t SET revoked_at = now() FROM live "
-	       "  WHERE t.token_hash = live.token_hash AND live.fresh + live.nth > live.cap), "
+	       "  FROM k WHERE k.account = ANY (ARRAY(SELECT id FROM ok))), "
+	       "live AS MATERIALIZED (SELECT x.token_hash "
+	       "  FROM (SELECT account, max(fresh) AS fresh, min(cap) AS cap FROM n "
+	       "    GROUP BY account) f "
+	       "  CROSS JOIN LATERAL (SELECT t.token_hash "
+	       "    FROM (SELECT * FROM decision.access_tokens t "
+	       "      WHERE t.account_id = f.account AND t.revoked_at IS NULL OFFSET 0) t "
+	       "    WHERE t.expires_at > now() "
+	       "    ORDER BY t.created_at DESC, t.token_hash DESC "
+	       "    OFFSET greatest(f.cap - f.fresh, 0)) x), "
+	       "old AS (UPDATE decision.access_tokens t SET revoked_at = now() "
+	       "  WHERE t.token_hash = ANY (ARRAY(SELECT token_hash FROM live))), "
 	       "ins AS (INSERT INTO decision.access_tokens (token_hash, account_id, expires_at, "
 	       "    revoked_at) "
 	       "  SELECT n.new_hash, n.account, now() + make_interval(secs => n.ttl), "
@@ -58,7 +73,7 @@ const struct db_stmt stmt_access_issue = {
 	       "  RETURNING token_hash, expires_at) "
 	       "SELECT k.i, " STORE_TS("ins.expires_at") " "
 	       "FROM k LEFT JOIN ins ON ins.token_hash = k.new_hash "
-	       "WHERE ins.token_hash IS NOT NULL OR k.account::uuid IN (SELECT id FROM seen)",
+	       "WHERE ins.token_hash IS NOT NULL OR k.account = ANY (ARRAY(SELECT id FROM seen))",
 	.nparams = 4,
 	.batched = 1,
 };

@@ -11,6 +11,7 @@ const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const net = require('node:net');
+const { spawn } = require('node:child_process');
 const h = require('./lib/harness');
 const D = require('./lib/decisions');
 
@@ -199,7 +200,64 @@ describe('live access tokens per account', () => {
       <= min(created_at) FILTER (WHERE revoked_at IS NULL) FROM decision.access_tokens
       WHERE account_id = ${h.lit(acct.id)}`), 't', 'no revoked token is newer than a live one');
   });
+
+  it('two instances issuing at once for an account at its limit leave exactly 20 live tokens', async () => {
+    const [a, b] = [await start(), await start()];
+    const svc = h.createService(h.randomName('cap-cross'));
+    const acct = await h.newAccount(a, svc);
+    const aut = await h.claim(a, acct.id);
+    const first = [];
+    for (let i = 0; i < 20; i++) first.push(await h.accessToken(a, aut));
+
+    // Both statements take their snapshot, then wait for the row: whichever goes second
+    // must not trust what its snapshot says about the account's tokens.
+    const lock = await lockAccountRow(acct.id);
+    const issuing = [a, b].map((s) => h.api(s, 'POST', '/v1/access-tokens', { token: aut }));
+    const deadline = Date.now() + 10000;
+    const waiting = () => Number(h.superSql(`SELECT count(*) FROM pg_stat_activity
+      WHERE usename = 'freecoop_server' AND wait_event_type = 'Lock'`));
+    while (waiting() < 2 && Date.now() < deadline) await h.sleep(20);
+    assert.equal(waiting(), 2, 'both issuances wait for the account\'s row');
+    await lock.release();
+    const rs = await Promise.all(issuing);
+    assert.deepEqual(rs.map((r) => r.status), [201, 201], rs.map((r) => r.text).join('\n'));
+    assert.deepEqual(storedTokens(acct.id), { all: 22, live: 20 });
+    for (const t of first.slice(0, 2)) {
+      h.assertProblem(await h.api(a, 'GET', '/v1/me', { token: t }), 401, 'token-revoked', 'one of the two oldest');
+    }
+    for (const t of [...first.slice(2), ...rs.map((r) => r.json.access_token)]) {
+      assert.equal((await h.api(b, 'GET', '/v1/me', { token: t })).status, 200);
+    }
+  });
 });
+
+// Holds the account's row lock in a superuser session, as an issuing statement of another
+// instance would, until release() commits. Resolves {pid, release} once it is held.
+// (The suites run one at a time: the only server sessions waiting for a lock meanwhile
+// are the test's.)
+function lockAccountRow(id) {
+  return new Promise((resolve, reject) => {
+    const p = spawn('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d',
+      h.env('FREECOOP_TEST_CONNINFO_SUPER')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const closed = new Promise((r) => p.on('close', r));
+    const release = async () => {
+      if (p.exitCode === null && !p.stdin.destroyed) p.stdin.end('COMMIT;\n');
+      await closed;
+    };
+    p.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/locked (\d+)/);
+      if (m) resolve({ pid: Number(m[1]), release });
+    });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('close', (code) => reject(new Error(`psql lock session ended (${code}): ${err}`)));
+    p.on('error', reject);
+    p.stdin.write(`BEGIN;\nSELECT 1 FROM decision.accounts WHERE id = ${h.lit(id)} FOR NO KEY UPDATE;\n`
+      + "SELECT 'locked ' || pg_backend_pid();\n");
+  });
+}
 
 // A claim of a random (unknown) id from a loopback address: 404 unless limited.
 function claimFrom(server, from, headers = {}) {
