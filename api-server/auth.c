@@ -1,4 +1,6 @@
-/* auth — bearer tokens: shape, kind, then a lookup by SHA-256 (never by the token itself).
+/* auth — admission to a route: the client address's limit, then bearer tokens: shape,
+ * kind, the token's limit, a lookup by SHA-256 (never by the token itself), then the
+ * account's and the service's limits.
  *
  * Tokens are 256-bit random values, so the lookup by hash reveals nothing usable through
  * timing; the hash the database returns is still compared in constant time. */
@@ -26,6 +28,7 @@ kind_name(const char *prefix)
 static const char *
 wanted_kinds(int flags)
 {
+	flags &= ROUTE_CREDENTIALS;
 	if (flags == (ROUTE_SERVICE | ROUTE_ACCOUNT))
 		return "a service key or an access token";
 	if (flags & ROUTE_SERVICE)
@@ -62,6 +65,32 @@ copy_field(char *dst, size_t len, const PGresult *res, int row, int col)
 	snprintf(dst, len, "%s", PQgetvalue(res, row, col));
 }
 
+/* Once r->who is known: the account's limit (an account held back does not drain its
+ * service's bucket), the service's, then the handler. */
+static void
+admit(struct req *r)
+{
+	if (r->who.kind == PRINCIPAL_ACCOUNT && guard_account(r) != 0)
+		return;
+	if (guard_service(r) != 0)
+		return;
+	routes[r->route_idx].handler(r);
+}
+
+/* r->who from row of an account lookup: columns 1 account id, 2 account name (NULL if
+ * none), 3 account created_at, 4 service id, 5 service name. */
+static void
+set_account(struct req *r, const PGresult *pg, int row)
+{
+	r->who.kind = PRINCIPAL_ACCOUNT;
+	copy_field(r->who.account_id, sizeof(r->who.account_id), pg, row, 1);
+	r->who.account_named = !PQgetisnull(pg, row, 2);
+	copy_field(r->who.account_name, sizeof(r->who.account_name), pg, row, 2);
+	copy_field(r->who.account_created_at, sizeof(r->who.account_created_at), pg, row, 3);
+	copy_field(r->who.service_id, sizeof(r->who.service_id), pg, row, 4);
+	copy_field(r->who.service_name, sizeof(r->who.service_name), pg, row, 5);
+}
+
 static void
 service_cb(const struct db_result *res, void *arg)
 {
@@ -79,9 +108,7 @@ service_cb(const struct db_result *res, void *arg)
 	r->who.kind = PRINCIPAL_SERVICE;
 	copy_field(r->who.service_id, sizeof(r->who.service_id), res->res, 0, 0);
 	copy_field(r->who.service_name, sizeof(r->who.service_name), res->res, 0, 1);
-	if (guard_service(r) != 0)
-		return;
-	routes[r->route_idx].handler(r);
+	admit(r);
 }
 
 static void
@@ -109,16 +136,27 @@ access_cb(const struct db_result *res, int row, void *arg)
 				  "authorization token.");
 		return;
 	}
-	r->who.kind = PRINCIPAL_ACCOUNT;
-	copy_field(r->who.account_id, sizeof(r->who.account_id), pg, row, 1);
-	r->who.account_named = !PQgetisnull(pg, row, 2);
-	copy_field(r->who.account_name, sizeof(r->who.account_name), pg, row, 2);
-	copy_field(r->who.account_created_at, sizeof(r->who.account_created_at), pg, row, 3);
-	copy_field(r->who.service_id, sizeof(r->who.service_id), pg, row, 4);
-	copy_field(r->who.service_name, sizeof(r->who.service_name), pg, row, 5);
-	if (guard_service(r) != 0)
+	set_account(r, pg, row);
+	admit(r);
+}
+
+static void
+authorization_cb(const struct db_result *res, int row, void *arg)
+{
+	struct req *r = arg;
+
+	if (res->status != DB_OK) {
+		req_reply_db_error(r, res);
 		return;
-	routes[r->route_idx].handler(r);
+	}
+	if (row < 0 || !hash_matches(PQgetvalue(res->res, row, 6), r->cred_hash)) {
+		req_reply_problem(r, 401, "invalid-credentials",
+				  "The authorization token is unknown, or its service is "
+				  "disabled.");
+		return;
+	}
+	set_account(r, res->res, row);
+	admit(r);
 }
 
 /* Parses "Bearer <token>" into r->cred_*; returns 0, or -1 when it has replied. */
@@ -159,16 +197,22 @@ auth_resolve(struct req *r)
 {
 	const struct route *rt = &routes[r->route_idx];
 
+	if ((rt->flags & ROUTE_LIMIT_ADDRESS) != 0 && guard_address(r) != 0)
+		return;
+	if ((rt->flags & ROUTE_CREDENTIALS) == 0) {
+		rt->handler(r);
+		return;
+	}
 	if (parse_header(r, rt->flags) != 0 || guard_token(r) != 0)
 		return;
 	switch (flag_of(r->cred_prefix)) {
 	case ROUTE_SERVICE:
 		store_service_by_key(r->app->db, r->cred_hash, service_cb, r);
 		break;
-	case ROUTE_ACCOUNT:
-		store_access_lookup(r->app->db, r->cred_hash, access_cb, r);
+	case ROUTE_AUTHZ:
+		store_authorization_lookup(r->app->db, r->cred_hash, authorization_cb, r);
 		break;
 	default:
-		rt->handler(r); /* the handler checks an authorization token in its own query */
+		store_access_lookup(r->app->db, r->cred_hash, access_cb, r);
 	}
 }

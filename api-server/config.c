@@ -3,6 +3,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "netaddr.h"
 
 #define STR(f, d) CONF_STR(struct config, f, d)
 #define INT(f, d, lo, hi) CONF_INT(struct config, f, d, lo, hi)
@@ -20,6 +21,7 @@ static const struct conf_key keys[] = {
     STR(authority_key_file, NULL),
     STR(master_key_file, NULL),
     INT(access_token_ttl, "3600", 1, 31 * 24 * 3600),
+    INT(max_access_tokens, "20", 1, 1000000),
     INT(max_body_size, "1048576", 64, 256 * 1024 * 1024),
     /* A request line and its headers, line ends included. */
     INT(max_header_size, "16384", 256, 1024 * 1024),
@@ -34,6 +36,14 @@ static const struct conf_key keys[] = {
     INT(rate_limit_token_burst, "60", 1, 1000000000),
     INT(rate_limit_service, "2000", 0, 1000000000),
     INT(rate_limit_service_burst, "4000", 1, 1000000000),
+    /* An account: its access tokens and its authorization token together. */
+    INT(rate_limit_account, "40", 0, 1000000000),
+    INT(rate_limit_account_burst, "120", 1, 1000000000),
+    /* A client address (an IPv6 /64) on the public routes that write or verify; which
+     * peers may name the client in X-Forwarded-For. */
+    INT(rate_limit_address, "5", 0, 1000000000),
+    INT(rate_limit_address_burst, "50", 1, 1000000000),
+    STR(trusted_proxies, ""),
     INT(rate_limit_keys, "100000", 16, 100000000),
     INT(shutdown_timeout, "10", 0, 3600),
     INT(startup_db_wait, "30", 0, 3600),
@@ -78,6 +88,21 @@ static const struct conf_key keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* The list is parsed again where it is used (guard.c); here a bad entry stops the start. */
+static int
+check_trusted_proxies(const char *text, char *err, size_t errlen)
+{
+	struct netaddr_list *l;
+	char why[160];
+
+	if (netaddr_list_parse(text, &l, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "trusted_proxies: %s", why);
+		return -1;
+	}
+	netaddr_list_free(l);
+	return 0;
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -96,7 +121,7 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "count_wall_ms is less than count_cpu_ms");
 		return -1;
 	}
-	return 0;
+	return check_trusted_proxies(cfg->trusted_proxies, err, errlen);
 }
 
 void

@@ -18,6 +18,7 @@ struct config {
 	char *authority_key_file;
 	char *master_key_file;
 	int access_token_ttl;
+	int max_access_tokens; /* live access tokens per account */
 	int max_body_size;
 	int max_header_size;
 	int max_json_depth;
@@ -27,6 +28,9 @@ struct config {
 	int linger_timeout;
 	int rate_limit_token, rate_limit_token_burst;
 	int rate_limit_service, rate_limit_service_burst;
+	int rate_limit_account, rate_limit_account_burst;
+	int rate_limit_address, rate_limit_address_burst;
+	char *trusted_proxies; /* addresses and CIDR networks, comma or space separated */
 	int rate_limit_keys;
 	int shutdown_timeout;
 	int startup_db_wait;

@@ -14,20 +14,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "config.h"
 #include "guard.h"
 #include "http.h"
 #include "intake.h"
 #include "log.h"
+#include "netaddr.h"
 #include "ratelimit.h"
 #include "util.h"
 
 #define SWEEP_INTERVAL_S 1
+/* X-Forwarded-For lines read, the last ones (the right end is what counts). */
+#define XFF_LINES_MAX 16
 
 struct conn {
 	struct guard *g;
@@ -40,7 +46,9 @@ struct conn {
 
 struct guard {
 	struct app *app;
-	struct ratelimit *tokens, *services;
+	struct ratelimit *tokens, *services, *accounts, *addresses;
+	struct netaddr_list *trusted;  /* trusted_proxies */
+	unsigned char address_salt[16]; /* keys the address table (see address_key) */
 	struct intake *intake;
 	struct event *ev_sweep;
 	struct timeval deadline;
@@ -217,6 +225,8 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 	ratelimit_sweep(g->tokens, now);
 	ratelimit_sweep(g->services, now);
+	ratelimit_sweep(g->accounts, now);
+	ratelimit_sweep(g->addresses, now);
 }
 
 static int
@@ -265,6 +275,87 @@ guard_service(struct req *r)
 	return limited(r, retry, "service", cfg->rate_limit_service, cfg->rate_limit_service_burst);
 }
 
+int
+guard_account(struct req *r)
+{
+	struct guard *g = r->app->guard;
+	const struct config *cfg = r->app->cfg;
+	unsigned char key[16];
+	int retry;
+
+	/* An account id is a random UUID too. */
+	if (!util_uuid_bytes(r->who.account_id, key) ||
+	    (retry = ratelimit_take(g->accounts, key, util_now_us())) == 0)
+		return 0;
+	g->stats.limited_account++;
+	return limited(r, retry, "account", cfg->rate_limit_account, cfg->rate_limit_account_burst);
+}
+
+/* Up to XFF_LINES_MAX X-Forwarded-For lines of the request, the last ones, in order. */
+static size_t
+xff_lines(struct evhttp_request *ev, const char *out[XFF_LINES_MAX])
+{
+	struct evkeyval *kv;
+	size_t n = 0;
+
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(ev), next) {
+		if (strcasecmp(kv->key, "X-Forwarded-For") != 0)
+			continue;
+		if (n == XFF_LINES_MAX) {
+			memmove(out, out + 1, (XFF_LINES_MAX - 1) * sizeof(*out));
+			n--;
+		}
+		out[n++] = kv->value;
+	}
+	return n;
+}
+
+/* The bucket key of the request's client: its netaddr_key, hashed with a secret of this
+ * process, so that clients, who choose their addresses, cannot choose their slots in the
+ * table (and lengthen its probe chains). A peer that cannot be read (not expected) counts
+ * against one shared bucket rather than none. */
+static void
+address_key(struct guard *g, struct req *r, unsigned char key[16])
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
+	struct netaddr peer = {{0}}, client;
+	const char *xff[XFF_LINES_MAX];
+	unsigned char buf[32], hash[UTIL_SHA256_LEN];
+	char *text = NULL;
+	ev_uint16_t port = 0;
+	size_t nxff = 0;
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &text, &port);
+	if (text != NULL)
+		netaddr_parse(text, strlen(text), &peer); /* unparsable: peer stays :: */
+	if (netaddr_list_contains(g->trusted, &peer))
+		nxff = xff_lines(r->ev, xff);
+	netaddr_client(&peer, g->trusted, xff, nxff, &client);
+	memcpy(buf, g->address_salt, 16);
+	netaddr_key(&client, buf + 16);
+	util_sha256(buf, sizeof(buf), hash);
+	memcpy(key, hash, 16);
+}
+
+int
+guard_address(struct req *r)
+{
+	struct guard *g = r->app->guard;
+	const struct config *cfg = r->app->cfg;
+	unsigned char key[16];
+	int retry;
+
+	if (cfg->rate_limit_address <= 0)
+		return 0;
+	address_key(g, r, key);
+	if ((retry = ratelimit_take(g->addresses, key, util_now_us())) == 0)
+		return 0;
+	g->stats.limited_address++;
+	return limited(r, retry, "client address", cfg->rate_limit_address,
+		       cfg->rate_limit_address_burst);
+}
+
 /* ---- set-up ---- */
 
 struct guard *
@@ -274,6 +365,7 @@ guard_new(struct app *app)
 	struct guard *g = calloc(1, sizeof(*g));
 	struct timeval sweep = {SWEEP_INTERVAL_S, 0};
 	struct framer_limits lim = {(size_t)cfg->max_header_size, (uint64_t)cfg->max_body_size};
+	char err[160];
 
 	if (g == NULL)
 		return NULL;
@@ -284,8 +376,19 @@ guard_new(struct app *app)
 	g->services = ratelimit_new(cfg->rate_limit_service, cfg->rate_limit_service_burst,
 				    (size_t)cfg->rate_limit_keys);
 	g->intake = intake_new(app->base, &lim, cfg->linger_timeout);
+	g->accounts = ratelimit_new(cfg->rate_limit_account, cfg->rate_limit_account_burst,
+				    (size_t)cfg->rate_limit_keys);
+	g->addresses = ratelimit_new(cfg->rate_limit_address, cfg->rate_limit_address_burst,
+				     (size_t)cfg->rate_limit_keys);
 	g->ev_sweep = event_new(app->base, -1, EV_PERSIST, sweep_cb, g);
-	if (g->tokens == NULL || g->services == NULL || g->intake == NULL || g->ev_sweep == NULL) {
+	if (g->tokens == NULL || g->services == NULL || g->accounts == NULL ||
+	    g->addresses == NULL || g->intake == NULL || g->ev_sweep == NULL ||
+	    util_random(g->address_salt, sizeof(g->address_salt)) != 0) {
+		guard_free(g);
+		return NULL;
+	}
+	if (netaddr_list_parse(cfg->trusted_proxies, &g->trusted, err, sizeof(err)) != 0) {
+		log_error("trusted_proxies: %s", err);
 		guard_free(g);
 		return NULL;
 	}
@@ -305,6 +408,9 @@ guard_free(struct guard *g)
 	ratelimit_free(g->tokens);
 	ratelimit_free(g->services);
 	intake_free(g->intake);
+	ratelimit_free(g->accounts);
+	ratelimit_free(g->addresses);
+	netaddr_list_free(g->trusted);
 	free(g->by_fd);
 	free(g);
 }
@@ -313,5 +419,6 @@ void
 guard_get_stats(const struct guard *g, struct guard_stats *out)
 {
 	*out = g->stats;
-	out->overflows = ratelimit_overflows(g->tokens) + ratelimit_overflows(g->services);
+	out->overflows = ratelimit_overflows(g->tokens) + ratelimit_overflows(g->services) +
+			 ratelimit_overflows(g->accounts) + ratelimit_overflows(g->addresses);
 }

@@ -1,12 +1,20 @@
 /* guard — the server's abuse limits (DESIGN §6: every limit a configuration key).
  *
- * Rate limits: every request made with an access or authorization token takes one from
- * that token's bucket (rate_limit_token a second, bursts of rate_limit_token_burst), and
- * every request made with a service key or with the token of one of its accounts from the
- * service's bucket (rate_limit_service, rate_limit_service_burst). An empty bucket is
- * answered 429 with Retry-After, before any database work when it is the token's. The
- * buckets are this instance's: behind a balancer over n instances a client gets up to n
- * times the rate.
+ * Rate limits, each a token bucket (rate_limit_<what> a second, bursts of
+ * rate_limit_<what>_burst); an empty bucket is answered 429 rate-limited with Retry-After:
+ * - token: every request made with an access or authorization token takes one from that
+ *   token's bucket, before any database work;
+ * - account: every request made with one of an account's tokens (all its access tokens
+ *   and its authorization token together), once the lookup named the account, so minting
+ *   more tokens gains nothing;
+ * - service: every request made with a service key or the token of one of its accounts
+ *   (checked after the account's, so an account held back does not drain its service's);
+ * - address: every request to a route flagged ROUTE_LIMIT_ADDRESS (the public routes
+ *   that write or verify: claim, method submission), by client address — the peer's, or
+ *   when the peer is one of trusted_proxies the one it names in X-Forwarded-For (see
+ *   netaddr_client) — an IPv6 client by its /64; before the handler's work.
+ * The buckets are this instance's: behind a balancer over n instances a client gets up to
+ * n times the rate.
  *
  * Request deadline: a connection has request_timeout seconds to deliver each request,
  * headers and body, counted from when it was accepted or its previous answer went out.
@@ -31,13 +39,15 @@ struct framer_refusal;
 struct guard_stats {
 	uint64_t limited_token;   /* requests refused by a token's limit */
 	uint64_t limited_service; /* by a service's limit */
+	uint64_t limited_account; /* by an account's limit */
+	uint64_t limited_address; /* by a client address's limit */
 	uint64_t overflows;       /* keys admitted unlimited: the tables were full */
 	uint64_t cut_off;         /* connections closed at their request deadline */
 	uint64_t connections;     /* connections open now */
 };
 
 /* Sets up the limits of app->cfg and installs the deadline on app->http. NULL on
- * allocation failure. */
+ * failure (memory, randomness, or a trusted_proxies that config_load would refuse). */
 struct guard *guard_new(struct app *app);
 void guard_free(struct guard *g);
 
@@ -45,8 +55,15 @@ void guard_free(struct guard *g);
  * or -1 after answering 429. */
 int guard_token(struct req *r);
 
+/* The account's limit, once r->who names it. Returns 0, or -1 after answering 429. */
+int guard_account(struct req *r);
+
 /* The service's limit, once r->who names it. Returns 0, or -1 after answering 429. */
 int guard_service(struct req *r);
+
+/* The limit of the request's client address (peer, or as a trusted proxy reports it).
+ * Returns 0, or -1 after answering 429. */
+int guard_address(struct req *r);
 
 /* A request arrived whole (its deadline stops) / its answer was written (the next one
  * starts). */

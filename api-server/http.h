@@ -18,17 +18,23 @@
 #include "config.h"
 #include "db.h"
 #include "jsonv.h"
+#include "keylock.h"
 #include "keys.h"
 #include "util.h"
 
 struct metrics;
 struct req;
 
-/* What a route accepts as credentials (flags). */
+/* What a route accepts as credentials, and what limits it (flags). A route without any
+ * flag goes straight to its handler; every other one through auth_resolve first. */
 #define ROUTE_PUBLIC 0
 #define ROUTE_SERVICE 0x1 /* a service key; the service is looked up before the handler */
 #define ROUTE_ACCOUNT 0x2 /* an access token; the account is looked up before the handler */
-#define ROUTE_AUTHZ 0x4   /* an authorization token; the handler checks it itself */
+#define ROUTE_AUTHZ 0x4   /* an authorization token; its account is looked up likewise */
+#define ROUTE_CREDENTIALS (ROUTE_SERVICE | ROUTE_ACCOUNT | ROUTE_AUTHZ)
+/* Limited per client address (rate_limit_address) before the handler: the public routes
+ * whose work a stranger could multiply (a write, a lookup, a signature check). */
+#define ROUTE_LIMIT_ADDRESS 0x8
 
 typedef void (*route_handler)(struct req *r);
 
@@ -54,6 +60,7 @@ struct app {
 	struct keys *keys;
 	struct metrics *metrics;
 	struct guard *guard; /* rate limits and request deadlines */
+	struct keylock issuing; /* access tokens: one issuance per account in flight (h_tokens) */
 	struct jsonv_limits json_limits;
 	struct event *ev_shutdown; /* the shutdown deadline */
 	struct event *ev_shutdown_tick; /* drives the steps of a graceful shutdown */

@@ -185,11 +185,15 @@ render_guard(const struct guard_stats *gs, struct evbuffer *out)
 				 "429, by the limit they hit.\n"
 				 "# TYPE freecoop_http_rate_limited_total counter\n"
 				 "freecoop_http_rate_limited_total{limit=\"token\"} %llu\n"
-				 "freecoop_http_rate_limited_total{limit=\"service\"} %llu\n",
+				 "freecoop_http_rate_limited_total{limit=\"account\"} %llu\n"
+				 "freecoop_http_rate_limited_total{limit=\"service\"} %llu\n"
+				 "freecoop_http_rate_limited_total{limit=\"address\"} %llu\n",
 			    (unsigned long long)gs->limited_token,
-			    (unsigned long long)gs->limited_service);
+			    (unsigned long long)gs->limited_account,
+			    (unsigned long long)gs->limited_service,
+			    (unsigned long long)gs->limited_address);
 	gauge(out, "freecoop_http_rate_limit_overflows_total",
-	      "Clients admitted without a limit because the rate_limit_keys table was full.",
+	      "Clients admitted without a limit because a rate_limit_keys table was full.",
 	      "counter", gs->overflows);
 	gauge(out, "freecoop_http_connections", "Client connections open.", "gauge",
 	      gs->connections);

@@ -8,23 +8,86 @@
 #include "store.h"
 #include "store_tokens.h"
 
+/* At most max_access_tokens live tokens per account, exactly, however many instances and
+ * batches issue at once. Issuing serialises on the account's row, and a statement's
+ * snapshot must have seen every token issued before it, but one statement has one
+ * snapshot, taken before it waits for a lock. So the statement compares each account's
+ * row as its snapshot saw it (seen) with the row it locked (lk: in READ COMMITTED, a row
+ * changed meanwhile is locked in its newest version): the same xmin means no issuance for
+ * the account committed since the snapshot, and the account's tokens are counted and
+ * trimmed (ok); every issuance gives the row a new version (bump: a no-op update), so a
+ * concurrent one sees the change. The requests of a changed account are answered "again"
+ * (a NULL expires_at) and go in the next batch, after the statement that changed it
+ * committed (within one instance h_tokens sends one issuance per account at a time, so
+ * this happens between instances). Rows are locked in id order, so two batches cannot
+ * deadlock; FOR NO KEY UPDATE leaves foreign-key checks (FOR KEY SHARE: casts, franchise
+ * lists) unblocked.
+ *
+ * Of an account's new tokens (n) and its live ones, the newest cap (max_live) stay live:
+ * older live tokens are revoked (live: those past the newest cap - fresh), and new ones
+ * past cap in one batch are stored revoked.
+ *
+ * Every step is a probe by key (LATERAL per account, = ANY of an array), whatever the
+ * planner guesses of the tables (see db.c): joined plainly, a plan prepared while the
+ * table was nearly empty walked all of access_tokens for each batch. An account's tokens
+ * are read by account_id through access_tokens_unrevoked_idx (migration 0005: revoked
+ * tokens stay until the purge, a day after they expire, and are not read); OFFSET 0 keeps
+ * the expiry test out of the scan, or an estimate from an empty table may pick the
+ * expires_at index: every live token of everyone, per account. */
+const struct db_stmt stmt_access_issue = {
+	.sql = "WITH k AS MATERIALIZED (SELECT u.new_hash, u.account::uuid AS account, "
+	       "  u.ttl::int AS ttl, u.cap::int AS cap, u.i "
+	       "  FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[]) "
+	       "  WITH ORDINALITY AS u(new_hash, account, ttl, cap, i)), "
+	       "seen AS MATERIALIZED (SELECT x.* FROM (SELECT DISTINCT account AS id FROM k) d "
+	       "  CROSS JOIN LATERAL (SELECT a.id, a.xmin AS v FROM decision.accounts a "
+	       "    JOIN decision.services s ON s.id = a.service_id "
+	       "    WHERE a.id = d.id AND s.disabled_at IS NULL LIMIT 1) x), "
+	       "lk AS MATERIALIZED (SELECT a.id, a.xmin AS v FROM decision.accounts a "
+	       "  WHERE a.id = ANY (ARRAY(SELECT id FROM seen)) ORDER BY a.id FOR NO KEY UPDATE), "
+	       "ok AS MATERIALIZED (SELECT lk.id FROM lk "
+	       "  JOIN seen ON seen.id = lk.id AND seen.v = lk.v), "
+	       "bump AS (UPDATE decision.accounts a SET claimed_at = a.claimed_at "
+	       "  WHERE a.id = ANY (ARRAY(SELECT id FROM ok))), "
+	       "n AS MATERIALIZED (SELECT k.*, "
+	       "  row_number() OVER (PARTITION BY k.account ORDER BY k.i DESC) AS nth, "
+	       "  count(*) OVER (PARTITION BY k.account) AS fresh "
+	       "  FROM k WHERE k.account = ANY (ARRAY(SELECT id FROM ok))), "
+	       "live AS MATERIALIZED (SELECT x.token_hash "
+	       "  FROM (SELECT account, max(fresh) AS fresh, min(cap) AS cap FROM n "
+	       "    GROUP BY account) f "
+	       "  CROSS JOIN LATERAL (SELECT t.token_hash "
+	       "    FROM (SELECT * FROM decision.access_tokens t "
+	       "      WHERE t.account_id = f.account AND t.revoked_at IS NULL OFFSET 0) t "
+	       "    WHERE t.expires_at > now() "
+	       "    ORDER BY t.created_at DESC, t.token_hash DESC "
+	       "    OFFSET greatest(f.cap - f.fresh, 0)) x), "
+	       "old AS (UPDATE decision.access_tokens t SET revoked_at = now() "
+	       "  WHERE t.token_hash = ANY (ARRAY(SELECT token_hash FROM live))), "
+	       "ins AS (INSERT INTO decision.access_tokens (token_hash, account_id, expires_at, "
+	       "    revoked_at) "
+	       "  SELECT n.new_hash, n.account, now() + make_interval(secs => n.ttl), "
+	       "    CASE WHEN n.nth > n.cap THEN now() END FROM n "
+	       "  RETURNING token_hash, expires_at) "
+	       "SELECT k.i, " STORE_TS("ins.expires_at") " "
+	       "FROM k LEFT JOIN ins ON ins.token_hash = k.new_hash "
+	       "WHERE ins.token_hash IS NOT NULL OR k.account = ANY (ARRAY(SELECT id FROM seen))",
+	.nparams = 4,
+	.batched = 1,
+};
+
 /* Each key is resolved in a LATERAL subquery with LIMIT 1 (the keys are unique anyway):
  * the planner cannot flatten it, so every key is one unique-index probe whatever the
  * statistics or the guessed size of the key list say. Joined flat, a misestimate once drove
  * the lookup from accounts through all of their tokens: 60 ms per batch at 45k tokens. */
-const struct db_stmt stmt_access_issue = {
-	.sql = "WITH k AS (SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::text[]) "
-	       "  WITH ORDINALITY AS u(new_hash, aut_hash, ttl, i)), "
-	       "ins AS (INSERT INTO decision.access_tokens (token_hash, account_id, expires_at) "
-	       "  SELECT k.new_hash, x.id, now() + make_interval(secs => k.ttl::int) FROM k "
-	       "  CROSS JOIN LATERAL (SELECT a.id FROM decision.accounts a "
-	       "    JOIN decision.services s ON s.id = a.service_id "
-	       "    WHERE a.authorization_token_hash = k.aut_hash AND s.disabled_at IS NULL "
-	       "    LIMIT 1) x "
-	       "  RETURNING token_hash, expires_at) "
-	       "SELECT k.i, " STORE_TS("ins.expires_at") " "
-	       "FROM k JOIN ins ON ins.token_hash = k.new_hash",
-	.nparams = 3,
+const struct db_stmt stmt_authorization_lookup = {
+	.sql = "WITH k AS (SELECT * FROM unnest($1::bytea[]) WITH ORDINALITY AS u(h, i)) "
+	       "SELECT k.i, x.* FROM k CROSS JOIN LATERAL ("
+	       "  SELECT a.id, a.name, " STORE_TS("a.created_at") ", s.id, s.name, "
+	       "  a.authorization_token_hash "
+	       "  FROM decision.accounts a JOIN decision.services s ON s.id = a.service_id "
+	       "  WHERE a.authorization_token_hash = k.h AND s.disabled_at IS NULL LIMIT 1) x",
+	.nparams = 1,
 	.batched = 1,
 };
 
@@ -54,17 +117,27 @@ const struct db_stmt stmt_access_purge = {
 
 void
 store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_LEN],
-		   const unsigned char aut_hash[UTIL_SHA256_LEN], int ttl, db_batch_cb cb,
-		   void *arg)
+		   const char *account_id, int ttl, int max_live, db_batch_cb cb, void *arg)
 {
-	char ttl_text[16];
-	struct db_param p[3];
+	char ttl_text[16], max_text[16];
+	struct db_param p[4];
 
 	snprintf(ttl_text, sizeof(ttl_text), "%d", ttl);
+	snprintf(max_text, sizeof(max_text), "%d", max_live);
 	p[0] = db_bytes(new_hash, UTIL_SHA256_LEN);
-	p[1] = db_bytes(aut_hash, UTIL_SHA256_LEN);
+	p[1] = db_text(account_id);
 	p[2] = db_text(ttl_text);
+	p[3] = db_text(max_text);
 	db_query_batched(db, &stmt_access_issue, p, cb, arg);
+}
+
+void
+store_authorization_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
+			   db_batch_cb cb, void *arg)
+{
+	struct db_param p[] = {db_bytes(hash, UTIL_SHA256_LEN)};
+
+	db_query_batched(db, &stmt_authorization_lookup, p, cb, arg);
 }
 
 void

@@ -5,16 +5,23 @@
 #include "db.h"
 #include "util.h"
 
-extern const struct db_stmt stmt_access_issue, stmt_access_lookup, stmt_access_revoke,
-	stmt_access_purge;
+extern const struct db_stmt stmt_access_issue, stmt_authorization_lookup, stmt_access_lookup,
+	stmt_access_revoke, stmt_access_purge;
 
-/* Issues an access token (stored as new_hash) valid for ttl seconds (the same for every
- * call) to the account whose authorization token hashes to aut_hash, if its service is
- * enabled. Batched: cb gets the row (column 1 expires_at) or -1 if there is no such
- * authorization token. */
+/* Issues an access token (stored as new_hash) valid for ttl seconds to account_id, if its
+ * service is enabled, and revokes the account's oldest live tokens past max_live (ttl and
+ * max_live the same for every call). Batched: cb gets -1 when the account is gone or its
+ * service disabled; otherwise the row, whose column 1 is expires_at, or NULL when a
+ * concurrent statement issued to the account meanwhile: nothing was issued, call again
+ * (the next call comes after that statement committed). */
 void store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_LEN],
-			const unsigned char aut_hash[UTIL_SHA256_LEN], int ttl, db_batch_cb cb,
-			void *arg);
+			const char *account_id, int ttl, int max_live, db_batch_cb cb, void *arg);
+
+/* The account behind an authorization token, if its service is enabled. Batched: cb gets
+ * the row, or -1. Columns: 1 account id, 2 account name (NULL if none), 3 account
+ * created_at, 4 service id, 5 service name, 6 authorization_token_hash (bytea hex text). */
+void store_authorization_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
+				db_batch_cb cb, void *arg);
 
 /* The account behind an access token, if its service is enabled. Batched: cb gets the
  * row, or -1. Columns: 1 account id, 2 account name (NULL if none), 3 account created_at,

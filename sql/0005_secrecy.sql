@@ -18,6 +18,9 @@
 -- 5. Operators never see a claim secret: admin.accounts shows an unclaimed account by the
 --    SHA-256 of its id (its handle), never the id.
 -- 6. Times in the database's messages are RFC 3339, as everywhere in the API.
+-- 7. At most max_access_tokens live access tokens per account: issuing one reads the
+--    account's unrevoked tokens through an index of its own (revoked and expired tokens
+--    stay until the purge, a day after they expire).
 
 ALTER TABLE decision.decisions
     ADD COLUMN ballot_size integer CHECK (ballot_size BETWEEN 1 AND 16777216),
@@ -57,6 +60,9 @@ SELECT d.id, d.service_id, s.name AS service_name, d.title,
 
 ALTER TABLE decision.franchise DROP COLUMN voted_at;
 ALTER TABLE decision.franchise RESET (fillfactor);
+
+CREATE INDEX access_tokens_unrevoked_idx ON decision.access_tokens (account_id)
+    WHERE revoked_at IS NULL;
 COMMENT ON TABLE decision.franchise IS
     'Who may propose and who may vote. Nothing here changes when someone votes.';
 COMMENT ON TABLE decision.ballots IS

@@ -1,11 +1,17 @@
 'use strict';
-// Abuse limits: per-token and per-service request rates (429 with Retry-After, nobody
-// else slowed down, the bucket refills), and the request deadline that cuts off a client
-// trickling its request a byte at a time.
+// Abuse limits: per-token, per-account, per-service and per-client-address request rates
+// (429 with Retry-After, nobody else slowed down, the bucket refills, a refused request
+// changes nothing), X-Forwarded-For believed only from trusted proxies, at most
+// max_access_tokens live access tokens per account (also under concurrent issuance on two
+// instances), and the request deadline that cuts off a client trickling its request a
+// byte at a time. Traffic goes to loopback addresses only (127.0.0.2 and on play other
+// clients).
 
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const net = require('node:net');
+const { spawn } = require('node:child_process');
 const h = require('./lib/harness');
 const D = require('./lib/decisions');
 
@@ -61,11 +67,12 @@ describe('rate limits', () => {
     const server = await start({ FREECOOP_RATE_LIMIT_SERVICE: '2', FREECOOP_RATE_LIMIT_SERVICE_BURST: '30' });
     const busyName = h.randomName('busy');
     const [busy, calm] = [h.createService(busyName), h.createService(h.randomName('calm'))];
-    const p = await D.person(server, busy); // 3 requests: 1 with the key
+    // 3 requests: 1 with the key, the claim (public), 1 with the authorization token
+    const p = await D.person(server, busy);
     const b = await burst(40, () => h.api(server, 'POST', '/v1/accounts', { token: busy }), 2);
     const created = b.statuses.filter((s) => s === 201).length;
-    // 30, less the key's request in D.person (which may have refilled), plus what refilled
-    assert.ok(created >= 29 && created <= 30 + b.refill, `the burst allowance was created: ${b.statuses}`);
+    // 30, less the 2 requests of D.person (which may have refilled), plus what refilled
+    assert.ok(created >= 28 && created <= 30 + b.refill, `the burst allowance was created: ${b.statuses}`);
     h.assertProblem(b.limited, 429, 'rate-limited', 'over the service limit');
     assert.match(b.limited.json.detail, /service/);
     assert.match(b.limited.headers.get('retry-after'), /^[1-9]\d*$/);
@@ -78,6 +85,244 @@ describe('rate limits', () => {
     // Nothing refused was stored: the service has exactly the accounts it got 201 for.
     const n = h.operatorSql(`SELECT accounts FROM admin.services WHERE name = ${h.lit(busyName)}`);
     assert.equal(Number(n), created + 1);
+  });
+});
+
+// The access tokens of account id stored now, as the database superuser sees them.
+function storedTokens(id) {
+  const rows = h.superSql(`SELECT count(*), count(*) FILTER (WHERE revoked_at IS NULL AND expires_at > now())
+    FROM decision.access_tokens WHERE account_id = ${h.lit(id)}`).split('|');
+  return { all: Number(rows[0]), live: Number(rows[1]) };
+}
+
+const count = (statuses, s) => statuses.filter((x) => x === s).length;
+
+describe('account and authorization-token limits', () => {
+  it('many access tokens of one account together hit the account limit; its authorization token too; another account does not', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_TOKEN: '100', FREECOOP_RATE_LIMIT_TOKEN_BURST: '100',
+      FREECOOP_RATE_LIMIT_ACCOUNT: '1', FREECOOP_RATE_LIMIT_ACCOUNT_BURST: '20' });
+    const svc = h.createService(h.randomName('acct-limit'));
+    const acct = await h.newAccount(server, svc);
+    const aut = await h.claim(server, acct.id);
+    const t0 = Date.now();
+    const tokens = [];
+    for (let i = 0; i < 5; i++) tokens.push(await h.accessToken(server, aut)); // 5 of the 20
+    const other = await D.person(server, svc);
+    const before = await metric(server, 'freecoop_http_rate_limited_total{limit="account"}');
+
+    // 25 requests, 5 on each token: each token is far under its own limit (100).
+    const b = await burst(25, (_, i) => h.api(server, 'GET', '/v1/me', { token: tokens[i % 5] }), 1);
+    // The authorization token is the account's too: no new token while it is held back.
+    const issue = await h.api(server, 'POST', '/v1/access-tokens', { token: aut });
+    const ok = count(b.statuses, 200);
+    const refilled = Math.ceil((Date.now() - t0) / 1000) + 1;
+    assert.ok(ok >= 15 && ok <= 15 + refilled, `the account's burst (20, less 5 issued) was served: ${b.statuses}`);
+    assert.equal(ok + count(b.statuses, 429), 25, `only 200 or 429: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'over the account limit');
+    assert.match(b.limited.json.detail, /account/);
+    assert.match(b.limited.headers.get('retry-after'), /^[1-9]\d*$/);
+    h.assertProblem(issue, 429, 'rate-limited', 'issuing while the account is limited');
+    assert.equal(storedTokens(acct.id).all, 5, 'the refused issuance stored nothing');
+    assert.equal(await metric(server, 'freecoop_http_rate_limited_total{limit="account"}'), before + (25 - ok) + 1,
+      'each refusal is counted');
+    // Another account of the same service is not held back.
+    assert.equal((await h.api(server, 'GET', '/v1/me', { token: other.token })).status, 200);
+  });
+
+  it('an authorization token over its limit gets 429 and issues nothing', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_TOKEN: '2', FREECOOP_RATE_LIMIT_TOKEN_BURST: '5' });
+    const svc = h.createService(h.randomName('aut-limit'));
+    const acct = await h.newAccount(server, svc);
+    const aut = await h.claim(server, acct.id);
+
+    const b = await burst(12, () => h.api(server, 'POST', '/v1/access-tokens', { token: aut }), 2);
+    const issued = count(b.statuses, 201);
+    assert.ok(issued >= 5 && issued <= 5 + b.refill, `the burst allowance (5) was issued: ${b.statuses}`);
+    assert.equal(issued + count(b.statuses, 429), 12, `only 201 or 429: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'an authorization token over its limit');
+    assert.match(b.limited.json.detail, /authorization token/);
+    assert.equal(storedTokens(acct.id).all, issued, 'exactly the answered 201s were stored');
+  });
+
+  it('requests with an authorization token count against its service', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_SERVICE: '1', FREECOOP_RATE_LIMIT_SERVICE_BURST: '12' });
+    const svc = h.createService(h.randomName('aut-svc'));
+    const acct = await h.newAccount(server, svc); // 1 of the service's 12
+    const aut = await h.claim(server, acct.id); // public: not the service's
+
+    const b = await burst(20, () => h.api(server, 'POST', '/v1/access-tokens', { token: aut }), 1);
+    const key = await h.api(server, 'POST', '/v1/accounts', { token: svc });
+    const issued = count(b.statuses, 201);
+    assert.ok(issued >= 11 && issued <= 12 + b.refill, `the service's burst was issued: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'the service is over its limit');
+    assert.match(b.limited.json.detail, /service/);
+    assert.equal(storedTokens(acct.id).all, issued, 'the refused ones issued nothing');
+    // The authorization token drained the service's bucket: its key is held back now.
+    h.assertProblem(key, 429, 'rate-limited', 'the service key after its account\'s authorization token used up the burst');
+  });
+});
+
+describe('live access tokens per account', () => {
+  it('the 21st live access token revokes the oldest: it answers 401 token-revoked, the other 20 work', async () => {
+    const server = await start(); // max_access_tokens defaults to 20
+    const svc = h.createService(h.randomName('cap'));
+    const acct = await h.newAccount(server, svc);
+    const aut = await h.claim(server, acct.id);
+    const tokens = [];
+    for (let i = 0; i < 21; i++) tokens.push(await h.accessToken(server, aut));
+
+    h.assertProblem(await h.api(server, 'GET', '/v1/me', { token: tokens[0] }), 401, 'token-revoked',
+      'the oldest token once a 21st was issued');
+    for (const t of tokens.slice(1)) {
+      const me = await h.api(server, 'GET', '/v1/me', { token: t });
+      assert.equal(me.status, 200, me.text);
+    }
+    assert.deepEqual(storedTokens(acct.id), { all: 21, live: 20 });
+  });
+
+  it('30 concurrent issuances on two instances leave exactly 20 live tokens, the 20 newest', async () => {
+    const [a, b] = [await start(), await start()];
+    const svc = h.createService(h.randomName('cap-race'));
+    const acct = await h.newAccount(a, svc);
+    const aut = await h.claim(a, acct.id);
+
+    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      h.api(i % 2 ? a : b, 'POST', '/v1/access-tokens', { token: aut })));
+    assert.deepEqual(rs.map((r) => r.status), Array(30).fill(201), 'every issuance succeeded');
+    assert.deepEqual(storedTokens(acct.id), { all: 30, live: 20 }, 'as the database superuser counts');
+
+    // Exactly 20 of the tokens handed out work, and none is older than a revoked one.
+    const me = await Promise.all(rs.map((r, i) =>
+      h.api(i % 2 ? b : a, 'GET', '/v1/me', { token: r.json.access_token })));
+    assert.equal(count(me.map((r) => r.status), 200), 20);
+    for (const r of me.filter((x) => x.status !== 200)) h.assertProblem(r, 401, 'token-revoked');
+    assert.equal(h.superSql(`SELECT max(created_at) FILTER (WHERE revoked_at IS NOT NULL)
+      <= min(created_at) FILTER (WHERE revoked_at IS NULL) FROM decision.access_tokens
+      WHERE account_id = ${h.lit(acct.id)}`), 't', 'no revoked token is newer than a live one');
+  });
+
+  it('two instances issuing at once for an account at its limit leave exactly 20 live tokens', async () => {
+    const [a, b] = [await start(), await start()];
+    const svc = h.createService(h.randomName('cap-cross'));
+    const acct = await h.newAccount(a, svc);
+    const aut = await h.claim(a, acct.id);
+    const first = [];
+    for (let i = 0; i < 20; i++) first.push(await h.accessToken(a, aut));
+
+    // Both statements take their snapshot, then wait for the row: whichever goes second
+    // must not trust what its snapshot says about the account's tokens.
+    const lock = await lockAccountRow(acct.id);
+    const issuing = [a, b].map((s) => h.api(s, 'POST', '/v1/access-tokens', { token: aut }));
+    const deadline = Date.now() + 10000;
+    const waiting = () => Number(h.superSql(`SELECT count(*) FROM pg_stat_activity
+      WHERE usename = 'freecoop_server' AND wait_event_type = 'Lock'`));
+    while (waiting() < 2 && Date.now() < deadline) await h.sleep(20);
+    assert.equal(waiting(), 2, 'both issuances wait for the account\'s row');
+    await lock.release();
+    const rs = await Promise.all(issuing);
+    assert.deepEqual(rs.map((r) => r.status), [201, 201], rs.map((r) => r.text).join('\n'));
+    assert.deepEqual(storedTokens(acct.id), { all: 22, live: 20 });
+    for (const t of first.slice(0, 2)) {
+      h.assertProblem(await h.api(a, 'GET', '/v1/me', { token: t }), 401, 'token-revoked', 'one of the two oldest');
+    }
+    for (const t of [...first.slice(2), ...rs.map((r) => r.json.access_token)]) {
+      assert.equal((await h.api(b, 'GET', '/v1/me', { token: t })).status, 200);
+    }
+  });
+});
+
+// Holds the account's row lock in a superuser session, as an issuing statement of another
+// instance would, until release() commits. Resolves {pid, release} once it is held.
+// (The suites run one at a time: the only server sessions waiting for a lock meanwhile
+// are the test's.)
+function lockAccountRow(id) {
+  return new Promise((resolve, reject) => {
+    const p = spawn('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d',
+      h.env('FREECOOP_TEST_CONNINFO_SUPER')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const closed = new Promise((r) => p.on('close', r));
+    const release = async () => {
+      if (p.exitCode === null && !p.stdin.destroyed) p.stdin.end('COMMIT;\n');
+      await closed;
+    };
+    p.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/locked (\d+)/);
+      if (m) resolve({ pid: Number(m[1]), release });
+    });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('close', (code) => reject(new Error(`psql lock session ended (${code}): ${err}`)));
+    p.on('error', reject);
+    p.stdin.write(`BEGIN;\nSELECT 1 FROM decision.accounts WHERE id = ${h.lit(id)} FOR NO KEY UPDATE;\n`
+      + "SELECT 'locked ' || pg_backend_pid();\n");
+  });
+}
+
+// A claim of a random (unknown) id from a loopback address: 404 unless limited.
+function claimFrom(server, from, headers = {}) {
+  return h.api(server, 'POST', `/v1/accounts/${crypto.randomUUID()}/authorization-token`, { from, headers });
+}
+
+describe('client address limits', () => {
+  it('claims and method submissions from one address get 429 past its limit; other addresses do not', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_ADDRESS: '1', FREECOOP_RATE_LIMIT_ADDRESS_BURST: '4' });
+    const svc = h.createService(h.randomName('addr'));
+    const acct = await h.newAccount(server, svc);
+    const auditor = D.newAuditor('addr-auditor');
+    const code = 'def count(proposals, ballots, participants, proposer_franchise, voter_franchise):\n    return b""\n';
+    const forged = D.sign(auditor, `${code}# not this code\n`);
+    const before = await metric(server, 'freecoop_http_rate_limited_total{limit="address"}');
+
+    const submit = (from) => h.api(server, 'POST', '/v1/voting-methods',
+      { from, body: { name: 'x', code, auditor: auditor.id, signature: forged } });
+
+    const b = await burst(10, () => claimFrom(server, '127.0.0.2'), 1);
+    // At once, while the bucket is empty: a real claim, and a method submission (a
+    // signature check), which shares the address's bucket.
+    const [real, sub] = await Promise.all([
+      h.api(server, 'POST', `/v1/accounts/${acct.id}/authorization-token`, { from: '127.0.0.2' }),
+      submit('127.0.0.2')]);
+    assert.ok(count(b.statuses, 404) >= 4 && count(b.statuses, 404) <= 4 + b.refill, `the burst (4) was served: ${b.statuses}`);
+    assert.equal(count(b.statuses, 404) + count(b.statuses, 429), 10, `only 404 or 429: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'claims over the address limit');
+    assert.match(b.limited.json.detail, /client address/);
+    assert.match(b.limited.headers.get('retry-after'), /^[1-9]\d*$/);
+    h.assertProblem(real, 429, 'rate-limited', 'a real claim from the limited address');
+    h.assertProblem(sub, 429, 'rate-limited', 'a submission from the limited address');
+    // The refused claim claimed nothing: from another address the account is claimed.
+    const claimed = await h.api(server, 'POST', `/v1/accounts/${acct.id}/authorization-token`, { from: '127.0.0.3' });
+    assert.equal(claimed.status, 201, claimed.text);
+    // Method submissions are limited on their own too, from a fresh address.
+    const m = await burst(8, () => submit('127.0.0.4'), 1);
+    assert.ok(count(m.statuses, 422) >= 4 && count(m.statuses, 422) <= 4 + m.refill, `the burst was checked: ${m.statuses}`);
+    h.assertProblem(m.limited, 429, 'rate-limited', 'submissions over the address limit');
+    assert.equal(await metric(server, 'freecoop_http_rate_limited_total{limit="address"}'),
+      before + count(b.statuses, 429) + 2 + count(m.statuses, 429), 'each refusal is counted');
+    // Requests with a token are not counted by address.
+    assert.equal((await h.api(server, 'POST', '/v1/accounts', { token: svc, from: '127.0.0.2' })).status, 201);
+  });
+
+  it('X-Forwarded-For names the client only when the peer is a trusted proxy', async () => {
+    const server = await start({ FREECOOP_RATE_LIMIT_ADDRESS: '1', FREECOOP_RATE_LIMIT_ADDRESS_BURST: '3',
+      FREECOOP_TRUSTED_PROXIES: '127.0.0.6, 10.0.0.0/8' });
+    const viaProxy = (xff) => claimFrom(server, '127.0.0.6', { 'X-Forwarded-For': xff });
+
+    // Through the trusted proxy: one client, whatever it prepends itself; and the
+    // proxies named after it (10.0.0.0/8) are skipped.
+    const b = await burst(10, (_, i) => viaProxy(['198.51.100.1', '203.0.113.9, 198.51.100.1',
+      '198.51.100.1, 10.1.2.3'][i % 3]), 1);
+    assert.ok(count(b.statuses, 404) >= 3 && count(b.statuses, 404) <= 3 + b.refill, `one client's burst: ${b.statuses}`);
+    h.assertProblem(b.limited, 429, 'rate-limited', 'a client behind the trusted proxy');
+    // Another client behind the same proxy has its own bucket; so has the proxy itself.
+    assert.equal((await viaProxy('198.51.100.2')).status, 404);
+    assert.equal((await viaProxy('198.51.100.2, 10.9.9.9')).status, 404);
+    assert.equal((await claimFrom(server, '127.0.0.6')).status, 404);
+
+    // An untrusted peer's X-Forwarded-For is ignored: every request counts as the peer's.
+    const u = await burst(8, (_, i) => claimFrom(server, '127.0.0.7', { 'X-Forwarded-For': `198.51.100.${10 + i}` }), 1);
+    assert.ok(count(u.statuses, 404) >= 3 && count(u.statuses, 404) <= 3 + u.refill, `the peer's burst: ${u.statuses}`);
+    h.assertProblem(u.limited, 429, 'rate-limited', 'an untrusted peer naming other clients');
   });
 });
 

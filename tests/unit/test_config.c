@@ -61,6 +61,10 @@ test_defaults(void **state)
 	assert_int_equal(c.max_body_size, 1048576);
 	assert_int_equal(c.max_header_size, 16384);
 	assert_int_equal(c.linger_timeout, 2);
+	assert_int_equal(c.max_access_tokens, 20);
+	assert_int_equal(c.rate_limit_account, 40);
+	assert_int_equal(c.rate_limit_address, 5);
+	assert_string_equal(c.trusted_proxies, ""); /* no proxy is trusted */
 	config_cleanup(&c);
 }
 
@@ -104,6 +108,29 @@ test_errors_name_the_key(void **state)
 }
 
 static void
+test_trusted_proxies(void **state)
+{
+	struct config c;
+	char err[256];
+
+	write_file("trusted_proxies = 10.0.0.0/8, ::1 192.0.2.7\n");
+	assert_int_equal(config_load(&c, path, err, sizeof(err)), 0);
+	config_cleanup(&c);
+
+	/* A host name (or a typo) stops the start, naming the key and the entry. */
+	write_file("trusted_proxies = 10.0.0.0/8, proxy.example\n");
+	assert_int_equal(config_load(&c, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "trusted_proxies: \"proxy.example\" is not an IP address"));
+	config_cleanup(&c);
+
+	setenv("FREECOOP_TRUSTED_PROXIES", "10.0.0.0/33", 1);
+	assert_int_equal(config_load(&c, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"10.0.0.0/33\""));
+	config_cleanup(&c);
+	unsetenv("FREECOOP_TRUSTED_PROXIES");
+}
+
+static void
 test_required(void **state)
 {
 	struct config c;
@@ -140,6 +167,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_then_env, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_proxies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_name_the_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_required, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_masks_password, setup, teardown),

@@ -16,6 +16,7 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -413,10 +414,39 @@ function validateResponse(method, urlPath, status, headers, text) {
 // ---------------------------------------------------------------------------------------
 // HTTP
 
+// Sends req over its own connection from the local address `from` (node:http, as fetch
+// cannot choose it); resolves like fetch's part of api(): {status, headers, buf}.
+function sendFrom(server, from, req) {
+  return new Promise((resolve, reject) => {
+    const headers = { ...req.headers };
+    if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
+    const r = http.request({
+      host: '127.0.0.1', port: server.port, method: req.method, path: req.path, headers,
+      localAddress: from, agent: false, timeout: req.timeoutMs,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          for (const one of [].concat(v)) h.append(k, one);
+        }
+        resolve({ status: res.statusCode, headers: h, buf: Buffer.concat(chunks) });
+      });
+    });
+    r.on('timeout', () => r.destroy(new Error('timeout')));
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
 // Sends one request and validates the response against the OpenAPI document.
 // opts: token (Bearer), body (JSON-encoded), rawBody (string or Buffer, sent as is, with
 // Content-Type application/json unless headers say otherwise; contentType: null sends
-// none), headers, timeoutMs (default 15000), validate (default true).
+// none), headers, timeoutMs (default 15000), validate (default true), from (a loopback
+// address to send from, e.g. '127.0.0.2', for the per-address limits: the request then
+// goes on a connection of its own).
 // Resolves with {status, headers, text, json}. A request that got no response at all
 // rejects with an Error whose code is 'NO_RESPONSE'.
 async function api(server, method, urlPath, opts = {}) {
@@ -429,24 +459,25 @@ async function api(server, method, urlPath, opts = {}) {
   if (body !== undefined && !hasHeader('content-type') && opts.contentType !== null) {
     headers['Content-Type'] = opts.contentType || 'application/json';
   }
-  const init = {
-    method,
-    headers,
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(opts.timeoutMs || 15000),
-  };
+  const timeoutMs = opts.timeoutMs || 15000;
   let res;
   try {
-    res = await fetch(server.url + urlPath, init);
+    if (opts.from !== undefined) {
+      assert.match(opts.from, /^127\./, 'tests send traffic to loopback addresses only');
+      res = await sendFrom(server, opts.from, { method, path: urlPath, headers, body, timeoutMs });
+    } else {
+      const f = await fetch(server.url + urlPath, {
+        method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs),
+      });
+      res = { status: f.status, headers: f.headers, buf: Buffer.from(await f.arrayBuffer()) };
+    }
   } catch (err) {
     const e = new Error(`${method} ${urlPath}: no response (${err.cause ? err.cause.code || err.cause.message : err.message})`);
     e.code = 'NO_RESPONSE';
     e.cause = err;
     throw e;
   }
-  const buf = Buffer.from(await res.arrayBuffer());
-  const text = buf.toString('utf8');
+  const text = res.buf.toString('utf8');
   if (JSON_MEDIA.test((res.headers.get('content-type') || '').split(';')[0].trim())) {
     assert.ok(/[^\n]\n$/.test(text), `${method} ${urlPath}: a JSON body ends with one newline: ${JSON.stringify(text.slice(-40))}`);
   }
