@@ -11,7 +11,7 @@ const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const net = require('node:net');
-const { spawn } = require('node:child_process');
+const { psqlSession } = require('./lib/psql');
 const h = require('./lib/harness');
 const D = require('./lib/decisions');
 
@@ -237,8 +237,7 @@ describe('live access tokens per account', () => {
 // are the test's.)
 function lockAccountRow(id) {
   return new Promise((resolve, reject) => {
-    const p = spawn('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d',
-      h.env('FREECOOP_TEST_CONNINFO_SUPER')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = psqlSession(h.env('FREECOOP_TEST_CONNINFO_SUPER'));
     let out = '';
     let err = '';
     const closed = new Promise((r) => p.on('close', r));

@@ -9,7 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const h = require('./lib/harness');
-const { asOsUser } = require('./lib/psql');
+const { psqlSession } = require('./lib/psql');
 
 const SHUTDOWN_TIMEOUT_S = 5;
 
@@ -18,9 +18,7 @@ const SHUTDOWN_TIMEOUT_S = 5;
 // release() commits. Resolves once the lock is held.
 function lockAccessTokens() {
   return new Promise((resolve, reject) => {
-    const [cmd, ...args] = asOsUser(h.env('FREECOOP_TEST_CONNINFO_SUPER'), ['psql', '-X', '-A',
-      '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', h.env('FREECOOP_TEST_CONNINFO_SUPER')]);
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
+    const p = psqlSession(h.env('FREECOOP_TEST_CONNINFO_SUPER'));
     let out = '';
     let err = '';
     const closed = new Promise((r) => p.on('close', r));

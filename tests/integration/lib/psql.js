@@ -3,7 +3,7 @@
 // Output is unaligned, tuples only (-A -t), so each row is one line with
 // fields separated by '|'.
 
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 
 // The superuser authenticates only by peer authentication as the cluster's OS owner
 // (FREECOOP_TEST_PG_OS_USER, postgres, when the tests run as root): its commands run as
@@ -39,4 +39,11 @@ function psqlRows(conninfo, sql) {
   return out.split('\n').map((line) => line.split('|'));
 }
 
-module.exports = { psql, psqlRows, asOsUser };
+// An interactive psql session on conninfo (with its OS user, as asOsUser says), reading
+// SQL from its stdin: for tests that hold a transaction open.
+function psqlSession(conninfo) {
+  const [cmd, ...args] = asOsUser(conninfo, ['psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', conninfo]);
+  return spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
+}
+
+module.exports = { psql, psqlRows, asOsUser, psqlSession };
