@@ -31,6 +31,8 @@ struct conn {
 	struct evhttp_connection *evcon; /* NULL until attached */
 	struct event *ev;                /* attach, then the request deadline */
 	evutil_socket_t fd;
+	void (*closed)(void *arg); /* guard_watch_close's */
+	void *closed_arg;
 };
 
 struct guard {
@@ -63,6 +65,8 @@ conn_closed_cb(struct evhttp_connection *evcon, void *arg)
 	if (c->fd >= 0 && (size_t)c->fd < g->nby_fd && g->by_fd[c->fd] == c)
 		g->by_fd[c->fd] = NULL;
 	g->stats.connections--;
+	if (c->closed != NULL)
+		c->closed(c->closed_arg);
 	conn_free(c);
 }
 
@@ -185,6 +189,19 @@ guard_request_sent(struct guard *g, struct evhttp_request *ev)
 
 	if (c != NULL)
 		event_add(c->ev, &g->deadline);
+}
+
+int
+guard_watch_close(struct guard *g, struct evhttp_request *ev, void (*closed)(void *arg),
+		  void *arg)
+{
+	struct conn *c = conn_of(g, ev);
+
+	if (c == NULL)
+		return -1;
+	c->closed = closed;
+	c->closed_arg = arg;
+	return 0;
 }
 
 /* ---- rate limits ---- */
