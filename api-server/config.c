@@ -58,6 +58,11 @@ static const struct conf_key keys[] = {
     INT(conclude_db_timeout_ms, "600000", 1000, 3600 * 1000),
     /* Unwrapped decision keys kept in memory for casting ballots. */
     INT(decision_key_cache, "1024", 1, 1000000),
+    /* Result documents larger than one chunk are streamed from the database a chunk at a
+     * time, by at most max_downloads at once, over connections of their own. */
+    INT(download_chunk_size, "262144", 1024, 64 * 1024 * 1024),
+    INT(max_downloads, "32", 1, 100000),
+    INT(download_db_connections, "2", 1, 64),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -47,6 +47,9 @@ struct config {
 	int conclude_max_attempts;
 	int conclude_db_timeout_ms;
 	int decision_key_cache;
+	int download_chunk_size;
+	int max_downloads;
+	int download_db_connections;
 };
 
 /* Fills cfg with the defaults, then the file at path (if path is not NULL), then the
