@@ -84,6 +84,11 @@ static const struct conf_key keys[] = {
     /* The user the server runs as: when started as root it reads its keys, then becomes
      * this user; it refuses to serve as root. */
     STR(user, ""),
+    /* Result documents larger than one chunk are streamed from the database a chunk at a
+     * time, by at most max_downloads at once, over connections of their own. */
+    INT(download_chunk_size, "262144", 1024, 64 * 1024 * 1024),
+    INT(max_downloads, "32", 1, 100000),
+    INT(download_db_connections, "2", 1, 64),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -57,6 +57,9 @@ struct config {
 	int conclude_concurrency;
 	int authority_check_ms;
 	char *user;
+	int download_chunk_size;
+	int max_downloads;
+	int download_db_connections;
 };
 
 /* Fills cfg with the defaults, then the file at path (if path is not NULL), then the

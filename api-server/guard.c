@@ -42,6 +42,8 @@ struct conn {
 	struct event *ev;                /* attach, then the request deadline */
 	struct intake_conn *intake;      /* NULL: not watched (no memory for it) */
 	evutil_socket_t fd;
+	void (*closed)(void *arg); /* guard_watch_close's */
+	void *closed_arg;
 };
 
 struct guard {
@@ -81,6 +83,8 @@ conn_closed_cb(struct evhttp_connection *evcon, void *arg)
 	g->stats.connections--;
 	intake_conn_close(c->intake);
 	c->intake = NULL;
+	if (c->closed != NULL)
+		c->closed(c->closed_arg);
 	conn_free(c);
 }
 
@@ -213,6 +217,19 @@ guard_refusal(struct guard *g, struct evhttp_request *ev)
 	struct conn *c = conn_of(g, ev);
 
 	return c != NULL ? intake_conn_request(c->intake) : NULL;
+}
+
+int
+guard_watch_close(struct guard *g, struct evhttp_request *ev, void (*closed)(void *arg),
+		  void *arg)
+{
+	struct conn *c = conn_of(g, ev);
+
+	if (c == NULL)
+		return -1;
+	c->closed = closed;
+	c->closed_arg = arg;
+	return 0;
 }
 
 /* ---- rate limits ---- */

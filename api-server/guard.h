@@ -75,6 +75,14 @@ void guard_request_sent(struct guard *g, struct evhttp_request *ev);
  * Borrowed, valid until the connection closes. */
 const struct framer_refusal *guard_refusal(struct guard *g, struct evhttp_request *ev);
 
+/* Calls closed(arg) when the connection of ev closes (the client left or stalled past
+ * connection_timeout, or the server closed it), from evhttp's close callback: the
+ * connection is being freed, and so is ev, unless evhttp had already let go of it
+ * (evhttp_request_get_connection(ev) is NULL). One watcher per connection; closed NULL
+ * stops watching. Returns 0, or -1 when the connection is not tracked (no memory). */
+int guard_watch_close(struct guard *g, struct evhttp_request *ev, void (*closed)(void *arg),
+		      void *arg);
+
 void guard_get_stats(const struct guard *g, struct guard_stats *out);
 
 #endif

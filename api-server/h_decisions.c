@@ -10,6 +10,7 @@
 
 #include "b64.h"
 #include "decision_view.h"
+#include "download.h"
 #include "routes.h"
 #include "store_decisions.h"
 
@@ -430,31 +431,49 @@ h_decisions_franchise(struct req *r)
 	json_object_put(body);
 }
 
+/* A concluded decision's document never changes; a failed one's may, if an operator
+ * re-queues it (admin.requeue_conclusion), so caches must check before reusing it. */
+static const char *
+result_cache_control(const char *state)
+{
+	return strcmp(state, "concluded") == 0 ? "public, max-age=3600" : "no-cache";
+}
+
 static void
 result_cb(const struct db_result *res, void *arg)
 {
 	struct req *r = arg;
+	const PGresult *pg;
+	struct store_result_version v;
 	struct evbuffer *buf;
 
 	if (!req_found(r, res, "There is no such decision."))
 		return;
-	if (strcmp(PQgetvalue(res->res, 0, 1), "t") == 0) {
+	pg = res->res;
+	if (strcmp(PQgetvalue(pg, 0, RC_PURGED), "true") == 0) {
 		req_reply_problem(r, 410, "result-purged", "The result of this decision was "
 				  "purged at the end of its retention period.");
 		return;
 	}
-	if (PQgetisnull(res->res, 0, 2)) {
+	if (PQgetisnull(pg, 0, RC_LENGTH)) {
 		req_add_header(r, "Retry-After", "2");
 		req_reply_problem(r, 409, "not-concluded", "The decision is %s; its result is "
-				  "published once it is counted.", PQgetvalue(res->res, 0, 0));
+				  "published once it is counted.", PQgetvalue(pg, 0, RC_STATE));
+		return;
+	}
+	if (PQgetisnull(pg, 0, RC_JWS)) { /* larger than a chunk */
+		v.length = strtoull(PQgetvalue(pg, 0, RC_LENGTH), NULL, 10);
+		snprintf(v.counted_at, sizeof(v.counted_at), "%s", PQgetvalue(pg, 0, RC_COUNTED_AT));
+		download_start(r->app->downloads, r, &v,
+			       result_cache_control(PQgetvalue(pg, 0, RC_STATE)));
 		return;
 	}
 	if ((buf = evbuffer_new()) == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
 		return;
 	}
-	evbuffer_add(buf, PQgetvalue(res->res, 0, 2), (size_t)PQgetlength(res->res, 0, 2));
-	req_add_header(r, "Cache-Control", "public, max-age=3600");
+	evbuffer_add(buf, PQgetvalue(pg, 0, RC_JWS), (size_t)PQgetlength(pg, 0, RC_JWS));
+	req_add_header(r, "Cache-Control", result_cache_control(PQgetvalue(pg, 0, RC_STATE)));
 	req_reply_buffer(r, 200, "application/jose", buf);
 	evbuffer_free(buf);
 }
@@ -462,5 +481,6 @@ result_cb(const struct db_result *res, void *arg)
 void
 h_decisions_result(struct req *r)
 {
-	store_result_get(r->app->db, r->param, result_cb, r);
+	store_result_get(r->app->db, r->param, (size_t)r->app->cfg->download_chunk_size,
+			 result_cb, r);
 }

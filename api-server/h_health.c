@@ -6,6 +6,7 @@
 #include "migrate.h"
 #include "routes.h"
 #include "conclude.h"
+#include "download.h"
 #include "guard.h"
 #include "worker.h"
 
@@ -84,6 +85,7 @@ h_health_metrics(struct req *r)
 	struct worker_stats wk;
 	struct guard_stats gs;
 	struct conclude_stats cs;
+	struct download_stats ds;
 
 	if (buf == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
@@ -96,6 +98,8 @@ h_health_metrics(struct req *r)
 	guard_get_stats(r->app->guard, &gs);
 	metrics_render(r->app->metrics, &st, &wk, &gs, r->app->conclusion != NULL ? &cs : NULL,
 		       r->app->in_flight, buf);
+	download_get_stats(r->app->downloads, &ds);
+	metrics_render_downloads(&ds, buf);
 	req_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 	evbuffer_free(buf);
 }

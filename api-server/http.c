@@ -2,6 +2,7 @@
  *
  * Raw paths are never logged: an account id in a path is a claim secret until claimed, so
  * logs and metrics name the route pattern only. */
+#include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 
 #include "auth.h"
@@ -23,6 +26,7 @@
 #define SHUTDOWN_QUIET_US 50000   /* no request for this long: none is still on its way */
 #define SHUTDOWN_DRAIN_US 1000000 /* the accept queue is served for at most this long */
 #define SHUTDOWN_UNSENT_US 1000000 /* an answer unwritten this long: its client went away */
+#define STREAM_READ_MAX 4096 /* what a client may send while a streamed body goes out */
 
 struct problem_kind {
 	const char *slug;
@@ -70,6 +74,7 @@ static const struct problem_kind problem_kinds[] = {
 	{"worker-unavailable", "Count-worker unavailable"},
 	{"rate-limited", "Too many requests"},
 	{"document-too-large", "Result document too large"},
+	{"too-many-downloads", "Too many downloads"},
 };
 
 static const char *
@@ -222,6 +227,95 @@ void
 req_reply_empty(struct req *r, int status)
 {
 	send_reply(r, status, NULL);
+}
+
+/* ---- streamed replies ---- */
+
+/* The connection of a streamed reply closed before its end (guard_watch_close). */
+static void
+stream_closed_cb(void *arg)
+{
+	struct req *r = arg;
+	struct evhttp_request *ev = r->ev;
+	bool let_go = evhttp_request_get_connection(ev) == NULL;
+
+	r->app->unsent--; /* sent_cb will not run */
+	r->stream.gone(r->stream.arg);
+	req_finish(r, r->stream.status);
+	/* A connection that failed (EOF, timeout) lets go of its unfinished request before it
+	 * is freed, leaving it to its owner; otherwise evhttp frees it with the connection. */
+	if (let_go)
+		evhttp_request_free(ev);
+}
+
+static void
+stream_written_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct req *r = arg;
+
+	r->stream.written(r->stream.arg);
+}
+
+int
+req_stream_start(struct req *r, int status, const char *content_type, uint64_t length,
+		 req_stream_cb written, req_stream_cb gone, void *arg)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
+	struct timeval tv = {r->app->cfg->connection_timeout, 0};
+	struct bufferevent *bev;
+	char len[24];
+
+	if (evcon == NULL || guard_watch_close(r->app->guard, r->ev, stream_closed_cb, r) != 0)
+		return -1;
+	r->stream.written = written;
+	r->stream.gone = gone;
+	r->stream.arg = arg;
+	r->stream.status = status;
+	snprintf(len, sizeof(len), "%" PRIu64, length);
+	req_add_header(r, "Content-Type", content_type);
+	req_add_header(r, "Content-Length", len);
+	req_add_header(r, "X-Request-Id", r->id);
+	/* evhttp's read timeout would end a download that lasts connection_timeout; bytes
+	 * the client sends meanwhile (a pipelined request) wait, up to a few KiB. */
+	bev = evhttp_connection_get_bufferevent(evcon);
+	bufferevent_set_timeouts(bev, NULL, &tv);
+	bufferevent_setwatermark(bev, EV_READ, 0, STREAM_READ_MAX);
+	r->app->unsent++;
+	evhttp_request_set_on_complete_cb(r->ev, sent_cb, r->app);
+	evhttp_send_reply_start(r->ev, status, NULL);
+	return 0;
+}
+
+void
+req_stream_write(struct req *r, struct evbuffer *buf)
+{
+	evhttp_send_reply_chunk_with_cb(r->ev, buf, stream_written_cb, r);
+}
+
+void
+req_stream_end(struct req *r)
+{
+	struct evhttp_request *ev = r->ev;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+
+	guard_watch_close(r->app->guard, ev, NULL, NULL);
+	if (evcon != NULL) {
+		bufferevent_setwatermark(evhttp_connection_get_bufferevent(evcon), EV_READ, 0, 0);
+		evhttp_connection_set_timeout(evcon, r->app->cfg->connection_timeout);
+	}
+	req_finish(r, r->stream.status);
+	evhttp_send_reply_end(ev); /* may free ev at once */
+}
+
+void
+req_stream_cut(struct req *r)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
+
+	if (evcon != NULL)
+		evhttp_connection_free(evcon); /* its close callback runs stream_closed_cb */
+	else
+		stream_closed_cb(r);
 }
 
 void

@@ -38,6 +38,9 @@ struct req;
 
 typedef void (*route_handler)(struct req *r);
 
+/* A callback of a streamed reply (req_stream_start). */
+typedef void (*req_stream_cb)(void *arg);
+
 /* The longest path parameter: {sha}, a SHA-256 in hex. */
 #define ROUTE_PARAM_MAX 64
 
@@ -61,6 +64,7 @@ struct app {
 	struct metrics *metrics;
 	struct guard *guard; /* rate limits and request deadlines */
 	struct keylock issuing; /* access tokens: one issuance per account in flight (h_tokens) */
+	struct downloads *downloads; /* result documents streamed in chunks */
 	struct jsonv_limits json_limits;
 	struct event *ev_shutdown; /* the shutdown deadline */
 	struct event *ev_shutdown_tick; /* drives the steps of a graceful shutdown */
@@ -102,6 +106,11 @@ struct req {
 	bool probe; /* a readiness probe: its 503 is its answer, not a fault (logged at info) */
 	void *state;                     /* a handler's state across its callbacks */
 	void (*state_free)(void *state); /* called on state when the request ends */
+	struct {                         /* a streamed reply (req_stream_start) */
+		req_stream_cb written, gone;
+		void *arg;
+		int status;
+	} stream;
 };
 
 /* The route table (routes.c). */
@@ -152,6 +161,31 @@ void req_reply_db_error(struct req *r, const struct db_result *res);
 /* For a lookup's callback: true when res holds exactly one row; otherwise replies (the
  * database's problem, or 404 not-found with detail) and returns false. */
 bool req_found(struct req *r, const struct db_result *res, const char *detail);
+
+/* A streamed reply, for a body too large to hold at once. req_stream_start sends the
+ * status line and headers (with Content-Type and Content-Length: length); the body follows
+ * in pieces, each given to req_stream_write once the previous one is written out; after
+ * the last, req_stream_end ends the request. While the body goes out the client is not
+ * expected to say anything (no read timeout), and a write that makes no progress for
+ * connection_timeout closes the connection.
+ *
+ * If the connection closes before req_stream_end (the client left or stalled, the server
+ * closed it with req_stream_cut, or shut down), gone(arg) runs once, and then the request
+ * ends: no req_* call may follow gone. Returns 0, or -1 when the connection cannot be
+ * watched (nothing sent; r still needs a reply). */
+int req_stream_start(struct req *r, int status, const char *content_type, uint64_t length,
+		     req_stream_cb written, req_stream_cb gone, void *arg);
+
+/* Moves buf's contents to the connection; written(arg) runs once they are all handed to
+ * the kernel (never from inside this call). */
+void req_stream_write(struct req *r, struct evbuffer *buf);
+
+/* After the last piece is written out: ends the request (gone does not run). */
+void req_stream_end(struct req *r);
+
+/* Closes the connection mid-body (the client sees fewer bytes than Content-Length);
+ * gone runs from inside this call, and the request ends. */
+void req_stream_cut(struct req *r);
 
 /* Adds a response header. */
 void req_add_header(struct req *r, const char *name, const char *value);

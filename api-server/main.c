@@ -15,6 +15,7 @@
 
 #include "conclude.h"
 #include "decision_view.h"
+#include "download.h"
 #include "guard.h"
 #include "log.h"
 #include "metrics.h"
@@ -201,8 +202,9 @@ serve(struct app *app, const char *authority_id)
 	ev_int = evsignal_new(app->base, SIGINT, signal_cb, app);
 	ev_term = evsignal_new(app->base, SIGTERM, signal_cb, app);
 	ev_purge = event_new(app->base, -1, EV_PERSIST, purge_cb, app);
+	app->downloads = download_new(app);
 	if (app->metrics == NULL || app->db == NULL || app->worker == NULL || bulk == NULL ||
-	    ev_int == NULL || ev_term == NULL || ev_purge == NULL ||
+	    app->downloads == NULL || ev_int == NULL || ev_term == NULL || ev_purge == NULL ||
 	    (conclusion = conclude_new(app, bulk, authority_id)) == NULL || http_start(app) != 0)
 		goto out;
 	app->conclusion = conclusion;
@@ -229,12 +231,14 @@ out:
 	conclude_stop(conclusion);
 	db_pool_free(app->db);
 	db_pool_free(bulk);
+	download_stop(app->downloads);
 	worker_free(app->worker);
 	conclude_free(conclusion);
 	app->conclusion = NULL;
 	dv_keys_cleanup();
 	if (app->http != NULL)
-		evhttp_free(app->http);
+		evhttp_free(app->http); /* ends the downloads still streaming */
+	download_free(app->downloads);
 	guard_free(app->guard);
 	metrics_free(app->metrics);
 	return r;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "conclude.h"
+#include "download.h"
 #include "guard.h"
 #include "metrics.h"
 
@@ -239,4 +240,20 @@ metrics_render(const struct metrics *m, const struct db_stats *db, const struct 
 	render_guard(gs, out);
 	if (cs != NULL)
 		render_conclusions(cs, out);
+}
+
+void
+metrics_render_downloads(const struct download_stats *ds, struct evbuffer *out)
+{
+	gauge(out, "freecoop_downloads_active", "Result documents being streamed now.", "gauge",
+	      ds->active);
+	evbuffer_add_printf(out, "# HELP freecoop_downloads_total Streamed result downloads by "
+				 "outcome: completed, cut (the client left or stalled, the document "
+				 "changed, the database failed), refused (503, max_downloads).\n"
+				 "# TYPE freecoop_downloads_total counter\n"
+				 "freecoop_downloads_total{outcome=\"completed\"} %llu\n"
+				 "freecoop_downloads_total{outcome=\"cut\"} %llu\n"
+				 "freecoop_downloads_total{outcome=\"refused\"} %llu\n",
+			    (unsigned long long)ds->completed, (unsigned long long)ds->cut,
+			    (unsigned long long)ds->refused);
 }

@@ -11,6 +11,7 @@
 
 struct metrics;
 struct conclude_stats;
+struct download_stats;
 struct guard_stats;
 
 /* A registry for nroutes routes, route i labelled method="methods[i]",
@@ -31,5 +32,8 @@ void metrics_observe(struct metrics *m, int route, int status, double seconds);
 void metrics_render(const struct metrics *m, const struct db_stats *db,
 		    const struct worker_stats *wk, const struct guard_stats *gs,
 		    const struct conclude_stats *cs, int in_flight, struct evbuffer *out);
+
+/* Appends the figures of the streamed result downloads to out. */
+void metrics_render_downloads(const struct download_stats *ds, struct evbuffer *out);
 
 #endif

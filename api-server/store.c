@@ -17,7 +17,7 @@ const struct db_stmt *const store_statements[] = {
 	&stmt_decision_create, &stmt_decision_get, &stmt_decisions_list_service,
 	&stmt_decisions_list_account, &stmt_franchise_add, &stmt_proposal_add,
 	&stmt_proposals_list, &stmt_decision_key, &stmt_ballot_cast, &stmt_ballot_get,
-	&stmt_result_get, STORE_CONCLUDE_STATEMENTS,
+	&stmt_result_get, &stmt_result_chunk, STORE_CONCLUDE_STATEMENTS,
 };
 
 const size_t store_nstatements = sizeof(store_statements) / sizeof(store_statements[0]);

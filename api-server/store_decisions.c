@@ -1,4 +1,5 @@
 /* store_decisions — SQL for decisions, franchises, proposals, ballots and results. */
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -128,11 +129,32 @@ const struct db_stmt stmt_ballot_get = {
 	.nparams = 3,
 };
 
+/* The result statements answer in binary: the document comes as its raw bytes, and every
+ * other column is cast to text, whose binary form is its text. */
 const struct db_stmt stmt_result_get = {
-	.sql = "SELECT decision.state(d), d.purged_at IS NOT NULL, r.jws "
+	.sql = "SELECT decision.state(d), (d.purged_at IS NOT NULL)::text, "
+	"octet_length(r.jws)::text, " STORE_TS("r.counted_at") ", "
+	"CASE WHEN octet_length(r.jws) <= $2 THEN r.jws END "
 	"FROM decision.decisions d LEFT JOIN decision.results r ON r.decision_id = d.id "
 	"WHERE d.id = $1",
-	.nparams = 1,
+	.nparams = 2,
+	.binary_results = 1,
+};
+
+/* A document is replaced only by deleting its row and storing another (a re-queued
+ * failure, counted again), which has another counted_at; the length is checked too.
+ *
+ * jws is bytea stored uncompressed (migration 0005), so substring reads only the TOAST
+ * chunks the slice needs. As text in a UTF-8 database, PostgreSQL could not tell which byte
+ * a character offset starts at without reading the value from its start: the chunk at byte
+ * k cost O(k), a whole download O(n^2 / c) (a 33 MB document: 7.4 s of the database's
+ * CPU in 126 chunks, against 12 ms as bytea). */
+const struct db_stmt stmt_result_chunk = {
+	/* (typed: with unknown parameters, substring would be SQL's regular-expression form) */
+	.sql = "SELECT substring(jws FROM $2::integer FOR $3::integer) FROM decision.results "
+	"WHERE decision_id = $1 AND octet_length(jws) = $4 AND counted_at = $5::timestamptz",
+	.nparams = 5,
+	.binary_results = 1,
 };
 
 /* The bounds as text parameters. */
@@ -248,9 +270,25 @@ store_ballot_get(struct db_pool *db, const char *decision, const char *account,
 }
 
 void
-store_result_get(struct db_pool *db, const char *decision, db_cb cb, void *arg)
+store_result_get(struct db_pool *db, const char *decision, size_t inline_max, db_cb cb, void *arg)
 {
-	struct db_param p[] = {db_text(decision)};
+	char max[24];
+	struct db_param p[] = {db_text(decision), db_text(max)};
 
+	snprintf(max, sizeof(max), "%zu", inline_max);
 	db_query(db, &stmt_result_get, p, cb, arg);
+}
+
+void
+store_result_chunk(struct db_pool *db, const char *decision, const struct store_result_version *v,
+		   uint64_t off, size_t len, db_cb cb, void *arg)
+{
+	char from[24], n[24], length[24];
+	struct db_param p[] = {db_text(decision), db_text(from), db_text(n), db_text(length),
+			       db_text(v->counted_at)};
+
+	snprintf(from, sizeof(from), "%" PRIu64, off + 1); /* SQL counts from 1 */
+	snprintf(n, sizeof(n), "%zu", len);
+	snprintf(length, sizeof(length), "%" PRIu64, v->length);
+	db_query(db, &stmt_result_chunk, p, cb, arg);
 }

@@ -12,12 +12,14 @@
 #define FREECOOP_STORE_DECISIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "db.h"
 
 extern const struct db_stmt stmt_decision_create, stmt_decision_get, stmt_decisions_list_service,
 	stmt_decisions_list_account, stmt_franchise_add, stmt_proposal_add, stmt_proposals_list,
-	stmt_decision_key, stmt_ballot_cast, stmt_ballot_get, stmt_result_get;
+	stmt_decision_key, stmt_ballot_cast, stmt_ballot_get, stmt_result_get, stmt_result_chunk;
 
 /* The columns of a decision, for stmt_decision_get and the lists (see DECISION_COLUMNS). */
 enum decision_col {
@@ -93,7 +95,27 @@ void store_ballot_cast(struct db_pool *db, const char *decision, const char *acc
 void store_ballot_get(struct db_pool *db, const char *decision, const char *account,
 		      const unsigned char slot[32], db_cb cb, void *arg);
 
-/* The result: one row (state, purged, jws or NULL) or none if there is no decision. */
-void store_result_get(struct db_pool *db, const char *decision, db_cb cb, void *arg);
+/* The columns of store_result_get's row. */
+enum result_col { RC_STATE, RC_PURGED, RC_LENGTH, RC_COUNTED_AT, RC_JWS };
+
+/* Which stored document a download reads: a new one (re-counted) differs in both. */
+struct store_result_version {
+	uint64_t length;     /* bytes */
+	char counted_at[40]; /* RFC 3339, microseconds */
+};
+
+/* The result of a decision, in binary format (see stmt_result_get): one row, RC_* columns
+ * (state; purged, "true" or "false"; the document's length in bytes and its counted_at,
+ * both NULL when there is no document; the document's bytes when it has at most
+ * inline_max of them, else NULL), or none if there is no decision. */
+void store_result_get(struct db_pool *db, const char *decision, size_t inline_max, db_cb cb,
+		      void *arg);
+
+/* len bytes of the result document from byte off (counted from 0), provided the stored
+ * document is still version v: one row, its one column the bytes (binary format; fewer
+ * than len at the end), or no row when the document changed or was withdrawn. */
+void store_result_chunk(struct db_pool *db, const char *decision,
+			const struct store_result_version *v, uint64_t off, size_t len, db_cb cb,
+			void *arg);
 
 #endif

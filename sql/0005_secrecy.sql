@@ -18,7 +18,10 @@
 -- 5. Operators never see a claim secret: admin.accounts shows an unclaimed account by the
 --    SHA-256 of its id (its handle), never the id.
 -- 6. Times in the database's messages are RFC 3339, as everywhere in the API.
--- 7. At most max_access_tokens live access tokens per account: issuing one reads the
+-- 7. A result document is streamed from the database a chunk at a time (download.c): it is
+--    stored as bytea, uncompressed, where substring reads only the TOAST chunks it needs
+--    (as text in a UTF-8 database, every chunk read the document from its start).
+-- 8. At most max_access_tokens live access tokens per account: issuing one reads the
 --    account's unrevoked tokens through an index of its own (revoked and expired tokens
 --    stay until the purge, a day after they expire).
 
@@ -60,6 +63,13 @@ SELECT d.id, d.service_id, s.name AS service_name, d.title,
 
 ALTER TABLE decision.franchise DROP COLUMN voted_at;
 ALTER TABLE decision.franchise RESET (fillfactor);
+
+-- One statement, so the rewrite stores the documents uncompressed (EXTERNAL).
+ALTER TABLE decision.results
+    ALTER COLUMN jws TYPE bytea USING convert_to(jws, 'UTF8'),
+    ALTER COLUMN jws SET STORAGE EXTERNAL;
+COMMENT ON COLUMN decision.results.jws IS
+    'The compact JWS (ASCII) as bytes, uncompressed: downloads read it a slice at a time.';
 
 CREATE INDEX access_tokens_unrevoked_idx ON decision.access_tokens (account_id)
     WHERE revoked_at IS NULL;
