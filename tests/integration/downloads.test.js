@@ -18,6 +18,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const h = require('./lib/harness');
+const { asOsUser } = require('./lib/psql');
 const D = require('./lib/decisions');
 
 const SLOW_GET = path.join(__dirname, 'lib', 'slow_get.py');
@@ -82,9 +83,9 @@ test.after(async () => {
 
 // Runs SQL as the superuser with room for a whole document (psql.js caps output at 1 MB).
 function superSqlBig(sql) {
-  const r = spawnSync('psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1',
-    '-d', h.env('FREECOOP_TEST_CONNINFO_SUPER'), '-c', sql],
-  { encoding: 'latin1', maxBuffer: 512 * MiB });
+  const [cmd, ...args] = asOsUser(h.env('FREECOOP_TEST_CONNINFO_SUPER'), ['psql', '-X', '-A', '-t',
+    '-q', '-v', 'ON_ERROR_STOP=1', '-d', h.env('FREECOOP_TEST_CONNINFO_SUPER'), '-c', sql]);
+  const r = spawnSync(cmd, args, { encoding: 'latin1', maxBuffer: 512 * MiB, cwd: '/' });
   assert.equal(r.status, 0, `psql: ${r.stderr}`);
   return Buffer.from(r.stdout.replace(/\n$/, ''), 'latin1');
 }
