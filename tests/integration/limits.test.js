@@ -11,7 +11,7 @@ const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const net = require('node:net');
-const { psqlSession } = require('./lib/psql');
+const { holdTransaction } = require('./lib/psql');
 const h = require('./lib/harness');
 const D = require('./lib/decisions');
 
@@ -236,26 +236,8 @@ describe('live access tokens per account', () => {
 // (The suites run one at a time: the only server sessions waiting for a lock meanwhile
 // are the test's.)
 function lockAccountRow(id) {
-  return new Promise((resolve, reject) => {
-    const p = psqlSession(h.env('FREECOOP_TEST_CONNINFO_SUPER'));
-    let out = '';
-    let err = '';
-    const closed = new Promise((r) => p.on('close', r));
-    const release = async () => {
-      if (p.exitCode === null && !p.stdin.destroyed) p.stdin.end('COMMIT;\n');
-      await closed;
-    };
-    p.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/locked (\d+)/);
-      if (m) resolve({ pid: Number(m[1]), release });
-    });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('close', (code) => reject(new Error(`psql lock session ended (${code}): ${err}`)));
-    p.on('error', reject);
-    p.stdin.write(`BEGIN;\nSELECT 1 FROM decision.accounts WHERE id = ${h.lit(id)} FOR NO KEY UPDATE;\n`
-      + "SELECT 'locked ' || pg_backend_pid();\n");
-  });
+  return holdTransaction(h.env('FREECOOP_TEST_CONNINFO_SUPER'),
+    `SELECT 1 FROM decision.accounts WHERE id = ${h.lit(id)} FOR NO KEY UPDATE`);
 }
 
 // A claim of a random (unknown) id from a loopback address: 404 unless limited.

@@ -9,34 +9,17 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const h = require('./lib/harness');
-const { psqlSession } = require('./lib/psql');
+const { holdTransaction } = require('./lib/psql');
 
 const SHUTDOWN_TIMEOUT_S = 5;
 
 // Holds an ACCESS EXCLUSIVE lock on decision.access_tokens in a superuser session, so
 // every request that issues an access token waits in the database (is in flight) until
-// release() commits. Resolves once the lock is held.
-function lockAccessTokens() {
-  return new Promise((resolve, reject) => {
-    const p = psqlSession(h.env('FREECOOP_TEST_CONNINFO_SUPER'));
-    let out = '';
-    let err = '';
-    const closed = new Promise((r) => p.on('close', r));
-    const release = async () => {
-      if (p.exitCode === null && !p.stdin.destroyed) p.stdin.end('COMMIT;\n');
-      const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
-      await closed;
-      clearTimeout(timer);
-    };
-    p.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('locked')) resolve(release);
-    });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('close', (code) => reject(new Error(`psql lock session ended (${code}): ${err}`)));
-    p.on('error', reject);
-    p.stdin.write("BEGIN;\nLOCK TABLE decision.access_tokens IN ACCESS EXCLUSIVE MODE;\nSELECT 'locked';\n");
-  });
+// release() commits. Resolves with release once the lock is held.
+async function lockAccessTokens() {
+  const { release } = await holdTransaction(h.env('FREECOOP_TEST_CONNINFO_SUPER'),
+    'LOCK TABLE decision.access_tokens IN ACCESS EXCLUSIVE MODE');
+  return release;
 }
 
 // The in-flight gauge from /metrics (this request included), or null if there is none.

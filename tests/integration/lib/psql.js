@@ -46,4 +46,31 @@ function psqlSession(conninfo) {
   return spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
 }
 
-module.exports = { psql, psqlRows, asOsUser, psqlSession };
+// Runs sql (which takes locks) in a transaction of its own session on conninfo and holds
+// it: resolves {pid, release} once sql has run, pid the session's backend; release()
+// commits and waits for the session to end (killing it after 5 s).
+function holdTransaction(conninfo, sql) {
+  return new Promise((resolve, reject) => {
+    const p = psqlSession(conninfo);
+    let out = '';
+    let err = '';
+    const closed = new Promise((r) => p.on('close', r));
+    const release = async () => {
+      if (p.exitCode === null && !p.stdin.destroyed) p.stdin.end('COMMIT;\n');
+      const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
+      await closed;
+      clearTimeout(timer);
+    };
+    p.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/held (\d+)/);
+      if (m) resolve({ pid: Number(m[1]), release });
+    });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('close', (code) => reject(new Error(`psql lock session ended (${code}): ${err}`)));
+    p.on('error', reject);
+    p.stdin.write(`BEGIN;\n${sql};\nSELECT 'held ' || pg_backend_pid();\n`);
+  });
+}
+
+module.exports = { psql, psqlRows, asOsUser, psqlSession, holdTransaction };
