@@ -276,20 +276,29 @@ guard_token(struct req *r)
 		       cfg->rate_limit_token, cfg->rate_limit_token_burst);
 }
 
+/* Takes one request from the bucket of id (a random UUID: its bytes are key enough) in
+ * table; 0, or -1 after answering 429 (counted in *refused) with what's limits. */
+static int
+take_by_uuid(struct req *r, struct ratelimit *table, const char *id, uint64_t *refused,
+	     const char *what, int rate, int burst)
+{
+	unsigned char key[16];
+	int retry;
+
+	if (!util_uuid_bytes(id, key) || (retry = ratelimit_take(table, key, util_now_us())) == 0)
+		return 0;
+	(*refused)++;
+	return limited(r, retry, what, rate, burst);
+}
+
 int
 guard_service(struct req *r)
 {
 	struct guard *g = r->app->guard;
 	const struct config *cfg = r->app->cfg;
-	unsigned char key[16];
-	int retry;
 
-	/* A service id is a random UUID: its bytes are key enough. */
-	if (!util_uuid_bytes(r->who.service_id, key) ||
-	    (retry = ratelimit_take(g->services, key, util_now_us())) == 0)
-		return 0;
-	g->stats.limited_service++;
-	return limited(r, retry, "service", cfg->rate_limit_service, cfg->rate_limit_service_burst);
+	return take_by_uuid(r, g->services, r->who.service_id, &g->stats.limited_service,
+			    "service", cfg->rate_limit_service, cfg->rate_limit_service_burst);
 }
 
 int
@@ -297,15 +306,9 @@ guard_account(struct req *r)
 {
 	struct guard *g = r->app->guard;
 	const struct config *cfg = r->app->cfg;
-	unsigned char key[16];
-	int retry;
 
-	/* An account id is a random UUID too. */
-	if (!util_uuid_bytes(r->who.account_id, key) ||
-	    (retry = ratelimit_take(g->accounts, key, util_now_us())) == 0)
-		return 0;
-	g->stats.limited_account++;
-	return limited(r, retry, "account", cfg->rate_limit_account, cfg->rate_limit_account_burst);
+	return take_by_uuid(r, g->accounts, r->who.account_id, &g->stats.limited_account,
+			    "account", cfg->rate_limit_account, cfg->rate_limit_account_burst);
 }
 
 /* Up to XFF_LINES_MAX X-Forwarded-For lines of the request, the last ones, in order. */
