@@ -101,35 +101,56 @@ ratelimit_take(struct ratelimit *rl, const unsigned char key[16], uint64_t now_u
 	return 0;
 }
 
+/* Empties slot i of the table, moving back the keys after it that probed past it, so
+ * every key stays reachable from its home slot (backward-shift deletion). */
+static void
+remove_at(struct ratelimit *rl, size_t i)
+{
+	size_t mask = rl->cap - 1, j = i;
+
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (rl->slots[j].last_us == 0)
+			break;
+		home = slot_of(rl, rl->slots[j].key);
+		/* The key at j may fill the hole at i unless its home lies after i and up to j
+		 * (going round the table from i). */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			rl->slots[i] = rl->slots[j];
+			i = j;
+		}
+	}
+	rl->slots[i].last_us = 0;
+	rl->used--;
+}
+
 void
 ratelimit_sweep(struct ratelimit *rl, uint64_t now_us)
 {
-	struct bucket *old = rl->slots, *fresh;
-	size_t n = 0;
+	size_t mask, start, n;
 
 	if (rl->rate <= 0 || rl->used == 0)
 		return;
-	/* Removing from a linear-probing table breaks the chains past the hole: what is left
-	 * goes into a clean table instead (a few MB at most, once a second). Without memory
-	 * for it, the sweep waits for the next second. */
-	if ((fresh = calloc(rl->cap, sizeof(*fresh))) == NULL)
-		return;
-	for (size_t i = 0; i < rl->cap; i++) {
-		size_t j;
+	/* In place: a walk once round the table from an empty slot, so that no run of keys
+	 * crosses where it begins; a removal may move a later key back into the slot just
+	 * emptied, which is therefore looked at again. */
+	mask = rl->cap - 1;
+	for (start = 0; rl->slots[start].last_us != 0; start++)
+		;
+	for (n = 1; n < rl->cap;) {
+		struct bucket *b = &rl->slots[(start + n) & mask];
 
-		if (old[i].last_us == 0)
-			continue;
-		refill(rl, &old[i], now_us);
-		if (old[i].tokens >= rl->burst)
-			continue;
-		for (j = slot_of(rl, old[i].key); fresh[j].last_us != 0; j = (j + 1) & (rl->cap - 1))
-			;
-		fresh[j] = old[i];
+		if (b->last_us != 0) {
+			refill(rl, b, now_us);
+			if (b->tokens >= rl->burst) {
+				remove_at(rl, (start + n) & mask);
+				continue;
+			}
+		}
 		n++;
 	}
-	rl->slots = fresh;
-	rl->used = n;
-	free(old);
 }
 
 size_t

@@ -100,6 +100,36 @@ test_sweep_drops_full_buckets_only(void **state)
 	ratelimit_free(rl);
 }
 
+/* Swept in place: the keys left behind a removal, in runs that go round the end of the
+ * table to its start, are still found (a lost key would get a fresh, full bucket). */
+static void
+test_sweep_keeps_runs_that_wrap(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(1, 1, 32); /* 64 slots */
+	unsigned char k[16];
+
+	for (unsigned round = 0; round < 50; round++) {
+		uint64_t t = (10 + 10 * round) * S;
+
+		/* 30 keys homed in the last 4 slots, so most of them wrap to the start; every
+		 * third one (a different third each round) used long enough ago to be full. */
+		for (unsigned i = 0; i < 30; i++) {
+			key_of(k, 60 + (i * 7 + round) % 4 + 64 * (i + 1));
+			assert_int_equal(ratelimit_take(rl, k, (i + round) % 3 == 0 ? t : t + 9 * S / 10), 0);
+		}
+		ratelimit_sweep(rl, t + S);
+		assert_int_equal(ratelimit_size(rl), 20);
+		for (unsigned i = 0; i < 30; i++) {
+			key_of(k, 60 + (i * 7 + round) % 4 + 64 * (i + 1));
+			if ((i + round) % 3 != 0) /* kept: still empty for most of a second */
+				assert_int_not_equal(ratelimit_take(rl, k, t + S), 0);
+		}
+		ratelimit_sweep(rl, t + 5 * S);
+		assert_int_equal(ratelimit_size(rl), 0);
+	}
+	ratelimit_free(rl);
+}
+
 static void
 test_full_table_admits_unlimited(void **state)
 {
@@ -140,6 +170,7 @@ main(void)
 	    cmocka_unit_test(test_slow_rate_waits_longer),
 	    cmocka_unit_test(test_keys_are_separate),
 	    cmocka_unit_test(test_sweep_drops_full_buckets_only),
+	    cmocka_unit_test(test_sweep_keeps_runs_that_wrap),
 	    cmocka_unit_test(test_full_table_admits_unlimited),
 	    cmocka_unit_test(test_rate_zero_is_no_limit),
 	};
