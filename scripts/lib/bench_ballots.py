@@ -184,7 +184,7 @@ def data_keys(decision, master_file):
 
 
 def padded(ballot_id, payload, size):
-    """A ballot's plaintext as api-server/ballot.c makes it: id, u32 length, payload, zeros."""
+    """A ballot's plaintext as api-server/core/ballot.c makes it: id, u32 length, payload, zeros."""
     return (ballot_id + len(payload).to_bytes(4, "big") + payload
             + bytes(size - len(payload)))
 

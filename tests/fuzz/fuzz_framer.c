@@ -1,4 +1,4 @@
-/* fuzz_framer — api-server/framer.c, which reads every byte a client sends before evhttp
+/* fuzz_framer — api-server/http/framer.c, which reads every byte a client sends before evhttp
  * does. Input: a limits byte (bits 0-3: max_head = 32 << (b & 15) capped at 16384; bits 4-7:
  * max_body = 16 << (b >> 4)), a split byte, then the stream.
  *

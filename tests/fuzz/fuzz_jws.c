@@ -1,5 +1,5 @@
 /* fuzz_jws — signatures the server makes and checks: the result document's compact JWS
- * (api-server/document.c) and an auditor's signature on a voting method (h_methods.c has no
+ * (api-server/conclude/document.c) and an auditor's signature on a voting method (h_methods.c has no
  * function of its own for it: submission_init() base64-decodes the signature with b64_decode
  * into exactly 64 bytes, auditor_cb() checks it with crypto_ed25519_verify over the exact
  * code bytes; both steps are run here as the handler runs them).

@@ -1,4 +1,4 @@
-/* The sealed ballot (api-server/ballot.c): every ballot of a decision seals to one length
+/* The sealed ballot (api-server/core/ballot.c): every ballot of a decision seals to one length
  * whatever it holds, opens back to exactly what was sealed, and does not open when moved
  * to another slot or decision, altered, or padded with anything but zeros. */
 #include <setjmp.h>
