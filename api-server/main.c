@@ -17,6 +17,8 @@
 #include "decision_view.h"
 #include "download.h"
 #include "guard.h"
+#include "http.h"
+#include "keys.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"

@@ -15,17 +15,22 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <json-c/json.h>
 #include <openssl/crypto.h>
 
 #include "conclude.h"
 #include "crypto.h"
 #include "document.h"
-#include "http.h"
+#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "keys.h"
 #include "inputs.h"
 #include "log.h"
 #include "result_store.h"
 #include "store_authorities.h"
 #include "store_conclude.h"
+#include "util.h"
 #include "worker.h"
 
 #define RETRY_MAX_MS 60000

@@ -1,17 +1,20 @@
-/* auth — admission to a route: the client address's limit, then bearer tokens: shape,
- * kind, the token's limit, a lookup by SHA-256 (never by the token itself), then the
- * account's and the service's limits.
+/* auth — admission to a route that takes credentials: the token's shape and kind, its
+ * limit, a lookup by SHA-256 (never by the token itself), then the account's and the
+ * service's limits (see the header).
  *
  * Tokens are 256-bit random values, so the lookup by hash reveals nothing usable through
  * timing; the hash the database returns is still compared in constant time. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <openssl/crypto.h>
 
+#include "app.h"
 #include "auth.h"
 #include "guard.h"
-#include "log.h"
+#include "routes.h"
 #include "store_accounts.h"
 #include "store_tokens.h"
 
@@ -65,154 +68,175 @@ copy_field(char *dst, size_t len, const PGresult *res, int row, int col)
 	snprintf(dst, len, "%s", PQgetvalue(res, row, col));
 }
 
-/* Once r->who is known: the account's limit (an account held back does not drain its
- * service's bucket), the service's, then the handler. */
-static void
-admit(struct req *r)
+/* Ends c with a refusal of status and slug, its detail formatted printf-style. */
+static void __attribute__((format(printf, 4, 5)))
+refuse(struct auth_call *c, int status, const char *slug, const char *fmt, ...)
 {
-	if (r->who.kind == PRINCIPAL_ACCOUNT && guard_account(r) != 0)
-		return;
-	if (guard_service(r) != 0)
-		return;
-	routes[r->route_idx].handler(r);
+	va_list ap;
+
+	memset(&c->v, 0, sizeof(c->v));
+	c->v.status = status;
+	c->v.slug = slug;
+	va_start(ap, fmt);
+	vsnprintf(c->v.detail, sizeof(c->v.detail), fmt, ap);
+	va_end(ap);
+	c->done(c->arg, &c->v);
 }
 
-/* r->who from row of an account lookup: columns 1 account id, 2 account name (NULL if
+/* Ends c with the database's outcome (not DB_OK). */
+static void
+refuse_db(struct auth_call *c, const struct db_result *res)
+{
+	memset(&c->v, 0, sizeof(c->v));
+	c->v.db = res;
+	c->done(c->arg, &c->v);
+}
+
+/* Once c->who is known: the account's limit (an account held back does not drain its
+ * service's bucket), the service's, then admitted. */
+static void
+admit(struct auth_call *c)
+{
+	struct guard *g = c->app->guard;
+
+	memset(&c->v, 0, sizeof(c->v));
+	if ((c->who->kind == PRINCIPAL_ACCOUNT && guard_account(g, c->who->account_id, &c->v) != 0) ||
+	    guard_service(g, c->who->service_id, &c->v) != 0) {
+		c->done(c->arg, &c->v);
+		return;
+	}
+	c->done(c->arg, NULL);
+}
+
+/* c->who from row of an account lookup: columns 1 account id, 2 account name (NULL if
  * none), 3 account created_at, 4 service id, 5 service name. */
 static void
-set_account(struct req *r, const PGresult *pg, int row)
+set_account(struct principal *who, const PGresult *pg, int row)
 {
-	r->who.kind = PRINCIPAL_ACCOUNT;
-	copy_field(r->who.account_id, sizeof(r->who.account_id), pg, row, 1);
-	r->who.account_named = !PQgetisnull(pg, row, 2);
-	copy_field(r->who.account_name, sizeof(r->who.account_name), pg, row, 2);
-	copy_field(r->who.account_created_at, sizeof(r->who.account_created_at), pg, row, 3);
-	copy_field(r->who.service_id, sizeof(r->who.service_id), pg, row, 4);
-	copy_field(r->who.service_name, sizeof(r->who.service_name), pg, row, 5);
+	who->kind = PRINCIPAL_ACCOUNT;
+	copy_field(who->account_id, sizeof(who->account_id), pg, row, 1);
+	who->account_named = !PQgetisnull(pg, row, 2);
+	copy_field(who->account_name, sizeof(who->account_name), pg, row, 2);
+	copy_field(who->account_created_at, sizeof(who->account_created_at), pg, row, 3);
+	copy_field(who->service_id, sizeof(who->service_id), pg, row, 4);
+	copy_field(who->service_name, sizeof(who->service_name), pg, row, 5);
 }
 
 static void
 service_cb(const struct db_result *res, void *arg)
 {
-	struct req *r = arg;
+	struct auth_call *c = arg;
 
 	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
+		refuse_db(c, res);
 		return;
 	}
-	if (PQntuples(res->res) != 1 || !hash_matches(PQgetvalue(res->res, 0, 2), r->cred_hash)) {
-		req_reply_problem(r, 401, "invalid-credentials",
-				  "The service key is unknown or its service is disabled.");
+	if (PQntuples(res->res) != 1 || !hash_matches(PQgetvalue(res->res, 0, 2), c->cred->hash)) {
+		refuse(c, 401, "invalid-credentials",
+		       "The service key is unknown or its service is disabled.");
 		return;
 	}
-	r->who.kind = PRINCIPAL_SERVICE;
-	copy_field(r->who.service_id, sizeof(r->who.service_id), res->res, 0, 0);
-	copy_field(r->who.service_name, sizeof(r->who.service_name), res->res, 0, 1);
-	admit(r);
+	c->who->kind = PRINCIPAL_SERVICE;
+	copy_field(c->who->service_id, sizeof(c->who->service_id), res->res, 0, 0);
+	copy_field(c->who->service_name, sizeof(c->who->service_name), res->res, 0, 1);
+	admit(c);
 }
 
 static void
 access_cb(const struct db_result *res, int row, void *arg)
 {
-	struct req *r = arg;
+	struct auth_call *c = arg;
 	const PGresult *pg = res->res;
 
 	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
+		refuse_db(c, res);
 		return;
 	}
-	if (row < 0 || !hash_matches(PQgetvalue(pg, row, 8), r->cred_hash)) {
-		req_reply_problem(r, 401, "invalid-credentials",
-				  "The access token is unknown, or its service is disabled.");
+	if (row < 0 || !hash_matches(PQgetvalue(pg, row, 8), c->cred->hash)) {
+		refuse(c, 401, "invalid-credentials",
+		       "The access token is unknown, or its service is disabled.");
 		return;
 	}
 	if (strcmp(PQgetvalue(pg, row, 7), "t") == 0) {
-		req_reply_problem(r, 401, "token-revoked", "The access token was revoked.");
+		refuse(c, 401, "token-revoked", "The access token was revoked.");
 		return;
 	}
 	if (strcmp(PQgetvalue(pg, row, 6), "t") == 0) {
-		req_reply_problem(r, 401, "token-expired",
-				  "The access token has expired; get a new one with the "
-				  "authorization token.");
+		refuse(c, 401, "token-expired",
+		       "The access token has expired; get a new one with the authorization "
+		       "token.");
 		return;
 	}
-	set_account(r, pg, row);
-	admit(r);
+	set_account(c->who, pg, row);
+	admit(c);
 }
 
 static void
 authorization_cb(const struct db_result *res, int row, void *arg)
 {
-	struct req *r = arg;
+	struct auth_call *c = arg;
 
 	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
+		refuse_db(c, res);
 		return;
 	}
-	if (row < 0 || !hash_matches(PQgetvalue(res->res, row, 6), r->cred_hash)) {
-		req_reply_problem(r, 401, "invalid-credentials",
-				  "The authorization token is unknown, or its service is "
-				  "disabled.");
+	if (row < 0 || !hash_matches(PQgetvalue(res->res, row, 6), c->cred->hash)) {
+		refuse(c, 401, "invalid-credentials",
+		       "The authorization token is unknown, or its service is disabled.");
 		return;
 	}
-	set_account(r, res->res, row);
-	admit(r);
+	set_account(c->who, res->res, row);
+	admit(c);
 }
 
-/* Parses "Bearer <token>" into r->cred_*; returns 0, or -1 when it has replied. */
+/* Parses "Bearer <token>" into c->cred; returns 0, or -1 when it has refused. */
 static int
-parse_header(struct req *r, int flags)
+parse_header(struct auth_call *c)
 {
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
-					   "Authorization");
-	const char *token;
+	const char *h = c->authorization, *token;
 
 	if (h == NULL) {
-		req_reply_problem(r, 401, "missing-credentials",
-				  "This endpoint needs %s in an Authorization: Bearer header.",
-				  wanted_kinds(flags));
+		refuse(c, 401, "missing-credentials",
+		       "This endpoint needs %s in an Authorization: Bearer header.",
+		       wanted_kinds(c->flags));
 		return -1;
 	}
 	if (strncasecmp(h, "Bearer ", 7) != 0 || !util_token_well_formed(h + 7)) {
-		req_reply_problem(r, 401, "malformed-credentials",
-				  "The Authorization header must be \"Bearer \" followed by a "
-				  "token: a svc_, aut_ or acc_ prefix and 43 base64url characters.");
+		refuse(c, 401, "malformed-credentials",
+		       "The Authorization header must be \"Bearer \" followed by a token: a "
+		       "svc_, aut_ or acc_ prefix and 43 base64url characters.");
 		return -1;
 	}
 	token = h + 7;
-	memcpy(r->cred_prefix, token, 4);
-	r->cred_prefix[4] = '\0';
-	if ((flag_of(r->cred_prefix) & flags) == 0) {
-		req_reply_problem(r, 401, "wrong-credential-kind",
-				  "This endpoint needs %s, not %s.", wanted_kinds(flags),
-				  kind_name(r->cred_prefix));
+	memcpy(c->cred->prefix, token, 4);
+	c->cred->prefix[4] = '\0';
+	if ((flag_of(c->cred->prefix) & c->flags) == 0) {
+		refuse(c, 401, "wrong-credential-kind", "This endpoint needs %s, not %s.",
+		       wanted_kinds(c->flags), kind_name(c->cred->prefix));
 		return -1;
 	}
-	util_sha256(token, UTIL_TOKEN_LEN, r->cred_hash);
+	util_sha256(token, UTIL_TOKEN_LEN, c->cred->hash);
 	return 0;
 }
 
 void
-auth_resolve(struct req *r)
+auth_resolve(struct auth_call *c)
 {
-	const struct route *rt = &routes[r->route_idx];
-
-	if ((rt->flags & ROUTE_LIMIT_ADDRESS) != 0 && guard_address(r) != 0)
+	if (parse_header(c) != 0)
 		return;
-	if ((rt->flags & ROUTE_CREDENTIALS) == 0) {
-		rt->handler(r);
+	memset(&c->v, 0, sizeof(c->v));
+	if (guard_token(c->app->guard, c->cred, &c->v) != 0) {
+		c->done(c->arg, &c->v);
 		return;
 	}
-	if (parse_header(r, rt->flags) != 0 || guard_token(r) != 0)
-		return;
-	switch (flag_of(r->cred_prefix)) {
+	switch (flag_of(c->cred->prefix)) {
 	case ROUTE_SERVICE:
-		store_service_by_key(r->app->db, r->cred_hash, service_cb, r);
+		store_service_by_key(c->app->db, c->cred->hash, service_cb, c);
 		break;
 	case ROUTE_AUTHZ:
-		store_authorization_lookup(r->app->db, r->cred_hash, authorization_cb, r);
+		store_authorization_lookup(c->app->db, c->cred->hash, authorization_cb, c);
 		break;
 	default:
-		store_access_lookup(r->app->db, r->cred_hash, access_cb, r);
+		store_access_lookup(c->app->db, c->cred->hash, access_cb, c);
 	}
 }

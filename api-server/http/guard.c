@@ -22,9 +22,10 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "app.h"
+#include "auth.h"
 #include "config.h"
 #include "guard.h"
-#include "http.h"
 #include "intake.h"
 #include "log.h"
 #include "netaddr.h"
@@ -246,40 +247,40 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	ratelimit_sweep(g->addresses, now);
 }
 
+/* Fills v with a 429 for what's limits, to be retried in retry seconds; returns -1. */
 static int
-limited(struct req *r, int retry, const char *what, int rate, int burst)
+limited(struct verdict *v, int retry, const char *what, int rate, int burst)
 {
-	char s[16];
-
-	snprintf(s, sizeof(s), "%d", retry);
-	req_add_header(r, "Retry-After", s);
-	req_reply_problem(r, 429, "rate-limited",
-			  "This %s made more than %d requests a second (in bursts of up to %d); "
-			  "retry in %d s.", what, rate, burst, retry);
+	memset(v, 0, sizeof(*v));
+	v->status = 429;
+	v->slug = "rate-limited";
+	v->retry_after = retry;
+	snprintf(v->detail, sizeof(v->detail),
+		 "This %s made more than %d requests a second (in bursts of up to %d); retry in "
+		 "%d s.", what, rate, burst, retry);
 	return -1;
 }
 
 int
-guard_token(struct req *r)
+guard_token(struct guard *g, const struct credential *cred, struct verdict *v)
 {
-	struct guard *g = r->app->guard;
-	const struct config *cfg = r->app->cfg;
+	const struct config *cfg = g->app->cfg;
 	int retry;
 
-	if (strcmp(r->cred_prefix, "svc_") == 0) /* a service key: the service's limit */
+	if (strcmp(cred->prefix, "svc_") == 0) /* a service key: the service's limit */
 		return 0;
-	if ((retry = ratelimit_take(g->tokens, r->cred_hash, util_now_us())) == 0)
+	if ((retry = ratelimit_take(g->tokens, cred->hash, util_now_us())) == 0)
 		return 0;
 	g->stats.limited_token++;
-	return limited(r, retry, strcmp(r->cred_prefix, "acc_") == 0 ? "access token"
-								     : "authorization token",
+	return limited(v, retry, strcmp(cred->prefix, "acc_") == 0 ? "access token"
+								 : "authorization token",
 		       cfg->rate_limit_token, cfg->rate_limit_token_burst);
 }
 
 /* Takes one request from the bucket of id (a random UUID: its bytes are key enough) in
- * table; 0, or -1 after answering 429 (counted in *refused) with what's limits. */
+ * table; 0, or -1 with a 429 in v (counted in *refused) with what's limits. */
 static int
-take_by_uuid(struct req *r, struct ratelimit *table, const char *id, uint64_t *refused,
+take_by_uuid(struct verdict *v, struct ratelimit *table, const char *id, uint64_t *refused,
 	     const char *what, int rate, int burst)
 {
 	unsigned char key[16];
@@ -288,27 +289,25 @@ take_by_uuid(struct req *r, struct ratelimit *table, const char *id, uint64_t *r
 	if (!util_uuid_bytes(id, key) || (retry = ratelimit_take(table, key, util_now_us())) == 0)
 		return 0;
 	(*refused)++;
-	return limited(r, retry, what, rate, burst);
+	return limited(v, retry, what, rate, burst);
 }
 
 int
-guard_service(struct req *r)
+guard_service(struct guard *g, const char *service_id, struct verdict *v)
 {
-	struct guard *g = r->app->guard;
-	const struct config *cfg = r->app->cfg;
+	const struct config *cfg = g->app->cfg;
 
-	return take_by_uuid(r, g->services, r->who.service_id, &g->stats.limited_service,
-			    "service", cfg->rate_limit_service, cfg->rate_limit_service_burst);
+	return take_by_uuid(v, g->services, service_id, &g->stats.limited_service, "service",
+			    cfg->rate_limit_service, cfg->rate_limit_service_burst);
 }
 
 int
-guard_account(struct req *r)
+guard_account(struct guard *g, const char *account_id, struct verdict *v)
 {
-	struct guard *g = r->app->guard;
-	const struct config *cfg = r->app->cfg;
+	const struct config *cfg = g->app->cfg;
 
-	return take_by_uuid(r, g->accounts, r->who.account_id, &g->stats.limited_account,
-			    "account", cfg->rate_limit_account, cfg->rate_limit_account_burst);
+	return take_by_uuid(v, g->accounts, account_id, &g->stats.limited_account, "account",
+			    cfg->rate_limit_account, cfg->rate_limit_account_burst);
 }
 
 /* Up to XFF_LINES_MAX X-Forwarded-For lines of the request, the last ones, in order. */
@@ -335,9 +334,9 @@ xff_lines(struct evhttp_request *ev, const char *out[XFF_LINES_MAX])
  * table (and lengthen its probe chains). A peer that cannot be read (not expected) counts
  * against one shared bucket rather than none. */
 static void
-address_key(struct guard *g, struct req *r, unsigned char key[16])
+address_key(struct guard *g, struct evhttp_request *ev, unsigned char key[16])
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
 	struct netaddr peer = {{0}}, client;
 	const char *xff[XFF_LINES_MAX];
 	unsigned char buf[32], hash[UTIL_SHA256_LEN];
@@ -350,7 +349,7 @@ address_key(struct guard *g, struct req *r, unsigned char key[16])
 	if (text != NULL)
 		netaddr_parse(text, strlen(text), &peer); /* unparsable: peer stays :: */
 	if (netaddr_list_contains(g->trusted, &peer))
-		nxff = xff_lines(r->ev, xff);
+		nxff = xff_lines(ev, xff);
 	netaddr_client(&peer, g->trusted, xff, nxff, &client);
 	memcpy(buf, g->address_salt, 16);
 	netaddr_key(&client, buf + 16);
@@ -359,20 +358,19 @@ address_key(struct guard *g, struct req *r, unsigned char key[16])
 }
 
 int
-guard_address(struct req *r)
+guard_address(struct guard *g, struct evhttp_request *ev, struct verdict *v)
 {
-	struct guard *g = r->app->guard;
-	const struct config *cfg = r->app->cfg;
+	const struct config *cfg = g->app->cfg;
 	unsigned char key[16];
 	int retry;
 
 	if (cfg->rate_limit_address <= 0)
 		return 0;
-	address_key(g, r, key);
+	address_key(g, ev, key);
 	if ((retry = ratelimit_take(g->addresses, key, util_now_us())) == 0)
 		return 0;
 	g->stats.limited_address++;
-	return limited(r, retry, "client address", cfg->rate_limit_address,
+	return limited(v, retry, "client address", cfg->rate_limit_address,
 		       cfg->rate_limit_address_burst);
 }
 

@@ -1,7 +1,8 @@
 /* guard — the server's abuse limits (DESIGN §6: every limit a configuration key).
  *
  * Rate limits, each a token bucket (rate_limit_<what> a second, bursts of
- * rate_limit_<what>_burst); an empty bucket is answered 429 rate-limited with Retry-After:
+ * rate_limit_<what>_burst); an empty bucket gives a verdict of 429 rate-limited with
+ * Retry-After, which the dispatcher answers:
  * - token: every request made with an access or authorization token takes one from that
  *   token's bucket, before any database work;
  * - account: every request made with one of an account's tokens (all its access tokens
@@ -32,9 +33,10 @@
 #include <event2/http.h>
 
 struct app;
-struct req;
+struct credential;
 struct guard;
 struct framer_refusal;
+struct verdict;
 
 struct guard_stats {
 	uint64_t limited_token;   /* requests refused by a token's limit */
@@ -51,19 +53,19 @@ struct guard_stats {
 struct guard *guard_new(struct app *app);
 void guard_free(struct guard *g);
 
-/* The token's limit, checked when its credentials are parsed (r->cred_hash). Returns 0,
- * or -1 after answering 429. */
-int guard_token(struct req *r);
+/* The token's limit, checked when its credentials are parsed. Returns 0, or -1 with the
+ * 429 in v. */
+int guard_token(struct guard *g, const struct credential *cred, struct verdict *v);
 
-/* The account's limit, once r->who names it. Returns 0, or -1 after answering 429. */
-int guard_account(struct req *r);
+/* The account's limit, once the lookup named it. Returns 0, or -1 with the 429 in v. */
+int guard_account(struct guard *g, const char *account_id, struct verdict *v);
 
-/* The service's limit, once r->who names it. Returns 0, or -1 after answering 429. */
-int guard_service(struct req *r);
+/* The service's limit, once the lookup named it. Returns 0, or -1 with the 429 in v. */
+int guard_service(struct guard *g, const char *service_id, struct verdict *v);
 
-/* The limit of the request's client address (peer, or as a trusted proxy reports it).
- * Returns 0, or -1 after answering 429. */
-int guard_address(struct req *r);
+/* The limit of ev's client address (peer, or as a trusted proxy reports it). Returns 0,
+ * or -1 with the 429 in v. */
+int guard_address(struct guard *g, struct evhttp_request *ev, struct verdict *v);
 
 /* A request arrived whole (its deadline stops) / its answer was written (the next one
  * starts). */

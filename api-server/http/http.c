@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "framer.h"
 #include "guard.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
@@ -457,9 +458,43 @@ take_body(struct req *r)
 	return 0;
 }
 
+/* Answers a refusal decided before the handler (auth, guard). */
+static void
+reply_verdict(struct req *r, const struct verdict *v)
+{
+	char s[16];
+
+	if (v->db != NULL) {
+		req_reply_db_error(r, v->db);
+		return;
+	}
+	if (v->retry_after > 0) {
+		snprintf(s, sizeof(s), "%d", v->retry_after);
+		req_add_header(r, "Retry-After", s);
+	}
+	req_reply_problem(r, v->status, v->slug, "%s", v->detail);
+}
+
+/* The verdict on a request (auth's, or none needed): its refusal, or its handler. The one
+ * place a handler is started. */
+static void
+admitted(void *arg, const struct verdict *v)
+{
+	struct req *r = arg;
+
+	if (v != NULL)
+		reply_verdict(r, v);
+	else
+		routes[r->route_idx].handler(r);
+}
+
+/* Finds the request's route and admits it: the body's checks, the client address's limit,
+ * then the credentials (auth.h); the one place that starts a handler. */
 static void
 dispatch(struct req *r)
 {
+	const struct route *rt;
+	struct verdict no;
 	const char *method = r->method;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->ev));
 	char allow[64];
@@ -490,10 +525,27 @@ dispatch(struct req *r)
 	}
 	if (take_body(r) != 0)
 		return;
-	if (routes[r->route_idx].flags == ROUTE_PUBLIC)
-		routes[r->route_idx].handler(r);
-	else
-		auth_resolve(r);
+	rt = &routes[r->route_idx];
+	if ((rt->flags & ROUTE_LIMIT_ADDRESS) != 0 &&
+	    guard_address(r->app->guard, r->ev, &no) != 0) {
+		reply_verdict(r, &no);
+		return;
+	}
+	if ((rt->flags & ROUTE_CREDENTIALS) == 0) {
+		admitted(r, NULL);
+		return;
+	}
+	r->auth = (struct auth_call){
+	    .app = r->app,
+	    .flags = rt->flags,
+	    .authorization = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
+						"Authorization"),
+	    .cred = &r->cred,
+	    .who = &r->who,
+	    .done = admitted,
+	    .arg = r,
+	};
+	auth_resolve(&r->auth);
 }
 
 /* The request stands in for a head the framer refused (guard.h): answers with the refusal

@@ -14,80 +14,16 @@
 #include <event2/http.h>
 #include <json-c/json.h>
 
+#include "app.h"
+#include "auth.h"
 #include "body.h"
 #include "config.h"
 #include "db.h"
-#include "jsonv.h"
-#include "keylock.h"
-#include "keys.h"
+#include "routes.h"
 #include "util.h"
-
-struct metrics;
-struct req;
-
-/* What a route accepts as credentials, and what limits it (flags). A route without any
- * flag goes straight to its handler; every other one through auth_resolve first. */
-#define ROUTE_PUBLIC 0
-#define ROUTE_SERVICE 0x1 /* a service key; the service is looked up before the handler */
-#define ROUTE_ACCOUNT 0x2 /* an access token; the account is looked up before the handler */
-#define ROUTE_AUTHZ 0x4   /* an authorization token; its account is looked up likewise */
-#define ROUTE_CREDENTIALS (ROUTE_SERVICE | ROUTE_ACCOUNT | ROUTE_AUTHZ)
-/* Limited per client address (rate_limit_address) before the handler: the public routes
- * whose work a stranger could multiply (a write, a lookup, a signature check). */
-#define ROUTE_LIMIT_ADDRESS 0x8
-
-typedef void (*route_handler)(struct req *r);
 
 /* A callback of a streamed reply (req_stream_start). */
 typedef void (*req_stream_cb)(void *arg);
-
-/* The longest path parameter: {sha}, a SHA-256 in hex. */
-#define ROUTE_PARAM_MAX 64
-
-struct route {
-	const char *method;  /* "GET", "POST", "DELETE" */
-	const char *pattern; /* "/v1/accounts/{id}": {id} matches one UUID segment */
-	route_handler handler;
-	int flags;
-};
-
-/* The process-wide state every handler reaches through r->app. */
-struct app {
-	struct config *cfg;
-	struct event_base *base;
-	struct evhttp *http;
-	struct evhttp_bound_socket *bound;
-	struct db_pool *db;
-	struct worker *worker; /* client of the count-worker */
-	struct conclusion *conclusion; /* the conclusion job */
-	struct keys *keys;
-	struct metrics *metrics;
-	struct guard *guard; /* rate limits and request deadlines */
-	struct keylock issuing; /* access tokens: one issuance per account in flight (h_tokens) */
-	struct downloads *downloads; /* result documents streamed in chunks */
-	struct jsonv_limits json_limits;
-	struct event *ev_shutdown; /* the shutdown deadline */
-	struct event *ev_shutdown_tick; /* drives the steps of a graceful shutdown */
-	uint64_t drain_until_us;   /* the accept queue is served until then */
-	uint64_t last_request_us, last_sent_us;
-	int in_flight; /* requests not yet answered */
-	int unsent;    /* answers not yet written out to their connection */
-	bool shutting_down; /* a signal came: finish what arrived, then exit */
-	bool closing;       /* the listener is closed: new requests get 503 */
-};
-
-enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_SERVICE, PRINCIPAL_ACCOUNT };
-
-/* Who made the request, once the route's credentials are resolved. */
-struct principal {
-	enum principal_kind kind;
-	char service_id[UTIL_UUID_LEN + 1];
-	char service_name[256];
-	char account_id[UTIL_UUID_LEN + 1];
-	char account_name[256];
-	bool account_named;
-	char account_created_at[40];
-};
 
 struct req {
 	struct app *app;
@@ -97,9 +33,9 @@ struct req {
 	char method[8]; /* "GET", ...; the refused method of a framer refusal, or "OTHER" */
 	uint64_t start_us;
 	char param[ROUTE_PARAM_MAX + 1]; /* the {id} or {sha} path segment, lowercase */
-	char cred_prefix[5];           /* "svc_", "aut_", "acc_" or "" */
-	unsigned char cred_hash[UTIL_SHA256_LEN]; /* SHA-256 of the presented token */
-	struct principal who;
+	struct credential cred; /* the bearer token presented, by its kind and hash */
+	struct principal who;   /* who made the request, once auth admitted it */
+	struct auth_call auth;  /* the admission in progress (auth.h) */
 	const char *body; /* the request body (not NUL-terminated), body_len bytes */
 	size_t body_len;
 	char secret[UTIL_TOKEN_LEN + 1]; /* a token being issued; wiped when the request ends */
@@ -112,10 +48,6 @@ struct req {
 		int status;
 	} stream;
 };
-
-/* The route table (routes.c). */
-extern const struct route routes[];
-extern const size_t nroutes;
 
 /* Binds cfg->listen_address:port and serves on app->base; returns 0 or -1 (logged). */
 int http_start(struct app *app);

@@ -1,9 +1,11 @@
 /* routes — the map of the API: every path, method, handler and credential it accepts. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "routes.h"
+#include "util.h"
 
 const struct route routes[] = {
 	{"GET", "/healthz", h_health_live, ROUTE_PUBLIC},

@@ -4,7 +4,34 @@
 
 #include <stddef.h>
 
-#include "http.h"
+struct req;
+
+/* What a route accepts as credentials, and what limits it (flags). A route without any
+ * flag goes straight to its handler; every other one through auth_resolve first. */
+#define ROUTE_PUBLIC 0
+#define ROUTE_SERVICE 0x1 /* a service key; the service is looked up before the handler */
+#define ROUTE_ACCOUNT 0x2 /* an access token; the account is looked up before the handler */
+#define ROUTE_AUTHZ 0x4   /* an authorization token; its account is looked up likewise */
+#define ROUTE_CREDENTIALS (ROUTE_SERVICE | ROUTE_ACCOUNT | ROUTE_AUTHZ)
+/* Limited per client address (rate_limit_address) before the handler: the public routes
+ * whose work a stranger could multiply (a write, a lookup, a signature check). */
+#define ROUTE_LIMIT_ADDRESS 0x8
+
+typedef void (*route_handler)(struct req *r);
+
+/* The longest path parameter: {sha}, a SHA-256 in hex. */
+#define ROUTE_PARAM_MAX 64
+
+struct route {
+	const char *method;  /* "GET", "POST", "DELETE" */
+	const char *pattern; /* "/v1/accounts/{id}": {id} matches one UUID segment */
+	route_handler handler;
+	int flags;
+};
+
+/* The route table (routes.c). */
+extern const struct route routes[];
+extern const size_t nroutes;
 
 enum route_match {
 	ROUTE_FOUND,     /* *idx is the route; param holds the {id} or {sha} segment, lowercased */

@@ -7,6 +7,7 @@
 
 #include "b64.h"
 #include "decision_view.h"
+#include "keys.h"
 #include "log.h"
 #include "store_decisions.h"
 

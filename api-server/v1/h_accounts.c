@@ -1,6 +1,7 @@
 /* h_accounts — accounts: creation by a service, reading, the one-time claim, and /v1/me. */
 #include <string.h>
 
+#include "http.h"
 #include "routes.h"
 #include "store_accounts.h"
 

@@ -1,6 +1,7 @@
 /* h_authorities — the JWKS of registered, unrevoked authorities. */
 #include <string.h>
 
+#include "http.h"
 #include "routes.h"
 #include "store_authorities.h"
 

@@ -12,6 +12,7 @@
 #include "ballot.h"
 #include "decision_view.h"
 #include "log.h"
+#include "http.h"
 #include "routes.h"
 #include "store_decisions.h"
 

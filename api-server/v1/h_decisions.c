@@ -11,6 +11,8 @@
 #include "b64.h"
 #include "decision_view.h"
 #include "download.h"
+#include "http.h"
+#include "keys.h"
 #include "routes.h"
 #include "store_decisions.h"
 

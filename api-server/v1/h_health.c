@@ -4,6 +4,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "http.h"
 #include "routes.h"
 #include "conclude.h"
 #include "download.h"

@@ -11,6 +11,7 @@
 #include "b64.h"
 #include "crypto.h"
 #include "log.h"
+#include "http.h"
 #include "routes.h"
 #include "store_methods.h"
 #include "worker.h"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "decision_view.h"
+#include "http.h"
 #include "routes.h"
 #include "store_decisions.h"
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "keylock.h"
+#include "http.h"
 #include "routes.h"
 #include "store_tokens.h"
 
@@ -123,5 +124,5 @@ revoke_cb(const struct db_result *res, void *arg)
 void
 h_access_tokens_revoke(struct req *r)
 {
-	store_access_revoke(r->app->db, r->cred_hash, revoke_cb, r);
+	store_access_revoke(r->app->db, r->cred.hash, revoke_cb, r);
 }
