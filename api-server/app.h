@@ -5,6 +5,7 @@
 #define FREECOOP_APP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "jsonv.h"
@@ -22,9 +23,12 @@ struct keys;
 struct metrics;
 struct guard;
 struct downloads;
+struct route;
 
 struct app {
 	struct config *cfg;
+	const struct route *routes; /* the route table the front serves (v1.h) */
+	size_t nroutes;
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;

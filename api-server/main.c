@@ -23,7 +23,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "privs.h"
-#include "routes.h"
+#include "v1.h"
 #include "store.h"
 #include "worker.h"
 #include "store_authorities.h"
@@ -189,11 +189,11 @@ serve(struct app *app, const char *authority_id)
 	struct conclusion *conclusion = NULL;
 	int r = 1;
 
-	for (size_t i = 0; i < nroutes && i < 32; i++) {
-		methods[i] = routes[i].method;
-		patterns[i] = routes[i].pattern;
+	for (size_t i = 0; i < app->nroutes && i < 32; i++) {
+		methods[i] = app->routes[i].method;
+		patterns[i] = app->routes[i].pattern;
 	}
-	app->metrics = metrics_new(nroutes, methods, patterns);
+	app->metrics = metrics_new(app->nroutes, methods, patterns);
 	struct worker_opts wopts = {app->cfg->worker_socket, app->cfg->worker_connections,
 				    app->cfg->worker_retry_min_ms, app->cfg->worker_retry_max_ms};
 	app->db = db_pool_new(app->base, app->cfg->db_conninfo, &opts, store_statements,
@@ -298,6 +298,8 @@ main(int argc, char **argv)
 	}
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
+	app.routes = v1_routes;
+	app.nroutes = v1_nroutes;
 	app.keys = &keys;
 	app.json_limits.max_depth = (unsigned)cfg.max_json_depth;
 	app.json_limits.max_string = (size_t)cfg.max_string_length;

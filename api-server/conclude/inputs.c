@@ -9,7 +9,7 @@
 
 #include "ballot.h"
 #include "b64.h"
-#include "decision_view.h"
+#include "crypto.h"
 #include "inputs.h"
 
 /* A voter's slot, and where their pseudonym is. */
@@ -136,10 +136,10 @@ franchise_sets(struct sets_job *j)
 		goto out;
 	}
 	for (int i = 0; i < nf; i++) {
-		char *ps = in->pseudonyms + (size_t)i * DV_PSEUDONYM_LEN;
+		char *ps = in->pseudonyms + (size_t)i * CRYPTO_PSEUDONYM_LEN;
 		const char *account = PQgetvalue(f, i, 0);
-		struct wire_bytes b = {(const unsigned char *)ps, DV_PSEUDONYM_LEN};
-		dv_pseudonym(j->rows->decision_id, account, ps);
+		struct wire_bytes b = {(const unsigned char *)ps, CRYPTO_PSEUDONYM_LEN};
+		crypto_pseudonym(j->rows->decision_id, account, ps);
 		if (*PQgetvalue(f, i, 1) == 't')
 			in->in.sets[1][in->in.nsets[1]++] = b;
 		if (*PQgetvalue(f, i, 2) != 't')
@@ -179,7 +179,7 @@ proposal_list(struct sets_job *j)
 	}
 	for (int i = 0; i < np; i++) {
 		struct wire_proposal *p = &in->in.proposals[i];
-		char *ps = in->pseudonyms + (size_t)(nf + i) * DV_PSEUDONYM_LEN;
+		char *ps = in->pseudonyms + (size_t)(nf + i) * CRYPTO_PSEUDONYM_LEN;
 		const char *b64 = PQgetvalue(pr, i, 2);
 		ssize_t n = b64_decode(b64, strlen(b64), in->payloads + off, pay - off + 1, false);
 		if (n < 0) {
@@ -189,9 +189,9 @@ proposal_list(struct sets_job *j)
 		p->id = (struct wire_bytes){(const unsigned char *)PQgetvalue(pr, i, 0),
 					    (uint32_t)PQgetlength(pr, i, 0)};
 		if (!PQgetisnull(pr, i, 1))
-			dv_pseudonym(j->rows->decision_id, PQgetvalue(pr, i, 1), ps);
+			crypto_pseudonym(j->rows->decision_id, PQgetvalue(pr, i, 1), ps);
 		p->proposer = (struct wire_bytes){(const unsigned char *)ps,
-						  PQgetisnull(pr, i, 1) ? 0 : DV_PSEUDONYM_LEN};
+						  PQgetisnull(pr, i, 1) ? 0 : CRYPTO_PSEUDONYM_LEN};
 		p->payload = (struct wire_bytes){in->payloads + off, (uint32_t)n};
 		off += (size_t)n;
 	}
@@ -231,7 +231,7 @@ participants(struct inputs *in, const struct inputs_rows *rows, struct sets_job 
 	for (size_t i = 0; i < j->nvoters; i++)
 		if (j->voters[i].voted)
 			in->in.sets[0][in->in.nsets[0]++] = (struct wire_bytes){
-				(const unsigned char *)j->voters[i].pseudonym, DV_PSEUDONYM_LEN};
+				(const unsigned char *)j->voters[i].pseudonym, CRYPTO_PSEUDONYM_LEN};
 	qsort(in->in.sets[0], in->in.nsets[0], sizeof(struct wire_bytes), set_cmp);
 	qsort(in->in.ballots, in->in.nballots, sizeof(*in->in.ballots), ballot_cmp);
 	return 0;
@@ -247,7 +247,7 @@ inputs_prepare(struct inputs *in, const struct inputs_rows *rows, char *err, siz
 	int r = -1;
 
 	err[0] = '\0';
-	if ((in->pseudonyms = malloc(nps * DV_PSEUDONYM_LEN + 1)) == NULL) {
+	if ((in->pseudonyms = malloc(nps * CRYPTO_PSEUDONYM_LEN + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -272,3 +272,15 @@ crypto_deckey_wipe(struct crypto_deckey *k)
 {
 	OPENSSL_cleanse(k, sizeof(*k));
 }
+
+void
+crypto_pseudonym(const char *decision_id, const char *account_id,
+		 char out[CRYPTO_PSEUDONYM_LEN + 1])
+{
+	char buf[128];
+	unsigned char h[UTIL_SHA256_LEN];
+	int n = snprintf(buf, sizeof(buf), "decision-pseudonym:v1:%s:%s", decision_id, account_id);
+
+	util_sha256(buf, (size_t)n, h);
+	util_hex(h, sizeof(h), out);
+}

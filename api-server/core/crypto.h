@@ -20,6 +20,7 @@
 #define CRYPTO_SEAL_OVERHEAD (CRYPTO_NONCE_LEN + CRYPTO_TAG_LEN)
 #define CRYPTO_WRAPPED_LEN (CRYPTO_KEY_LEN + CRYPTO_SEAL_OVERHEAD)
 #define CRYPTO_SIG_LEN 64
+#define CRYPTO_PSEUDONYM_LEN 64
 #define CRYPTO_PUB_LEN 32
 
 /* The keys of one decision, derived from its data key. Wipe with crypto_deckey_wipe. */
@@ -83,5 +84,11 @@ int crypto_deckey_open(const unsigned char master[CRYPTO_KEY_LEN], const char *d
 void crypto_slot(const struct crypto_deckey *k, const char *account_id, unsigned char out[32]);
 
 void crypto_deckey_wipe(struct crypto_deckey *k);
+
+/* An account's pseudonym in a decision, the name proposals and the result document give
+ * it: hex(SHA-256("decision-pseudonym:v1:" || decision_id || ":" || account_id)) (DESIGN
+ * §7), NUL-terminated in out. */
+void crypto_pseudonym(const char *decision_id, const char *account_id,
+		      char out[CRYPTO_PSEUDONYM_LEN + 1]);
 
 #endif

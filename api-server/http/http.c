@@ -105,7 +105,7 @@ method_name(enum evhttp_cmd_type cmd)
 static const char *
 route_label(const struct req *r)
 {
-	return r->route_idx >= 0 ? routes[r->route_idx].pattern : "unmatched";
+	return r->route_idx >= 0 ? r->app->routes[r->route_idx].pattern : "unmatched";
 }
 
 static void
@@ -485,7 +485,7 @@ admitted(void *arg, const struct verdict *v)
 	if (v != NULL)
 		reply_verdict(r, v);
 	else
-		routes[r->route_idx].handler(r);
+		r->app->routes[r->route_idx].handler(r);
 }
 
 /* Finds the request's route and admits it: the body's checks, the client address's limit,
@@ -499,8 +499,8 @@ dispatch(struct req *r)
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->ev));
 	char allow[64];
 
-	switch (route_find(method, path != NULL ? path : "", &r->route_idx, r->param, allow,
-			   sizeof(allow))) {
+	switch (route_find(r->app->routes, r->app->nroutes, method, path != NULL ? path : "",
+			   &r->route_idx, r->param, allow, sizeof(allow))) {
 	case ROUTE_NO_PATH:
 		req_reply_problem(r, 404, "route-not-found", "There is no %s %s.", method,
 				  "route at this path");
@@ -511,7 +511,7 @@ dispatch(struct req *r)
 				  "This path does not take %s; it takes %s.", method, allow);
 		return;
 	case ROUTE_BAD_ID:
-		if (strstr(routes[r->route_idx].pattern, "{sha}") != NULL)
+		if (strstr(r->app->routes[r->route_idx].pattern, "{sha}") != NULL)
 			req_reply_problem(r, 400, "invalid-id",
 					  "The id in the path is not a voting method id (the "
 					  "SHA-256 of its code: 64 hexadecimal digits).");
@@ -525,7 +525,7 @@ dispatch(struct req *r)
 	}
 	if (take_body(r) != 0)
 		return;
-	rt = &routes[r->route_idx];
+	rt = &r->app->routes[r->route_idx];
 	if ((rt->flags & ROUTE_LIMIT_ADDRESS) != 0 &&
 	    guard_address(r->app->guard, r->ev, &no) != 0) {
 		reply_verdict(r, &no);

@@ -98,17 +98,6 @@ dv_decision_json(const PGresult *res, int i, bool with_counts)
 	return o;
 }
 
-void
-dv_pseudonym(const char *decision_id, const char *account_id, char out[DV_PSEUDONYM_LEN + 1])
-{
-	char buf[128];
-	unsigned char h[UTIL_SHA256_LEN];
-	int n = snprintf(buf, sizeof(buf), "decision-pseudonym:v1:%s:%s", decision_id, account_id);
-
-	util_sha256(buf, (size_t)n, h);
-	util_hex(h, sizeof(h), out);
-}
-
 /* detail: the problem's text, or NULL for the database's own message. */
 static const struct {
 	const char *sqlstate;

@@ -1,4 +1,4 @@
-/* decision_view — what the decision handlers share: the JSON of a decision, pseudonyms,
+/* decision_view — what the decision handlers share: the JSON of a decision,
  * the problems the database's rule checks map to, and the per-decision key cache. */
 #ifndef FREECOOP_DECISION_VIEW_H
 #define FREECOOP_DECISION_VIEW_H
@@ -11,16 +11,9 @@
 #include "crypto.h"
 #include "http.h"
 
-#define DV_PSEUDONYM_LEN 64
-
 /* The decision in row i of res (columns in enum decision_col order); with counts, the
  * columns after them are the counts and the caller's franchise (stmt_decision_get). */
 struct json_object *dv_decision_json(const PGresult *res, int i, bool with_counts);
-
-/* hex(SHA-256("decision-pseudonym:v1:" || decision_id || ":" || account_id)) (DESIGN §7),
- * NUL-terminated in out. */
-void dv_pseudonym(const char *decision_id, const char *account_id,
-		  char out[DV_PSEUDONYM_LEN + 1]);
 
 /* Replies for a failed statement of the decision store: the FC* SQLSTATEs become their
  * problems (the database's message as the detail), anything else req_reply_db_error. */

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "http.h"
-#include "routes.h"
+#include "v1.h"
 #include "store_accounts.h"
 
 static const struct body_field create_fields[] = {

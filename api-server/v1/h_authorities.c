@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "http.h"
-#include "routes.h"
+#include "v1.h"
 #include "store_authorities.h"
 
 static struct json_object *

@@ -13,7 +13,7 @@
 #include "decision_view.h"
 #include "log.h"
 #include "http.h"
-#include "routes.h"
+#include "v1.h"
 #include "store_decisions.h"
 
 /* A cast in progress. */

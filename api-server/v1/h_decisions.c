@@ -13,7 +13,7 @@
 #include "download.h"
 #include "http.h"
 #include "keys.h"
-#include "routes.h"
+#include "v1.h"
 #include "store_decisions.h"
 
 #define DEFAULT_BALLOT_SIZE 1024

@@ -5,7 +5,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "http.h"
-#include "routes.h"
+#include "v1.h"
 #include "conclude.h"
 #include "download.h"
 #include "guard.h"

@@ -12,7 +12,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "http.h"
-#include "routes.h"
+#include "v1.h"
 #include "store_methods.h"
 #include "worker.h"
 

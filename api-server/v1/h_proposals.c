@@ -5,7 +5,7 @@
 
 #include "decision_view.h"
 #include "http.h"
-#include "routes.h"
+#include "v1.h"
 #include "store_decisions.h"
 
 static void
@@ -64,7 +64,7 @@ list_cb(const struct db_result *res, void *arg)
 {
 	struct req *r = arg;
 	struct json_object *o, *list;
-	char pseudonym[DV_PSEUDONYM_LEN + 1];
+	char pseudonym[CRYPTO_PSEUDONYM_LEN + 1];
 
 	if (res->status != DB_OK) {
 		req_reply_db_error(r, res);
@@ -82,7 +82,7 @@ list_cb(const struct db_result *res, void *arg)
 		if (by_service)
 			pseudonym[0] = '\0';
 		else
-			dv_pseudonym(r->param, PQgetvalue(res->res, i, 1), pseudonym);
+			crypto_pseudonym(r->param, PQgetvalue(res->res, i, 1), pseudonym);
 		json_object_object_add(p, "proposer", json_object_new_string(pseudonym));
 		if (r->who.kind == PRINCIPAL_SERVICE)
 			json_object_object_add(p, "proposer_account",

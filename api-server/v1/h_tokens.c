@@ -4,7 +4,7 @@
 
 #include "keylock.h"
 #include "http.h"
-#include "routes.h"
+#include "v1.h"
 #include "store_tokens.h"
 
 static void issue_cb(const struct db_result *res, int row, void *arg);

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "routes.h"
+#include "v1.h"
 
 static void
 find(const char *method, const char *path, enum route_match want, const char *pattern)
@@ -15,10 +15,12 @@ find(const char *method, const char *path, enum route_match want, const char *pa
 	char param[ROUTE_PARAM_MAX + 1] = "", allow[64];
 	int idx = -1;
 
-	assert_int_equal(route_find(method, path, &idx, param, allow, sizeof(allow)), want);
+	assert_int_equal(
+	    route_find(v1_routes, v1_nroutes, method, path, &idx, param, allow, sizeof(allow)),
+	    want);
 	if (want == ROUTE_FOUND) {
-		assert_string_equal(routes[idx].pattern, pattern);
-		assert_string_equal(routes[idx].method, method);
+		assert_string_equal(v1_routes[idx].pattern, pattern);
+		assert_string_equal(v1_routes[idx].method, method);
 	}
 }
 
@@ -37,12 +39,12 @@ test_id_segment_is_lowercased(void **state)
 	char param[ROUTE_PARAM_MAX + 1], allow[64];
 	int idx = -1;
 
-	assert_int_equal(route_find("POST",
+	assert_int_equal(route_find(v1_routes, v1_nroutes, "POST",
 				    "/v1/accounts/3F2C1A9E-7B4D-4E21-9C3A-1D2E3F4A5B6C/"
 				    "authorization-token",
 				    &idx, param, allow, sizeof(allow)),
 			 ROUTE_FOUND);
-	assert_string_equal(routes[idx].pattern, "/v1/accounts/{id}/authorization-token");
+	assert_string_equal(v1_routes[idx].pattern, "/v1/accounts/{id}/authorization-token");
 	assert_string_equal(param, "3f2c1a9e-7b4d-4e21-9c3a-1d2e3f4a5b6c");
 }
 
@@ -71,10 +73,12 @@ test_wrong_method_lists_allowed(void **state)
 	char param[ROUTE_PARAM_MAX + 1], allow[64];
 	int idx = -1;
 
-	assert_int_equal(route_find("PUT", "/v1/me", &idx, param, allow, sizeof(allow)),
+	assert_int_equal(route_find(v1_routes, v1_nroutes, "PUT", "/v1/me", &idx, param, allow,
+				    sizeof(allow)),
 			 ROUTE_NO_METHOD);
 	assert_string_equal(allow, "GET");
-	assert_int_equal(route_find("PATCH", "/v1/accounts", &idx, param, allow, sizeof(allow)),
+	assert_int_equal(route_find(v1_routes, v1_nroutes, "PATCH", "/v1/accounts", &idx, param,
+				    allow, sizeof(allow)),
 			 ROUTE_NO_METHOD);
 	assert_string_equal(allow, "POST");
 }
