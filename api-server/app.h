@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/keylock.h"
 #include "jsonv.h"
-#include "keylock.h"
 
 struct config;
 struct event;

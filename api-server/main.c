@@ -13,22 +13,22 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "conclude.h"
-#include "decision_view.h"
-#include "download.h"
-#include "guard.h"
-#include "http.h"
-#include "keys.h"
+#include "conclude/conclude.h"
+#include "conclude/worker.h"
+#include "core/keys.h"
+#include "core/store.h"
+#include "core/store_authorities.h"
+#include "core/store_conclude.h"
+#include "core/store_tokens.h"
+#include "db/migrate.h"
+#include "http/download.h"
+#include "http/guard.h"
+#include "http/http.h"
+#include "http/metrics.h"
 #include "log.h"
-#include "metrics.h"
-#include "migrate.h"
 #include "privs.h"
-#include "v1.h"
-#include "store.h"
-#include "worker.h"
-#include "store_authorities.h"
-#include "store_conclude.h"
-#include "store_tokens.h"
+#include "v1/decision_view.h"
+#include "v1/v1.h"
 
 #define PURGE_INTERVAL_S 600
 

@@ -18,18 +18,18 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
-#include "conclude.h"
-#include "crypto.h"
-#include "document.h"
 #include "app.h"
+#include "conclude.h"
 #include "config.h"
-#include "db.h"
-#include "keys.h"
+#include "core/crypto.h"
+#include "core/keys.h"
+#include "core/store_authorities.h"
+#include "core/store_conclude.h"
+#include "db/db.h"
+#include "document.h"
 #include "inputs.h"
 #include "log.h"
 #include "result_store.h"
-#include "store_authorities.h"
-#include "store_conclude.h"
 #include "util.h"
 #include "worker.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "b64.h"
-#include "crypto.h"
+#include "core/crypto.h"
 #include "document.h"
 
 /* A growing string; failed once an allocation failed. */

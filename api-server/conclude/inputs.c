@@ -7,9 +7,9 @@
 
 #include <openssl/crypto.h>
 
-#include "ballot.h"
 #include "b64.h"
-#include "crypto.h"
+#include "core/ballot.h"
+#include "core/crypto.h"
 #include "inputs.h"
 
 /* A voter's slot, and where their pseudonym is. */

@@ -13,7 +13,7 @@
 
 #include <libpq-fe.h>
 
-#include "crypto.h"
+#include "core/crypto.h"
 #include "wire.h"
 
 /* The rows of one decision (borrowed), as store_conclude reads them. */

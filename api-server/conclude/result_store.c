@@ -5,9 +5,9 @@
 
 #include <libpq-fe.h>
 
+#include "core/store_conclude.h"
 #include "document.h"
 #include "result_store.h"
-#include "store_conclude.h"
 #include "util.h"
 
 #define CHUNK (1 << 20)   /* the document goes to libpq a megabyte at a time */

@@ -1,5 +1,5 @@
 /* store — the list of statements every database connection prepares. */
-#include "migrate.h"
+#include "db/migrate.h"
 #include "store.h"
 #include "store_accounts.h"
 #include "store_authorities.h"

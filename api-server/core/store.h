@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* RFC 3339 UTC text of a timestamptz column, for SELECT lists. */
 #define STORE_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"

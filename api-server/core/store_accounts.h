@@ -2,7 +2,7 @@
 #ifndef FREECOOP_STORE_ACCOUNTS_H
 #define FREECOOP_STORE_ACCOUNTS_H
 
-#include "db.h"
+#include "db/db.h"
 #include "util.h"
 
 extern const struct db_stmt stmt_service_by_key, stmt_account_insert, stmt_account_get,

@@ -2,7 +2,7 @@
 #ifndef FREECOOP_STORE_AUTHORITIES_H
 #define FREECOOP_STORE_AUTHORITIES_H
 
-#include "db.h"
+#include "db/db.h"
 
 extern const struct db_stmt stmt_authorities_list, stmt_authority_is_decision;
 

@@ -13,7 +13,9 @@
 #ifndef FREECOOP_STORE_CONCLUDE_H
 #define FREECOOP_STORE_CONCLUDE_H
 
-#include "db.h"
+#include <stdbool.h>
+
+#include "db/db.h"
 
 extern const struct db_stmt stmt_conclude_claim, stmt_conclude_decision,
 	stmt_conclude_proposals, stmt_conclude_ballots, stmt_conclude_franchise,

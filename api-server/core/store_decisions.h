@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db.h"
+#include "db/db.h"
 
 extern const struct db_stmt stmt_decision_create, stmt_decision_get, stmt_decisions_list_service,
 	stmt_decisions_list_account, stmt_franchise_add, stmt_proposal_add, stmt_proposals_list,

@@ -2,7 +2,7 @@
 #ifndef FREECOOP_STORE_METHODS_H
 #define FREECOOP_STORE_METHODS_H
 
-#include "db.h"
+#include "db/db.h"
 
 extern const struct db_stmt stmt_method_auditor, stmt_method_add, stmt_method_get,
 	stmt_methods_list;

@@ -2,7 +2,7 @@
 #ifndef FREECOOP_STORE_TOKENS_H
 #define FREECOOP_STORE_TOKENS_H
 
-#include "db.h"
+#include "db/db.h"
 #include "util.h"
 
 extern const struct db_stmt stmt_access_issue, stmt_authorization_lookup, stmt_access_lookup,

@@ -13,10 +13,10 @@
 
 #include "app.h"
 #include "auth.h"
+#include "core/store_accounts.h"
+#include "core/store_tokens.h"
 #include "guard.h"
 #include "routes.h"
-#include "store_accounts.h"
-#include "store_tokens.h"
 
 static const char *
 kind_name(const char *prefix)

@@ -14,11 +14,11 @@
 
 #include <event2/buffer.h>
 
+#include "core/store.h"
+#include "core/store_decisions.h"
 #include "download.h"
 #include "http.h"
 #include "log.h"
-#include "store.h"
-#include "store_decisions.h"
 
 #define DOWNLOAD_PIPELINE_DEPTH 2 /* chunk queries in flight on one connection */
 

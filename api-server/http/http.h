@@ -18,7 +18,7 @@
 #include "auth.h"
 #include "body.h"
 #include "config.h"
-#include "db.h"
+#include "db/db.h"
 #include "routes.h"
 #include "util.h"
 

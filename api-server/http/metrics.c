@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "conclude.h"
+#include "conclude/conclude.h"
 #include "download.h"
 #include "guard.h"
 #include "metrics.h"

@@ -6,8 +6,8 @@
 
 #include <event2/buffer.h>
 
-#include "db.h"
-#include "worker.h"
+#include "conclude/worker.h"
+#include "db/db.h"
 
 struct metrics;
 struct conclude_stats;

@@ -6,10 +6,10 @@
 #include <openssl/crypto.h>
 
 #include "b64.h"
+#include "core/keys.h"
+#include "core/store_decisions.h"
 #include "decision_view.h"
-#include "keys.h"
 #include "log.h"
-#include "store_decisions.h"
 
 static struct json_object *
 str_or_null(const PGresult *res, int i, int col)

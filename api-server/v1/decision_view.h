@@ -8,8 +8,8 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "crypto.h"
-#include "http.h"
+#include "core/crypto.h"
+#include "http/http.h"
 
 /* The decision in row i of res (columns in enum decision_col order); with counts, the
  * columns after them are the counts and the caller's franchise (stmt_decision_get). */

@@ -1,9 +1,9 @@
 /* h_accounts — accounts: creation by a service, reading, the one-time claim, and /v1/me. */
 #include <string.h>
 
-#include "http.h"
+#include "core/store_accounts.h"
+#include "http/http.h"
 #include "v1.h"
-#include "store_accounts.h"
 
 static const struct body_field create_fields[] = {
 	{"name", BODY_STRING, false, true, 1, 200},

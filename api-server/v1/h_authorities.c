@@ -1,9 +1,9 @@
 /* h_authorities — the JWKS of registered, unrevoked authorities. */
 #include <string.h>
 
-#include "http.h"
+#include "core/store_authorities.h"
+#include "http/http.h"
 #include "v1.h"
-#include "store_authorities.h"
 
 static struct json_object *
 jwk_from_row(const PGresult *res, int i)

@@ -9,12 +9,12 @@
 
 #include <openssl/crypto.h>
 
-#include "ballot.h"
+#include "core/ballot.h"
+#include "core/store_decisions.h"
 #include "decision_view.h"
+#include "http/http.h"
 #include "log.h"
-#include "http.h"
 #include "v1.h"
-#include "store_decisions.h"
 
 /* A cast in progress. */
 struct cast {

@@ -9,12 +9,12 @@
 #include <event2/keyvalq_struct.h>
 
 #include "b64.h"
+#include "core/keys.h"
+#include "core/store_decisions.h"
 #include "decision_view.h"
-#include "download.h"
-#include "http.h"
-#include "keys.h"
+#include "http/download.h"
+#include "http/http.h"
 #include "v1.h"
-#include "store_decisions.h"
 
 #define DEFAULT_BALLOT_SIZE 1024
 

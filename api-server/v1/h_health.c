@@ -1,15 +1,15 @@
 /* h_health — liveness, readiness and metrics. */
 #include <event2/buffer.h>
 
+#include "conclude/conclude.h"
+#include "conclude/worker.h"
+#include "db/migrate.h"
+#include "http/download.h"
+#include "http/guard.h"
+#include "http/http.h"
+#include "http/metrics.h"
 #include "log.h"
-#include "metrics.h"
-#include "migrate.h"
-#include "http.h"
 #include "v1.h"
-#include "conclude.h"
-#include "download.h"
-#include "guard.h"
-#include "worker.h"
 
 void
 h_health_live(struct req *r)

@@ -9,12 +9,12 @@
 #include <openssl/crypto.h>
 
 #include "b64.h"
-#include "crypto.h"
+#include "conclude/worker.h"
+#include "core/crypto.h"
+#include "core/store_methods.h"
+#include "http/http.h"
 #include "log.h"
-#include "http.h"
 #include "v1.h"
-#include "store_methods.h"
-#include "worker.h"
 
 #define VALIDATE_DEADLINE_MS 15000
 

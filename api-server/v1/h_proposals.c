@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/store_decisions.h"
 #include "decision_view.h"
-#include "http.h"
+#include "http/http.h"
 #include "v1.h"
-#include "store_decisions.h"
 
 static void
 added_cb(const struct db_result *res, void *arg)

@@ -2,10 +2,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "keylock.h"
-#include "http.h"
+#include "core/keylock.h"
+#include "core/store_tokens.h"
+#include "http/http.h"
 #include "v1.h"
-#include "store_tokens.h"
 
 static void issue_cb(const struct db_result *res, int row, void *arg);
 

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "routes.h"
+#include "http/routes.h"
 
 /* The routes, in the order /metrics lists them. */
 extern const struct route v1_routes[];

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "framer.h"
 #include "fuzz.h"
+#include "http/framer.h"
 
 static const struct {
 	int status;

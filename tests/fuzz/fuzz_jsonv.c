@@ -18,8 +18,8 @@
 
 #include <json-c/json.h>
 
-#include "body.h"
 #include "fuzz.h"
+#include "http/body.h"
 #include "jsonv.h"
 
 #define ERR_FULL 512 /* as body.c's message buffer (sizeof err->detail) */

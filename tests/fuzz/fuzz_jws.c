@@ -27,8 +27,8 @@
 #include <openssl/evp.h>
 
 #include "b64.h"
-#include "crypto.h"
-#include "document.h"
+#include "conclude/document.h"
+#include "core/crypto.h"
 #include "fuzz.h"
 #include "jsonv.h"
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "ballot.h"
+#include "core/ballot.h"
 
 static const char decision[] = "3f2c1a9e-7b4d-4e21-9c3a-1d2e3f4a5b6c";
 static const char other[] = "3f2c1a9e-7b4d-4e21-9c3a-1d2e3f4a5b6d";

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "body.h"
+#include "http/body.h"
 
 static const struct jsonv_limits lim = {.max_depth = 4, .max_string = 256};
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "crypto.h"
+#include "core/crypto.h"
 #include "util.h"
 
 static void

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "document.h"
+#include "conclude/document.h"
 
 static const char *
 get(struct json_object *o, const char *path)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "framer.h"
+#include "http/framer.h"
 
 static const struct framer_limits lim = {.max_head = 256, .max_body = 1000};
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "keylock.h"
+#include "core/keylock.h"
 
 static int order[16];
 static int norder;

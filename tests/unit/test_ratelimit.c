@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "http/ratelimit.h"
 
 #define S 1000000ull /* a second in µs */
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "v1.h"
+#include "v1/v1.h"
 
 static void
 find(const char *method, const char *path, enum route_match want, const char *pattern)
