@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fsm.h"
 #include "job.h"
 #include "log.h"
 #include "pyrt.h"
@@ -19,6 +20,32 @@
 #define ANSWER_OVERHEAD 64       /* frame header and fixed fields around a result */
 #define MAX_ERROR (WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD)
 
+
+static const char *const job_state_names[] = {"new", "running", "ended", "reaped"};
+
+/* A job's child is started, ends (closes its pipe, or is killed) and is reaped; a child
+ * that could not be started is reaped at once. */
+static const unsigned char job_moves[4][4] = {
+	/*            new running ended reaped */
+	/* new */     {0, 1, 0, 1},
+	/* running */ {0, 0, 1, 1},
+	/* ended */   {0, 0, 0, 1},
+	/* reaped */  {0, 0, 0, 0},
+};
+static const struct fsm job_fsm = {"job", 4, job_state_names, &job_moves[0][0]};
+
+/* The one place a job changes state. */
+static void
+job_set_state(struct job *j, enum job_state to)
+{
+	char who[16];
+
+	if (to == j->state)
+		return;
+	snprintf(who, sizeof(who), "%ld", (long)j->pid);
+	fsm_allowed(&job_fsm, (int)j->state, (int)to, who);
+	j->state = to;
+}
 static uint32_t
 clamp(uint32_t want, uint32_t max)
 {
@@ -129,7 +156,7 @@ job_start(struct job *j, const struct job_env *env)
 	fcntl(j->fd, F_SETFL, O_NONBLOCK);
 	j->started_us = util_now_us();
 	j->deadline_us = j->started_us + (uint64_t)j->limits.wall_ms * 1000u;
-	j->state = JOB_RUNNING;
+	job_set_state(j, JOB_RUNNING);
 	return 0;
 }
 
@@ -169,7 +196,7 @@ job_read(struct job *j)
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
-		j->state = JOB_ENDED;
+		job_set_state(j, JOB_ENDED);
 		return 1;
 	}
 }
@@ -181,7 +208,7 @@ job_kill(struct job *j, enum job_kill_reason why)
 		return;
 	kill(j->pid, SIGKILL);
 	j->killed = why;
-	j->state = JOB_ENDED;
+	job_set_state(j, JOB_ENDED);
 }
 
 static void
@@ -194,7 +221,7 @@ reap(struct job *j, int *status, struct rusage *ru)
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
-	j->state = JOB_REAPED;
+	job_set_state(j, JOB_REAPED);
 }
 
 static uint64_t

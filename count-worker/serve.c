@@ -3,17 +3,19 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fsm.h"
 #include "log.h"
 #include "serve.h"
 #include "util.h"
 
 enum conn_state {
-	CONN_READING, /* reading a request frame */
+	CONN_READING, /* reading a request frame; a new connection (zeroed) starts here */
 	CONN_WAITING, /* a whole frame, waiting for a free job slot */
 	CONN_RUNNING, /* its job's child runs */
 	CONN_WRITING, /* sending the answer */
@@ -82,9 +84,29 @@ conn_close(int i)
 	sv.conns[i] = sv.conns[--sv.nconns];
 }
 
+static const char *const conn_state_names[] = {"reading", "waiting", "running", "writing"};
+
+/* A request is read, waits for a job slot, runs, and its answer is written; a job that
+ * cannot start is answered at once. A connection closes from any state. */
+static const unsigned char conn_moves[4][4] = {
+	/*            reading waiting running writing */
+	/* reading */ {0, 1, 0, 0},
+	/* waiting */ {0, 0, 1, 1},
+	/* running */ {0, 0, 0, 1},
+	/* writing */ {1, 0, 0, 0},
+};
+static const struct fsm conn_fsm = {"connection", 4, conn_state_names, &conn_moves[0][0]};
+
+/* The one place a connection changes state. */
 static void
 conn_set_state(struct conn *c, enum conn_state to)
 {
+	char who[16];
+
+	if (to == c->state)
+		return;
+	snprintf(who, sizeof(who), "fd %d", c->fd);
+	fsm_allowed(&conn_fsm, (int)c->state, (int)to, who);
 	if (to == CONN_WAITING)
 		c->seq = ++sv.seq;
 	c->state = to;
@@ -104,8 +126,7 @@ accept_one(void)
 		return;
 	}
 	c->fd = fd;
-	c->job.fd = -1;
-	c->state = CONN_READING;
+	c->job.fd = -1; /* CONN_READING, zeroed */
 	sv.conns[sv.nconns++] = c;
 }
 

@@ -3,8 +3,8 @@
  * An instance runs up to conclude_concurrency conclusions at once, one per runner. A
  * runner goes IDLE → CLAIM → READ → PREPARE (thread) → COUNT (the worker) → DOCUMENT
  * (thread: write it, then sign and store it at once, result_store.c) → IDLE;
- * runner_set_state makes and checks every transition. Any step may end the attempt early
- * (release), after which the runner is IDLE again. */
+ * runner_set_state makes and checks every transition (common/fsm.h). Any step may end
+ * the attempt early (release), after which the runner is IDLE again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,6 +27,7 @@
 #include "core/store_conclude.h"
 #include "db/db.h"
 #include "document.h"
+#include "fsm.h"
 #include "inputs.h"
 #include "log.h"
 #include "result_store.h"
@@ -108,31 +109,29 @@ struct conclusion {
 	struct runner *runners;
 };
 
-/* The transitions a runner may make; anything else is a broken invariant. */
-static bool
-transition_ok(enum cstate from, enum cstate to)
-{
-	switch (to) {
-	case CS_IDLE: return true; /* an attempt may end at any step */
-	case CS_CLAIM: return from == CS_IDLE;
-	case CS_READ: return from == CS_CLAIM;
-	case CS_PREPARE: return from == CS_READ;
-	case CS_COUNT: return from == CS_PREPARE;
-	case CS_DOCUMENT: return from == CS_COUNT;
-	}
-	return false;
-}
+/* The transitions a runner may make: the steps in order, and back to idle from any step
+ * (an attempt may end at any of them). */
+static const unsigned char runner_moves[6][6] = {
+	/*             idle claim read prepare count document */
+	/* idle */     {0, 1, 0, 0, 0, 0},
+	/* claim */    {1, 0, 1, 0, 0, 0},
+	/* read */     {1, 0, 0, 1, 0, 0},
+	/* prepare */  {1, 0, 0, 0, 1, 0},
+	/* count */    {1, 0, 0, 0, 0, 1},
+	/* document */ {1, 0, 0, 0, 0, 0},
+};
+static const struct fsm runner_fsm = {"conclusion runner", 6, cstate_names,
+				      &runner_moves[0][0]};
 
 static void
 runner_set_state(struct runner *u, enum cstate s)
 {
-	if (!transition_ok(u->state, s)) {
-		log_error("conclusion %s: no transition %s -> %s", u->a.id[0] ? u->a.id : "-",
-			  cstate_names[u->state], cstate_names[s]);
-		abort();
-	}
-	log_debug("conclusion %s: %s -> %s", u->a.id[0] ? u->a.id : "-", cstate_names[u->state],
-		  cstate_names[s]);
+	const char *who = u->a.id[0] ? u->a.id : "-";
+
+	if (s == u->state)
+		return;
+	fsm_allowed(&runner_fsm, (int)u->state, (int)s, who);
+	log_debug("conclusion %s: %s -> %s", who, cstate_names[u->state], cstate_names[s]);
 	u->state = s;
 }
 

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "utf8.h"
 #include "util.h"
+#include "fsm.h"
 #include "worker.h"
 
 #define REQUEST_MAX (1024u * 1024u * 1024u) /* the worker's default max_job_mb */
@@ -19,16 +20,40 @@
 #define MAX_ATTEMPTS 3 /* connections a job may be sent on before it is given up */
 
 enum conn_state {
-	CONN_CONNECTING,
+	CONN_CONNECTING, /* a new connection (zeroed) starts here */
 	CONN_IDLE,
 	CONN_BUSY, /* a job was sent; its answer is awaited */
 };
 
+static const char *const conn_state_names[] = {"connecting", "idle", "busy"};
+
+/* A connection connects, then takes one job at a time; it is freed from any state. */
+static const unsigned char conn_moves[3][3] = {
+	/*               connecting idle busy */
+	/* connecting */ {0, 1, 0},
+	/* idle */       {0, 0, 1},
+	/* busy */       {0, 1, 0},
+};
+static const struct fsm conn_fsm = {"count-worker connection", 3, conn_state_names,
+				    &conn_moves[0][0]};
+
 enum job_state {
-	JOB_QUEUED,
+	JOB_QUEUED, /* a new job (zeroed) starts here */
 	JOB_SENT,
 	JOB_DONE, /* the callback is due: it runs from the job's timer */
 };
+
+static const char *const job_state_names[] = {"queued", "sent", "done"};
+
+/* A job is sent, and queued again when its connection breaks; it is done (answered, given
+ * up or past its deadline) from either. */
+static const unsigned char job_moves[3][3] = {
+	/*           queued sent done */
+	/* queued */ {0, 1, 1},
+	/* sent */   {1, 0, 1},
+	/* done */   {0, 0, 0},
+};
+static const struct fsm job_fsm = {"count-worker job", 3, job_state_names, &job_moves[0][0]};
 
 struct conn {
 	struct worker *w;
@@ -73,6 +98,32 @@ struct worker {
 
 static void dispatch(struct worker *w);
 
+/* The one place a connection changes state. */
+static void
+conn_set_state(struct conn *c, enum conn_state to)
+{
+	char who[32];
+
+	if (to == c->state)
+		return;
+	snprintf(who, sizeof(who), "%p", (void *)c);
+	fsm_allowed(&conn_fsm, (int)c->state, (int)to, who);
+	c->state = to;
+}
+
+/* The one place a job changes state. */
+static void
+job_set_state(struct worker_job *j, enum job_state to)
+{
+	char who[32];
+
+	if (to == j->state)
+		return;
+	snprintf(who, sizeof(who), "%p", (void *)j);
+	fsm_allowed(&job_fsm, (int)j->state, (int)to, who);
+	j->state = to;
+}
+
 /* ---- jobs ---- */
 
 static void job_done_cb(evutil_socket_t fd, short what, void *arg);
@@ -86,7 +137,7 @@ job_complete(struct worker_job *j)
 	if (j->state == JOB_QUEUED)
 		TAILQ_REMOVE(&j->w->queue, j, link);
 	j->conn = NULL;
-	j->state = JOB_DONE;
+	job_set_state(j, JOB_DONE);
 	j->answer.elapsed_us = util_now_us() - j->submitted_us;
 	explicit_bzero(j->frame.p, j->frame.len);
 	event_del(j->ev_timer);
@@ -155,7 +206,7 @@ conn_close(struct conn *c, const char *why)
 			    "count-worker connection lost with a job in flight (%s): resending",
 			    why);
 			w->stats.resent++;
-			j->state = JOB_QUEUED;
+			job_set_state(j, JOB_QUEUED);
 			TAILQ_INSERT_HEAD(&w->queue, j, link);
 		}
 	}
@@ -193,8 +244,7 @@ conn_open(struct worker *w)
 
 	if (c == NULL)
 		return;
-	c->w = w;
-	c->state = CONN_CONNECTING;
+	c->w = w; /* CONN_CONNECTING, zeroed */
 	c->bev = bufferevent_socket_new(w->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		free(c);
@@ -211,11 +261,11 @@ static void
 conn_send(struct conn *c, struct worker_job *j)
 {
 	TAILQ_REMOVE(&c->w->queue, j, link);
-	j->state = JOB_SENT;
+	job_set_state(j, JOB_SENT);
 	j->conn = c;
 	j->answer.attempts++;
 	c->job = j;
-	c->state = CONN_BUSY;
+	conn_set_state(c, CONN_BUSY);
 	/* by reference: the frame outlives the connection's output (conn_close frees it first) */
 	evbuffer_add_reference(bufferevent_get_output(c->bev), j->frame.p, j->frame.len, NULL,
 	                       NULL);
@@ -252,7 +302,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct worker *w = c->w;
 
 	if (what & BEV_EVENT_CONNECTED) {
-		c->state = CONN_IDLE;
+		conn_set_state(c, CONN_IDLE);
 		w->backoff_ms = w->retry_min_ms;
 		if (w->warned)
 			log_info("count-worker reachable again");
@@ -349,7 +399,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 	evbuffer_drain(in, flen);
 	c->job = NULL;
-	c->state = CONN_IDLE;
+	conn_set_state(c, CONN_IDLE);
 	job_complete(j);
 	dispatch(c->w);
 }
@@ -391,7 +441,7 @@ worker_free(struct worker *w)
 		struct conn *c = TAILQ_FIRST(&w->conns);
 		if ((j = c->job) != NULL) {
 			c->job = NULL;
-			j->state = JOB_QUEUED;
+			job_set_state(j, JOB_QUEUED);
 			TAILQ_INSERT_TAIL(&w->queue, j, link);
 		}
 		conn_close(c, "shutting down");
@@ -461,8 +511,7 @@ submit(struct worker *w, struct worker_job *j, uint32_t deadline_ms, worker_cb c
 	}
 	event_base_update_cache_time(
 	    w->base); /* the deadline counts from now, not the loop's turn */
-	event_add(j->ev_timer, &tv);
-	j->state = JOB_QUEUED;
+	event_add(j->ev_timer, &tv); /* JOB_QUEUED, zeroed */
 	TAILQ_INSERT_TAIL(&w->queue, j, link);
 	dispatch(w);
 	return j;

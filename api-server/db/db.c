@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 
 #include "db.h"
+#include "fsm.h"
 #include "log.h"
 #include "util.h"
 
@@ -124,13 +125,30 @@ static void batch_free(struct batch *b);
 
 static const char *const state_names[] = {"down", "connecting", "preparing", "ready"};
 
+/* From a row's state to a column's: a connection is made, prepared, used, and may break
+ * at any step. */
+static const unsigned char conn_moves[4][4] = {
+	/*               down connecting preparing ready */
+	/* down */       {0, 1, 0, 0},
+	/* connecting */ {1, 0, 1, 0},
+	/* preparing */  {1, 0, 0, 1},
+	/* ready */      {1, 0, 0, 0},
+};
+static const struct fsm conn_fsm = {"database connection", 4, state_names, &conn_moves[0][0]};
+
 /* The one place a connection changes state; keeps the pool's ready count in step. */
 static void
 conn_set_state(struct conn *c, enum conn_state next)
 {
-	if (c->state == CONN_READY && next != CONN_READY)
+	char who[16];
+
+	if (next == c->state)
+		return;
+	snprintf(who, sizeof(who), "%d", c->idx);
+	fsm_allowed(&conn_fsm, (int)c->state, (int)next, who);
+	if (c->state == CONN_READY)
 		c->pool->n_ready--;
-	if (next == CONN_READY && c->state != CONN_READY)
+	if (next == CONN_READY)
 		c->pool->n_ready++;
 	log_debug("database connection %d: %s -> %s", c->idx, state_names[c->state],
 		  state_names[next]);

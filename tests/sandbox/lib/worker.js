@@ -348,6 +348,12 @@ class Worker {
     child.stderr.on('data', (d) => {
       this.stderr += d;
       if (this.stderr.length > 1 << 20) this.stderr = this.stderr.slice(-(1 << 19));
+      // A state machine's transition outside its table (common/fsm.h) fails the file,
+      // whichever test was running.
+      if (d.includes('broken invariant: ')) {
+        process.exitCode = 1;
+        process.stderr.write(`\n*** ${bin} reported a broken invariant:\n${d}\n`);
+      }
     });
     this.exitPromise = new Promise((resolve) => {
       child.on('exit', (code, signal) => { this.exited = { code, signal }; resolve(this.exited); });
