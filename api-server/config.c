@@ -53,6 +53,8 @@ static const struct conf_key keys[] = {
     INT(worker_connections, "4", 1, 256),
     INT(worker_retry_min_ms, "100", 10, 60000),
     INT(worker_retry_max_ms, "2000", 10, 600000),
+    /* How long the worker's check of a submitted method may take, waiting included. */
+    INT(method_validate_ms, "15000", 100, 600000),
     /* Limits of one count: CPU and wall-clock time, address space, result size. */
     INT(count_cpu_ms, "60000", 100, 3600 * 1000),
     INT(count_wall_ms, "120000", 100, 7200 * 1000),

@@ -39,6 +39,7 @@ struct config {
 	int worker_connections;
 	int worker_retry_min_ms;
 	int worker_retry_max_ms;
+	int method_validate_ms;
 	int count_cpu_ms;
 	int count_wall_ms;
 	int count_memory_mb;

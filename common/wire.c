@@ -288,6 +288,9 @@ wire_decode_result(const unsigned char *p, size_t len, struct wire_result *out)
 	out->cpu_us = read_u64(&r);
 	out->count_cpu_us = read_u64(&r);
 	out->peak_rss_kb = read_u64(&r);
+	out->runtime = read_bytes(&r);
+	if (out->runtime.len > WIRE_RUNTIME_MAX)
+		return -1;
 	return reader_close(&r);
 }
 
@@ -302,7 +305,9 @@ wire_decode_error(const unsigned char *p, size_t len, struct wire_error *out)
 	kind = read_u32(&r);
 	out->kind = (enum wire_error_kind)kind;
 	out->message = read_bytes(&r);
-	if (wire_error_kind_name(out->kind) == NULL || out->message.len > WIRE_ERROR_MESSAGE_MAX)
+	out->runtime = read_bytes(&r);
+	if (wire_error_kind_name(out->kind) == NULL || out->message.len > WIRE_ERROR_MESSAGE_MAX ||
+	    out->runtime.len > WIRE_RUNTIME_MAX)
 		return -1;
 	return reader_close(&r);
 }
@@ -362,25 +367,28 @@ wire_encode_result(struct wire_buf *b, const struct wire_result *res, size_t max
 	wire_put_u64(b, res->cpu_us);
 	wire_put_u64(b, res->count_cpu_us);
 	wire_put_u64(b, res->peak_rss_kb);
+	wire_put_bytes(b, res->runtime.p, res->runtime.len);
 	return wire_finish(b, max);
 }
 
 int
-wire_encode_error(struct wire_buf *b, enum wire_error_kind kind, const char *message,
-		  size_t max)
+wire_encode_error(struct wire_buf *b, const char *runtime, enum wire_error_kind kind,
+		  const char *message, size_t max)
 {
 	char msg[WIRE_ERROR_MESSAGE_MAX + 1];
 	size_t n = utf8_sanitize(message, strlen(message), msg, sizeof(msg));
+	size_t rn = runtime != NULL ? strlen(runtime) : 0;
 
 	wire_begin(b, WIRE_ERROR);
 	wire_put_u32(b, (uint32_t)kind);
 	wire_put_bytes(b, msg, (uint32_t)n);
+	wire_put_bytes(b, runtime, (uint32_t)(rn > WIRE_RUNTIME_MAX ? WIRE_RUNTIME_MAX : rn));
 	return wire_finish(b, max);
 }
 
 int
-wire_encode_errorf(struct wire_buf *b, enum wire_error_kind kind, size_t max, const char *fmt,
-		   ...)
+wire_encode_errorf(struct wire_buf *b, const char *runtime, enum wire_error_kind kind,
+		   size_t max, const char *fmt, ...)
 {
 	char msg[2 * WIRE_ERROR_MESSAGE_MAX];
 	va_list ap;
@@ -388,7 +396,7 @@ wire_encode_errorf(struct wire_buf *b, enum wire_error_kind kind, size_t max, co
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return wire_encode_error(b, kind, msg, max);
+	return wire_encode_error(b, runtime, kind, msg, max);
 }
 
 const char *

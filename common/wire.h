@@ -4,7 +4,8 @@
  * anything is allocated), then a u8 message type, then typed fields: u32 and u64 in
  * big-endian, byte strings as u32 length + bytes. Requests: VALIDATE (method source) and
  * COUNT (method source, limits, the five sets). Answers: RESULT (bytes, CPU time, peak
- * memory) or ERROR (kind, bounded message).
+ * memory) or ERROR (kind, bounded message), each ending with the worker's runtime
+ * description, so a COUNT needs no VALIDATE before it for its result document.
  *
  * Decoders never trust the peer: every length is checked against what remains, every
  * element count against the smallest size an element can take, and decoded strings and
@@ -17,9 +18,16 @@
 
 #define WIRE_HEADER_LEN 4
 #define WIRE_ERROR_MESSAGE_MAX 1024
-/* A VALIDATE's RESULT carries the worker's runtime as UTF-8 JSON of at most this many
- * bytes: {"libraries":["json",...],"python":"3.11.2"} (the result document's "runtime"). */
+/* Every answer carries the worker's runtime as UTF-8 JSON of at most this many bytes:
+ * {"libraries":["json",...],"python":"3.11.2"} (the result document's "runtime"); a
+ * VALIDATE's RESULT has it as its bytes too. */
 #define WIRE_RUNTIME_MAX 2048
+/* What an answer frame holds besides its result or message: header, type, fixed fields
+ * and the runtime. An answer to a job is at most result_max (or WIRE_ERROR_MESSAGE_MAX)
+ * plus this. */
+#define WIRE_ANSWER_OVERHEAD (64 + WIRE_RUNTIME_MAX)
+/* The count-worker's default max_job_mb: the largest request frame it reads, in MiB. */
+#define WIRE_JOB_MAX_MB_DEFAULT 1024
 
 enum wire_type {
 	WIRE_VALIDATE = 1,
@@ -71,19 +79,23 @@ struct wire_count {
 	uint32_t nsets[3];
 };
 
-/* A RESULT: for VALIDATE the runtime description (see WIRE_RUNTIME_MAX); for COUNT the bytes count() returned, the CPU
- * time of the whole job (decoding inputs, running the module, count()), the CPU time of
- * count() alone, and the job's peak resident memory. */
+/* A RESULT: for VALIDATE the runtime description (see WIRE_RUNTIME_MAX); for COUNT the
+ * bytes count() returned, the CPU time of the whole job (decoding inputs, running the
+ * module, count()), the CPU time of count() alone, and the job's peak resident memory;
+ * then the runtime (at most WIRE_RUNTIME_MAX bytes; empty between a job's child and the
+ * worker, which puts its own). */
 struct wire_result {
 	struct wire_bytes result;
 	uint64_t cpu_us;
 	uint64_t count_cpu_us;
 	uint64_t peak_rss_kb;
+	struct wire_bytes runtime;
 };
 
 struct wire_error {
 	enum wire_error_kind kind;
 	struct wire_bytes message; /* at most WIRE_ERROR_MESSAGE_MAX bytes */
+	struct wire_bytes runtime; /* as a RESULT's */
 };
 
 /* A growing output buffer. */
@@ -129,12 +141,13 @@ int wire_encode_validate(struct wire_buf *b, const void *method, uint32_t len, s
 int wire_encode_count(struct wire_buf *b, const struct wire_count *c, size_t max);
 int wire_encode_result(struct wire_buf *b, const struct wire_result *r, size_t max);
 /* The message is made valid UTF-8 without NUL (ill-formed bytes become '?') and cut on a
- * character boundary to WIRE_ERROR_MESSAGE_MAX bytes. */
-int wire_encode_error(struct wire_buf *b, enum wire_error_kind kind, const char *message,
-		      size_t max);
+ * character boundary to WIRE_ERROR_MESSAGE_MAX bytes; runtime (NUL-terminated, NULL for
+ * none) is cut to WIRE_RUNTIME_MAX bytes. */
+int wire_encode_error(struct wire_buf *b, const char *runtime, enum wire_error_kind kind,
+		      const char *message, size_t max);
 /* Like wire_encode_error, with the message formatted printf-style. */
-int wire_encode_errorf(struct wire_buf *b, enum wire_error_kind kind, size_t max, const char *fmt,
-		       ...) __attribute__((format(printf, 4, 5)));
+int wire_encode_errorf(struct wire_buf *b, const char *runtime, enum wire_error_kind kind,
+		       size_t max, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* "exception", "timeout", "memory", "sandbox_violation", "bad_result", "internal", or
  * NULL for an unknown kind. */

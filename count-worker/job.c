@@ -17,8 +17,7 @@
 #include "util.h"
 
 #define EXIT_LOCKDOWN_FAILED 125 /* the child could not lock itself down */
-#define ANSWER_OVERHEAD 64       /* frame header and fixed fields around a result */
-#define MAX_ERROR (WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD)
+#define MAX_ERROR (WIRE_ERROR_MESSAGE_MAX + WIRE_ANSWER_OVERHEAD)
 
 
 static const char *const job_state_names[] = {"new", "running", "ended", "reaped"};
@@ -95,7 +94,7 @@ job_prepare(struct job *j, const struct job_env *env, const unsigned char *p, si
 	} else {
 		return -1;
 	}
-	j->out_max = (size_t)j->limits.result_max + WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD;
+	j->out_max = (size_t)j->limits.result_max + WIRE_ERROR_MESSAGE_MAX + WIRE_ANSWER_OVERHEAD;
 	return 0;
 }
 
@@ -249,7 +248,7 @@ judge_frame(struct job *j, const struct rusage *ru, struct wire_buf *a)
 	size_t flen;
 
 	if (wire_frame_ready(j->out, j->out_len, j->out_max, &flen) != 1 || flen != j->out_len) {
-		wire_encode_errorf(a, WIRE_ERR_BAD_RESULT, MAX_ERROR,
+		wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_BAD_RESULT, MAX_ERROR,
 		                   "the method ended without returning a result");
 		return;
 	}
@@ -262,15 +261,17 @@ judge_frame(struct job *j, const struct rusage *ru, struct wire_buf *a)
 		if (res.count_cpu_us > res.cpu_us)
 			res.count_cpu_us = res.cpu_us;
 		res.peak_rss_kb = (uint64_t)ru->ru_maxrss;
-		if (j->type == WIRE_VALIDATE) /* the supervisor's description, not the child's */
-			res.result = (struct wire_bytes){(const unsigned char *)pyrt_runtime(),
-							 (uint32_t)strlen(pyrt_runtime())};
-		wire_encode_result(a, &res, (size_t)j->limits.result_max + ANSWER_OVERHEAD);
+		/* the supervisor's description, not the child's */
+		res.runtime = (struct wire_bytes){(const unsigned char *)pyrt_runtime(),
+						  (uint32_t)strlen(pyrt_runtime())};
+		if (j->type == WIRE_VALIDATE)
+			res.result = res.runtime;
+		wire_encode_result(a, &res, (size_t)j->limits.result_max + WIRE_ANSWER_OVERHEAD);
 	} else if (wire_decode_error(j->out, j->out_len, &e) == 0 && child_may_report(e.kind)) {
-		wire_encode_errorf(a, e.kind, MAX_ERROR, "%.*s", (int)e.message.len,
+		wire_encode_errorf(a, pyrt_runtime(), e.kind, MAX_ERROR, "%.*s", (int)e.message.len,
 		                   (const char *)e.message.p);
 	} else {
-		wire_encode_errorf(a, WIRE_ERR_BAD_RESULT, MAX_ERROR,
+		wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_BAD_RESULT, MAX_ERROR,
 		                   "the method wrote a malformed answer");
 	}
 }
@@ -282,26 +283,26 @@ judge_signal(struct job *j, int sig, const struct rusage *ru, struct wire_buf *a
 
 	switch (sig) {
 	case SIGSYS:
-		wire_encode_errorf(a, WIRE_ERR_SANDBOX_VIOLATION, MAX_ERROR,
+		wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_SANDBOX_VIOLATION, MAX_ERROR,
 		                   "the method made a system call that the sandbox forbids");
 		return;
 	case SIGPROF:
 	case SIGXCPU:
-		wire_encode_errorf(a, WIRE_ERR_TIMEOUT, MAX_ERROR,
+		wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_TIMEOUT, MAX_ERROR,
 		                   "the method exceeded its CPU time limit of %u ms",
 		                   j->limits.cpu_ms);
 		return;
 	case SIGKILL:
 		if (cpu_us(ru) >= (uint64_t)j->limits.cpu_ms * 1000u)
-			wire_encode_errorf(a, WIRE_ERR_TIMEOUT, MAX_ERROR,
+			wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_TIMEOUT, MAX_ERROR,
 			                   "the method exceeded its CPU time limit of %u ms",
 			                   j->limits.cpu_ms);
 		else
-			wire_encode_errorf(a, WIRE_ERR_MEMORY, MAX_ERROR,
+			wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_MEMORY, MAX_ERROR,
 			                   "the job was killed by the system (out of memory?)");
 		return;
 	}
-	wire_encode_errorf(a, WIRE_ERR_EXCEPTION, MAX_ERROR, "the interpreter crashed (SIG%s)",
+	wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_EXCEPTION, MAX_ERROR, "the interpreter crashed (SIG%s)",
 	                   name != NULL ? name : "?");
 }
 
@@ -313,20 +314,20 @@ job_finish(struct job *j, struct wire_buf *a)
 
 	reap(j, &status, &ru);
 	if (j->killed == JOB_KILL_DEADLINE)
-		wire_encode_errorf(a, WIRE_ERR_TIMEOUT, MAX_ERROR,
+		wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_TIMEOUT, MAX_ERROR,
 		                   "the method exceeded its wall-clock limit of %u ms",
 		                   j->limits.wall_ms);
 	else if (j->killed == JOB_KILL_OVERFLOW)
-		wire_encode_errorf(a, WIRE_ERR_BAD_RESULT, MAX_ERROR,
+		wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_BAD_RESULT, MAX_ERROR,
 		                   "the method's answer exceeded the result limit of %u bytes",
 		                   j->limits.result_max);
 	else if (WIFSIGNALED(status))
 		judge_signal(j, WTERMSIG(status), &ru, a);
 	else if (WEXITSTATUS(status) == EXIT_LOCKDOWN_FAILED)
-		wire_encode_errorf(a, WIRE_ERR_INTERNAL, MAX_ERROR,
+		wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_INTERNAL, MAX_ERROR,
 		                   "the job could not lock itself down");
 	else if (WEXITSTATUS(status) != 0)
-		wire_encode_errorf(a, WIRE_ERR_BAD_RESULT, MAX_ERROR,
+		wire_encode_errorf(a, pyrt_runtime(), WIRE_ERR_BAD_RESULT, MAX_ERROR,
 		                   "the method exited (status %d) without returning a result",
 		                   WEXITSTATUS(status));
 	else

@@ -48,6 +48,8 @@ struct settings {
 	char *log_level;
 };
 
+#define QUOTE(x) #x
+#define QUOTE_VALUE(x) QUOTE(x) /* a macro's value as a string literal */
 #define STR(f, d) CONF_STR(struct settings, f, d)
 #define INT(f, d, lo, hi) CONF_INT(struct settings, f, d, lo, hi)
 
@@ -63,7 +65,7 @@ static const struct conf_key keys[] = {
     INT(max_wall_ms, "1200000", 10, 24 * 3600 * 1000),
     INT(max_memory_mb, "16384", 16, 1024 * 1024),
     INT(max_result_bytes, "67108864", 1, 1024 * 1024 * 1024),
-    INT(max_job_mb, "1024", 1, 1024 * 1024),
+    INT(max_job_mb, QUOTE_VALUE(WIRE_JOB_MAX_MB_DEFAULT), 1, 1024 * 1024),
     /* the limits of a VALIDATE (compiling a method, checking its syntax tree) */
     INT(validate_cpu_ms, "2000", 10, 600000),
     INT(validate_wall_ms, "5000", 10, 600000),

@@ -13,6 +13,7 @@
 #include "b64.h"
 #include "jsonv.h"
 #include "once.h"
+#include "pyrt.h"
 #include "util.h"
 
 #define INPUT_MAX_DEPTH 8
@@ -166,9 +167,9 @@ static void
 run(struct job *j, const struct job_env *env, struct wire_buf *a)
 {
 	if (job_start(j, env) != 0) {
-		wire_encode_error(a, WIRE_ERR_INTERNAL,
+		wire_encode_error(a, pyrt_runtime(), WIRE_ERR_INTERNAL,
 		                  j->refused != NULL ? j->refused : "could not start the job",
-		                  2048);
+		                  WIRE_ERROR_MESSAGE_MAX + WIRE_ANSWER_OVERHEAD);
 		return;
 	}
 	while (j->state == JOB_RUNNING) {

@@ -253,7 +253,7 @@ answer_error(int fd, enum wire_error_kind kind, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	utf8_sanitize(raw, strlen(raw), msg, sizeof(msg));
-	if (wire_encode_error(&b, kind, msg, WIRE_ERROR_MESSAGE_MAX + 64) == 0)
+	if (wire_encode_error(&b, NULL, kind, msg, WIRE_ERROR_MESSAGE_MAX + WIRE_ANSWER_OVERHEAD) == 0)
 		write_all(fd, b.p, b.len);
 	_exit(0);
 }
@@ -270,10 +270,12 @@ cpu_now_us(void)
 static _Noreturn void
 answer_result(int fd, const char *p, size_t n, uint64_t count_cpu_us)
 {
-	struct wire_result res = {{(const unsigned char *)p, (uint32_t)n}, 0, count_cpu_us, 0};
+	/* the runtime is the worker's to add */
+	struct wire_result res = {{(const unsigned char *)p, (uint32_t)n}, 0, count_cpu_us, 0,
+				  {NULL, 0}};
 	struct wire_buf b = {0};
 
-	if (wire_encode_result(&b, &res, (size_t)n + 64) != 0)
+	if (wire_encode_result(&b, &res, (size_t)n + WIRE_ANSWER_OVERHEAD) != 0)
 		answer_error(fd, WIRE_ERR_MEMORY, "no memory left to send the result");
 	write_all(fd, b.p, b.len);
 	_exit(0);

@@ -11,6 +11,7 @@
 
 #include "fsm.h"
 #include "log.h"
+#include "pyrt.h"
 #include "serve.h"
 #include "util.h"
 
@@ -255,8 +256,8 @@ start_jobs(void)
 		if (job_start(&next->job, sv.cfg->env) != 0) {
 			const char *why =
 			    next->job.refused != NULL ? next->job.refused : "could not start a job";
-			wire_encode_error(&next->answer, WIRE_ERR_INTERNAL, why,
-			                  WIRE_ERROR_MESSAGE_MAX + 64);
+			wire_encode_error(&next->answer, pyrt_runtime(), WIRE_ERR_INTERNAL, why,
+			                  WIRE_ERROR_MESSAGE_MAX + WIRE_ANSWER_OVERHEAD);
 			job_cleanup(&next->job);
 			drop_frame(next);
 			conn_set_state(next, CONN_WRITING);

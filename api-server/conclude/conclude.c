@@ -35,7 +35,6 @@
 #include "worker.h"
 
 #define RETRY_MAX_MS 60000
-#define VALIDATE_DEADLINE_MS 30000
 
 enum cstate { CS_IDLE, CS_CLAIM, CS_READ, CS_PREPARE, CS_COUNT, CS_DOCUMENT };
 
@@ -388,7 +387,35 @@ start_document(struct runner *u)
 	run_thread(u, document_work, document_done);
 }
 
-/* ---- COUNT: VALIDATE (the runtime), then COUNT ---- */
+/* ---- COUNT: the worker counts, and describes its runtime with the answer ---- */
+
+/* Keeps the runtime the worker described with its answer
+ * ({"libraries":[...],"python":"..."}). */
+static int
+keep_runtime(struct attempt *a, const char *text)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *rt = tok != NULL ? json_tokener_parse_ex(tok, text, (int)strlen(text))
+					     : NULL, *py, *libs;
+	int r = -1;
+
+	if (rt != NULL && json_object_object_get_ex(rt, "python", &py) &&
+	    json_object_object_get_ex(rt, "libraries", &libs) &&
+	    json_object_is_type(libs, json_type_array)) {
+		snprintf(a->python, sizeof(a->python), "%s", json_object_get_string(py));
+		a->nlibraries = json_object_array_length(libs);
+		a->libraries = calloc(a->nlibraries + 1, sizeof(char *));
+		for (size_t i = 0; a->libraries != NULL && i < a->nlibraries; i++)
+			a->libraries[i] = strdup(json_object_get_string(
+				json_object_array_get_idx(libs, i)));
+		r = a->libraries != NULL ? 0 : -1;
+	}
+	json_object_put(rt);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	return r;
+}
+
 
 /* Ends the count with the method's failure: a signed failure document follows. */
 static void
@@ -407,6 +434,12 @@ count_cb(const struct worker_answer *w, void *arg)
 	struct attempt *a = &u->a;
 
 	a->job = NULL;
+	if (w->status != WORKER_UNAVAILABLE &&
+	    !(w->status == WORKER_FAILED && w->kind == WIRE_ERR_INTERNAL) &&
+	    keep_runtime(a, w->runtime) != 0) {
+		release(u, true, "the count-worker described its runtime badly");
+		return;
+	}
 	switch (w->status) {
 	case WORKER_OK:
 		if ((a->result = malloc(w->result_len + 1)) == NULL) {
@@ -430,58 +463,18 @@ count_cb(const struct worker_answer *w, void *arg)
 	}
 }
 
-/* Keeps the runtime a VALIDATE described ({"libraries":[...],"python":"..."}). */
-static int
-keep_runtime(struct attempt *a, const unsigned char *p, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *rt = tok != NULL ? json_tokener_parse_ex(tok, (const char *)p, (int)len)
-					     : NULL, *py, *libs;
-	int r = -1;
-
-	if (rt != NULL && json_object_object_get_ex(rt, "python", &py) &&
-	    json_object_object_get_ex(rt, "libraries", &libs) &&
-	    json_object_is_type(libs, json_type_array)) {
-		snprintf(a->python, sizeof(a->python), "%s", json_object_get_string(py));
-		a->nlibraries = json_object_array_length(libs);
-		a->libraries = calloc(a->nlibraries + 1, sizeof(char *));
-		for (size_t i = 0; a->libraries != NULL && i < a->nlibraries; i++)
-			a->libraries[i] = strdup(json_object_get_string(
-				json_object_array_get_idx(libs, i)));
-		r = a->libraries != NULL ? 0 : -1;
-	}
-	json_object_put(rt);
-	if (tok != NULL)
-		json_tokener_free(tok);
-	return r;
-}
-
 static void
-validated_cb(const struct worker_answer *w, void *arg)
+start_count(struct runner *u)
 {
-	struct runner *u = arg;
 	struct attempt *a = &u->a;
 	const struct config *cfg = u->c->app->cfg;
 	struct wire_count *in = &a->inputs.in;
 
-	a->job = NULL;
-	if (w->status == WORKER_UNAVAILABLE) {
-		release(u, w->attempts > 0, "the count-worker did not answer: %s", w->message);
-		return;
-	}
-	if (w->status == WORKER_FAILED && w->kind == WIRE_ERR_INTERNAL) {
-		release(u, true, "the count-worker failed: %s", w->message);
-		return;
-	}
-	if (w->status == WORKER_FAILED) {
-		/* The code passed VALIDATE when it was submitted; this worker refuses it now
-		 * (e.g. a library it needs is no longer allowed). The method fails. */
+	runner_set_state(u, CS_COUNT);
+	if (a->give_up) {
 		snprintf(a->python, sizeof(a->python), "unknown");
-		count_failed(u, wire_error_kind_name(w->kind), w->message);
-		return;
-	}
-	if (keep_runtime(a, w->result, w->result_len) != 0) {
-		release(u, true, "the count-worker described its runtime badly");
+		count_failed(u, "internal", a->last_error[0] ? a->last_error
+							      : "too many attempts");
 		return;
 	}
 	in->limits = (struct wire_limits){(uint32_t)cfg->count_cpu_ms, (uint32_t)cfg->count_wall_ms,
@@ -491,25 +484,6 @@ validated_cb(const struct worker_answer *w, void *arg)
 			      u);
 	if (a->job == NULL)
 		release(u, true, "the count job could not be made (out of memory, or too large)");
-}
-
-static void
-start_count(struct runner *u)
-{
-	struct attempt *a = &u->a;
-	const struct wire_bytes *method = &a->inputs.in.method;
-
-	runner_set_state(u, CS_COUNT);
-	if (a->give_up) {
-		snprintf(a->python, sizeof(a->python), "unknown");
-		count_failed(u, "internal", a->last_error[0] ? a->last_error
-							      : "too many attempts");
-		return;
-	}
-	a->job = worker_validate(u->c->app->worker, method->p, method->len, VALIDATE_DEADLINE_MS,
-				 validated_cb, u);
-	if (a->job == NULL)
-		release(u, true, "out of memory");
 }
 
 /* ---- PREPARE (thread): open the ballots, pseudonymise, work out who took part ---- */

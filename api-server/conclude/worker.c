@@ -15,8 +15,7 @@
 #include "fsm.h"
 #include "worker.h"
 
-#define REQUEST_MAX (1024u * 1024u * 1024u) /* the worker's default max_job_mb */
-#define ANSWER_OVERHEAD 64                  /* frame header and fixed fields */
+#define REQUEST_MAX ((size_t)WIRE_JOB_MAX_MB_DEFAULT << 20) /* the worker's default */
 #define MAX_ATTEMPTS 3 /* connections a job may be sent on before it is given up */
 
 enum conn_state {
@@ -77,6 +76,7 @@ struct worker_job {
 	struct worker_answer answer;
 	unsigned char *result; /* owned copies behind answer */
 	char message[WIRE_ERROR_MESSAGE_MAX + 1];
+	char runtime[WIRE_RUNTIME_MAX + 1]; /* the answer's runtime description */
 	TAILQ_ENTRY(worker_job) link;
 };
 
@@ -332,6 +332,18 @@ violation(struct conn *c, const char *what)
 }
 
 /* Checks a whole answer frame for job j and fills j->answer; returns 0 or -1. */
+/* Copies an answer's runtime description (UTF-8 without NUL) into j; -1 if it is not. */
+static int
+take_runtime(struct worker_job *j, const struct wire_bytes *rt)
+{
+	if (!utf8_valid(rt->p, rt->len) || (rt->len > 0 && memchr(rt->p, '\0', rt->len) != NULL))
+		return -1;
+	if (rt->len > 0)
+		memcpy(j->runtime, rt->p, rt->len);
+	j->runtime[rt->len] = '\0';
+	return 0;
+}
+
 static int
 take_answer(struct worker_job *j, const unsigned char *p, size_t len)
 {
@@ -339,7 +351,7 @@ take_answer(struct worker_job *j, const unsigned char *p, size_t len)
 	struct wire_error e;
 
 	if (wire_decode_result(p, len, &res) == 0) {
-		if (res.result.len > j->result_max)
+		if (res.result.len > j->result_max || take_runtime(j, &res.runtime) != 0)
 			return -1;
 		if (res.result.len > 0 && (j->result = malloc(res.result.len)) == NULL)
 			return -1;
@@ -351,18 +363,20 @@ take_answer(struct worker_job *j, const unsigned char *p, size_t len)
 		                                   .cpu_us = res.cpu_us,
 		                                   .count_cpu_us = res.count_cpu_us,
 		                                   .peak_rss_kb = res.peak_rss_kb,
+		                                   .runtime = j->runtime,
 		                                   .attempts = j->answer.attempts};
 		j->w->stats.ok++;
 		return 0;
 	}
 	if (wire_decode_error(p, len, &e) != 0 || !utf8_valid(e.message.p, e.message.len) ||
-	    memchr(e.message.p, '\0', e.message.len) != NULL)
+	    memchr(e.message.p, '\0', e.message.len) != NULL || take_runtime(j, &e.runtime) != 0)
 		return -1;
 	memcpy(j->message, e.message.p, e.message.len);
 	j->message[e.message.len] = '\0';
 	j->answer.status = WORKER_FAILED;
 	j->answer.kind = e.kind;
 	j->answer.message = j->message;
+	j->answer.runtime = j->runtime;
 	j->w->stats.failed++;
 	return 0;
 }
@@ -526,7 +540,7 @@ worker_validate(struct worker *w, const void *src, size_t len, uint32_t deadline
 	if (j == NULL)
 		return NULL;
 	j->result_max = WIRE_RUNTIME_MAX;
-	j->answer_max = WIRE_RUNTIME_MAX + WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD;
+	j->answer_max = WIRE_RUNTIME_MAX + WIRE_ERROR_MESSAGE_MAX + WIRE_ANSWER_OVERHEAD;
 	if (len > UINT32_MAX ||
 	    wire_encode_validate(&j->frame, src, (uint32_t)len, REQUEST_MAX) != 0) {
 		job_free(j);
@@ -544,7 +558,8 @@ worker_count(struct worker *w, const struct wire_count *c, uint32_t deadline_ms,
 	if (j == NULL)
 		return NULL;
 	j->result_max = c->limits.result_max;
-	j->answer_max = (size_t)c->limits.result_max + WIRE_ERROR_MESSAGE_MAX + ANSWER_OVERHEAD;
+	j->answer_max =
+	    (size_t)c->limits.result_max + WIRE_ERROR_MESSAGE_MAX + WIRE_ANSWER_OVERHEAD;
 	if (wire_encode_count(&j->frame, c, REQUEST_MAX) != 0) {
 		job_free(j);
 		return NULL;

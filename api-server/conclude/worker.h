@@ -47,6 +47,8 @@ struct worker_answer {
 	const unsigned char *result; /* WORKER_OK */
 	size_t result_len;
 	uint64_t cpu_us, count_cpu_us, peak_rss_kb; /* WORKER_OK, as the worker measured */
+	const char *runtime; /* WORKER_OK and WORKER_FAILED: the worker's runtime description
+			      * (JSON, NUL-ended, WIRE_RUNTIME_MAX at most; "" if it sent none) */
 	uint64_t elapsed_us;                        /* from submission to answer */
 	int attempts;                               /* connections the job was sent on */
 };

@@ -16,7 +16,6 @@
 #include "log.h"
 #include "v1.h"
 
-#define VALIDATE_DEADLINE_MS 15000
 
 /* What a submission carries across its callbacks. */
 struct submission {
@@ -186,8 +185,8 @@ auditor_cb(const struct db_result *res, void *arg)
 		store_submission(r); /* known code: it was checked when first submitted */
 		return;
 	}
-	s->job = worker_validate(r->app->worker, s->code, s->code_len, VALIDATE_DEADLINE_MS,
-				 validated_cb, r);
+	s->job = worker_validate(r->app->worker, s->code, s->code_len,
+				 (uint32_t)r->app->cfg->method_validate_ms, validated_cb, r);
 	if (s->job == NULL)
 		req_reply_problem(r, 500, "internal-error", "Could not queue the code check.");
 }

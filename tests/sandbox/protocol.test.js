@@ -91,6 +91,19 @@ test('a well-formed VALIDATE and COUNT are answered', async () => {
   await assertServes('baseline');
 });
 
+test('every answer, a COUNT\'s and an ERROR too, describes the runtime', async () => {
+  const v = await worker.validate(GOOD);
+  const c = await worker.count(GOOD_JOB);
+  const e = await worker.count({ ...GOOD_JOB, method: 'def count(a, b, c, d, e):\n    return 1 // 0\n' });
+  assert.equal(c.type, 'result', W.describe(c));
+  assert.equal(e.type, 'error', W.describe(e));
+  assert.deepEqual(v.runtime, JSON.parse(v.result.toString()));
+  for (const a of [c, e]) {
+    assert.match(a.runtime.python, /^3\.11\.\d+$/, W.describe(a));
+    assert.deepEqual(a.runtime, v.runtime);
+  }
+});
+
 test('truncated frames, then close: no answer, the worker goes on', async () => {
   const full = W.encodeCount(GOOD_JOB);
   await assertRejected('2 bytes of a length', full.subarray(0, 2), { endOurSide: true });

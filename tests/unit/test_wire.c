@@ -73,7 +73,8 @@ test_count_round_trip(void **state)
 static void
 test_answers_round_trip(void **state)
 {
-	struct wire_result in = {B("\x00\x01result"), 1234, 777, 56789}, out;
+	struct wire_result in = {B("\x00\x01result"), 1234, 777, 56789, B("{\"python\":\"3\"}")},
+			   out;
 	struct wire_buf b = {0};
 	struct wire_error e;
 	struct wire_bytes m;
@@ -86,14 +87,34 @@ test_answers_round_trip(void **state)
 	assert_int_equal(out.cpu_us, 1234);
 	assert_int_equal(out.count_cpu_us, 777);
 	assert_int_equal(out.peak_rss_kb, 56789);
+	assert_true(bytes_eq(out.runtime, "{\"python\":\"3\"}"));
 	wire_buf_reset(&b);
 
-	assert_int_equal(wire_encode_error(&b, WIRE_ERR_TIMEOUT, "too slow", MAX), 0);
+	assert_int_equal(wire_encode_error(&b, "{\"python\":\"3\"}", WIRE_ERR_TIMEOUT, "too slow",
+					   MAX),
+			 0);
 	assert_int_equal(wire_decode_error(b.p, b.len, &e), 0);
 	assert_int_equal(e.kind, WIRE_ERR_TIMEOUT);
 	assert_string_equal(wire_error_kind_name(e.kind), "timeout");
 	assert_true(bytes_eq(e.message, "too slow"));
+	assert_true(bytes_eq(e.runtime, "{\"python\":\"3\"}"));
 	wire_buf_reset(&b);
+
+	/* A runtime description over WIRE_RUNTIME_MAX is refused by the decoders. */
+	{
+		char *big = calloc(1, WIRE_RUNTIME_MAX + 2);
+		memset(big, 'x', WIRE_RUNTIME_MAX + 1);
+		in.runtime = B(big);
+		assert_int_equal(wire_encode_result(&b, &in, MAX), 0);
+		assert_int_equal(wire_decode_result(b.p, b.len, &out), -1);
+		wire_buf_reset(&b);
+		/* the error encoder cuts it to the maximum */
+		assert_int_equal(wire_encode_error(&b, big, WIRE_ERR_TIMEOUT, "x", MAX), 0);
+		assert_int_equal(wire_decode_error(b.p, b.len, &e), 0);
+		assert_int_equal(e.runtime.len, WIRE_RUNTIME_MAX);
+		wire_buf_reset(&b);
+		free(big);
+	}
 
 	assert_int_equal(wire_encode_validate(&b, "x = 1", 5, MAX), 0);
 	assert_int_equal(wire_decode_validate(b.p, b.len, &m), 0);
@@ -168,6 +189,7 @@ test_trailing_bytes_and_bad_values(void **state)
 	wire_begin(&b, WIRE_ERROR);
 	wire_put_u32(&b, WIRE_ERR_MEMORY);
 	wire_put_bytes(&b, "m", 1);
+	wire_put_bytes(&b, "", 0); /* the runtime */
 	wire_put_u32(&b, 7);
 	assert_int_equal(wire_finish(&b, MAX), 0);
 	assert_int_equal(wire_decode_error(b.p, b.len, &e), -1);
@@ -177,6 +199,7 @@ test_trailing_bytes_and_bad_values(void **state)
 	wire_begin(&b, WIRE_ERROR);
 	wire_put_u32(&b, 99);
 	wire_put_bytes(&b, "m", 1);
+	wire_put_bytes(&b, "", 0);
 	assert_int_equal(wire_finish(&b, MAX), 0);
 	assert_int_equal(wire_decode_error(b.p, b.len, &e), -1);
 	wire_buf_reset(&b);
@@ -184,13 +207,14 @@ test_trailing_bytes_and_bad_values(void **state)
 	/* a message over the bound is cut by the encoder, refused by the decoder */
 	memset(longmsg, 'x', sizeof(longmsg) - 1);
 	longmsg[sizeof(longmsg) - 1] = '\0';
-	assert_int_equal(wire_encode_error(&b, WIRE_ERR_EXCEPTION, longmsg, MAX), 0);
+	assert_int_equal(wire_encode_error(&b, NULL, WIRE_ERR_EXCEPTION, longmsg, MAX), 0);
 	assert_int_equal(wire_decode_error(b.p, b.len, &e), 0);
 	assert_int_equal(e.message.len, WIRE_ERROR_MESSAGE_MAX);
 	wire_buf_reset(&b);
 	wire_begin(&b, WIRE_ERROR);
 	wire_put_u32(&b, WIRE_ERR_EXCEPTION);
 	wire_put_bytes(&b, longmsg, sizeof(longmsg) - 1);
+	wire_put_bytes(&b, "", 0);
 	assert_int_equal(wire_finish(&b, MAX), 0);
 	assert_int_equal(wire_decode_error(b.p, b.len, &e), -1);
 	wire_buf_reset(&b);

@@ -316,20 +316,26 @@ static int hostile_mode;
 static void
 hostile_answer(struct evbuffer *out)
 {
+	/* Frames as common/wire.h lays them out; every RESULT and ERROR ends with the runtime
+	 * (here empty: four zero bytes). */
 	static const unsigned char huge[] = {0x7f, 0xff, 0xff, 0xff, 3};
 	static const unsigned char long_result[] = {
-	    0, 0, 0, 38, 3, 0, 0, 0, 9, 'w', 'a', 'y', ' ', 't', 'o', 'o', ' ', 'l', 0, 0, 0,
-	    0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0,   0,   0,   0,   0,   0,   0,   0,   0, 0, 0};
-	static const unsigned char bad_kind[] = {0, 0, 0, 10, 4, 0, 0, 0, 99, 0, 0, 0, 1, 'x'};
-	static const unsigned char bad_utf8[] = {0, 0, 0, 11, 4, 0,    0,   0,
-	                                         1, 0, 0, 0,  2, 0xc0, 0xaf};
-	static const unsigned char trailing[] = {0, 0, 0, 30, 3, 0, 0, 0, 1, 'x', 0,  0,
+	    0, 0, 0, 42, 3, 0, 0, 0, 9, 'w', 'a', 'y', ' ', 't', 'o', 'o', ' ', 'l', 0, 0, 0,
+	    0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0,   0,   0,   0,   0,   0,   0,   0,   0, 0, 0,
+	    0, 0, 0, 0};
+	static const unsigned char bad_kind[] = {0, 0, 0, 14, 4, 0, 0, 0, 99, 0, 0, 0, 1, 'x',
+	                                         0, 0, 0, 0};
+	static const unsigned char bad_utf8[] = {0, 0, 0, 15, 4, 0,    0,   0, 1, 0,
+	                                         0, 0, 2, 0xc0, 0xaf, 0, 0, 0, 0};
+	static const unsigned char trailing[] = {0, 0, 0, 34, 3, 0, 0, 0, 1, 'x', 0,  0,
 	                                         0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0,  0,
-	                                         0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   '!'};
+	                                         0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0,  0,
+	                                         0, 0, '!'};
 	static const unsigned char wrong_type[] = {0, 0, 0, 5, 1, 0, 0, 0, 0};
 	static const unsigned char truncated[] = {0, 0, 0, 9, 3, 0, 0, 0, 1, 'x'};
-	static const unsigned char good[] = {0, 0, 0, 30, 3, 0, 0, 0, 1, 'k', 0, 0, 0, 0, 0, 0, 0,
-	                                     0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0, 0, 0, 0, 0, 0, 0};
+	static const unsigned char good[] = {0, 0, 0, 34, 3, 0, 0, 0, 1, 'k', 0, 0, 0, 0, 0, 0, 0,
+	                                     0, 0, 0, 0,  0, 0, 0, 0, 0, 0,   0, 0, 0, 0, 0, 0, 0,
+	                                     0, 0, 0, 0};
 	static const struct {
 		const unsigned char *p;
 		size_t n;

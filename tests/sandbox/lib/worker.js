@@ -20,6 +20,7 @@ const T_ERROR = 4;
 const KINDS = ['', 'exception', 'timeout', 'memory', 'sandbox_violation', 'bad_result',
   'internal'];
 const ERROR_MESSAGE_MAX = 1024;
+const RUNTIME_MAX = 2048; // WIRE_RUNTIME_MAX
 // Answers larger than this are treated as a protocol violation by the test client.
 const ANSWER_MAX = 256 * 1024 * 1024;
 
@@ -115,6 +116,13 @@ function decodeAnswer(frame) {
     off += n;
     return b;
   };
+  // Every answer ends with the worker's runtime description: JSON of at most
+  // RUNTIME_MAX bytes.
+  const runtime = () => {
+    const raw = bytes('runtime');
+    if (raw.length > RUNTIME_MAX) throw new Error(`runtime of ${raw.length} bytes (> ${RUNTIME_MAX})`);
+    return JSON.parse(utf8.decode(raw));
+  };
   const len = u32('length');
   if (len !== frame.length - 4) throw new Error(`answer length ${len} != ${frame.length - 4}`);
   if (len === 0) throw new Error('answer of length 0');
@@ -124,7 +132,7 @@ function decodeAnswer(frame) {
     const result = Buffer.from(bytes('result'));
     answer = {
       type: 'result', result, cpu_us: u64('cpu_us'), count_cpu_us: u64('count_cpu_us'),
-      peak_rss_kb: u64('peak_rss_kb'),
+      peak_rss_kb: u64('peak_rss_kb'), runtime: runtime(),
     };
   } else if (type === T_ERROR) {
     const kind = u32('kind');
@@ -139,7 +147,7 @@ function decodeAnswer(frame) {
     } catch (e) {
       throw new Error(`ERROR message is not valid UTF-8: ${raw.toString('hex').slice(0, 200)}`);
     }
-    answer = { type: 'error', kind: KINDS[kind], kind_code: kind, message };
+    answer = { type: 'error', kind: KINDS[kind], kind_code: kind, message, runtime: runtime() };
   } else {
     throw new Error(`answer of unexpected type ${type}`);
   }
