@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/keylock.h"
+#include "core/types.h"
 #include "jsonv.h"
 
 struct config;
@@ -33,6 +34,7 @@ struct app {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	struct db_pool *db;
+	struct core core; /* the Decision API's operations (core/core.h): db and cfg */
 	struct worker *worker; /* client of the count-worker */
 	struct conclusion *conclusion; /* the conclusion job */
 	struct keys *keys;

@@ -198,6 +198,7 @@ serve(struct app *app, const char *authority_id)
 				    app->cfg->worker_retry_min_ms, app->cfg->worker_retry_max_ms};
 	app->db = db_pool_new(app->base, app->cfg->db_conninfo, &opts, store_statements,
 			      store_nstatements);
+	app->core = (struct core){app->db, app->cfg};
 	app->worker = worker_new(app->base, &wopts);
 	bulk = db_pool_new(app->base, app->cfg->db_conninfo, &bulk_opts, store_statements,
 			   store_nstatements);

@@ -1,4 +1,11 @@
-/* store — the list of statements every database connection prepares. */
+/* store — the list of statements every database connection prepares, and what the store
+ * modules share. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
 #include "db/migrate.h"
 #include "store.h"
 #include "store_accounts.h"
@@ -21,3 +28,39 @@ const struct db_stmt *const store_statements[] = {
 };
 
 const size_t store_nstatements = sizeof(store_statements) / sizeof(store_statements[0]);
+
+struct store_call *
+store_call_new(void (*cb)(void), void *arg)
+{
+	struct store_call *c = calloc(1, sizeof(*c));
+
+	if (c != NULL) {
+		c->cb = cb;
+		c->arg = arg;
+	}
+	return c;
+}
+
+bool
+store_hash_matches(const char *db_hex, const unsigned char hash[UTIL_SHA256_LEN])
+{
+	char want[2 + 2 * UTIL_SHA256_LEN + 1] = "\\x";
+
+	util_hex(hash, UTIL_SHA256_LEN, want + 2);
+	return strlen(db_hex) == sizeof(want) - 1 &&
+	       CRYPTO_memcmp(db_hex, want, sizeof(want) - 1) == 0;
+}
+
+void
+store_account_principal(const PGresult *res, int row, struct principal *who)
+{
+	memset(who, 0, sizeof(*who));
+	who->kind = PRINCIPAL_ACCOUNT;
+	snprintf(who->account_id, sizeof(who->account_id), "%s", PQgetvalue(res, row, 1));
+	who->account_named = !PQgetisnull(res, row, 2);
+	snprintf(who->account_name, sizeof(who->account_name), "%s", PQgetvalue(res, row, 2));
+	snprintf(who->account_created_at, sizeof(who->account_created_at), "%s",
+		 PQgetvalue(res, row, 3));
+	snprintf(who->service_id, sizeof(who->service_id), "%s", PQgetvalue(res, row, 4));
+	snprintf(who->service_name, sizeof(who->service_name), "%s", PQgetvalue(res, row, 5));
+}

@@ -1,16 +1,45 @@
 /* store — every SQL statement the server runs, one store module per resource.
  *
- * Each store function sends one prepared statement and calls cb with its result; the
- * header of each module documents the columns. Handlers never hold SQL. */
+ * Each store function sends one prepared statement and calls its caller back with what the
+ * rows hold, as structs (types.h); only the store reads SQL results. Nothing above the
+ * store holds SQL. */
 #ifndef FREECOOP_STORE_H
 #define FREECOOP_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "db/db.h"
+#include "principal.h"
+#include "problem.h"
+#include "types.h"
+#include "util.h"
 
 /* RFC 3339 UTC text of a timestamptz column, for SELECT lists. */
 #define STORE_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* What a credential stands for: who (valid during the call) when found is CRED_OK;
+ * no != NULL when the database failed. */
+typedef void (*store_principal_cb)(void *arg, const struct problem *no,
+				   enum core_credential found, const struct principal *who);
+
+/* A store call in flight: the caller's typed callback (called through its own type), its
+ * argument, and the hash the answer is checked against. */
+struct store_call {
+	void (*cb)(void);
+	void *arg;
+	unsigned char hash[UTIL_SHA256_LEN];
+};
+
+/* A new call for cb(arg) (free it once cb ran); NULL without memory. */
+struct store_call *store_call_new(void (*cb)(void), void *arg);
+
+/* Whether the hex text "\\x..." the database returned equals hash, in constant time. */
+bool store_hash_matches(const char *db_hex, const unsigned char hash[UTIL_SHA256_LEN]);
+
+/* Sets who from row of an account lookup: columns 1 account id, 2 account name (NULL if
+ * none), 3 account created_at, 4 service id, 5 service name. */
+void store_account_principal(const PGresult *res, int row, struct principal *who);
 
 /* Every statement, to prepare on each connection (store.c). */
 extern const struct db_stmt *const store_statements[];

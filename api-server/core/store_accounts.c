@@ -1,4 +1,8 @@
-/* store_accounts — SQL for services and accounts. */
+/* store_accounts — SQL for services and accounts, and reading their rows. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "store.h"
 #include "store_accounts.h"
 
@@ -33,38 +37,139 @@ const struct db_stmt stmt_account_claim = {
 	.nparams = 2,
 };
 
+static void
+service_cb(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_principal_cb cb = (store_principal_cb)c->cb;
+	struct problem no;
+	struct principal who = {.kind = PRINCIPAL_SERVICE};
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), CRED_UNKNOWN, NULL);
+	else if (PQntuples(res->res) != 1 || !store_hash_matches(PQgetvalue(res->res, 0, 2), c->hash))
+		cb(c->arg, NULL, CRED_UNKNOWN, NULL);
+	else {
+		snprintf(who.service_id, sizeof(who.service_id), "%s", PQgetvalue(res->res, 0, 0));
+		snprintf(who.service_name, sizeof(who.service_name), "%s",
+			 PQgetvalue(res->res, 0, 1));
+		cb(c->arg, NULL, CRED_OK, &who);
+	}
+	free(c);
+}
+
 void
 store_service_by_key(struct db_pool *db, const unsigned char key_hash[UTIL_SHA256_LEN],
-		     db_cb cb, void *arg)
+		     store_principal_cb cb, void *arg)
 {
 	struct db_param p[] = {db_bytes(key_hash, UTIL_SHA256_LEN)};
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
 
-	db_query(db, &stmt_service_by_key, p, cb, arg);
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), CRED_UNKNOWN,
+		   NULL);
+		return;
+	}
+	memcpy(c->hash, key_hash, UTIL_SHA256_LEN);
+	db_query(db, &stmt_service_by_key, p, service_cb, c);
+}
+
+/* Row 0 of res as an account: columns 0 id, 1 name (NULL: none), 2 created_at, and
+ * claimed from claimed_col ("t"/"f"; -1: not read, false). */
+static void
+account_cb(const struct db_result *res, void *arg, int claimed_col)
+{
+	struct store_call *c = arg;
+	store_account_cb cb = (store_account_cb)c->cb;
+	struct problem no;
+	struct core_account a;
+
+	if (res->status != DB_OK) {
+		cb(c->arg, problem_db(&no, res), NULL);
+	} else if (PQntuples(res->res) != 1) {
+		cb(c->arg, NULL, NULL);
+	} else {
+		a.id = PQgetvalue(res->res, 0, 0);
+		a.name = PQgetisnull(res->res, 0, 1) ? NULL : PQgetvalue(res->res, 0, 1);
+		a.created_at = PQgetvalue(res->res, 0, 2);
+		a.claimed = claimed_col >= 0 && strcmp(PQgetvalue(res->res, 0, claimed_col), "t") == 0;
+		cb(c->arg, NULL, &a);
+	}
+	free(c);
+}
+
+static void
+inserted_cb(const struct db_result *res, void *arg)
+{
+	account_cb(res, arg, -1);
+}
+
+static void
+got_cb(const struct db_result *res, void *arg)
+{
+	account_cb(res, arg, 3);
+}
+
+/* Sends stmt with p for an account callback; out of memory: cb gets a 500. */
+static void
+account_query(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *p,
+	      db_cb done, store_account_cb cb, void *arg)
+{
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
+		return;
+	}
+	db_query(db, stmt, p, done, c);
 }
 
 void
 store_account_insert(struct db_pool *db, const char *id, const char *service_id,
-		     const char *name, db_cb cb, void *arg)
+		     const char *name, store_account_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(id), db_text(service_id), db_text(name)};
 
-	db_query(db, &stmt_account_insert, p, cb, arg);
+	account_query(db, &stmt_account_insert, p, inserted_cb, cb, arg);
 }
 
 void
-store_account_get(struct db_pool *db, const char *id, const char *service_id, db_cb cb,
-		  void *arg)
+store_account_get(struct db_pool *db, const char *id, const char *service_id,
+		  store_account_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(id), db_text(service_id)};
 
-	db_query(db, &stmt_account_get, p, cb, arg);
+	account_query(db, &stmt_account_get, p, got_cb, cb, arg);
+}
+
+static void
+claimed_cb(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_claim_cb cb = (store_claim_cb)c->cb;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), false, false);
+	else
+		cb(c->arg, NULL, strcmp(PQgetvalue(res->res, 0, 0), "0") != 0,
+		   strcmp(PQgetvalue(res->res, 0, 1), "0") != 0);
+	free(c);
 }
 
 void
 store_account_claim(struct db_pool *db, const char *id,
-		    const unsigned char token_hash[UTIL_SHA256_LEN], db_cb cb, void *arg)
+		    const unsigned char token_hash[UTIL_SHA256_LEN], store_claim_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(id), db_bytes(token_hash, UTIL_SHA256_LEN)};
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
 
-	db_query(db, &stmt_account_claim, p, cb, arg);
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), false, false);
+		return;
+	}
+	db_query(db, &stmt_account_claim, p, claimed_cb, c);
 }

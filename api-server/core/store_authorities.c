@@ -1,4 +1,7 @@
-/* store_authorities — SQL for authorities. */
+/* store_authorities — SQL for authorities, and reading their rows. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "store.h"
 #include "store_authorities.h"
 
@@ -15,10 +18,47 @@ const struct db_stmt stmt_authority_is_decision = {
 	.nparams = 1,
 };
 
-void
-store_authorities_list(struct db_pool *db, db_cb cb, void *arg)
+static void
+listed_cb(const struct db_result *res, void *arg)
 {
-	db_query(db, &stmt_authorities_list, NULL, cb, arg);
+	struct store_call *c = arg;
+	store_authorities_cb cb = (store_authorities_cb)c->cb;
+	struct core_authority *keys = NULL;
+	struct problem no;
+	int n;
+
+	if (res->status != DB_OK) {
+		cb(c->arg, problem_db(&no, res), NULL, 0);
+		free(c);
+		return;
+	}
+	n = PQntuples(res->res);
+	if (n > 0 && (keys = calloc((size_t)n, sizeof(*keys))) == NULL) {
+		cb(c->arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, 0);
+		free(c);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		keys[i] = (struct core_authority){
+		    PQgetvalue(res->res, i, 0), PQgetvalue(res->res, i, 1),
+		    PQgetvalue(res->res, i, 2), strcmp(PQgetvalue(res->res, i, 3), "t") == 0,
+		    strcmp(PQgetvalue(res->res, i, 4), "t") == 0, PQgetvalue(res->res, i, 5)};
+	cb(c->arg, NULL, keys, (size_t)n);
+	free(keys);
+	free(c);
+}
+
+void
+store_authorities_list(struct db_pool *db, store_authorities_cb cb, void *arg)
+{
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, 0);
+		return;
+	}
+	db_query(db, &stmt_authorities_list, NULL, listed_cb, c);
 }
 
 void

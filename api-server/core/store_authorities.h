@@ -2,13 +2,16 @@
 #ifndef FREECOOP_STORE_AUTHORITIES_H
 #define FREECOOP_STORE_AUTHORITIES_H
 
-#include "db/db.h"
+#include "store.h"
 
 extern const struct db_stmt stmt_authorities_list, stmt_authority_is_decision;
 
-/* Unrevoked authorities, oldest first. Columns: 0 id, 1 name, 2 public key (base64url),
- * 3 decision_authority ("t"/"f"), 4 code_auditor ("t"/"f"), 5 created_at. */
-void store_authorities_list(struct db_pool *db, db_cb cb, void *arg);
+/* The n keys (valid during the call), or why not (no). */
+typedef void (*store_authorities_cb)(void *arg, const struct problem *no,
+				     const struct core_authority *keys, size_t n);
+
+/* Unrevoked authorities, oldest first. */
+void store_authorities_list(struct db_pool *db, store_authorities_cb cb, void *arg);
 
 /* stmt_authority_is_decision, $1 = raw public key (bytea): one row (id) if that key is an
  * unrevoked decision authority. Run blocking at start-up, and by store_authority_check. */

@@ -3,6 +3,7 @@
  * Issuance and lookup are the hot paths, so they are batched: every request made in one
  * turn of the event loop travels in one statement, whose parameters are arrays of the
  * requests' hashes; issuing a batch costs one durable commit, not one per token. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -131,22 +132,73 @@ store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_
 	db_query_batched(db, &stmt_access_issue, p, cb, arg);
 }
 
-void
-store_authorization_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
-			   db_batch_cb cb, void *arg)
+/* A lookup's answer: the account of row, if its hash is the one asked for (constant time);
+ * for an access token, also whether it expired (column 6) or was revoked (column 7). */
+static void
+lookup_done(const struct db_result *res, int row, void *arg, int hash_col, bool access)
+{
+	struct store_call *c = arg;
+	store_principal_cb cb = (store_principal_cb)c->cb;
+	struct problem no;
+	struct principal who;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), CRED_UNKNOWN, NULL);
+	else if (row < 0 || !store_hash_matches(PQgetvalue(res->res, row, hash_col), c->hash))
+		cb(c->arg, NULL, CRED_UNKNOWN, NULL);
+	else if (access && strcmp(PQgetvalue(res->res, row, 7), "t") == 0)
+		cb(c->arg, NULL, CRED_REVOKED, NULL);
+	else if (access && strcmp(PQgetvalue(res->res, row, 6), "t") == 0)
+		cb(c->arg, NULL, CRED_EXPIRED, NULL);
+	else {
+		store_account_principal(res->res, row, &who);
+		cb(c->arg, NULL, CRED_OK, &who);
+	}
+	free(c);
+}
+
+static void
+authorization_done(const struct db_result *res, int row, void *arg)
+{
+	lookup_done(res, row, arg, 6, false);
+}
+
+static void
+access_done(const struct db_result *res, int row, void *arg)
+{
+	lookup_done(res, row, arg, 8, true);
+}
+
+/* Queues a batched lookup of hash; out of memory: cb gets a 500. */
+static void
+lookup(struct db_pool *db, const struct db_stmt *stmt, const unsigned char hash[UTIL_SHA256_LEN],
+       db_batch_cb done, store_principal_cb cb, void *arg)
 {
 	struct db_param p[] = {db_bytes(hash, UTIL_SHA256_LEN)};
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
 
-	db_query_batched(db, &stmt_authorization_lookup, p, cb, arg);
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), CRED_UNKNOWN,
+		   NULL);
+		return;
+	}
+	memcpy(c->hash, hash, UTIL_SHA256_LEN);
+	db_query_batched(db, stmt, p, done, c);
+}
+
+void
+store_authorization_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
+			   store_principal_cb cb, void *arg)
+{
+	lookup(db, &stmt_authorization_lookup, hash, authorization_done, cb, arg);
 }
 
 void
 store_access_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
-		    db_batch_cb cb, void *arg)
+		    store_principal_cb cb, void *arg)
 {
-	struct db_param p[] = {db_bytes(hash, UTIL_SHA256_LEN)};
-
-	db_query_batched(db, &stmt_access_lookup, p, cb, arg);
+	lookup(db, &stmt_access_lookup, hash, access_done, cb, arg);
 }
 
 void

@@ -2,8 +2,7 @@
 #ifndef FREECOOP_STORE_TOKENS_H
 #define FREECOOP_STORE_TOKENS_H
 
-#include "db/db.h"
-#include "util.h"
+#include "store.h"
 
 extern const struct db_stmt stmt_access_issue, stmt_authorization_lookup, stmt_access_lookup,
 	stmt_access_revoke, stmt_access_purge;
@@ -17,18 +16,15 @@ extern const struct db_stmt stmt_access_issue, stmt_authorization_lookup, stmt_a
 void store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_LEN],
 			const char *account_id, int ttl, int max_live, db_batch_cb cb, void *arg);
 
-/* The account behind an authorization token, if its service is enabled. Batched: cb gets
- * the row, or -1. Columns: 1 account id, 2 account name (NULL if none), 3 account
- * created_at, 4 service id, 5 service name, 6 authorization_token_hash (bytea hex text). */
+/* The account behind an authorization token, if its service is enabled (batched with
+ * other lookups): CRED_OK with the account, or CRED_UNKNOWN. */
 void store_authorization_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
-				db_batch_cb cb, void *arg);
+				store_principal_cb cb, void *arg);
 
-/* The account behind an access token, if its service is enabled. Batched: cb gets the
- * row, or -1. Columns: 1 account id, 2 account name (NULL if none), 3 account created_at,
- * 4 service id, 5 service name, 6 expired ("t"/"f"), 7 revoked ("t"/"f"), 8 token_hash
- * (bytea hex text). */
+/* The account behind an access token, if its service is enabled (batched): CRED_OK with
+ * the account, CRED_REVOKED, CRED_EXPIRED (revoked wins), or CRED_UNKNOWN. */
 void store_access_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
-			 db_batch_cb cb, void *arg);
+			 store_principal_cb cb, void *arg);
 
 /* Revokes the access token hashing to hash. */
 void store_access_revoke(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],

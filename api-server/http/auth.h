@@ -7,25 +7,11 @@
 #ifndef FREECOOP_AUTH_H
 #define FREECOOP_AUTH_H
 
-#include <stdbool.h>
-
+#include "core/principal.h"
+#include "core/problem.h"
 #include "util.h"
-#include "verdict.h"
 
 struct app;
-
-enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_SERVICE, PRINCIPAL_ACCOUNT };
-
-/* Who made the request, once the route's credentials are resolved. */
-struct principal {
-	enum principal_kind kind;
-	char service_id[UTIL_UUID_LEN + 1];
-	char service_name[256];
-	char account_id[UTIL_UUID_LEN + 1];
-	char account_name[256];
-	bool account_named;
-	char account_created_at[40];
-};
 
 /* The bearer token presented: its kind and its SHA-256 (the token itself is not kept). */
 struct credential {
@@ -33,8 +19,8 @@ struct credential {
 	unsigned char hash[UTIL_SHA256_LEN]; /* SHA-256 of the token */
 };
 
-/* v is NULL when the request is admitted, else why not. */
-typedef void (*auth_done_cb)(void *arg, const struct verdict *v);
+/* no is NULL when the request is admitted, else why not. */
+typedef void (*auth_done_cb)(void *arg, const struct problem *no);
 
 /* One admission in progress. The caller fills the first part and owns the memory (with
  * cred and who) until done has run. */
@@ -46,7 +32,7 @@ struct auth_call {
 	struct principal *who;     /* out: whom it stands for */
 	auth_done_cb done;
 	void *arg;
-	struct verdict v; /* auth's own: the verdict given to done */
+	struct problem refusal; /* auth's own: the one given to done */
 };
 
 /* Admits c (at once, or later from a database callback) and calls c->done exactly once.

@@ -249,7 +249,7 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 /* Fills v with a 429 for what's limits, to be retried in retry seconds; returns -1. */
 static int
-limited(struct verdict *v, int retry, const char *what, int rate, int burst)
+limited(struct problem *v, int retry, const char *what, int rate, int burst)
 {
 	memset(v, 0, sizeof(*v));
 	v->status = 429;
@@ -262,7 +262,7 @@ limited(struct verdict *v, int retry, const char *what, int rate, int burst)
 }
 
 int
-guard_token(struct guard *g, const struct credential *cred, struct verdict *v)
+guard_token(struct guard *g, const struct credential *cred, struct problem *v)
 {
 	const struct config *cfg = g->app->cfg;
 	int retry;
@@ -280,7 +280,7 @@ guard_token(struct guard *g, const struct credential *cred, struct verdict *v)
 /* Takes one request from the bucket of id (a random UUID: its bytes are key enough) in
  * table; 0, or -1 with a 429 in v (counted in *refused) with what's limits. */
 static int
-take_by_uuid(struct verdict *v, struct ratelimit *table, const char *id, uint64_t *refused,
+take_by_uuid(struct problem *v, struct ratelimit *table, const char *id, uint64_t *refused,
 	     const char *what, int rate, int burst)
 {
 	unsigned char key[16];
@@ -293,7 +293,7 @@ take_by_uuid(struct verdict *v, struct ratelimit *table, const char *id, uint64_
 }
 
 int
-guard_service(struct guard *g, const char *service_id, struct verdict *v)
+guard_service(struct guard *g, const char *service_id, struct problem *v)
 {
 	const struct config *cfg = g->app->cfg;
 
@@ -302,7 +302,7 @@ guard_service(struct guard *g, const char *service_id, struct verdict *v)
 }
 
 int
-guard_account(struct guard *g, const char *account_id, struct verdict *v)
+guard_account(struct guard *g, const char *account_id, struct problem *v)
 {
 	const struct config *cfg = g->app->cfg;
 
@@ -358,7 +358,7 @@ address_key(struct guard *g, struct evhttp_request *ev, unsigned char key[16])
 }
 
 int
-guard_address(struct guard *g, struct evhttp_request *ev, struct verdict *v)
+guard_address(struct guard *g, struct evhttp_request *ev, struct problem *v)
 {
 	const struct config *cfg = g->app->cfg;
 	unsigned char key[16];

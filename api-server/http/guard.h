@@ -36,7 +36,7 @@ struct app;
 struct credential;
 struct guard;
 struct framer_refusal;
-struct verdict;
+struct problem;
 
 struct guard_stats {
 	uint64_t limited_token;   /* requests refused by a token's limit */
@@ -55,17 +55,17 @@ void guard_free(struct guard *g);
 
 /* The token's limit, checked when its credentials are parsed. Returns 0, or -1 with the
  * 429 in v. */
-int guard_token(struct guard *g, const struct credential *cred, struct verdict *v);
+int guard_token(struct guard *g, const struct credential *cred, struct problem *v);
 
 /* The account's limit, once the lookup named it. Returns 0, or -1 with the 429 in v. */
-int guard_account(struct guard *g, const char *account_id, struct verdict *v);
+int guard_account(struct guard *g, const char *account_id, struct problem *v);
 
 /* The service's limit, once the lookup named it. Returns 0, or -1 with the 429 in v. */
-int guard_service(struct guard *g, const char *service_id, struct verdict *v);
+int guard_service(struct guard *g, const char *service_id, struct problem *v);
 
 /* The limit of ev's client address (peer, or as a trusted proxy reports it). Returns 0,
  * or -1 with the 429 in v. */
-int guard_address(struct guard *g, struct evhttp_request *ev, struct verdict *v);
+int guard_address(struct guard *g, struct evhttp_request *ev, struct problem *v);
 
 /* A request arrived whole (its deadline stops) / its answer was written (the next one
  * starts). */

@@ -458,9 +458,8 @@ take_body(struct req *r)
 	return 0;
 }
 
-/* Answers a refusal decided before the handler (auth, guard). */
-static void
-reply_verdict(struct req *r, const struct verdict *v)
+void
+req_reply_refusal(struct req *r, const struct problem *v)
 {
 	char s[16];
 
@@ -478,12 +477,12 @@ reply_verdict(struct req *r, const struct verdict *v)
 /* The verdict on a request (auth's, or none needed): its refusal, or its handler. The one
  * place a handler is started. */
 static void
-admitted(void *arg, const struct verdict *v)
+admitted(void *arg, const struct problem *v)
 {
 	struct req *r = arg;
 
 	if (v != NULL)
-		reply_verdict(r, v);
+		req_reply_refusal(r, v);
 	else
 		r->app->routes[r->route_idx].handler(r);
 }
@@ -494,7 +493,7 @@ static void
 dispatch(struct req *r)
 {
 	const struct route *rt;
-	struct verdict no;
+	struct problem no;
 	const char *method = r->method;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->ev));
 	char allow[64];
@@ -528,7 +527,7 @@ dispatch(struct req *r)
 	rt = &r->app->routes[r->route_idx];
 	if ((rt->flags & ROUTE_LIMIT_ADDRESS) != 0 &&
 	    guard_address(r->app->guard, r->ev, &no) != 0) {
-		reply_verdict(r, &no);
+		req_reply_refusal(r, &no);
 		return;
 	}
 	if ((rt->flags & ROUTE_CREDENTIALS) == 0) {
