@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/keylock.h"
 #include "core/types.h"
 #include "jsonv.h"
 
@@ -40,7 +39,6 @@ struct app {
 	struct keys *keys;
 	struct metrics *metrics;
 	struct guard *guard; /* rate limits and request deadlines */
-	struct keylock issuing; /* access tokens: one issuance per account in flight (h_tokens) */
 	struct downloads *downloads; /* result documents streamed in chunks */
 	struct jsonv_limits json_limits;
 	struct event *ev_shutdown; /* the shutdown deadline */

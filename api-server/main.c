@@ -146,20 +146,19 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-purge_done_cb(const struct db_result *res, void *arg)
+purge_done_cb(void *arg, const struct problem *no)
 {
-	if (res->status != DB_OK)
+	if (no != NULL)
 		log_warn("could not purge expired access tokens");
 }
 
 static void
-purge_decisions_cb(const struct db_result *res, void *arg)
+purge_decisions_cb(void *arg, const struct problem *no, long purged)
 {
-	if (res->status != DB_OK)
+	if (no != NULL)
 		log_warn("could not purge decisions past their retention period");
-	else if (strcmp(PQgetvalue(res->res, 0, 0), "0") != 0)
-		log_info("purged %s decisions past their retention period",
-			 PQgetvalue(res->res, 0, 0));
+	else if (purged > 0)
+		log_info("purged %ld decisions past their retention period", purged);
 }
 
 static void
@@ -198,7 +197,8 @@ serve(struct app *app, const char *authority_id)
 				    app->cfg->worker_retry_min_ms, app->cfg->worker_retry_max_ms};
 	app->db = db_pool_new(app->base, app->cfg->db_conninfo, &opts, store_statements,
 			      store_nstatements);
-	app->core = (struct core){app->db, app->cfg};
+	app->core.db = app->db;
+	app->core.cfg = app->cfg; /* issuing: zeroed with app, an empty keylock */
 	app->worker = worker_new(app->base, &wopts);
 	bulk = db_pool_new(app->base, app->cfg->db_conninfo, &bulk_opts, store_statements,
 			   store_nstatements);

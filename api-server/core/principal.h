@@ -19,4 +19,10 @@ struct principal {
 	char account_created_at[40];
 };
 
+/* A bearer token presented: its kind and its SHA-256 (the token itself is not kept). */
+struct credential {
+	char prefix[5];                      /* "svc_", "aut_", "acc_" or "" */
+	unsigned char hash[UTIL_SHA256_LEN]; /* SHA-256 of the token */
+};
+
 #endif

@@ -64,3 +64,28 @@ store_account_principal(const PGresult *res, int row, struct principal *who)
 	snprintf(who->service_id, sizeof(who->service_id), "%s", PQgetvalue(res, row, 4));
 	snprintf(who->service_name, sizeof(who->service_name), "%s", PQgetvalue(res, row, 5));
 }
+
+static void
+exec_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_done_cb cb = (store_done_cb)c->cb;
+	struct problem no;
+
+	cb(c->arg, res->status == DB_OK ? NULL : problem_db(&no, res));
+	free(c);
+}
+
+void
+store_exec(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *params,
+	   store_done_cb cb, void *arg)
+{
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."));
+		return;
+	}
+	db_query(db, stmt, params, exec_done, c);
+}

@@ -34,6 +34,13 @@ struct store_call {
 /* A new call for cb(arg) (free it once cb ran); NULL without memory. */
 struct store_call *store_call_new(void (*cb)(void), void *arg);
 
+/* The outcome of a statement whose rows say nothing: NULL, or why it failed. */
+typedef void (*store_done_cb)(void *arg, const struct problem *no);
+
+/* Runs stmt with params, then cb (at once with a 500 when memory ran out). */
+void store_exec(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *params,
+		store_done_cb cb, void *arg);
+
 /* Whether the hex text "\\x..." the database returned equals hash, in constant time. */
 bool store_hash_matches(const char *db_hex, const unsigned char hash[UTIL_SHA256_LEN]);
 

@@ -1,6 +1,7 @@
 /* store_conclude — SQL of the conclusion job. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store.h"
 #include "store_conclude.h"
@@ -166,8 +167,29 @@ store_conclude_release(struct db_pool *db, const char *id, const char *owner, in
 	db_query(db, &stmt_conclude_release, p, cb, arg);
 }
 
-void
-store_decisions_purge(struct db_pool *db, db_cb cb, void *arg)
+static void
+purged_cb(const struct db_result *res, void *arg)
 {
-	db_query(db, &stmt_decisions_purge, NULL, cb, arg);
+	struct store_call *c = arg;
+	store_purge_cb cb = (store_purge_cb)c->cb;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), 0);
+	else
+		cb(c->arg, NULL, strtol(PQgetvalue(res->res, 0, 0), NULL, 10));
+	free(c);
+}
+
+void
+store_decisions_purge(struct db_pool *db, store_purge_cb cb, void *arg)
+{
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), 0);
+		return;
+	}
+	db_query(db, &stmt_decisions_purge, NULL, purged_cb, c);
 }

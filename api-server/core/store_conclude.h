@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#include "db/db.h"
+#include "store.h"
 
 extern const struct db_stmt stmt_conclude_claim, stmt_conclude_decision,
 	stmt_conclude_proposals, stmt_conclude_ballots, stmt_conclude_franchise,
@@ -62,7 +62,10 @@ void store_conclude_renew(struct db_pool *db, const char *id, const char *owner,
 void store_conclude_release(struct db_pool *db, const char *id, const char *owner,
 			    int delay_ms, const char *error, bool counted, db_cb cb, void *arg);
 
-/* Purges what the retention period no longer keeps: one row (decisions purged). */
-void store_decisions_purge(struct db_pool *db, db_cb cb, void *arg);
+/* How many decisions were purged, or why not. */
+typedef void (*store_purge_cb)(void *arg, const struct problem *no, long purged);
+
+/* Purges what the retention period no longer keeps. */
+void store_decisions_purge(struct db_pool *db, store_purge_cb cb, void *arg);
 
 #endif

@@ -116,12 +116,38 @@ const struct db_stmt stmt_access_purge = {
 	.nparams = 0,
 };
 
+static void
+issued_cb(const struct db_result *res, int row, void *arg)
+{
+	struct store_call *c = arg;
+	store_issue_cb cb = (store_issue_cb)c->cb;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), STORE_ISSUE_GONE, NULL);
+	else if (row < 0)
+		cb(c->arg, NULL, STORE_ISSUE_GONE, NULL);
+	else if (PQgetisnull(res->res, row, 1))
+		cb(c->arg, NULL, STORE_ISSUE_AGAIN, NULL);
+	else
+		cb(c->arg, NULL, STORE_ISSUED, PQgetvalue(res->res, row, 1));
+	free(c);
+}
+
 void
 store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_LEN],
-		   const char *account_id, int ttl, int max_live, db_batch_cb cb, void *arg)
+		   const char *account_id, int ttl, int max_live, store_issue_cb cb, void *arg)
 {
 	char ttl_text[16], max_text[16];
 	struct db_param p[4];
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), STORE_ISSUE_GONE,
+		   NULL);
+		return;
+	}
 
 	snprintf(ttl_text, sizeof(ttl_text), "%d", ttl);
 	snprintf(max_text, sizeof(max_text), "%d", max_live);
@@ -129,7 +155,7 @@ store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_
 	p[1] = db_text(account_id);
 	p[2] = db_text(ttl_text);
 	p[3] = db_text(max_text);
-	db_query_batched(db, &stmt_access_issue, p, cb, arg);
+	db_query_batched(db, &stmt_access_issue, p, issued_cb, c);
 }
 
 /* A lookup's answer: the account of row, if its hash is the one asked for (constant time);
@@ -202,16 +228,16 @@ store_access_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN
 }
 
 void
-store_access_revoke(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN], db_cb cb,
-		    void *arg)
+store_access_revoke(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
+		    store_done_cb cb, void *arg)
 {
 	struct db_param p[] = {db_bytes(hash, UTIL_SHA256_LEN)};
 
-	db_query(db, &stmt_access_revoke, p, cb, arg);
+	store_exec(db, &stmt_access_revoke, p, cb, arg);
 }
 
 void
-store_access_purge(struct db_pool *db, db_cb cb, void *arg)
+store_access_purge(struct db_pool *db, store_done_cb cb, void *arg)
 {
-	db_query(db, &stmt_access_purge, NULL, cb, arg);
+	store_exec(db, &stmt_access_purge, NULL, cb, arg);
 }

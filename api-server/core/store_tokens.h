@@ -7,14 +7,19 @@
 extern const struct db_stmt stmt_access_issue, stmt_authorization_lookup, stmt_access_lookup,
 	stmt_access_revoke, stmt_access_purge;
 
+/* What an issuance did: issued (expires_at is set), nothing because the account is gone
+ * or its service disabled, or nothing because a concurrent statement issued to the account
+ * meanwhile: call again (the next call comes after that statement committed). */
+enum store_issue { STORE_ISSUED, STORE_ISSUE_GONE, STORE_ISSUE_AGAIN };
+typedef void (*store_issue_cb)(void *arg, const struct problem *no, enum store_issue done,
+			       const char *expires_at);
+
 /* Issues an access token (stored as new_hash) valid for ttl seconds to account_id, if its
  * service is enabled, and revokes the account's oldest live tokens past max_live (ttl and
- * max_live the same for every call). Batched: cb gets -1 when the account is gone or its
- * service disabled; otherwise the row, whose column 1 is expires_at, or NULL when a
- * concurrent statement issued to the account meanwhile: nothing was issued, call again
- * (the next call comes after that statement committed). */
+ * max_live the same for every call). Batched. */
 void store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_LEN],
-			const char *account_id, int ttl, int max_live, db_batch_cb cb, void *arg);
+			const char *account_id, int ttl, int max_live, store_issue_cb cb,
+			void *arg);
 
 /* The account behind an authorization token, if its service is enabled (batched with
  * other lookups): CRED_OK with the account, or CRED_UNKNOWN. */
@@ -28,9 +33,9 @@ void store_access_lookup(struct db_pool *db, const unsigned char hash[UTIL_SHA25
 
 /* Revokes the access token hashing to hash. */
 void store_access_revoke(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN],
-			 db_cb cb, void *arg);
+			 store_done_cb cb, void *arg);
 
 /* Deletes access tokens that expired more than a day ago. */
-void store_access_purge(struct db_pool *db, db_cb cb, void *arg);
+void store_access_purge(struct db_pool *db, store_done_cb cb, void *arg);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "keylock.h"
+
 struct config;
 struct db_pool;
 
@@ -14,6 +16,14 @@ struct db_pool;
 struct core {
 	struct db_pool *db;
 	const struct config *cfg;
+	struct keylock issuing; /* access tokens: one issuance per account in flight */
+};
+
+/* A new access token (the secret, valid during the callback: the caller wipes its
+ * copies) and when it expires. */
+struct core_access_token {
+	const char *token;
+	const char *expires_at; /* RFC 3339 */
 };
 
 /* An account of a service. */

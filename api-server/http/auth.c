@@ -9,12 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
 
 #include "app.h"
 #include "auth.h"
-#include "core/store_accounts.h"
-#include "core/store_tokens.h"
+#include "core/core_tokens.h"
 #include "guard.h"
 #include "routes.h"
 
@@ -82,11 +80,10 @@ admit(struct auth_call *c)
 	c->done(c->arg, NULL);
 }
 
-/* A lookup's answer: the refusal for what was found, or who is admitted (then the
- * account's and the service's limits). */
+/* The credential's principal, or the refusal; then the account's and the service's
+ * limits. */
 static void
-found_cb(void *arg, const struct problem *no, enum core_credential found,
-	 const struct principal *who)
+resolved_cb(void *arg, const struct problem *no, const struct principal *who)
 {
 	struct auth_call *c = arg;
 
@@ -94,31 +91,8 @@ found_cb(void *arg, const struct problem *no, enum core_credential found,
 		c->done(c->arg, no);
 		return;
 	}
-	switch (found) {
-	case CRED_OK:
-		*c->who = *who;
-		admit(c);
-		return;
-	case CRED_REVOKED:
-		refuse(c, 401, "token-revoked", "The access token was revoked.");
-		return;
-	case CRED_EXPIRED:
-		refuse(c, 401, "token-expired",
-		       "The access token has expired; get a new one with the authorization "
-		       "token.");
-		return;
-	case CRED_UNKNOWN:
-		break;
-	}
-	if (strcmp(c->cred->prefix, "svc_") == 0)
-		refuse(c, 401, "invalid-credentials",
-		       "The service key is unknown or its service is disabled.");
-	else if (strcmp(c->cred->prefix, "aut_") == 0)
-		refuse(c, 401, "invalid-credentials",
-		       "The authorization token is unknown, or its service is disabled.");
-	else
-		refuse(c, 401, "invalid-credentials",
-		       "The access token is unknown, or its service is disabled.");
+	*c->who = *who;
+	admit(c);
 }
 
 /* Parses "Bearer <token>" into c->cred; returns 0, or -1 when it has refused. */
@@ -161,14 +135,5 @@ auth_resolve(struct auth_call *c)
 		c->done(c->arg, &c->refusal);
 		return;
 	}
-	switch (flag_of(c->cred->prefix)) {
-	case ROUTE_SERVICE:
-		store_service_by_key(c->app->db, c->cred->hash, found_cb, c);
-		break;
-	case ROUTE_AUTHZ:
-		store_authorization_lookup(c->app->db, c->cred->hash, found_cb, c);
-		break;
-	default:
-		store_access_lookup(c->app->db, c->cred->hash, found_cb, c);
-	}
+	core_credential_resolve(&c->app->core, c->cred, resolved_cb, c);
 }

@@ -13,12 +13,6 @@
 
 struct app;
 
-/* The bearer token presented: its kind and its SHA-256 (the token itself is not kept). */
-struct credential {
-	char prefix[5];                      /* "svc_", "aut_", "acc_" or "" */
-	unsigned char hash[UTIL_SHA256_LEN]; /* SHA-256 of the token */
-};
-
 /* no is NULL when the request is admitted, else why not. */
 typedef void (*auth_done_cb)(void *arg, const struct problem *no);
 

@@ -140,7 +140,6 @@ req_finish(struct req *r, int status)
 
 	log_req_msg(finish_level(r, status), &lr, "request");
 	metrics_observe(app->metrics, r->route_idx, status, secs);
-	OPENSSL_cleanse(r->secret, sizeof(r->secret));
 	if (r->state_free != NULL)
 		r->state_free(r->state);
 	free(r);

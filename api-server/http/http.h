@@ -38,7 +38,6 @@ struct req {
 	struct auth_call auth;  /* the admission in progress (auth.h) */
 	const char *body; /* the request body (not NUL-terminated), body_len bytes */
 	size_t body_len;
-	char secret[UTIL_TOKEN_LEN + 1]; /* a token being issued; wiped when the request ends */
 	bool probe; /* a readiness probe: its 503 is its answer, not a fault (logged at info) */
 	void *state;                     /* a handler's state across its callbacks */
 	void (*state_free)(void *state); /* called on state when the request ends */
