@@ -14,7 +14,6 @@
 #include <event2/http.h>
 
 #include "conclude/conclude.h"
-#include "conclude/worker.h"
 #include "core/keys.h"
 #include "core/store.h"
 #include "core/store_authorities.h"
@@ -29,6 +28,7 @@
 #include "privs.h"
 #include "v1/decision_view.h"
 #include "v1/v1.h"
+#include "worker/worker.h"
 
 #define PURGE_INTERVAL_S 600
 

@@ -32,7 +32,7 @@
 #include "log.h"
 #include "result_store.h"
 #include "util.h"
-#include "worker.h"
+#include "worker/worker.h"
 
 #define RETRY_MAX_MS 60000
 

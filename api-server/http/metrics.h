@@ -6,8 +6,8 @@
 
 #include <event2/buffer.h>
 
-#include "conclude/worker.h"
 #include "db/db.h"
+#include "worker/worker.h"
 
 struct metrics;
 struct conclude_stats;

@@ -2,7 +2,6 @@
 #include <event2/buffer.h>
 
 #include "conclude/conclude.h"
-#include "conclude/worker.h"
 #include "db/migrate.h"
 #include "http/download.h"
 #include "http/guard.h"
@@ -10,6 +9,7 @@
 #include "http/metrics.h"
 #include "log.h"
 #include "v1.h"
+#include "worker/worker.h"
 
 void
 h_health_live(struct req *r)

@@ -9,12 +9,12 @@
 #include <openssl/crypto.h>
 
 #include "b64.h"
-#include "conclude/worker.h"
 #include "core/crypto.h"
 #include "core/store_methods.h"
 #include "http/http.h"
 #include "log.h"
 #include "v1.h"
+#include "worker/worker.h"
 
 
 /* What a submission carries across its callbacks. */

@@ -1,6 +1,6 @@
 /* fuzz_wire_server — the api-server's side of the wire (common/wire.c): the input is what a
  * count-worker, or something posing as one, wrote back: a stream cut with wire_frame_ready
- * at the answer maximum api-server/conclude/worker.c allows a COUNT, each frame decoded as
+ * at the answer maximum api-server/worker/worker.c allows a COUNT, each frame decoded as
  * RESULT or ERROR like take_answer() does.
  *
  * Properties: framing holds (fuzz_next_frame); a frame decodes only as its own type; a

@@ -9,11 +9,13 @@ the include, when one crosses a forbidden line:
   count-worker/        -> api-server/           the worker knows nothing of the server
   common/              -> api-server/, count-worker/
   api-server/db/       -> any other part of the api-server
+  api-server/worker/   -> any other part of the api-server (the count-worker's client)
   api-server/core/     -> http/, v1/, conclude/ the operations and their store know no front
   api-server/conclude/ -> http/, v1/           the conclusion job runs without a request
   api-server/http/     -> v1/                   the front knows no handler by name
   app.h, config.h      -> http/, v1/, conclude/ what every part includes stays low
-  api-server/coop/     -> core/ but core/core.h, db/, conclude/, v1/, http/ but http.h:
+  api-server/coop/     -> core/ but core/core.h, db/, worker/, conclude/, v1/, http/ but
+                          http.h:
                           FreeCoop reaches the Decision API through its interface only
 
 and when a file outside the store (api-server/core/store*.c) and the database layer
@@ -60,6 +62,10 @@ RULES = [
                         "api-server/v1/", "api-server/coop/", "api-server/app.h",
                         "api-server/main.c"],
      "the database layer reaches up into the api-server"),
+    ("api-server/worker/", ["api-server/core/", "api-server/conclude/", "api-server/http/",
+                            "api-server/v1/", "api-server/coop/", "api-server/db/",
+                            "api-server/app.h", "api-server/main.c"],
+     "the count-worker's client reaches up into the api-server"),
     ("api-server/core/", ["api-server/http/", "api-server/v1/", "api-server/conclude/",
                           "api-server/coop/"],
      "the core (operations and store) reaches up into the front or the conclusion"),
@@ -74,6 +80,7 @@ RULES = [
     ("api-server/config.c", ["api-server/http/", "api-server/v1/", "api-server/conclude/"],
      "the settings reach up into a part"),
     ("api-server/coop/", ["api-server/core/", "!api-server/core/core.h", "api-server/db/",
+                          "api-server/worker/",
                           "api-server/conclude/", "api-server/v1/", "api-server/http/",
                           "!api-server/http/http.h", "!api-server/http/routes.h"],
      "FreeCoop reaches the Decision API other than through its interface (core/core.h)"),
@@ -157,6 +164,7 @@ def self_test():
         "api-server/conclude/conclude.c": '#include "v1/v1.h"',
         "api-server/http/http.c": '#include "v1/v1.h"',
         "api-server/db/db.c": '#include "core/store.h"',
+        "api-server/worker/worker.c": '#include "conclude/conclude.h"',
         "api-server/app.h": '#include "http/guard.h"',
         "api-server/coop/group.c": '#include "core/store.h"',
         "api-server/v1/h_x.c": "int f(void) { return PQntuples(0); }",
@@ -170,7 +178,7 @@ def self_test():
     }
     headers = ["api-server/app.h", "api-server/http/http.h", "api-server/http/guard.h",
                "api-server/v1/v1.h", "api-server/core/store.h", "api-server/core/core.h",
-               "api-server/db/db.h", "count-worker/job.h"]
+               "api-server/db/db.h", "api-server/conclude/conclude.h", "count-worker/job.h"]
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         def write(path, text):

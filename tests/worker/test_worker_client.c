@@ -23,8 +23,8 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "conclude/worker.h"
 #include "util.h"
+#include "worker/worker.h"
 
 static const char *worker_bin;
 static char dir[64], sock[96];

@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "fsm.h"
 #include "log.h"
 #include "utf8.h"
 #include "util.h"
-#include "fsm.h"
 #include "worker.h"
 
 #define REQUEST_MAX ((size_t)WIRE_JOB_MAX_MB_DEFAULT << 20) /* the worker's default */
