@@ -200,6 +200,7 @@ serve(struct app *app, const char *authority_id)
 	app->core.db = app->db;
 	app->core.cfg = app->cfg; /* issuing: zeroed with app, an empty keylock */
 	app->worker = worker_new(app->base, &wopts);
+	app->core.worker = app->worker;
 	bulk = db_pool_new(app->base, app->cfg->db_conninfo, &bulk_opts, store_statements,
 			   store_nstatements);
 	ev_int = evsignal_new(app->base, SIGINT, signal_cb, app);

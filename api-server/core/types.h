@@ -11,11 +11,13 @@
 
 struct config;
 struct db_pool;
+struct worker;
 
 /* What the operations work with: set up by main.c, one per process. */
 struct core {
 	struct db_pool *db;
 	const struct config *cfg;
+	struct worker *worker;  /* the count-worker's client: it checks submitted methods */
 	struct keylock issuing; /* access tokens: one issuance per account in flight */
 };
 
@@ -42,6 +44,34 @@ struct core_authority {
 	bool decision_authority;
 	bool code_auditor;
 	const char *created_at;
+};
+
+/* An auditor's signature of a voting method. */
+struct core_signature {
+	const char *auditor;    /* the authority's id */
+	const char *signature;  /* Ed25519, standard base64 */
+	const char *created_at;
+	bool revoked; /* the auditor was revoked, or is no longer a code auditor */
+};
+
+/* A voting method: its id is the SHA-256 of its code, in hex. */
+struct core_method {
+	const char *id;
+	const char *name;
+	const char *code; /* NULL in a list */
+	size_t code_len;
+	const char *created_at;
+	const struct core_signature *signatures; /* by auditor id */
+	size_t nsignatures;
+};
+
+/* A method as submitted: code and the auditor's Ed25519 signature of its exact bytes. */
+struct core_method_submission {
+	const char *name;
+	const char *code; /* UTF-8 (the caller checked), code_len bytes */
+	size_t code_len;
+	const char *auditor;   /* the authority's id */
+	const char *signature; /* standard base64 */
 };
 
 /* What a credential lookup found (the principal it stands for, when CRED_OK). */

@@ -48,7 +48,6 @@ LEGACY_RESULT_READERS = {
     "api-server/v1/decision_view.c",
     "api-server/v1/h_ballots.c",
     "api-server/v1/h_decisions.c",
-    "api-server/v1/h_methods.c",
     "api-server/v1/h_proposals.c",
     "api-server/main.c",
 }
