@@ -26,7 +26,7 @@
 #include "http/metrics.h"
 #include "log.h"
 #include "privs.h"
-#include "v1/decision_view.h"
+#include "core/deckeys.h"
 #include "v1/v1.h"
 #include "worker/worker.h"
 
@@ -201,6 +201,8 @@ serve(struct app *app, const char *authority_id)
 	app->core.cfg = app->cfg; /* issuing: zeroed with app, an empty keylock */
 	app->worker = worker_new(app->base, &wopts);
 	app->core.worker = app->worker;
+	app->core.keys = app->keys;
+	app->core.deckeys = deckeys_new((size_t)app->cfg->decision_key_cache);
 	bulk = db_pool_new(app->base, app->cfg->db_conninfo, &bulk_opts, store_statements,
 			   store_nstatements);
 	ev_int = evsignal_new(app->base, SIGINT, signal_cb, app);
@@ -239,7 +241,8 @@ out:
 	worker_free(app->worker);
 	conclude_free(conclusion);
 	app->conclusion = NULL;
-	dv_keys_cleanup();
+	deckeys_free(app->core.deckeys);
+	app->core.deckeys = NULL;
 	if (app->http != NULL)
 		evhttp_free(app->http); /* ends the downloads still streaming */
 	download_free(app->downloads);

@@ -1,8 +1,12 @@
 /* store_decisions — SQL for decisions, franchises, proposals, ballots and results. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "crypto.h"
 #include "store.h"
 #include "store_decisions.h"
 
@@ -10,6 +14,14 @@ const struct db_stmt stmt_decision_create = {
 	.sql = "SELECT decision.create_decision($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, "
 	"$11, $12::uuid[], $13::uuid[], $14::uuid[], $15::bytea[], $16, $17)",
 	.nparams = 17,
+};
+
+/* The columns of a decision, in DECISION_COLUMNS order. */
+enum decision_col {
+	DC_ID, DC_TITLE, DC_STATE, DC_METHOD_ID, DC_METHOD_NAME, DC_PROPOSAL_OPENS,
+	DC_PROPOSAL_CLOSES, DC_VOTING_OPENS, DC_VOTING_CLOSES, DC_METADATA, DC_CREATED,
+	DC_CONCLUDED, DC_PURGED, DC_SERVICE, DC_BALLOT_SIZE,
+	DC_NCOLS
 };
 
 /* In enum decision_col order. */
@@ -157,6 +169,149 @@ const struct db_stmt stmt_result_chunk = {
 	.binary_results = 1,
 };
 
+
+/* detail: the problem's text, or NULL for the database's own message. */
+static const struct {
+	const char *sqlstate;
+	int status;
+	const char *slug;
+	const char *detail;
+} rule_problems[] = {
+	{"FCNF0", 404, "not-found", "There is no such decision."},
+	{"FCFB0", 403, "not-enfranchised", NULL},
+	{"FCPH0", 409, "outside-phase", NULL},
+	{"FCAC0", 422, "foreign-account", NULL},
+	{"FCMT0", 422, "method-not-usable", NULL},
+	{"FCLM0", 409, "limit-reached", NULL},
+	{"FCDS0", 422, "document-too-large", NULL},
+};
+
+const struct problem *
+store_rule_problem(struct problem *no, const struct db_result *res)
+{
+	const char *msg;
+
+	if (res->status != DB_FAILED)
+		return problem_db(no, res);
+	msg = PQresultErrorField(res->res, PG_DIAG_MESSAGE_PRIMARY);
+	for (size_t i = 0; i < sizeof(rule_problems) / sizeof(rule_problems[0]); i++) {
+		if (strcmp(res->sqlstate, rule_problems[i].sqlstate) != 0)
+			continue;
+		if (rule_problems[i].detail != NULL)
+			return problem_set(no, rule_problems[i].status, rule_problems[i].slug, "%s",
+					   rule_problems[i].detail);
+		if (msg != NULL && *msg != '\0') /* PostgreSQL style: a capital */
+			return problem_set(no, rule_problems[i].status, rule_problems[i].slug,
+					   "%c%s.", toupper((unsigned char)*msg), msg + 1);
+		return problem_set(no, rule_problems[i].status, rule_problems[i].slug, "Refused.");
+	}
+	return problem_db(no, res);
+}
+
+/* Row i of res as a decision: DC_* columns, then (with_counts) the counts, the caller's
+ * franchise and whether it voted. Strings borrowed from res. */
+static void
+decision_read(const PGresult *res, int i, bool with_counts, struct core_decision *d)
+{
+#define TEXT(col) (PQgetisnull(res, i, (col)) ? NULL : PQgetvalue(res, i, (col)))
+#define FLAG(col) (strcmp(PQgetvalue(res, i, (col)), "t") == 0)
+#define COUNT(col) strtoll(PQgetvalue(res, i, (col)), NULL, 10)
+	memset(d, 0, sizeof(*d));
+	d->id = TEXT(DC_ID);
+	d->title = TEXT(DC_TITLE);
+	d->state = TEXT(DC_STATE);
+	d->method_id = TEXT(DC_METHOD_ID);
+	d->method_name = TEXT(DC_METHOD_NAME);
+	d->proposal_opens_at = TEXT(DC_PROPOSAL_OPENS);
+	d->proposal_closes_at = TEXT(DC_PROPOSAL_CLOSES);
+	d->voting_opens_at = TEXT(DC_VOTING_OPENS);
+	d->voting_closes_at = TEXT(DC_VOTING_CLOSES);
+	d->metadata = TEXT(DC_METADATA);
+	d->created_at = TEXT(DC_CREATED);
+	d->concluded_at = TEXT(DC_CONCLUDED);
+	d->purged = FLAG(DC_PURGED);
+	d->service = TEXT(DC_SERVICE);
+	d->ballot_size = PQgetisnull(res, i, DC_BALLOT_SIZE) ? 0 : (int)COUNT(DC_BALLOT_SIZE);
+	if (!with_counts)
+		return;
+	d->has_counts = true;
+	d->proposer_franchise = COUNT(DC_NCOLS);
+	d->voter_franchise = COUNT(DC_NCOLS + 1);
+	d->proposals = COUNT(DC_NCOLS + 2);
+	d->voted = COUNT(DC_NCOLS + 3);
+	if (PQgetisnull(res, i, DC_NCOLS + 4))
+		return;
+	d->has_you = true;
+	d->you_proposer = FLAG(DC_NCOLS + 4);
+	d->you_voter = FLAG(DC_NCOLS + 5);
+	d->you_voted = FLAG(DC_NCOLS + 6);
+#undef TEXT
+#undef FLAG
+#undef COUNT
+}
+
+/* The rows of a decision statement as decisions. */
+static void
+decisions_done(const struct db_result *res, void *arg, bool one)
+{
+	struct store_call *c = arg;
+	store_decisions_cb cb = (store_decisions_cb)c->cb;
+	struct problem no;
+	int n = res->status == DB_OK ? PQntuples(res->res) : 0;
+	struct core_decision *ds = n > 0 ? calloc((size_t)n, sizeof(*ds)) : NULL;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), NULL, 0);
+	else if (n > 0 && ds == NULL)
+		cb(c->arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, 0);
+	else {
+		for (int i = 0; i < n; i++)
+			decision_read(res->res, i, one, &ds[i]);
+		if (one)
+			cb(c->arg, NULL, n == 1 ? ds : NULL, n == 1 ? 1 : 0);
+		else
+			cb(c->arg, NULL, ds, (size_t)n);
+	}
+	free(ds);
+	free(c);
+}
+
+static void
+got_done(const struct db_result *res, void *arg)
+{
+	decisions_done(res, arg, true);
+}
+
+static void
+listed_done(const struct db_result *res, void *arg)
+{
+	decisions_done(res, arg, false);
+}
+
+/* A new call for cb(arg); when there is no memory, cb already got a 500 and NULL comes
+ * back. fail: how to call cb with a problem (its own signature). */
+#define CALL_OR_FAIL(c, cb, arg, fail)                                                         \
+	do {                                                                                   \
+		struct problem no_;                                                            \
+		if (((c) = store_call_new((void (*)(void))(cb), (arg))) == NULL) {             \
+			const struct problem *p_ =                                             \
+				problem_set(&no_, 500, "internal-error", "Out of memory.");    \
+			fail;                                                                  \
+			return;                                                                \
+		}                                                                              \
+	} while (0)
+
+static void
+created_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_done_cb cb = (store_done_cb)c->cb;
+	struct problem no;
+
+	cb(c->arg, res->status == DB_OK ? NULL : store_rule_problem(&no, res));
+	free(c);
+}
+
 /* The bounds as text parameters. */
 static void
 bounds_text(const struct decision_bounds *b, char doc[24], char res[16])
@@ -166,7 +321,8 @@ bounds_text(const struct decision_bounds *b, char doc[24], char res[16])
 }
 
 void
-store_decision_create(struct db_pool *db, const struct decision_new *d, db_cb cb, void *arg)
+store_decision_create(struct db_pool *db, const struct decision_new *d, store_done_cb cb,
+		      void *arg)
 {
 	char bsize[16], doc[24], res[16];
 	struct db_param p[] = {
@@ -177,45 +333,68 @@ store_decision_create(struct db_pool *db, const struct decision_new *d, db_cb cb
 		db_text(d->voters), db_text(d->proposal_ids), db_text(d->proposal_payloads),
 		db_text(doc), db_text(res),
 	};
+	struct store_call *c;
 
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_));
 	bounds_text(&d->bounds, doc, res);
 	snprintf(bsize, sizeof(bsize), "%d", d->ballot_size);
-	db_query(db, &stmt_decision_create, p, cb, arg);
+	db_query(db, &stmt_decision_create, p, created_done, c);
 }
 
 void
 store_decision_get(struct db_pool *db, const char *id, const char *service, const char *account,
-		   const unsigned char *slot, db_cb cb, void *arg)
+		   const unsigned char *slot, store_decisions_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(id), db_text(service), db_text(account),
 			       slot != NULL ? db_bytes(slot, 32) : db_text(NULL)};
+	struct store_call *c;
 
-	db_query(db, &stmt_decision_get, p, cb, arg);
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, NULL, 0));
+	db_query(db, &stmt_decision_get, p, got_done, c);
 }
 
 void
 store_decisions_list(struct db_pool *db, bool for_service, const char *who, const char *after_ts,
-		     const char *after_id, int limit, db_cb cb, void *arg)
+		     const char *after_id, int limit, store_decisions_cb cb, void *arg)
 {
 	char lim[16];
 	struct db_param p[] = {db_text(who), db_text(after_ts), db_text(after_id), db_text(lim)};
+	struct store_call *c;
 
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, NULL, 0));
 	snprintf(lim, sizeof(lim), "%d", limit);
 	db_query(db, for_service ? &stmt_decisions_list_service : &stmt_decisions_list_account, p,
-		 cb, arg);
+		 listed_done, c);
+}
+
+static void
+franchise_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_franchise_cb cb = (store_franchise_cb)c->cb;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, store_rule_problem(&no, res), 0, 0);
+	else
+		cb(c->arg, NULL, strtoll(PQgetvalue(res->res, 0, 0), NULL, 10),
+		   strtoll(PQgetvalue(res->res, 0, 1), NULL, 10));
+	free(c);
 }
 
 void
 store_franchise_add(struct db_pool *db, const char *decision, const char *service,
 		    const char *proposers, const char *voters, const struct decision_bounds *b,
-		    db_cb cb, void *arg)
+		    store_franchise_cb cb, void *arg)
 {
 	char doc[24], res[16];
 	struct db_param p[] = {db_text(decision), db_text(service), db_text(proposers),
 			       db_text(voters), db_text(doc), db_text(res)};
+	struct store_call *c;
 
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, 0, 0));
 	bounds_text(b, doc, res);
-	db_query(db, &stmt_franchise_add, p, cb, arg);
+	db_query(db, &stmt_franchise_add, p, franchise_done, c);
 }
 
 void
@@ -241,12 +420,36 @@ store_proposals_list(struct db_pool *db, const char *decision, const char *servi
 	db_query(db, &stmt_proposals_list, p, cb, arg);
 }
 
+static void
+key_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_key_cb cb = (store_key_cb)c->cb;
+	unsigned char wrapped[CRYPTO_WRAPPED_LEN];
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), false, NULL, 0, 0);
+	else if (PQntuples(res->res) != 1)
+		cb(c->arg, NULL, false, NULL, 0, 0);
+	else if (PQgetisnull(res->res, 0, 0)) /* purged: the key is gone */
+		cb(c->arg, NULL, true, NULL, 0, 0);
+	else if (!util_unhex(PQgetvalue(res->res, 0, 0), wrapped, sizeof(wrapped)))
+		cb(c->arg, problem_set(&no, 500, "internal-error", "The decision's key is malformed."),
+		   true, NULL, 0, 0);
+	else
+		cb(c->arg, NULL, true, wrapped, sizeof(wrapped), atoi(PQgetvalue(res->res, 0, 1)));
+	free(c);
+}
+
 void
-store_decision_key(struct db_pool *db, const char *decision, db_cb cb, void *arg)
+store_decision_key(struct db_pool *db, const char *decision, store_key_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(decision)};
+	struct store_call *c;
 
-	db_query(db, &stmt_decision_key, p, cb, arg);
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, false, NULL, 0, 0));
+	db_query(db, &stmt_decision_key, p, key_done, c);
 }
 
 void
@@ -269,14 +472,52 @@ store_ballot_get(struct db_pool *db, const char *decision, const char *account,
 	db_query(db, &stmt_ballot_get, p, cb, arg);
 }
 
+/* The columns of stmt_result_get's row (binary format: each is text but the document). */
+enum result_col { RC_STATE, RC_PURGED, RC_LENGTH, RC_COUNTED_AT, RC_JWS };
+
+typedef void (*result_cb_t)(void *arg, const struct problem *no, const struct core_result *r);
+
+static void
+result_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	result_cb_t cb = (result_cb_t)c->cb;
+	const PGresult *pg = res->res;
+	struct problem no;
+	struct core_result r = {0};
+
+	if (res->status != DB_OK) {
+		cb(c->arg, problem_db(&no, res), NULL);
+	} else if (PQntuples(pg) != 1) {
+		cb(c->arg, NULL, NULL);
+	} else {
+		r.state = PQgetvalue(pg, 0, RC_STATE);
+		r.purged = strcmp(PQgetvalue(pg, 0, RC_PURGED), "true") == 0;
+		r.published = !PQgetisnull(pg, 0, RC_LENGTH);
+		if (r.published) {
+			r.length = strtoull(PQgetvalue(pg, 0, RC_LENGTH), NULL, 10);
+			r.counted_at = PQgetvalue(pg, 0, RC_COUNTED_AT);
+		}
+		if (!PQgetisnull(pg, 0, RC_JWS)) {
+			r.jws = (const unsigned char *)PQgetvalue(pg, 0, RC_JWS);
+			r.jws_len = (size_t)PQgetlength(pg, 0, RC_JWS);
+		}
+		cb(c->arg, NULL, &r);
+	}
+	free(c);
+}
+
 void
-store_result_get(struct db_pool *db, const char *decision, size_t inline_max, db_cb cb, void *arg)
+store_result_get(struct db_pool *db, const char *decision, size_t inline_max, result_cb_t cb,
+		 void *arg)
 {
 	char max[24];
 	struct db_param p[] = {db_text(decision), db_text(max)};
+	struct store_call *c;
 
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, NULL));
 	snprintf(max, sizeof(max), "%zu", inline_max);
-	db_query(db, &stmt_result_get, p, cb, arg);
+	db_query(db, &stmt_result_get, p, result_done, c);
 }
 
 void

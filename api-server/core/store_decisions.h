@@ -3,7 +3,7 @@
  * The rules of DESIGN §5 that depend on the clock or on concurrent writers are checked in
  * the database, at its clock, in the statement that writes: a phase is open when the
  * database says so, whichever server instance runs the request. Functions of migration
- * 0003 raise these SQLSTATEs, which handlers map to problems:
+ * 0003 raise these SQLSTATEs, which the store gives as problems (store_rule_problem):
  *   FCNF0 no such decision (for this caller)     FCFB0 not in the needed franchise
  *   FCPH0 outside the phase                       FCAC0 an account of another service
  *   FCMT0 the method is unknown or unsigned       FCLM0 a limit (e.g. max_proposals)
@@ -15,19 +15,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db/db.h"
+#include "store.h"
 
 extern const struct db_stmt stmt_decision_create, stmt_decision_get, stmt_decisions_list_service,
 	stmt_decisions_list_account, stmt_franchise_add, stmt_proposal_add, stmt_proposals_list,
 	stmt_decision_key, stmt_ballot_cast, stmt_ballot_get, stmt_result_get, stmt_result_chunk;
 
-/* The columns of a decision, for stmt_decision_get and the lists (see DECISION_COLUMNS). */
-enum decision_col {
-	DC_ID, DC_TITLE, DC_STATE, DC_METHOD_ID, DC_METHOD_NAME, DC_PROPOSAL_OPENS,
-	DC_PROPOSAL_CLOSES, DC_VOTING_OPENS, DC_VOTING_CLOSES, DC_METADATA, DC_CREATED,
-	DC_CONCLUDED, DC_PURGED, DC_SERVICE, DC_BALLOT_SIZE,
-	DC_NCOLS
-};
+/* The problem for a failed statement of this store: its FC* SQLSTATE's (the database's
+ * message as the detail), or the database's outcome. Returns no. */
+const struct problem *store_rule_problem(struct problem *no, const struct db_result *res);
+
+/* One decision (NULL: none the caller may see), or the n of a list; or why not. */
+typedef void (*store_decisions_cb)(void *arg, const struct problem *no,
+				   const struct core_decision *d, size_t n);
 
 /* What bounds a decision's result document (the database refuses, FCDS0 or FCLM0, a
  * decision, franchise batch or proposal that could make it longer than max_document). */
@@ -46,26 +46,31 @@ struct decision_new {
 	struct decision_bounds bounds;
 };
 
-void store_decision_create(struct db_pool *db, const struct decision_new *d, db_cb cb, void *arg);
+/* Creates the decision; refusals are the rule problems (FC*). */
+void store_decision_create(struct db_pool *db, const struct decision_new *d, store_done_cb cb,
+			   void *arg);
 
-/* One decision, as seen by its service (service set, account NULL) or by a franchise
- * member (account set, service NULL; slot its ballot slot, or NULL when the decision's key
- * is gone): DC_* columns, then counts (proposer franchise, voter franchise, proposals,
- * ballots), then the account's franchise (proposer, voter; NULL for a service) and
- * whether its slot holds a ballot. No row when the caller may not see it. */
+/* One decision with its counts, as seen by its service (service set, account NULL) or by
+ * a franchise member (account set, service NULL; slot its ballot slot, or NULL when the
+ * decision's key is gone: then it has not voted, as far as anyone can tell). */
 void store_decision_get(struct db_pool *db, const char *id, const char *service,
-			const char *account, const unsigned char *slot, db_cb cb, void *arg);
+			const char *account, const unsigned char *slot, store_decisions_cb cb,
+			void *arg);
 
 /* A page of decisions after the keyset (after_ts, after_id) (both NULL: from the start),
- * DC_* columns, at most limit rows. */
+ * at most limit, without counts. */
 void store_decisions_list(struct db_pool *db, bool for_service, const char *who,
-			  const char *after_ts, const char *after_id, int limit, db_cb cb,
-			  void *arg);
+			  const char *after_ts, const char *after_id, int limit,
+			  store_decisions_cb cb, void *arg);
 
-/* Appends a franchise batch (arrays as literals): one row (proposers, voters) in all. */
+/* The franchise's sizes after a batch, or why not. */
+typedef void (*store_franchise_cb)(void *arg, const struct problem *no, long long proposers,
+				   long long voters);
+
+/* Appends a franchise batch (arrays as literals); refusals are the rule problems. */
 void store_franchise_add(struct db_pool *db, const char *decision, const char *service,
 			 const char *proposers, const char *voters, const struct decision_bounds *b,
-			 db_cb cb, void *arg);
+			 store_franchise_cb cb, void *arg);
 
 /* A proposal: one row (created_at). */
 void store_proposal_add(struct db_pool *db, const char *decision, const char *account,
@@ -78,9 +83,12 @@ void store_proposal_add(struct db_pool *db, const char *decision, const char *ac
 void store_proposals_list(struct db_pool *db, const char *decision, const char *service,
 			  const char *account, db_cb cb, void *arg);
 
-/* The wrapped data key of a decision (bytea hex; NULL once it is purged) and its
- * ballot_size (0: ballots sealed unpadded, before migration 0005); no row if none. */
-void store_decision_key(struct db_pool *db, const char *decision, db_cb cb, void *arg);
+/* A decision's wrapped data key (NULL once it is purged) and its ballot_size (0: ballots
+ * sealed unpadded, before migration 0005); found false when there is no such decision. */
+typedef void (*store_key_cb)(void *arg, const struct problem *no, bool found,
+			     const unsigned char *wrapped, size_t len, int ballot_size);
+
+void store_decision_key(struct db_pool *db, const char *decision, store_key_cb cb, void *arg);
 
 /* Casts or replaces a ballot, batched with the other casts of this turn: its row is
  * (ordinal, replaced, status) where status is "ok", "not-found", "not-voter", "not-open"
@@ -95,8 +103,6 @@ void store_ballot_cast(struct db_pool *db, const char *decision, const char *acc
 void store_ballot_get(struct db_pool *db, const char *decision, const char *account,
 		      const unsigned char slot[32], db_cb cb, void *arg);
 
-/* The columns of store_result_get's row. */
-enum result_col { RC_STATE, RC_PURGED, RC_LENGTH, RC_COUNTED_AT, RC_JWS };
 
 /* Which stored document a download reads: a new one (re-counted) differs in both. */
 struct store_result_version {
@@ -104,11 +110,10 @@ struct store_result_version {
 	char counted_at[40]; /* RFC 3339, microseconds */
 };
 
-/* The result of a decision, in binary format (see stmt_result_get): one row, RC_* columns
- * (state; purged, "true" or "false"; the document's length in bytes and its counted_at,
- * both NULL when there is no document; the document's bytes when it has at most
- * inline_max of them, else NULL), or none if there is no decision. */
-void store_result_get(struct db_pool *db, const char *decision, size_t inline_max, db_cb cb,
+/* The result of a decision (NULL when there is no such decision), with the document's
+ * bytes when it has at most inline_max of them. */
+void store_result_get(struct db_pool *db, const char *decision, size_t inline_max,
+		      void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
 		      void *arg);
 
 /* len bytes of the result document from byte off (counted from 0), provided the stored

@@ -11,6 +11,8 @@
 
 struct config;
 struct db_pool;
+struct deckeys;
+struct keys;
 struct worker;
 
 /* What the operations work with: set up by main.c, one per process. */
@@ -18,6 +20,8 @@ struct core {
 	struct db_pool *db;
 	const struct config *cfg;
 	struct worker *worker;  /* the count-worker's client: it checks submitted methods */
+	const struct keys *keys; /* the master key wraps each decision's data key */
+	struct deckeys *deckeys; /* the decisions' keys, unwrapped (deckeys.h) */
 	struct keylock issuing; /* access tokens: one issuance per account in flight */
 };
 
@@ -72,6 +76,66 @@ struct core_method_submission {
 	size_t code_len;
 	const char *auditor;   /* the authority's id */
 	const char *signature; /* standard base64 */
+};
+
+/* A decision as its service, or a member of its franchise, sees it. */
+struct core_decision {
+	const char *id;
+	const char *title;
+	const char *state; /* DESIGN §5: proposing, voting, counting, concluded, failed, ... */
+	const char *method_id;
+	const char *method_name;
+	const char *proposal_opens_at, *proposal_closes_at; /* RFC 3339 */
+	const char *voting_opens_at, *voting_closes_at;
+	const char *metadata; /* JSON text; NULL: none */
+	const char *service;
+	const char *created_at;
+	const char *concluded_at; /* NULL until concluded */
+	bool purged;              /* its ballots and result are gone (retention) */
+	int ballot_size;          /* 0: none (ballots unpadded, made before migration 0005) */
+	bool has_counts;          /* a single decision's read has them: */
+	long long proposer_franchise, voter_franchise, proposals, voted;
+	bool has_you; /* read by a member of its franchise: */
+	bool you_proposer, you_voter, you_voted;
+};
+
+/* A new decision, as its service asks for it: values as the HTTP API takes them, checked
+ * by core_decision_create. A NULL phase time, franchise item or proposal payload is one
+ * that was missing or not a string. */
+struct core_decision_new {
+	const char *title;
+	const char *method;   /* the method's id, 64 hex digits in any case */
+	int ballot_size;      /* 0: the default */
+	const char *phases[4]; /* proposal opens, closes, voting opens, closes (RFC 3339) */
+	const char *const *proposers; /* account ids */
+	size_t nproposers;
+	const char *const *voters;
+	size_t nvoters;
+	const char *const *proposals; /* payloads, standard base64 */
+	size_t nproposals;
+	const char *metadata; /* a JSON object's text, or NULL */
+};
+
+/* A franchise batch: account ids as given (NULL: not a string), and the names of the
+ * fields that carried them, for refusals. */
+struct core_franchise_batch {
+	const char *const *proposers;
+	size_t nproposers;
+	const char *const *voters;
+	size_t nvoters;
+	const char *proposers_field, *voters_field;
+};
+
+/* A decision's result document: whether there is one yet, and the compact JWS itself when
+ * it is small enough to hand over at once (else it is read in chunks). */
+struct core_result {
+	const char *state; /* the decision's state */
+	bool purged;       /* gone at the end of the retention period */
+	bool published;    /* a document is stored (concluded, or failed) */
+	unsigned long long length; /* its bytes */
+	const char *counted_at;    /* which document it is: a re-count stores another */
+	const unsigned char *jws;  /* the document, when it has at most inline_max bytes */
+	size_t jws_len;
 };
 
 /* What a credential lookup found (the principal it stands for, when CRED_OK). */

@@ -73,7 +73,7 @@ cast_cb(const struct db_result *res, int row, void *arg)
 }
 
 static void
-cast_with_keys(struct req *r, const struct dv_keys *k)
+cast_with_keys(struct req *r, const struct deckey *k)
 {
 	struct cast *c = r->state;
 	unsigned char slot[BALLOT_SLOT_LEN], *sealed;
@@ -136,7 +136,7 @@ h_ballots_cast(struct req *r)
 /* What "have I voted" needs across its query: the caller's slot and the decision's keys. */
 struct mine {
 	unsigned char slot[BALLOT_SLOT_LEN];
-	struct dv_keys k;
+	struct deckey k;
 };
 
 static void
@@ -188,7 +188,7 @@ mine_cb(const struct db_result *res, void *arg)
 }
 
 static void
-mine_with_keys(struct req *r, const struct dv_keys *k)
+mine_with_keys(struct req *r, const struct deckey *k)
 {
 	struct mine *m;
 
