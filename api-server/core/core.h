@@ -6,16 +6,16 @@
  * that runs exactly once — at once or later, from the event loop — with either a problem
  * (problem.h: the status, type and detail the HTTP API would answer) or the result as
  * plain structs (types.h), borrowed for the duration of the callback.
- *
- * Being built, resource by resource (issue 15): accounts, authorities, credentials, voting
- * methods and decisions are here; proposals' and ballots' handlers still call the store. */
+ */
 #ifndef FREECOOP_CORE_H
 #define FREECOOP_CORE_H
 
 #include "core_accounts.h"
 #include "core_authorities.h"
+#include "core_ballots.h"
 #include "core_decisions.h"
 #include "core_methods.h"
+#include "core_proposals.h"
 #include "core_tokens.h"
 #include "principal.h"
 #include "problem.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "log.h"
 #include "store.h"
 #include "store_decisions.h"
 
@@ -397,27 +398,74 @@ store_franchise_add(struct db_pool *db, const char *decision, const char *servic
 	db_query(db, &stmt_franchise_add, p, franchise_done, c);
 }
 
+typedef void (*proposal_added_cb)(void *arg, const struct problem *no, const char *created_at);
+
+static void
+proposal_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	proposal_added_cb cb = (proposal_added_cb)c->cb;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, store_rule_problem(&no, res), NULL);
+	else
+		cb(c->arg, NULL, PQgetvalue(res->res, 0, 0));
+	free(c);
+}
+
 void
 store_proposal_add(struct db_pool *db, const char *decision, const char *account, const char *id,
 		   const unsigned char *payload, int len, int max_proposals,
-		   const struct decision_bounds *b, db_cb cb, void *arg)
+		   const struct decision_bounds *b, proposal_added_cb cb, void *arg)
 {
 	char max[16], doc[24], res[16];
 	struct db_param p[] = {db_text(decision), db_text(account), db_text(id),
 			       db_bytes(payload, len), db_text(max), db_text(doc), db_text(res)};
+	struct store_call *c;
 
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, NULL));
 	bounds_text(b, doc, res);
 	snprintf(max, sizeof(max), "%d", max_proposals);
-	db_query(db, &stmt_proposal_add, p, cb, arg);
+	db_query(db, &stmt_proposal_add, p, proposal_done, c);
+}
+
+/* Rows: id, proposer_id (NULL: the service), payload (base64), created_at; none when the
+ * caller may not see the decision, one of NULLs when it has no proposals. */
+static void
+proposals_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_proposals_cb cb = (store_proposals_cb)c->cb;
+	struct problem no;
+	int n = res->status == DB_OK ? PQntuples(res->res) : 0, k = 0;
+	struct core_proposal *ps = n > 0 ? calloc((size_t)n, sizeof(*ps)) : NULL;
+
+	if (res->status != DB_OK) {
+		cb(c->arg, problem_db(&no, res), false, NULL, 0);
+	} else if (n > 0 && ps == NULL) {
+		cb(c->arg, problem_set(&no, 500, "internal-error", "Out of memory."), false, NULL, 0);
+	} else {
+		for (; k < n && !PQgetisnull(res->res, k, 0); k++)
+			ps[k] = (struct core_proposal){
+			    PQgetvalue(res->res, k, 0),
+			    PQgetisnull(res->res, k, 1) ? NULL : PQgetvalue(res->res, k, 1), NULL,
+			    false, PQgetvalue(res->res, k, 2), PQgetvalue(res->res, k, 3)};
+		cb(c->arg, NULL, n > 0, ps, (size_t)k);
+	}
+	free(ps);
+	free(c);
 }
 
 void
 store_proposals_list(struct db_pool *db, const char *decision, const char *service,
-		     const char *account, db_cb cb, void *arg)
+		     const char *account, store_proposals_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(decision), db_text(service), db_text(account)};
+	struct store_call *c;
 
-	db_query(db, &stmt_proposals_list, p, cb, arg);
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, false, NULL, 0));
+	db_query(db, &stmt_proposals_list, p, proposals_done, c);
 }
 
 static void
@@ -452,24 +500,87 @@ store_decision_key(struct db_pool *db, const char *decision, store_key_cb cb, vo
 	db_query(db, &stmt_decision_key, p, key_done, c);
 }
 
+static void
+cast_done(const struct db_result *res, int row, void *arg)
+{
+	struct store_call *c = arg;
+	store_cast_cb cb = (store_cast_cb)c->cb;
+	const PGresult *pg = res->res;
+	struct problem no;
+	const char *status;
+
+	if (res->status != DB_OK) {
+		cb(c->arg, problem_db(&no, res), STORE_CAST_NOT_FOUND, false, NULL, NULL);
+	} else if (row < 0) { /* every cast of a batch has its row: a broken invariant */
+		log_error("the cast statement returned no row for a cast");
+		cb(c->arg, problem_set(&no, 500, "internal-error", "The ballot could not be stored."),
+		   STORE_CAST_NOT_FOUND, false, NULL, NULL);
+	} else {
+		status = PQgetvalue(pg, row, 2);
+		cb(c->arg, NULL,
+		   strcmp(status, "ok") == 0          ? STORE_CAST_OK
+		   : strcmp(status, "not-found") == 0 ? STORE_CAST_NOT_FOUND
+		   : strcmp(status, "not-voter") == 0 ? STORE_CAST_NOT_VOTER
+		   : strcmp(status, "not-open") == 0  ? STORE_CAST_NOT_OPEN
+						      : STORE_CAST_CLOSED,
+		   strcmp(PQgetvalue(pg, row, 1), "t") == 0, PQgetvalue(pg, row, 3),
+		   PQgetvalue(pg, row, 4));
+	}
+	free(c);
+}
+
 void
 store_ballot_cast(struct db_pool *db, const char *decision, const char *account,
 		  const unsigned char slot[32], const unsigned char *sealed, int len,
-		  db_batch_cb cb, void *arg)
+		  store_cast_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(decision), db_text(account), db_bytes(slot, 32),
 			       db_bytes(sealed, len)};
+	struct store_call *c;
 
-	db_query_batched(db, &stmt_ballot_cast, p, cb, arg);
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, STORE_CAST_NOT_FOUND, false, NULL, NULL));
+	db_query_batched(db, &stmt_ballot_cast, p, cast_done, c);
+}
+
+static void
+ballot_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_ballot_cb cb = (store_ballot_cb)c->cb;
+	struct problem no;
+	const char *hex;
+	unsigned char *sealed = NULL;
+	size_t n = 0;
+
+	if (res->status != DB_OK) {
+		cb(c->arg, problem_db(&no, res), false, false, false, NULL, 0);
+	} else if (PQntuples(res->res) != 1) {
+		cb(c->arg, NULL, false, false, false, NULL, 0);
+	} else {
+		if (!PQgetisnull(res->res, 0, 2)) {
+			hex = PQgetvalue(res->res, 0, 2);
+			n = strlen(hex) / 2;
+			if ((sealed = malloc(n + 1)) != NULL && !util_unhex(hex, sealed, n)) {
+				free(sealed);
+				sealed = NULL;
+			}
+		}
+		cb(c->arg, NULL, true, strcmp(PQgetvalue(res->res, 0, 0), "t") == 0,
+		   strcmp(PQgetvalue(res->res, 0, 1), "t") == 0, sealed, sealed != NULL ? n : 0);
+		free(sealed);
+	}
+	free(c);
 }
 
 void
 store_ballot_get(struct db_pool *db, const char *decision, const char *account,
-		 const unsigned char slot[32], db_cb cb, void *arg)
+		 const unsigned char slot[32], store_ballot_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(decision), db_text(account), db_bytes(slot, 32)};
+	struct store_call *c;
 
-	db_query(db, &stmt_ballot_get, p, cb, arg);
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, false, false, false, NULL, 0));
+	db_query(db, &stmt_ballot_get, p, ballot_done, c);
 }
 
 /* The columns of stmt_result_get's row (binary format: each is text but the document). */

@@ -72,16 +72,21 @@ void store_franchise_add(struct db_pool *db, const char *decision, const char *s
 			 const char *proposers, const char *voters, const struct decision_bounds *b,
 			 store_franchise_cb cb, void *arg);
 
-/* A proposal: one row (created_at). */
+/* Adds a proposal: its created_at, or why not (the rule problems). */
 void store_proposal_add(struct db_pool *db, const char *decision, const char *account,
 			const char *id, const unsigned char *payload, int len, int max_proposals,
-			const struct decision_bounds *b, db_cb cb, void *arg);
+			const struct decision_bounds *b,
+			void (*cb)(void *arg, const struct problem *no, const char *created_at),
+			void *arg);
 
-/* The proposals of a decision the caller may see (as store_decision_get): id,
- * proposer_id (NULL: the service), payload (base64), created_at; ordered by id. No row
- * when the caller may not see the decision; one row of NULLs when it has no proposals. */
+/* The n proposals of a decision the caller may see (as store_decision_get), ordered by id,
+ * with proposer set to the proposer's account id (NULL: the service); found is false when
+ * the caller may not see the decision. */
+typedef void (*store_proposals_cb)(void *arg, const struct problem *no, bool found,
+				   const struct core_proposal *ps, size_t n);
+
 void store_proposals_list(struct db_pool *db, const char *decision, const char *service,
-			  const char *account, db_cb cb, void *arg);
+			  const char *account, store_proposals_cb cb, void *arg);
 
 /* A decision's wrapped data key (NULL once it is purged) and its ballot_size (0: ballots
  * sealed unpadded, before migration 0005); found false when there is no such decision. */
@@ -90,18 +95,28 @@ typedef void (*store_key_cb)(void *arg, const struct problem *no, bool found,
 
 void store_decision_key(struct db_pool *db, const char *decision, store_key_cb cb, void *arg);
 
-/* Casts or replaces a ballot, batched with the other casts of this turn: its row is
- * (ordinal, replaced, status) where status is "ok", "not-found", "not-voter", "not-open"
- * or "closed", then the voting phase's opens_at, closes_at (when refused). */
+/* What became of a cast. */
+enum store_cast { STORE_CAST_OK, STORE_CAST_NOT_FOUND, STORE_CAST_NOT_VOTER,
+		  STORE_CAST_NOT_OPEN, STORE_CAST_CLOSED };
+
+/* The outcome of a cast: stored (replaced says whether a ballot was there), or refused,
+ * with the voting phase's opens_at and closes_at (for NOT_OPEN and CLOSED). */
+typedef void (*store_cast_cb)(void *arg, const struct problem *no, enum store_cast done,
+			      bool replaced, const char *opens_at, const char *closes_at);
+
+/* Casts or replaces a ballot, batched with the other casts of this turn. */
 void store_ballot_cast(struct db_pool *db, const char *decision, const char *account,
 		       const unsigned char slot[32], const unsigned char *sealed, int len,
-		       db_batch_cb cb, void *arg);
+		       store_cast_cb cb, void *arg);
 
-/* The account's franchise and ballot in a decision: one row (voter, whether its slot holds
- * a ballot, the sealed ballot in hex or NULL) or none if the account is not in its
- * franchise. */
+/* The account's franchise and ballot in a decision: found false when the account is not
+ * in its franchise; else voter, whether its slot holds a ballot, and that sealed ballot
+ * (NULL if it could not be copied). */
+typedef void (*store_ballot_cb)(void *arg, const struct problem *no, bool found, bool voter,
+				bool voted, const unsigned char *sealed, size_t len);
+
 void store_ballot_get(struct db_pool *db, const char *decision, const char *account,
-		      const unsigned char slot[32], db_cb cb, void *arg);
+		      const unsigned char slot[32], store_ballot_cb cb, void *arg);
 
 
 /* Which stored document a download reads: a new one (re-counted) differs in both. */

@@ -138,6 +138,29 @@ struct core_result {
 	size_t jws_len;
 };
 
+/* A proposal, as its decision's service or a member of its franchise sees it. */
+struct core_proposal {
+	const char *id;
+	const char *proposer;         /* its proposer's pseudonym; "" when by the service */
+	const char *proposer_account; /* for the service: the account (NULL: by the service) */
+	bool mine;                    /* for an account: its own */
+	const char *payload;          /* standard base64 */
+	const char *created_at;
+};
+
+/* A ballot accepted: its id (the voter's receipt) and whether it replaced an earlier one. */
+struct core_cast {
+	const char *ballot_id;
+	bool replaced;
+};
+
+/* Whether an account may vote in a decision and did, with its receipt. */
+struct core_ballot_status {
+	bool voter;
+	bool voted;
+	const char *ballot_id; /* NULL when none (or when it no longer opens) */
+};
+
 /* What a credential lookup found (the principal it stands for, when CRED_OK). */
 enum core_credential { CRED_OK, CRED_UNKNOWN, CRED_REVOKED, CRED_EXPIRED };
 

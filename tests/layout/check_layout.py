@@ -45,8 +45,6 @@ LEGACY_RESULT_READERS = {
     "api-server/conclude/result_store.c",
     "api-server/http/download.c",
     "api-server/http/http.c",
-    "api-server/v1/h_ballots.c",
-    "api-server/v1/h_proposals.c",
     "api-server/main.c",
 }
 
