@@ -63,80 +63,6 @@ run_migrate(const char *conninfo)
 	return 0;
 }
 
-/* Connects (blocking) with retries for up to wait_s seconds. */
-static PGconn *
-connect_wait(const char *conninfo, int wait_s)
-{
-	for (int i = 0;; i++) {
-		PGconn *conn = PQconnectdb(conninfo);
-		if (PQstatus(conn) == CONNECTION_OK)
-			return conn;
-		if (i >= wait_s) {
-			log_error("could not connect to database: %s", PQerrorMessage(conn));
-			PQfinish(conn);
-			return NULL;
-		}
-		if (i == 0)
-			log_warn("waiting for the database: %s", PQerrorMessage(conn));
-		PQfinish(conn);
-		sleep(1);
-	}
-}
-
-/* Before serving: the schema must be exactly the one this server was built for, and the
- * authority key must be a registered, unrevoked decision authority. */
-static int
-startup_checks(const struct config *cfg, const struct keys *keys, char authority_id[UTIL_UUID_LEN + 1])
-{
-	const char *params[1] = {(const char *)keys->authority_pub};
-	const int lengths[1] = {KEYS_ED25519_LEN}, formats[1] = {1};
-	PGconn *conn = connect_wait(cfg->db_conninfo, cfg->startup_db_wait);
-	PGresult *res = NULL;
-	char err[512];
-	int r = -1;
-
-	if (conn == NULL)
-		return -1;
-	res = PQexec(conn, stmt_migrations_list.sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_error("could not read the schema version: %s", PQresultErrorMessage(res));
-		goto out;
-	}
-	if (migrate_compare(res, err, sizeof(err)) != 0) {
-		log_error("refusing to start: %s", err);
-		goto out;
-	}
-	for (size_t i = 0; i < store_nstatements; i++) {
-		/* A statement the schema cannot take is a bug: find it now, not per request. */
-		PQclear(res);
-		res = PQprepare(conn, "", store_statements[i]->sql, 0, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			log_error("refusing to start: statement %zu does not prepare: %s", i,
-				  PQresultErrorMessage(res));
-			goto out;
-		}
-	}
-	PQclear(res);
-	res = PQexecParams(conn, stmt_authority_is_decision.sql, 1, NULL, params, lengths, formats,
-			   0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_error("could not check the authority key: %s", PQresultErrorMessage(res));
-		goto out;
-	}
-	if (PQntuples(res) != 1) {
-		log_error("refusing to start: the key in %s is not a registered, unrevoked "
-			  "decision authority (register it with admin.add_authority)",
-			  cfg->authority_key_file);
-		goto out;
-	}
-	log_info("signing as decision authority %s", PQgetvalue(res, 0, 0));
-	snprintf(authority_id, UTIL_UUID_LEN + 1, "%s", PQgetvalue(res, 0, 0));
-	r = 0;
-out:
-	PQclear(res);
-	PQfinish(conn);
-	return r;
-}
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -308,7 +234,8 @@ main(int argc, char **argv)
 	app.keys = &keys;
 	app.json_limits.max_depth = (unsigned)cfg.max_json_depth;
 	app.json_limits.max_string = (size_t)cfg.max_string_length;
-	if (startup_checks(&cfg, &keys, authority_id) == 0 &&
+	if (store_startup_check(cfg.db_conninfo, cfg.startup_db_wait, keys.authority_pub,
+				cfg.authority_key_file, authority_id) == 0 &&
 	    (app.base = event_base_new()) != NULL)
 		r = serve(&app, authority_id);
 	if (app.base != NULL)

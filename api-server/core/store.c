@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "db/migrate.h"
+#include "log.h"
 #include "store.h"
 #include "store_accounts.h"
 #include "store_authorities.h"
@@ -88,4 +90,78 @@ store_exec(struct db_pool *db, const struct db_stmt *stmt, const struct db_param
 		return;
 	}
 	db_query(db, stmt, params, exec_done, c);
+}
+
+/* Connects (blocking) with retries for up to wait_s seconds. */
+static PGconn *
+connect_wait(const char *conninfo, int wait_s)
+{
+	for (int i = 0;; i++) {
+		PGconn *conn = PQconnectdb(conninfo);
+		if (PQstatus(conn) == CONNECTION_OK)
+			return conn;
+		if (i >= wait_s) {
+			log_error("could not connect to database: %s", PQerrorMessage(conn));
+			PQfinish(conn);
+			return NULL;
+		}
+		if (i == 0)
+			log_warn("waiting for the database: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		sleep(1);
+	}
+}
+
+int
+store_startup_check(const char *conninfo, int wait_s, const unsigned char authority_pub[32],
+		    const char *key_file, char authority_id[UTIL_UUID_LEN + 1])
+{
+	const char *params[1] = {(const char *)authority_pub};
+	const int lengths[1] = {32}, formats[1] = {1};
+	PGconn *conn = connect_wait(conninfo, wait_s);
+	PGresult *res = NULL;
+	char err[512];
+	int r = -1;
+
+	if (conn == NULL)
+		return -1;
+	res = PQexec(conn, stmt_migrations_list.sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_error("could not read the schema version: %s", PQresultErrorMessage(res));
+		goto out;
+	}
+	if (migrate_compare(res, err, sizeof(err)) != 0) {
+		log_error("refusing to start: %s", err);
+		goto out;
+	}
+	for (size_t i = 0; i < store_nstatements; i++) {
+		/* A statement the schema cannot take is a bug: find it now, not per request. */
+		PQclear(res);
+		res = PQprepare(conn, "", store_statements[i]->sql, 0, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_error("refusing to start: statement %zu does not prepare: %s", i,
+				  PQresultErrorMessage(res));
+			goto out;
+		}
+	}
+	PQclear(res);
+	res = PQexecParams(conn, stmt_authority_is_decision.sql, 1, NULL, params, lengths, formats,
+			   0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_error("could not check the authority key: %s", PQresultErrorMessage(res));
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		log_error("refusing to start: the key in %s is not a registered, unrevoked "
+			  "decision authority (register it with admin.add_authority)",
+			  key_file);
+		goto out;
+	}
+	log_info("signing as decision authority %s", PQgetvalue(res, 0, 0));
+	snprintf(authority_id, UTIL_UUID_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+	r = 0;
+out:
+	PQclear(res);
+	PQfinish(conn);
+	return r;
 }

@@ -48,6 +48,13 @@ bool store_hash_matches(const char *db_hex, const unsigned char hash[UTIL_SHA256
  * none), 3 account created_at, 4 service id, 5 service name. */
 void store_account_principal(const PGresult *res, int row, struct principal *who);
 
+/* Before serving, on a connection of its own (blocking; waiting up to wait_s seconds for
+ * the database): the schema must be exactly the one this server was built for, every
+ * statement must prepare, and authority_pub (read from key_file) must be a registered,
+ * unrevoked decision authority, whose id goes to authority_id. Returns 0, or -1 (logged). */
+int store_startup_check(const char *conninfo, int wait_s, const unsigned char authority_pub[32],
+			const char *key_file, char authority_id[UTIL_UUID_LEN + 1]);
+
 /* Every statement, to prepare on each connection (store.c). */
 extern const struct db_stmt *const store_statements[];
 extern const size_t store_nstatements;

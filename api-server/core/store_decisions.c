@@ -631,16 +631,46 @@ store_result_get(struct db_pool *db, const char *decision, size_t inline_max, re
 	db_query(db, &stmt_result_get, p, result_done, c);
 }
 
+static void
+chunk_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_chunk_cb cb = (store_chunk_cb)c->cb;
+	struct problem no;
+	PGresult *pg;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), false, NULL, 0, NULL);
+	else if (PQntuples(res->res) != 1)
+		cb(c->arg, NULL, false, NULL, 0, NULL);
+	else if ((pg = db_result_take(res)) == NULL)
+		cb(c->arg, problem_set(&no, 500, "internal-error", "Out of memory."), false, NULL, 0,
+		   NULL);
+	else
+		cb(c->arg, NULL, true, (const unsigned char *)PQgetvalue(pg, 0, 0),
+		   (size_t)PQgetlength(pg, 0, 0), pg);
+	free(c);
+}
+
+void
+store_chunk_release(void *owner)
+{
+	PQclear(owner);
+}
+
 void
 store_result_chunk(struct db_pool *db, const char *decision, const struct store_result_version *v,
-		   uint64_t off, size_t len, db_cb cb, void *arg)
+		   uint64_t off, size_t len, store_chunk_cb cb, void *arg)
 {
 	char from[24], n[24], length[24];
 	struct db_param p[] = {db_text(decision), db_text(from), db_text(n), db_text(length),
 			       db_text(v->counted_at)};
+	struct store_call *c;
+
+	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, false, NULL, 0, NULL));
 
 	snprintf(from, sizeof(from), "%" PRIu64, off + 1); /* SQL counts from 1 */
 	snprintf(n, sizeof(n), "%zu", len);
 	snprintf(length, sizeof(length), "%" PRIu64, v->length);
-	db_query(db, &stmt_result_chunk, p, cb, arg);
+	db_query(db, &stmt_result_chunk, p, chunk_done, c);
 }

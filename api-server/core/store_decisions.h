@@ -131,11 +131,19 @@ void store_result_get(struct db_pool *db, const char *decision, size_t inline_ma
 		      void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
 		      void *arg);
 
+/* A chunk of a document: its bytes (len; fewer than asked at the end), held by owner
+ * until store_chunk_release(owner), so that they can be written out without a copy;
+ * current is false when the document changed or was withdrawn (no bytes then). */
+typedef void (*store_chunk_cb)(void *arg, const struct problem *no, bool current,
+			       const unsigned char *bytes, size_t len, void *owner);
+
 /* len bytes of the result document from byte off (counted from 0), provided the stored
- * document is still version v: one row, its one column the bytes (binary format; fewer
- * than len at the end), or no row when the document changed or was withdrawn. */
+ * document is still version v. */
 void store_result_chunk(struct db_pool *db, const char *decision,
-			const struct store_result_version *v, uint64_t off, size_t len, db_cb cb,
-			void *arg);
+			const struct store_result_version *v, uint64_t off, size_t len,
+			store_chunk_cb cb, void *arg);
+
+/* Frees what holds a chunk's bytes. */
+void store_chunk_release(void *owner);
 
 #endif

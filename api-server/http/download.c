@@ -41,7 +41,8 @@ struct stream {
 	bool cut;                  /* the server closed the connection (and said why) */
 };
 
-static void chunk_cb(const struct db_result *res, void *arg);
+static void chunk_cb(void *arg, const struct problem *no, bool current,
+		     const unsigned char *bytes, size_t len, void *owner);
 
 static void
 stream_free(struct stream *s)
@@ -61,18 +62,20 @@ read_next(struct stream *s)
 	store_result_chunk(s->d->db, s->decision, &s->v, s->sent, s->pending, chunk_cb, s);
 }
 
-/* The download cannot go on: before its first chunk, r is answered with a problem;
- * afterwards its connection is closed mid-body. Logs why; s is freed on return. */
+/* The download cannot go on: before its first chunk, r is answered with a problem (no,
+ * or a 503 saying why); afterwards its connection is closed mid-body. Logs why; s is freed
+ * on return. */
 static void
-fail(struct stream *s, const struct db_result *res, const char *why)
+fail(struct stream *s, const struct problem *no, const char *why)
 {
-	if (res->status == DB_FAILED)
-		req_log(s->r, LOGL_ERROR, "chunk query failed: SQLSTATE %s: %s", res->sqlstate,
-		        res->res != NULL ? PQresultErrorField(res->res, PG_DIAG_MESSAGE_PRIMARY)
-		                         : "");
+	if (no != NULL && no->db != NULL && no->db->status == DB_FAILED)
+		req_log(s->r, LOGL_ERROR, "chunk query failed: SQLSTATE %s: %s", no->db->sqlstate,
+		        no->db->res != NULL
+		                ? PQresultErrorField(no->db->res, PG_DIAG_MESSAGE_PRIMARY)
+		                : "");
 	if (!s->started) {
-		if (res->status != DB_OK)
-			req_reply_db_error(s->r, res);
+		if (no != NULL)
+			req_reply_refusal(s->r, no);
 		else
 			req_reply_problem(s->r, 503, "service-unavailable",
 			                  "The result could not be read (%s); fetch it again.",
@@ -90,23 +93,23 @@ fail(struct stream *s, const struct db_result *res, const char *why)
 
 /* Why a chunk's answer cannot be sent, or NULL. */
 static const char *
-chunk_problem(const struct stream *s, const struct db_result *res)
+chunk_problem(const struct stream *s, const struct problem *no, bool current, size_t len)
 {
-	if (res->status == DB_FAILED)
+	if (no != NULL && no->db != NULL && no->db->status == DB_FAILED)
 		return "the chunk query failed";
-	if (res->status != DB_OK)
+	if (no != NULL)
 		return "the database is unavailable or slow";
-	if (PQntuples(res->res) != 1)
+	if (!current)
 		return "the document was withdrawn or replaced meanwhile";
-	if ((size_t)PQgetlength(res->res, 0, 0) != s->pending)
+	if (len != s->pending)
 		return "the database returned a chunk of the wrong length";
 	return NULL;
 }
 
 static void
-clear_cb(const void *data, size_t len, void *res)
+release_cb(const void *data, size_t len, void *owner)
 {
-	PQclear(res);
+	store_chunk_release(owner);
 }
 
 static void written_cb(void *arg);
@@ -131,32 +134,34 @@ start_reply(struct stream *s)
 }
 
 static void
-chunk_cb(const struct db_result *res, void *arg)
+chunk_cb(void *arg, const struct problem *no, bool current, const unsigned char *bytes,
+	 size_t len, void *owner)
 {
 	struct stream *s = arg;
 	struct evbuffer *buf = NULL;
-	PGresult *pg = NULL;
 	const char *why;
 
 	s->reading = false;
 	if (s->r == NULL) { /* the connection closed meanwhile */
+		store_chunk_release(owner);
 		stream_free(s);
 		return;
 	}
-	if ((why = chunk_problem(s, res)) != NULL) {
-		fail(s, res, why);
+	if ((why = chunk_problem(s, no, current, len)) != NULL) {
+		store_chunk_release(owner);
+		fail(s, no, why);
 		return;
 	}
-	if ((buf = evbuffer_new()) == NULL || (pg = db_result_take(res)) == NULL ||
-	    evbuffer_add_reference(buf, PQgetvalue(pg, 0, 0), s->pending, clear_cb, pg) != 0) {
-		PQclear(pg);
+	if ((buf = evbuffer_new()) == NULL ||
+	    evbuffer_add_reference(buf, bytes, s->pending, release_cb, owner) != 0) {
+		store_chunk_release(owner);
 		if (buf != NULL)
 			evbuffer_free(buf);
-		fail(s, res, "out of memory");
+		fail(s, NULL, "out of memory");
 		return;
 	}
 	if (s->started || start_reply(s) == 0)
-		req_stream_write(s->r, buf); /* takes the chunk: pg is cleared once written */
+		req_stream_write(s->r, buf); /* takes the chunk: released once written */
 	evbuffer_free(buf);
 }
 

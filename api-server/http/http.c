@@ -146,20 +146,6 @@ req_finish(struct req *r, int status)
 	app->in_flight--;
 }
 
-bool
-req_found(struct req *r, const struct db_result *res, const char *detail)
-{
-	if (res->status != DB_OK) {
-		req_reply_db_error(r, res);
-		return false;
-	}
-	if (PQntuples(res->res) != 1) {
-		req_reply_problem(r, 404, "not-found", "%s", detail);
-		return false;
-	}
-	return true;
-}
-
 void
 req_add_header(struct req *r, const char *name, const char *value)
 {

@@ -93,10 +93,6 @@ void req_reply_refusal(struct req *r, const struct problem *no);
  * Retry-After) when the database is unreachable or slow, 500 internal-error otherwise. */
 void req_reply_db_error(struct req *r, const struct db_result *res);
 
-/* For a lookup's callback: true when res holds exactly one row; otherwise replies (the
- * database's problem, or 404 not-found with detail) and returns false. */
-bool req_found(struct req *r, const struct db_result *res, const char *detail);
-
 /* A streamed reply, for a body too large to hold at once. req_stream_start sends the
  * status line and headers (with Content-Type and Content-Length: length); the body follows
  * in pieces, each given to req_stream_write once the previous one is written out; after

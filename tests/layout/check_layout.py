@@ -43,9 +43,6 @@ LEGACY_RESULT_READERS = {
     "api-server/conclude/conclude.c",
     "api-server/conclude/inputs.c",
     "api-server/conclude/result_store.c",
-    "api-server/http/download.c",
-    "api-server/http/http.c",
-    "api-server/main.c",
 }
 
 # (who, what they may not include, why). A path ends with "/" for a folder; "!" before a
