@@ -52,7 +52,8 @@ struct attempt {
 	char last_error[512];
 	bool give_up;  /* too many attempts: document the failure without counting */
 	bool lost;     /* the lease was lost */
-	PGresult *dec, *props, *ballots, *franchise;
+	struct store_rows *dec, *props, *ballots, *franchise;
+	struct store_conclusion d; /* of dec */
 	struct worker_job *job;
 	uint64_t t0, phase_us[PH_N];
 
@@ -171,10 +172,10 @@ attempt_clear(struct runner *u)
 
 	if (a->job != NULL)
 		worker_job_cancel(a->job);
-	PQclear(a->dec);
-	PQclear(a->props);
-	PQclear(a->ballots);
-	PQclear(a->franchise);
+	store_rows_free(a->dec);
+	store_rows_free(a->props);
+	store_rows_free(a->ballots);
+	store_rows_free(a->franchise);
 	inputs_free(&a->inputs);
 	free_strings(a->auditors, a->nauditors);
 	free_strings(a->libraries, a->nlibraries);
@@ -230,9 +231,9 @@ run_thread(struct runner *u, void (*work)(struct runner *), void (*done)(struct 
 /* ---- ending an attempt without a result ---- */
 
 static void
-released_cb(const struct db_result *res, void *arg)
+released_cb(void *arg, const struct problem *no)
 {
-	if (res->status != DB_OK)
+	if (no != NULL)
 		log_warn("could not release the claim on a decision; it expires by itself");
 }
 
@@ -291,18 +292,17 @@ document_work(struct runner *u)
 {
 	struct attempt *a = &u->a;
 	struct conclusion *c = u->c;
-	const PGresult *d = a->dec;
+	const struct store_conclusion *d = &a->d;
 	char *payload = NULL;
 	size_t len = 0;
 	struct document doc = {
 		.decision_id = a->id,
-		.title = PQgetvalue(d, 0, CC_TITLE),
-		.service = PQgetvalue(d, 0, CC_SERVICE),
-		.created_at = PQgetvalue(d, 0, CC_CREATED),
-		.phases = {PQgetvalue(d, 0, CC_PO), PQgetvalue(d, 0, CC_PC), PQgetvalue(d, 0, CC_VO),
-			   PQgetvalue(d, 0, CC_VC)},
-		.method_id = PQgetvalue(d, 0, CC_METHOD_ID),
-		.method_name = PQgetvalue(d, 0, CC_METHOD_NAME),
+		.title = d->title,
+		.service = d->service,
+		.created_at = d->created_at,
+		.phases = {d->phases[0], d->phases[1], d->phases[2], d->phases[3]},
+		.method_id = d->method_id,
+		.method_name = d->method_name,
 		.auditors = (const char *const *)a->auditors,
 		.nauditors = a->nauditors,
 		.inputs = &a->inputs.in,
@@ -513,23 +513,22 @@ prepare_work(struct runner *u)
 	struct attempt *a = &u->a;
 	unsigned char wrapped[CRYPTO_WRAPPED_LEN];
 	struct crypto_deckey k;
-	struct inputs_rows rows = {a->id, &k, atoi(PQgetvalue(a->dec, 0, CC_BALLOT_SIZE)),
-				   a->ballots, a->franchise, a->props};
+	struct inputs_rows rows = {a->id, &k, a->d.ballot_size, a->ballots, a->franchise,
+				   a->props};
 
-	if (parse_auditors(a, PQgetvalue(a->dec, 0, CC_AUDITORS)) != 0) {
+	if (parse_auditors(a, a->d.auditors) != 0) {
 		snprintf(a->error, sizeof(a->error), "out of memory");
 		return;
 	}
-	if (!util_unhex(PQgetvalue(a->dec, 0, CC_DATA_KEY), wrapped, sizeof(wrapped)) ||
+	if (!util_unhex(a->d.data_key, wrapped, sizeof(wrapped)) ||
 	    crypto_deckey_open(u->c->app->keys->master, a->id, wrapped, sizeof(wrapped), &k) != 0) {
 		snprintf(a->error, sizeof(a->error), "the decision's data key does not open with "
 			 "the master key");
 		return;
 	}
 	inputs_prepare(&a->inputs, &rows, a->error, sizeof(a->error));
-	a->inputs.in.method = (struct wire_bytes){
-		(const unsigned char *)PQgetvalue(a->dec, 0, CC_CODE),
-		(uint32_t)PQgetlength(a->dec, 0, CC_CODE)};
+	a->inputs.in.method =
+		(struct wire_bytes){(const unsigned char *)a->d.code, (uint32_t)a->d.code_len};
 	crypto_deckey_wipe(&k);
 	phase_end(u, PH_DECRYPT);
 }
@@ -549,39 +548,42 @@ prepare_done(struct runner *u)
 	}
 	/* Opened and pseudonymised: the sealed copies and the account ids are no longer
 	 * needed (the proposals' rows hold the proposal ids the inputs point to). */
-	PQclear(a->ballots);
+	store_rows_free(a->ballots);
 	a->ballots = NULL;
-	PQclear(a->franchise);
+	store_rows_free(a->franchise);
 	a->franchise = NULL;
 	start_count(u);
 }
 
 /* ---- READ: the decision, its proposals, ballots and franchise, one after another ---- */
 
-/* Takes a read's result into *slot; on failure releases the claim and returns false. */
+/* Takes a read's rows into *slot; on failure releases the claim and returns false. */
 static bool
-take_read(struct runner *u, const struct db_result *res, PGresult **slot, const char *what)
+take_read(struct runner *u, const struct problem *no, struct store_rows *rows,
+	  struct store_rows **slot, const char *what)
 {
 	if (abandoned(u)) {
+		store_rows_free(rows);
 		attempt_clear(u);
 		return false;
 	}
-	if (res->status != DB_OK) {
+	if (no != NULL) {
 		release(u, false, "could not read the %s: %s", what,
-			res->status == DB_FAILED ? PQresultErrorMessage(res->res)
-						 : "database unavailable or too slow");
+			no->db == NULL                     ? no->detail
+			: no->db->status == DB_FAILED ? PQresultErrorMessage(no->db->res)
+						      : "database unavailable or too slow");
 		return false;
 	}
-	*slot = db_result_take(res);
+	*slot = rows;
 	return true;
 }
 
 static void
-read_franchise_cb(const struct db_result *res, void *arg)
+read_franchise_cb(void *arg, const struct problem *no, struct store_rows *rows)
 {
 	struct runner *u = arg;
 
-	if (!take_read(u, res, &u->a.franchise, "franchise"))
+	if (!take_read(u, no, rows, &u->a.franchise, "franchise"))
 		return;
 	phase_end(u, PH_READ);
 	runner_set_state(u, CS_PREPARE);
@@ -589,31 +591,31 @@ read_franchise_cb(const struct db_result *res, void *arg)
 }
 
 static void
-read_ballots_cb(const struct db_result *res, void *arg)
+read_ballots_cb(void *arg, const struct problem *no, struct store_rows *rows)
 {
 	struct runner *u = arg;
 
-	if (take_read(u, res, &u->a.ballots, "ballots"))
+	if (take_read(u, no, rows, &u->a.ballots, "ballots"))
 		store_conclude_franchise(u->c->bulk, u->a.id, read_franchise_cb, u);
 }
 
 static void
-read_proposals_cb(const struct db_result *res, void *arg)
+read_proposals_cb(void *arg, const struct problem *no, struct store_rows *rows)
 {
 	struct runner *u = arg;
 
-	if (take_read(u, res, &u->a.props, "proposals"))
+	if (take_read(u, no, rows, &u->a.props, "proposals"))
 		store_conclude_ballots(u->c->bulk, u->a.id, read_ballots_cb, u);
 }
 
 static void
-read_decision_cb(const struct db_result *res, void *arg)
+read_decision_cb(void *arg, const struct problem *no, struct store_rows *rows)
 {
 	struct runner *u = arg;
 
-	if (!take_read(u, res, &u->a.dec, "decision"))
+	if (!take_read(u, no, rows, &u->a.dec, "decision"))
 		return;
-	if (PQntuples(u->a.dec) != 1) {
+	if (!store_conclusion_of(u->a.dec, &u->a.d)) {
 		release(u, false, "the decision vanished");
 		return;
 	}
@@ -623,12 +625,11 @@ read_decision_cb(const struct db_result *res, void *arg)
 /* ---- CLAIM, the lease, the poll ---- */
 
 static void
-renewed_cb(const struct db_result *res, void *arg)
+renewed_cb(void *arg, const struct problem *no, bool held)
 {
 	struct runner *u = arg;
 
-	if (u->state == CS_IDLE || abandoned(u) || res->status != DB_OK ||
-	    PQntuples(res->res) == 1)
+	if (u->state == CS_IDLE || abandoned(u) || no != NULL || held)
 		return; /* a failed renewal is tried again; the lease still has time */
 	log_warn("decision %s: the claim was lost (the lease expired); abandoning this attempt",
 		 u->a.id);
@@ -660,7 +661,7 @@ idle_runner(struct conclusion *c)
 }
 
 static void
-claim_cb(const struct db_result *res, void *arg)
+claim_cb(void *arg, const struct problem *no, const struct store_claim *k)
 {
 	struct runner *u = arg;
 	struct conclusion *c = u->c;
@@ -669,18 +670,18 @@ claim_cb(const struct db_result *res, void *arg)
 	struct timeval tv = {lease / 3000, (lease / 3 % 1000) * 1000};
 
 	c->claiming = false;
-	if (c->closing || res->status != DB_OK || PQntuples(res->res) != 1) {
-		if (res->status != DB_OK && !c->closing)
+	if (c->closing || no != NULL || k == NULL) {
+		if (no != NULL && !c->closing)
 			log_warn("could not look for decisions to conclude");
 		runner_set_state(u, CS_IDLE);
 		return;
 	}
-	snprintf(a->id, sizeof(a->id), "%s", PQgetvalue(res->res, 0, 0));
-	a->attempts = atoi(PQgetvalue(res->res, 0, 1));
+	snprintf(a->id, sizeof(a->id), "%s", k->id);
+	a->attempts = k->attempts;
 	if (a->attempts > c->app->cfg->conclude_max_attempts) {
 		a->give_up = true;
 		snprintf(a->last_error, sizeof(a->last_error), "gave up after %d attempts: %s",
-			 a->attempts - 1, PQgetvalue(res->res, 0, 2));
+			 a->attempts - 1, k->last_error);
 	}
 	a->t0 = util_now_us();
 	log_info("concluding decision %s (attempt %d)", a->id, a->attempts);
@@ -717,14 +718,12 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 /* ---- the authority key, checked again from time to time ---- */
 
 static void
-authority_cb(const struct db_result *res, void *arg)
+authority_cb(void *arg, const struct problem *no, bool ok)
 {
 	struct conclusion *c = arg;
-	bool ok;
 
-	if (c->closing || res->status != DB_OK)
+	if (c->closing || no != NULL)
 		return; /* unknown: keep what we knew */
-	ok = PQntuples(res->res) == 1;
 	if (!ok)
 		log_error("the authority key %s is no longer a registered, unrevoked decision "
 			  "authority: no result is signed until it is registered again",

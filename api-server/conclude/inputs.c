@@ -70,9 +70,8 @@ slot_cmp(const void *x, const void *y)
 static int
 open_ballots(struct inputs *in, const struct inputs_rows *rows, char *err, size_t errlen)
 {
-	const PGresult *b = rows->ballots;
-	int n = PQntuples(b);
-	size_t total = 0, off = 0;
+	size_t n = store_rows_count(rows->ballots), total = 0, off = 0, slot_len, len;
+	const unsigned char *slot, *sealed;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int r = -1;
 
@@ -80,26 +79,23 @@ open_ballots(struct inputs *in, const struct inputs_rows *rows, char *err, size_
 		snprintf(err, errlen, "could not set up the ballot key");
 		goto out;
 	}
-	for (int i = 0; i < n; i++) {
-		size_t len = (size_t)PQgetlength(b, i, 1);
-		if (len < CRYPTO_SEAL_OVERHEAD + BALLOT_ID_LEN ||
-		    PQgetlength(b, i, 0) != BALLOT_SLOT_LEN)
+	for (size_t i = 0; i < n; i++) {
+		store_ballot_at(rows->ballots, i, &slot, &slot_len, &sealed, &len);
+		if (len < CRYPTO_SEAL_OVERHEAD + BALLOT_ID_LEN || slot_len != BALLOT_SLOT_LEN)
 			goto bad;
 		total += len - CRYPTO_SEAL_OVERHEAD;
 	}
-	in->in.ballots = calloc((size_t)n + 1, sizeof(*in->in.ballots));
+	in->in.ballots = calloc(n + 1, sizeof(*in->in.ballots));
 	in->plain = malloc(total + 1);
 	in->plain_len = total;
 	if (in->in.ballots == NULL || in->plain == NULL) {
-		snprintf(err, errlen, "out of memory opening %d ballots", n);
+		snprintf(err, errlen, "out of memory opening %zu ballots", n);
 		goto out;
 	}
-	for (int i = 0; i < n; i++) {
-		size_t len = (size_t)PQgetlength(b, i, 1);
+	for (size_t i = 0; i < n; i++) {
 		struct ballot_plain p;
-		if (ballot_open(ctx, NULL, rows->decision_id,
-				(const unsigned char *)PQgetvalue(b, i, 0),
-				(const unsigned char *)PQgetvalue(b, i, 1), len, rows->ballot_size,
+		store_ballot_at(rows->ballots, i, &slot, &slot_len, &sealed, &len);
+		if (ballot_open(ctx, NULL, rows->decision_id, slot, sealed, len, rows->ballot_size,
 				in->plain + off, &p) != 0)
 			goto bad;
 		in->in.ballots[i].id = (struct wire_bytes){(const unsigned char *)p.id, BALLOT_ID_LEN};
@@ -122,27 +118,28 @@ static int
 franchise_sets(struct sets_job *j)
 {
 	struct inputs *in = j->in;
-	const PGresult *f = j->rows->franchise;
-	int nf = PQntuples(f);
+	size_t nf = store_rows_count(j->rows->franchise);
 	struct crypto_mac *mac = crypto_mac_new(j->rows->k->slot, CRYPTO_KEY_LEN);
 	int r = -1;
 
-	j->voters = calloc((size_t)nf + 1, sizeof(*j->voters));
+	j->voters = calloc(nf + 1, sizeof(*j->voters));
 	for (int s = 0; s < 3; s++)
-		in->in.sets[s] = calloc((size_t)nf + 1, sizeof(struct wire_bytes));
+		in->in.sets[s] = calloc(nf + 1, sizeof(struct wire_bytes));
 	if (mac == NULL || j->voters == NULL || in->in.sets[0] == NULL ||
 	    in->in.sets[1] == NULL || in->in.sets[2] == NULL) {
 		snprintf(j->error, sizeof(j->error), "out of memory");
 		goto out;
 	}
-	for (int i = 0; i < nf; i++) {
-		char *ps = in->pseudonyms + (size_t)i * CRYPTO_PSEUDONYM_LEN;
-		const char *account = PQgetvalue(f, i, 0);
+	for (size_t i = 0; i < nf; i++) {
+		char *ps = in->pseudonyms + i * CRYPTO_PSEUDONYM_LEN;
+		const char *account;
+		bool proposer, voter;
 		struct wire_bytes b = {(const unsigned char *)ps, CRYPTO_PSEUDONYM_LEN};
+		store_member_at(j->rows->franchise, i, &account, &proposer, &voter);
 		crypto_pseudonym(j->rows->decision_id, account, ps);
-		if (*PQgetvalue(f, i, 1) == 't')
+		if (proposer)
 			in->in.sets[1][in->in.nsets[1]++] = b;
-		if (*PQgetvalue(f, i, 2) != 't')
+		if (!voter)
 			continue;
 		in->in.sets[2][in->in.nsets[2]++] = b;
 		if (crypto_mac_run(mac, account, strlen(account), j->voters[j->nvoters].slot) != 0) {
@@ -165,38 +162,40 @@ static int
 proposal_list(struct sets_job *j)
 {
 	struct inputs *in = j->in;
-	const PGresult *pr = j->rows->proposals;
-	int nf = PQntuples(j->rows->franchise), np = PQntuples(pr);
-	size_t pay = 0, off = 0;
+	size_t nf = store_rows_count(j->rows->franchise), np = store_rows_count(j->rows->proposals);
+	size_t pay = 0, off = 0, id_len, b64_len;
+	const char *id, *proposer, *b64;
 
-	for (int i = 0; i < np; i++)
-		pay += b64_decoded_max((size_t)PQgetlength(pr, i, 2));
+	for (size_t i = 0; i < np; i++) {
+		store_proposal_at(j->rows->proposals, i, &id, &id_len, &proposer, &b64, &b64_len);
+		pay += b64_decoded_max(b64_len);
+	}
 	in->payloads = malloc(pay + 1);
-	in->in.proposals = calloc((size_t)np + 1, sizeof(*in->in.proposals));
+	in->in.proposals = calloc(np + 1, sizeof(*in->in.proposals));
 	if (in->payloads == NULL || in->in.proposals == NULL) {
 		snprintf(j->error, sizeof(j->error), "out of memory");
 		return -1;
 	}
-	for (int i = 0; i < np; i++) {
+	for (size_t i = 0; i < np; i++) {
 		struct wire_proposal *p = &in->in.proposals[i];
-		char *ps = in->pseudonyms + (size_t)(nf + i) * CRYPTO_PSEUDONYM_LEN;
-		const char *b64 = PQgetvalue(pr, i, 2);
-		ssize_t n = b64_decode(b64, strlen(b64), in->payloads + off, pay - off + 1, false);
+		char *ps = in->pseudonyms + (nf + i) * CRYPTO_PSEUDONYM_LEN;
+		ssize_t n;
+		store_proposal_at(j->rows->proposals, i, &id, &id_len, &proposer, &b64, &b64_len);
+		n = b64_decode(b64, b64_len, in->payloads + off, pay - off + 1, false);
 		if (n < 0) {
 			snprintf(j->error, sizeof(j->error), "a proposal's payload is malformed");
 			return -1;
 		}
-		p->id = (struct wire_bytes){(const unsigned char *)PQgetvalue(pr, i, 0),
-					    (uint32_t)PQgetlength(pr, i, 0)};
-		if (!PQgetisnull(pr, i, 1))
-			crypto_pseudonym(j->rows->decision_id, PQgetvalue(pr, i, 1), ps);
+		p->id = (struct wire_bytes){(const unsigned char *)id, (uint32_t)id_len};
+		if (proposer != NULL)
+			crypto_pseudonym(j->rows->decision_id, proposer, ps);
 		p->proposer = (struct wire_bytes){(const unsigned char *)ps,
-						  PQgetisnull(pr, i, 1) ? 0 : CRYPTO_PSEUDONYM_LEN};
+						  proposer == NULL ? 0 : CRYPTO_PSEUDONYM_LEN};
 		p->payload = (struct wire_bytes){in->payloads + off, (uint32_t)n};
 		off += (size_t)n;
 	}
 	in->in.nproposals = (uint32_t)np;
-	qsort(in->in.proposals, (size_t)np, sizeof(*in->in.proposals), proposal_cmp);
+	qsort(in->in.proposals, np, sizeof(*in->in.proposals), proposal_cmp);
 	return 0;
 }
 
@@ -215,11 +214,13 @@ static int
 participants(struct inputs *in, const struct inputs_rows *rows, struct sets_job *j, char *err,
 	     size_t errlen)
 {
-	int n = PQntuples(rows->ballots);
+	size_t n = store_rows_count(rows->ballots), slot_len, len;
+	const unsigned char *slot, *sealed;
 
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct voter_slot key, *v;
-		memcpy(key.slot, PQgetvalue(rows->ballots, i, 0), BALLOT_SLOT_LEN);
+		store_ballot_at(rows->ballots, i, &slot, &slot_len, &sealed, &len);
+		memcpy(key.slot, slot, BALLOT_SLOT_LEN);
 		v = bsearch(&key, j->voters, j->nvoters, sizeof(*v), slot_cmp);
 		if (v == NULL || v->voted) {
 			snprintf(err, errlen, "a ballot's slot is %s", v == NULL ? "no voter's"
@@ -240,7 +241,7 @@ participants(struct inputs *in, const struct inputs_rows *rows, struct sets_job 
 int
 inputs_prepare(struct inputs *in, const struct inputs_rows *rows, char *err, size_t errlen)
 {
-	size_t nps = (size_t)PQntuples(rows->franchise) + (size_t)PQntuples(rows->proposals);
+	size_t nps = store_rows_count(rows->franchise) + store_rows_count(rows->proposals);
 	struct sets_job j = {in, rows, NULL, 0, -1, ""};
 	pthread_t t;
 	bool threaded;

@@ -11,9 +11,8 @@
 
 #include <stddef.h>
 
-#include <libpq-fe.h>
-
 #include "core/crypto.h"
+#include "core/store_conclude.h"
 #include "wire.h"
 
 /* The rows of one decision (borrowed), as store_conclude reads them. */
@@ -21,9 +20,9 @@ struct inputs_rows {
 	const char *decision_id;
 	const struct crypto_deckey *k;
 	int ballot_size;           /* 0: ballots sealed unpadded (before migration 0005) */
-	const PGresult *ballots;   /* slot, sealed: binary */
-	const PGresult *franchise; /* account_id, proposer, voter */
-	const PGresult *proposals; /* id, proposer_id or NULL, payload in base64 */
+	const struct store_rows *ballots;   /* store_conclude_ballots' */
+	const struct store_rows *franchise; /* store_conclude_franchise's */
+	const struct store_rows *proposals; /* store_conclude_proposals' */
 };
 
 /* The prepared inputs. in's method and limits are the caller's to set; its proposal ids

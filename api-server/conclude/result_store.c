@@ -193,39 +193,41 @@ copy_finish(PGconn *conn, struct result_store *s, bool sent)
 static bool
 key_valid(PGconn *conn, struct result_store *s)
 {
-	PGresult *res = PQexecParams(conn, store_conclude_authority_sql, 1, NULL, &s->authority_id,
-				     NULL, NULL, 0);
-	bool ok = false;
+	char err[256];
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fail(s, "could not store the result", PQresultErrorMessage(res));
-	} else if (PQntuples(res) == 0) {
+	switch (store_conclude_authority_held(conn, s->authority_id, err, sizeof(err))) {
+	case 1:
+		return true;
+	case 0:
 		fail(s, "could not store the result", "the authority key was revoked");
 		s->stored = -2;
-	} else {
-		ok = true;
+		return false;
+	default:
+		fail(s, "could not store the result", err);
+		return false;
 	}
-	PQclear(res);
-	return ok;
 }
 
 /* Marks the decision and commits, or rolls back if the lease was lost. */
 static void
 mark_and_commit(PGconn *conn, struct result_store *s)
 {
-	const char *params[4] = {s->decision_id, s->owner, s->ok ? "ok" : "error", s->message};
-	PGresult *res;
+	char err[256];
 
 	if (!key_valid(conn, s))
 		return;
-	res = PQexecParams(conn, store_conclude_mark_sql, 4, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail(s, "could not store the result", PQresultErrorMessage(res));
-	else if (PQntuples(res) == 0)
+	switch (store_conclude_mark(conn, s->decision_id, s->owner, s->ok, s->message, err,
+				    sizeof(err))) {
+	case 0:
 		s->stored = exec_ok(conn, "ROLLBACK", PGRES_COMMAND_OK, s) ? 0 : -1;
-	else if (exec_ok(conn, "COMMIT", PGRES_COMMAND_OK, s))
-		s->stored = 1;
-	PQclear(res);
+		break;
+	case 1:
+		if (exec_ok(conn, "COMMIT", PGRES_COMMAND_OK, s))
+			s->stored = 1;
+		break;
+	default:
+		fail(s, "could not store the result", err);
+	}
 }
 
 void

@@ -102,69 +102,256 @@ const struct db_stmt stmt_decisions_purge = {
 	.nparams = 0,
 };
 
+typedef void (*claim_cb_t)(void *arg, const struct problem *no, const struct store_claim *k);
+
+static void
+claimed_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	claim_cb_t cb = (claim_cb_t)c->cb;
+	struct problem no;
+	struct store_claim k;
+
+	if (res->status != DB_OK) {
+		cb(c->arg, problem_db(&no, res), NULL);
+	} else if (PQntuples(res->res) != 1) {
+		cb(c->arg, NULL, NULL);
+	} else {
+		k.id = PQgetvalue(res->res, 0, 0);
+		k.attempts = atoi(PQgetvalue(res->res, 0, 1));
+		k.last_error = PQgetvalue(res->res, 0, 2);
+		cb(c->arg, NULL, &k);
+	}
+	free(c);
+}
+
 void
-store_conclude_claim(struct db_pool *db, const char *owner, int lease_ms, db_cb cb, void *arg)
+store_conclude_claim(struct db_pool *db, const char *owner, int lease_ms, claim_cb_t cb,
+		     void *arg)
 {
 	char ms[16];
 	struct db_param p[] = {db_text(owner), db_text(ms)};
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
 
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
+		return;
+	}
 	snprintf(ms, sizeof(ms), "%d", lease_ms);
-	db_query(db, &stmt_conclude_claim, p, cb, arg);
+	db_query(db, &stmt_conclude_claim, p, claimed_done, c);
+}
+
+struct store_rows {
+	PGresult *res;
+};
+
+/* Column order of stmt_conclude_decision. */
+enum conclude_col {
+	CC_ID, CC_TITLE, CC_SERVICE, CC_CREATED, CC_PO, CC_PC, CC_VO, CC_VC, CC_METHOD_ID,
+	CC_METHOD_NAME, CC_CODE, CC_AUDITORS, CC_DATA_KEY, CC_BALLOT_SIZE, CC_NCOLS
+};
+
+static void
+rows_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_rows_cb cb = (store_rows_cb)c->cb;
+	struct store_rows *rows = NULL;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), NULL);
+	else if ((rows = malloc(sizeof(*rows))) == NULL || (rows->res = db_result_take(res)) == NULL) {
+		free(rows);
+		cb(c->arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
+	} else
+		cb(c->arg, NULL, rows);
+	free(c);
 }
 
 static void
-by_id(struct db_pool *db, const struct db_stmt *stmt, const char *id, db_cb cb, void *arg)
+by_id(struct db_pool *db, const struct db_stmt *stmt, const char *id, store_rows_cb cb,
+      void *arg)
 {
 	struct db_param p[] = {db_text(id)};
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
 
-	db_query(db, stmt, p, cb, arg);
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
+		return;
+	}
+	db_query(db, stmt, p, rows_done, c);
 }
 
 void
-store_conclude_decision(struct db_pool *db, const char *id, db_cb cb, void *arg)
+store_conclude_decision(struct db_pool *db, const char *id, store_rows_cb cb, void *arg)
 {
 	by_id(db, &stmt_conclude_decision, id, cb, arg);
 }
 
 void
-store_conclude_proposals(struct db_pool *db, const char *id, db_cb cb, void *arg)
+store_conclude_proposals(struct db_pool *db, const char *id, store_rows_cb cb, void *arg)
 {
 	by_id(db, &stmt_conclude_proposals, id, cb, arg);
 }
 
 void
-store_conclude_ballots(struct db_pool *db, const char *id, db_cb cb, void *arg)
+store_conclude_ballots(struct db_pool *db, const char *id, store_rows_cb cb, void *arg)
 {
 	by_id(db, &stmt_conclude_ballots, id, cb, arg);
 }
 
 void
-store_conclude_franchise(struct db_pool *db, const char *id, db_cb cb, void *arg)
+store_conclude_franchise(struct db_pool *db, const char *id, store_rows_cb cb, void *arg)
 {
 	by_id(db, &stmt_conclude_franchise, id, cb, arg);
 }
 
 void
+store_rows_free(struct store_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows);
+}
+
+size_t
+store_rows_count(const struct store_rows *rows)
+{
+	return rows != NULL ? (size_t)PQntuples(rows->res) : 0;
+}
+
+bool
+store_conclusion_of(const struct store_rows *rows, struct store_conclusion *out)
+{
+	const PGresult *d = rows->res;
+
+	if (PQntuples(d) != 1)
+		return false;
+	*out = (struct store_conclusion){
+	    .title = PQgetvalue(d, 0, CC_TITLE),
+	    .service = PQgetvalue(d, 0, CC_SERVICE),
+	    .created_at = PQgetvalue(d, 0, CC_CREATED),
+	    .phases = {PQgetvalue(d, 0, CC_PO), PQgetvalue(d, 0, CC_PC), PQgetvalue(d, 0, CC_VO),
+		       PQgetvalue(d, 0, CC_VC)},
+	    .method_id = PQgetvalue(d, 0, CC_METHOD_ID),
+	    .method_name = PQgetvalue(d, 0, CC_METHOD_NAME),
+	    .code = PQgetvalue(d, 0, CC_CODE),
+	    .code_len = (size_t)PQgetlength(d, 0, CC_CODE),
+	    .auditors = PQgetvalue(d, 0, CC_AUDITORS),
+	    .data_key = PQgetvalue(d, 0, CC_DATA_KEY),
+	    .ballot_size = atoi(PQgetvalue(d, 0, CC_BALLOT_SIZE)),
+	};
+	return true;
+}
+
+void
+store_ballot_at(const struct store_rows *rows, size_t i, const unsigned char **slot,
+		size_t *slot_len, const unsigned char **sealed, size_t *sealed_len)
+{
+	*slot = (const unsigned char *)PQgetvalue(rows->res, (int)i, 0);
+	*slot_len = (size_t)PQgetlength(rows->res, (int)i, 0);
+	*sealed = (const unsigned char *)PQgetvalue(rows->res, (int)i, 1);
+	*sealed_len = (size_t)PQgetlength(rows->res, (int)i, 1);
+}
+
+void
+store_member_at(const struct store_rows *rows, size_t i, const char **account, bool *proposer,
+		bool *voter)
+{
+	*account = PQgetvalue(rows->res, (int)i, 0);
+	*proposer = *PQgetvalue(rows->res, (int)i, 1) == 't';
+	*voter = *PQgetvalue(rows->res, (int)i, 2) == 't';
+}
+
+void
+store_proposal_at(const struct store_rows *rows, size_t i, const char **id, size_t *id_len,
+		  const char **proposer, const char **b64, size_t *b64_len)
+{
+	*id = PQgetvalue(rows->res, (int)i, 0);
+	*id_len = (size_t)PQgetlength(rows->res, (int)i, 0);
+	*proposer = PQgetisnull(rows->res, (int)i, 1) ? NULL : PQgetvalue(rows->res, (int)i, 1);
+	*b64 = PQgetvalue(rows->res, (int)i, 2);
+	*b64_len = (size_t)PQgetlength(rows->res, (int)i, 2);
+}
+
+typedef void (*renew_cb_t)(void *arg, const struct problem *no, bool held);
+
+static void
+renewed_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	renew_cb_t cb = (renew_cb_t)c->cb;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), false);
+	else
+		cb(c->arg, NULL, PQntuples(res->res) == 1);
+	free(c);
+}
+
+void
 store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int lease_ms,
-		     db_cb cb, void *arg)
+		     renew_cb_t cb, void *arg)
 {
 	char ms[16];
 	struct db_param p[] = {db_text(id), db_text(owner), db_text(ms)};
+	struct store_call *c = store_call_new((void (*)(void))cb, arg);
+	struct problem no;
 
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), false);
+		return;
+	}
 	snprintf(ms, sizeof(ms), "%d", lease_ms);
-	db_query(db, &stmt_conclude_renew, p, cb, arg);
+	db_query(db, &stmt_conclude_renew, p, renewed_done, c);
 }
 
 void
 store_conclude_release(struct db_pool *db, const char *id, const char *owner, int delay_ms,
-		       const char *error, bool counted, db_cb cb, void *arg)
+		       const char *error, bool counted, store_done_cb cb, void *arg)
 {
 	char ms[16];
 	struct db_param p[] = {db_text(id), db_text(owner), db_text(ms), db_text(error),
 			       db_text(counted ? "t" : "f")};
 
 	snprintf(ms, sizeof(ms), "%d", delay_ms);
-	db_query(db, &stmt_conclude_release, p, cb, arg);
+	store_exec(db, &stmt_conclude_release, p, cb, arg);
+}
+
+int
+store_conclude_authority_held(PGconn *conn, const char *authority_id, char *err, size_t errlen)
+{
+	PGresult *res = PQexecParams(conn, store_conclude_authority_sql, 1, NULL, &authority_id,
+				     NULL, NULL, 0);
+	int r = -1;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+	else
+		r = PQntuples(res) > 0;
+	PQclear(res);
+	return r;
+}
+
+int
+store_conclude_mark(PGconn *conn, const char *decision, const char *owner, bool ok,
+		    const char *message, char *err, size_t errlen)
+{
+	const char *params[4] = {decision, owner, ok ? "ok" : "error", message};
+	PGresult *res = PQexecParams(conn, store_conclude_mark_sql, 4, NULL, params, NULL, NULL, 0);
+	int r = -1;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+	else
+		r = PQntuples(res) > 0;
+	PQclear(res);
+	return r;
 }
 
 static void

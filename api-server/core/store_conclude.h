@@ -31,36 +31,86 @@ extern const char store_conclude_copy_sql[], store_conclude_mark_sql[],
 		&stmt_conclude_ballots, &stmt_conclude_franchise, &stmt_conclude_renew,      \
 		&stmt_conclude_release, &stmt_decisions_purge
 
-/* Claims one decision to conclude for owner (a UUID) for lease_ms: one row (id,
- * attempts so far including this one, last_error) or none. */
-void store_conclude_claim(struct db_pool *db, const char *owner, int lease_ms, db_cb cb,
-			  void *arg);
-
-/* Column order of stmt_conclude_decision. */
-enum conclude_col {
-	CC_ID, CC_TITLE, CC_SERVICE, CC_CREATED, CC_PO, CC_PC, CC_VO, CC_VC, CC_METHOD_ID,
-	CC_METHOD_NAME, CC_CODE, CC_AUDITORS, CC_DATA_KEY, CC_BALLOT_SIZE, CC_NCOLS
+/* A decision claimed: its id, the attempts so far including this one, the last error. */
+struct store_claim {
+	const char *id;
+	int attempts;
+	const char *last_error;
 };
 
-/* The decision, its method and auditors (uuid[] text), its wrapped data key (hex), its
- * ballot_size (0: ballots sealed unpadded). */
-void store_conclude_decision(struct db_pool *db, const char *id, db_cb cb, void *arg);
-/* Proposals: id, proposer_id or NULL, payload (base64), ordered by id. */
-void store_conclude_proposals(struct db_pool *db, const char *id, db_cb cb, void *arg);
-/* Ballots: slot, sealed, as raw bytes (binary results). */
-void store_conclude_ballots(struct db_pool *db, const char *id, db_cb cb, void *arg);
-/* Franchise: account_id, proposer, voter. */
-void store_conclude_franchise(struct db_pool *db, const char *id, db_cb cb, void *arg);
+/* Claims one decision to conclude for owner (a UUID) for lease_ms: k is NULL when there is
+ * none to conclude now. */
+void store_conclude_claim(struct db_pool *db, const char *owner, int lease_ms,
+			  void (*cb)(void *arg, const struct problem *no,
+				     const struct store_claim *k),
+			  void *arg);
 
-/* Extends the lease: one row if the claim is still owner's (also once owner has stored
- * the result), none if it was lost. */
+/* The rows of one of the conclusion's reads, held until store_rows_free (they can be
+ * large: a million ballots), read by the accessors below, from any thread. */
+struct store_rows;
+
+/* What the conclusion reads of a decision (strings borrowed from its rows). */
+struct store_conclusion {
+	const char *title, *service, *created_at;
+	const char *phases[4]; /* proposal opens, closes, voting opens, closes */
+	const char *method_id, *method_name;
+	const char *code; /* the method's code, code_len bytes */
+	size_t code_len;
+	const char *auditors; /* the method's auditors: a uuid[] as text ("{a,b}") */
+	const char *data_key; /* wrapped, in hex */
+	int ballot_size;      /* 0: ballots sealed unpadded */
+};
+
+/* A read's rows, or why not (the caller frees them). */
+typedef void (*store_rows_cb)(void *arg, const struct problem *no, struct store_rows *rows);
+
+/* The decision (one row, or none if it vanished), its proposals (ordered by id), its
+ * ballots, its franchise. */
+void store_conclude_decision(struct db_pool *db, const char *id, store_rows_cb cb, void *arg);
+void store_conclude_proposals(struct db_pool *db, const char *id, store_rows_cb cb, void *arg);
+void store_conclude_ballots(struct db_pool *db, const char *id, store_rows_cb cb, void *arg);
+void store_conclude_franchise(struct db_pool *db, const char *id, store_rows_cb cb, void *arg);
+
+void store_rows_free(struct store_rows *rows);
+size_t store_rows_count(const struct store_rows *rows);
+
+/* The decision of store_conclude_decision's rows; false when there is none. */
+bool store_conclusion_of(const struct store_rows *rows, struct store_conclusion *out);
+
+/* Ballot i of store_conclude_ballots' rows: its slot and sealed bytes. */
+void store_ballot_at(const struct store_rows *rows, size_t i, const unsigned char **slot,
+		     size_t *slot_len, const unsigned char **sealed, size_t *sealed_len);
+
+/* Franchise member i: account id, and whether it proposes and votes. */
+void store_member_at(const struct store_rows *rows, size_t i, const char **account,
+		     bool *proposer, bool *voter);
+
+/* Proposal i: id (id_len bytes), proposer's account (NULL: the service), payload in base64
+ * (b64_len bytes). */
+void store_proposal_at(const struct store_rows *rows, size_t i, const char **id, size_t *id_len,
+		       const char **proposer, const char **b64, size_t *b64_len);
+
+/* Extends the lease: held is whether the claim is still owner's (also once owner has
+ * stored the result); a failure says nothing (no != NULL). */
 void store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int lease_ms,
-			  db_cb cb, void *arg);
+			  void (*cb)(void *arg, const struct problem *no, bool held), void *arg);
 
 /* Gives the claim back, to be retried after delay_ms; counted = false also takes back the
  * attempt the claim counted (the count never reached a worker). */
 void store_conclude_release(struct db_pool *db, const char *id, const char *owner,
-			    int delay_ms, const char *error, bool counted, db_cb cb, void *arg);
+			    int delay_ms, const char *error, bool counted, store_done_cb cb,
+			    void *arg);
+
+/* On the result store's own connection (blocking, inside its transaction): whether the
+ * decision authority authority_id may still sign (its row then locked until the commit):
+ * 1, 0 revoked, -1 on an error (its message in err). */
+int store_conclude_authority_held(PGconn *conn, const char *authority_id, char *err,
+				  size_t errlen);
+
+/* Marks the decision concluded (ok) or failed with message: 1, 0 when the lease was lost
+ * (nothing marked), -1 on an error (in err). */
+int store_conclude_mark(PGconn *conn, const char *decision, const char *owner, bool ok,
+			const char *message, char *err, size_t errlen);
 
 /* How many decisions were purged, or why not. */
 typedef void (*store_purge_cb)(void *arg, const struct problem *no, long purged);

@@ -20,9 +20,7 @@ the include, when one crosses a forbidden line:
 
 and when a file outside the store (api-server/core/store*.c) and the database layer
 (api-server/db/) reads a SQL result (PQgetvalue, PQgetisnull, PQntuples, PQnfields,
-PQgetlength). Until the typed core interface is complete, the files that still do are
-listed in LEGACY_RESULT_READERS: the list may only shrink (a listed file that no longer
-reads results fails too, so the list is kept true).
+PQgetlength): everything else gets structs from the store (core/types.h).
 
 Usage: check_layout.py [ROOT]      check the tree at ROOT (default: this checkout)
        check_layout.py --self-test plant one violation of each kind in a scratch tree and
@@ -35,15 +33,6 @@ import tempfile
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 RESULT_READ = re.compile(r"\b(PQgetvalue|PQgetisnull|PQntuples|PQnfields|PQgetlength)\s*\(")
-
-# Files that read SQL results although they are neither the store nor the database layer,
-# as of the move into folders (issue 15): each leaves this list when its reads move into
-# the store behind the typed core interface.
-LEGACY_RESULT_READERS = {
-    "api-server/conclude/conclude.c",
-    "api-server/conclude/inputs.c",
-    "api-server/conclude/result_store.c",
-}
 
 # (who, what they may not include, why). A path ends with "/" for a folder; "!" before a
 # path makes an exception to the rule it follows.
@@ -122,7 +111,6 @@ def resolve(root, src, name):
 def check(root):
     """Every violation under root, as printable lines."""
     bad = []
-    readers = set()
     for src in c_files(root):
         with open(os.path.join(root, src), encoding="utf-8", errors="replace") as f:
             lines = f.read().split("\n")
@@ -136,14 +124,8 @@ def check(root):
             if RESULT_READ.search(line) and src.startswith("api-server/"):
                 store = re.match(r"api-server/core/store[a-z_]*\.c$", src)
                 if not store and not src.startswith("api-server/db/"):
-                    readers.add(src)
-                    if src not in LEGACY_RESULT_READERS:
-                        bad.append(f"{src}:{n}: {RESULT_READ.search(line).group(1)}: a SQL "
-                                   "result is read outside the store (core/store*.c) and db/")
-    if os.path.isdir(os.path.join(root, "api-server")):
-        for src in sorted(LEGACY_RESULT_READERS - readers):
-            bad.append(f"{src}: reads no SQL result any more: take it off "
-                       "LEGACY_RESULT_READERS in tests/layout/check_layout.py")
+                    bad.append(f"{src}:{n}: {RESULT_READ.search(line).group(1)}: a SQL "
+                               "result is read outside the store (core/store*.c) and db/")
     return bad
 
 
@@ -182,28 +164,19 @@ def self_test():
             write(h, "/* empty */")
         for path, text in allowed.items():
             write(path, text)
-        global LEGACY_RESULT_READERS
-        saved, LEGACY_RESULT_READERS = LEGACY_RESULT_READERS, set()
-        try:
-            if check(tmp):
-                failures.append("a tree without violations is refused: " + "; ".join(check(tmp)))
-            for path, text in plants.items():
-                before = open(os.path.join(tmp, path)).read() if os.path.exists(
-                    os.path.join(tmp, path)) else None
-                write(path, text)
-                found = [b for b in check(tmp) if b.startswith(path)]
-                if not found:
-                    failures.append(f"not reported: {path}: {text}")
-                if before is None:
-                    os.remove(os.path.join(tmp, path))
-                else:
-                    write(path, before.rstrip("\n"))
-            # A listed reader that reads nothing any more is reported too.
-            LEGACY_RESULT_READERS = {"api-server/v1/h_y.c"}
-            if not any("take it off" in b for b in check(tmp)):
-                failures.append("a stale LEGACY_RESULT_READERS entry is not reported")
-        finally:
-            LEGACY_RESULT_READERS = saved
+        if check(tmp):
+            failures.append("a tree without violations is refused: " + "; ".join(check(tmp)))
+        for path, text in plants.items():
+            before = open(os.path.join(tmp, path)).read() if os.path.exists(
+                os.path.join(tmp, path)) else None
+            write(path, text)
+            found = [b for b in check(tmp) if b.startswith(path)]
+            if not found:
+                failures.append(f"not reported: {path}: {text}")
+            if before is None:
+                os.remove(os.path.join(tmp, path))
+            else:
+                write(path, before.rstrip("\n"))
     for f in failures:
         print("self-test: " + f)
     return not failures
@@ -220,9 +193,7 @@ def main():
     for b in bad:
         print(b)
     n = sum(1 for _ in c_files(root))
-    print(f"layout: {n} files, {len(bad)} line(s) crossed" + (
-        f"; SQL results still read outside the store in {len(LEGACY_RESULT_READERS)} "
-        "listed file(s)" if not bad else ""))
+    print(f"layout: {n} files, {len(bad)} line(s) crossed")
     return 1 if bad else 0
 
 
