@@ -1,4 +1,4 @@
-/* h_accounts — accounts: creation by a service, reading, the one-time claim, and /v1/me:
+/* h_accounts — accounts: creation by a service, reading, and the one-time claim:
  * HTTP and JSON in, the core's account operations (core/core_accounts.h), JSON out. */
 #include <string.h>
 
@@ -67,20 +67,6 @@ void
 h_accounts_get(struct req *r)
 {
 	core_account_get(&r->app->core, &r->who, r->param, got_cb, r);
-}
-
-void
-h_me_get(struct req *r)
-{
-	struct core_account self = {r->who.account_id,
-				    r->who.account_named ? r->who.account_name : NULL,
-				    r->who.account_created_at, true};
-	struct json_object *o = account_json(&self, true), *svc = json_object_new_object();
-
-	json_object_object_add(svc, "id", json_object_new_string(r->who.service_id));
-	json_object_object_add(svc, "name", json_object_new_string(r->who.service_name));
-	json_object_object_add(o, "service", svc);
-	req_reply_json(r, 200, o);
 }
 
 static void

@@ -1,4 +1,4 @@
-/* h_tokens — access tokens: issue one for an authorization token, revoke the current one
+/* h_access_tokens — access tokens: issue one for an authorization token, revoke the current one
  * (core/core_tokens.h). */
 #include "core/core_tokens.h"
 #include "http/http.h"
