@@ -82,13 +82,9 @@ void
 store_exec(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *params,
 	   store_done_cb cb, void *arg)
 {
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."));
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_));
 	db_query(db, stmt, params, exec_done, c);
 }
 
@@ -164,4 +160,28 @@ out:
 	PQclear(res);
 	PQfinish(conn);
 	return r;
+}
+
+static void
+found_done(const struct db_result *res, void *arg)
+{
+	struct store_call *c = arg;
+	store_found_cb cb = (store_found_cb)c->cb;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), false);
+	else
+		cb(c->arg, NULL, PQntuples(res->res) == 1);
+	free(c);
+}
+
+void
+store_found(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *params,
+	    store_found_cb cb, void *arg)
+{
+	struct store_call *c;
+
+	STORE_CALL(c, cb, arg, cb(arg, p_, false));
+	db_query(db, stmt, params, found_done, c);
 }

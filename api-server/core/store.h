@@ -34,12 +34,32 @@ struct store_call {
 /* A new call for cb(arg) (free it once cb ran); NULL without memory. */
 struct store_call *store_call_new(void (*cb)(void), void *arg);
 
+/* Sets c to a new call for cb(arg); without memory, runs fail — cb's own call with the
+ * problem p_ (a 500) — and returns from the calling function. */
+#define STORE_CALL(c, cb, arg, fail)                                                         \
+	do {                                                                                 \
+		struct problem no_;                                                          \
+		if (((c) = store_call_new((void (*)(void))(cb), (arg))) == NULL) {           \
+			const struct problem *p_ =                                           \
+				problem_set(&no_, 500, "internal-error", "Out of memory.");  \
+			fail;                                                                \
+			return;                                                              \
+		}                                                                            \
+	} while (0)
+
 /* The outcome of a statement whose rows say nothing: NULL, or why it failed. */
 typedef void (*store_done_cb)(void *arg, const struct problem *no);
 
 /* Runs stmt with params, then cb (at once with a 500 when memory ran out). */
 void store_exec(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *params,
 		store_done_cb cb, void *arg);
+
+/* Whether a statement found its row (exactly one), or why not. */
+typedef void (*store_found_cb)(void *arg, const struct problem *no, bool found);
+
+/* Runs stmt with params, then cb with whether it returned exactly one row. */
+void store_found(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *params,
+		 store_found_cb cb, void *arg);
 
 /* Whether the hex text "\\x..." the database returned equals hash, in constant time. */
 bool store_hash_matches(const char *db_hex, const unsigned char hash[UTIL_SHA256_LEN]);

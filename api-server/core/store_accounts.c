@@ -63,14 +63,9 @@ store_service_by_key(struct db_pool *db, const unsigned char key_hash[UTIL_SHA25
 		     store_principal_cb cb, void *arg)
 {
 	struct db_param p[] = {db_bytes(key_hash, UTIL_SHA256_LEN)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), CRED_UNKNOWN,
-		   NULL);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, CRED_UNKNOWN, NULL));
 	memcpy(c->hash, key_hash, UTIL_SHA256_LEN);
 	db_query(db, &stmt_service_by_key, p, service_cb, c);
 }
@@ -116,13 +111,9 @@ static void
 account_query(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *p,
 	      db_cb done, store_account_cb cb, void *arg)
 {
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL));
 	db_query(db, stmt, p, done, c);
 }
 
@@ -164,12 +155,8 @@ store_account_claim(struct db_pool *db, const char *id,
 		    const unsigned char token_hash[UTIL_SHA256_LEN], store_claim_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(id), db_bytes(token_hash, UTIL_SHA256_LEN)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), false, false);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, false, false));
 	db_query(db, &stmt_account_claim, p, claimed_cb, c);
 }

@@ -51,43 +51,17 @@ listed_cb(const struct db_result *res, void *arg)
 void
 store_authorities_list(struct db_pool *db, store_authorities_cb cb, void *arg)
 {
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, 0);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL, 0));
 	db_query(db, &stmt_authorities_list, NULL, listed_cb, c);
 }
 
-typedef void (*checked_cb_t)(void *arg, const struct problem *no, bool valid);
-
-static void
-checked_done(const struct db_result *res, void *arg)
-{
-	struct store_call *c = arg;
-	checked_cb_t cb = (checked_cb_t)c->cb;
-	struct problem no;
-
-	if (res->status != DB_OK)
-		cb(c->arg, problem_db(&no, res), false);
-	else
-		cb(c->arg, NULL, PQntuples(res->res) == 1);
-	free(c);
-}
-
 void
-store_authority_check(struct db_pool *db, const unsigned char pub[32], checked_cb_t cb,
+store_authority_check(struct db_pool *db, const unsigned char pub[32], store_found_cb cb,
 		      void *arg)
 {
 	struct db_param p[] = {db_bytes(pub, 32)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), false);
-		return;
-	}
-	db_query(db, &stmt_authority_is_decision, p, checked_done, c);
+	store_found(db, &stmt_authority_is_decision, p, cb, arg);
 }

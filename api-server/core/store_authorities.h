@@ -15,7 +15,7 @@ void store_authorities_list(struct db_pool *db, store_authorities_cb cb, void *a
 
 /* stmt_authority_is_decision, $1 = raw public key (bytea): one row (id) if that key is an
  * unrevoked decision authority. Run blocking at start-up, and by store_authority_check. */
-void store_authority_check(struct db_pool *db, const unsigned char pub[32],
-			   void (*cb)(void *arg, const struct problem *no, bool valid), void *arg);
+void store_authority_check(struct db_pool *db, const unsigned char pub[32], store_found_cb cb,
+			   void *arg);
 
 #endif

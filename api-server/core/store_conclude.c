@@ -131,13 +131,9 @@ store_conclude_claim(struct db_pool *db, const char *owner, int lease_ms, claim_
 {
 	char ms[16];
 	struct db_param p[] = {db_text(owner), db_text(ms)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL));
 	snprintf(ms, sizeof(ms), "%d", lease_ms);
 	db_query(db, &stmt_conclude_claim, p, claimed_done, c);
 }
@@ -175,13 +171,9 @@ by_id(struct db_pool *db, const struct db_stmt *stmt, const char *id, store_rows
       void *arg)
 {
 	struct db_param p[] = {db_text(id)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL));
 	db_query(db, stmt, p, rows_done, c);
 }
 
@@ -278,37 +270,15 @@ store_proposal_at(const struct store_rows *rows, size_t i, const char **id, size
 	*b64_len = (size_t)PQgetlength(rows->res, (int)i, 2);
 }
 
-typedef void (*renew_cb_t)(void *arg, const struct problem *no, bool held);
-
-static void
-renewed_done(const struct db_result *res, void *arg)
-{
-	struct store_call *c = arg;
-	renew_cb_t cb = (renew_cb_t)c->cb;
-	struct problem no;
-
-	if (res->status != DB_OK)
-		cb(c->arg, problem_db(&no, res), false);
-	else
-		cb(c->arg, NULL, PQntuples(res->res) == 1);
-	free(c);
-}
-
 void
 store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int lease_ms,
-		     renew_cb_t cb, void *arg)
+		     store_found_cb cb, void *arg)
 {
 	char ms[16];
 	struct db_param p[] = {db_text(id), db_text(owner), db_text(ms)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), false);
-		return;
-	}
 	snprintf(ms, sizeof(ms), "%d", lease_ms);
-	db_query(db, &stmt_conclude_renew, p, renewed_done, c);
+	store_found(db, &stmt_conclude_renew, p, cb, arg);
 }
 
 void
@@ -371,12 +341,8 @@ purged_cb(const struct db_result *res, void *arg)
 void
 store_decisions_purge(struct db_pool *db, store_purge_cb cb, void *arg)
 {
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), 0);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, 0));
 	db_query(db, &stmt_decisions_purge, NULL, purged_cb, c);
 }

@@ -93,7 +93,7 @@ void store_proposal_at(const struct store_rows *rows, size_t i, const char **id,
 /* Extends the lease: held is whether the claim is still owner's (also once owner has
  * stored the result); a failure says nothing (no != NULL). */
 void store_conclude_renew(struct db_pool *db, const char *id, const char *owner, int lease_ms,
-			  void (*cb)(void *arg, const struct problem *no, bool held), void *arg);
+			  store_found_cb cb, void *arg);
 
 /* Gives the claim back, to be retried after delay_ms; counted = false also takes back the
  * attempt the claim counted (the count never reached a worker). */

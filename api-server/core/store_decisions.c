@@ -289,19 +289,6 @@ listed_done(const struct db_result *res, void *arg)
 	decisions_done(res, arg, false);
 }
 
-/* A new call for cb(arg); when there is no memory, cb already got a 500 and NULL comes
- * back. fail: how to call cb with a problem (its own signature). */
-#define CALL_OR_FAIL(c, cb, arg, fail)                                                         \
-	do {                                                                                   \
-		struct problem no_;                                                            \
-		if (((c) = store_call_new((void (*)(void))(cb), (arg))) == NULL) {             \
-			const struct problem *p_ =                                             \
-				problem_set(&no_, 500, "internal-error", "Out of memory.");    \
-			fail;                                                                  \
-			return;                                                                \
-		}                                                                              \
-	} while (0)
-
 static void
 created_done(const struct db_result *res, void *arg)
 {
@@ -336,7 +323,7 @@ store_decision_create(struct db_pool *db, const struct decision_new *d, store_do
 	};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_));
+	STORE_CALL(c, cb, arg, cb(arg, p_));
 	bounds_text(&d->bounds, doc, res);
 	snprintf(bsize, sizeof(bsize), "%d", d->ballot_size);
 	db_query(db, &stmt_decision_create, p, created_done, c);
@@ -350,7 +337,7 @@ store_decision_get(struct db_pool *db, const char *id, const char *service, cons
 			       slot != NULL ? db_bytes(slot, 32) : db_text(NULL)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, NULL, 0));
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL, 0));
 	db_query(db, &stmt_decision_get, p, got_done, c);
 }
 
@@ -362,7 +349,7 @@ store_decisions_list(struct db_pool *db, bool for_service, const char *who, cons
 	struct db_param p[] = {db_text(who), db_text(after_ts), db_text(after_id), db_text(lim)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, NULL, 0));
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL, 0));
 	snprintf(lim, sizeof(lim), "%d", limit);
 	db_query(db, for_service ? &stmt_decisions_list_service : &stmt_decisions_list_account, p,
 		 listed_done, c);
@@ -393,7 +380,7 @@ store_franchise_add(struct db_pool *db, const char *decision, const char *servic
 			       db_text(voters), db_text(doc), db_text(res)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, 0, 0));
+	STORE_CALL(c, cb, arg, cb(arg, p_, 0, 0));
 	bounds_text(b, doc, res);
 	db_query(db, &stmt_franchise_add, p, franchise_done, c);
 }
@@ -424,7 +411,7 @@ store_proposal_add(struct db_pool *db, const char *decision, const char *account
 			       db_bytes(payload, len), db_text(max), db_text(doc), db_text(res)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, NULL));
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL));
 	bounds_text(b, doc, res);
 	snprintf(max, sizeof(max), "%d", max_proposals);
 	db_query(db, &stmt_proposal_add, p, proposal_done, c);
@@ -464,7 +451,7 @@ store_proposals_list(struct db_pool *db, const char *decision, const char *servi
 	struct db_param p[] = {db_text(decision), db_text(service), db_text(account)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, false, NULL, 0));
+	STORE_CALL(c, cb, arg, cb(arg, p_, false, NULL, 0));
 	db_query(db, &stmt_proposals_list, p, proposals_done, c);
 }
 
@@ -496,7 +483,7 @@ store_decision_key(struct db_pool *db, const char *decision, store_key_cb cb, vo
 	struct db_param p[] = {db_text(decision)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, false, NULL, 0, 0));
+	STORE_CALL(c, cb, arg, cb(arg, p_, false, NULL, 0, 0));
 	db_query(db, &stmt_decision_key, p, key_done, c);
 }
 
@@ -538,7 +525,7 @@ store_ballot_cast(struct db_pool *db, const char *decision, const char *account,
 			       db_bytes(sealed, len)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, STORE_CAST_NOT_FOUND, false, NULL, NULL));
+	STORE_CALL(c, cb, arg, cb(arg, p_, STORE_CAST_NOT_FOUND, false, NULL, NULL));
 	db_query_batched(db, &stmt_ballot_cast, p, cast_done, c);
 }
 
@@ -579,7 +566,7 @@ store_ballot_get(struct db_pool *db, const char *decision, const char *account,
 	struct db_param p[] = {db_text(decision), db_text(account), db_bytes(slot, 32)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, false, false, false, NULL, 0));
+	STORE_CALL(c, cb, arg, cb(arg, p_, false, false, false, NULL, 0));
 	db_query(db, &stmt_ballot_get, p, ballot_done, c);
 }
 
@@ -626,7 +613,7 @@ store_result_get(struct db_pool *db, const char *decision, size_t inline_max, re
 	struct db_param p[] = {db_text(decision), db_text(max)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, NULL));
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL));
 	snprintf(max, sizeof(max), "%zu", inline_max);
 	db_query(db, &stmt_result_get, p, result_done, c);
 }
@@ -667,7 +654,7 @@ store_result_chunk(struct db_pool *db, const char *decision, const struct store_
 			       db_text(v->counted_at)};
 	struct store_call *c;
 
-	CALL_OR_FAIL(c, cb, arg, cb(arg, p_, false, NULL, 0, NULL));
+	STORE_CALL(c, cb, arg, cb(arg, p_, false, NULL, 0, NULL));
 
 	snprintf(from, sizeof(from), "%" PRIu64, off + 1); /* SQL counts from 1 */
 	snprintf(n, sizeof(n), "%zu", len);

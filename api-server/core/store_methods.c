@@ -70,13 +70,9 @@ store_method_auditor(struct db_pool *db, const char *auditor, const char *method
 		     store_auditor_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(auditor), db_text(method_id)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), false, NULL, false);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, false, NULL, false));
 	db_query(db, &stmt_method_auditor, p, auditor_done, c);
 }
 
@@ -103,13 +99,9 @@ store_method_add(struct db_pool *db, const struct core_method_submission *m, con
 {
 	struct db_param p[] = {db_text(id), db_text(m->name), db_bytes(m->code, (int)m->code_len),
 			       db_text(m->auditor), db_bytes(sig, 64)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), false);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, false));
 	/* The code goes as binary text: its exact bytes, already checked to be UTF-8. */
 	db_query(db, &stmt_method_add, p, added_done, c);
 }
@@ -203,13 +195,9 @@ static void
 methods_query(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *p,
 	      db_cb done, store_methods_cb cb, void *arg)
 {
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, 0);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, NULL, 0));
 	db_query(db, stmt, p, done, c);
 }
 

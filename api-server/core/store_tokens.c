@@ -140,14 +140,9 @@ store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_
 {
 	char ttl_text[16], max_text[16];
 	struct db_param p[4];
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), STORE_ISSUE_GONE,
-		   NULL);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, STORE_ISSUE_GONE, NULL));
 
 	snprintf(ttl_text, sizeof(ttl_text), "%d", ttl);
 	snprintf(max_text, sizeof(max_text), "%d", max_live);
@@ -201,14 +196,9 @@ lookup(struct db_pool *db, const struct db_stmt *stmt, const unsigned char hash[
        db_batch_cb done, store_principal_cb cb, void *arg)
 {
 	struct db_param p[] = {db_bytes(hash, UTIL_SHA256_LEN)};
-	struct store_call *c = store_call_new((void (*)(void))cb, arg);
-	struct problem no;
+	struct store_call *c;
 
-	if (c == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), CRED_UNKNOWN,
-		   NULL);
-		return;
-	}
+	STORE_CALL(c, cb, arg, cb(arg, p_, CRED_UNKNOWN, NULL));
 	memcpy(c->hash, hash, UTIL_SHA256_LEN);
 	db_query_batched(db, stmt, p, done, c);
 }
