@@ -19,7 +19,7 @@
  * trimmed (ok); every issuance gives the row a new version (bump: a no-op update), so a
  * concurrent one sees the change. The requests of a changed account are answered "again"
  * (a NULL expires_at) and go in the next batch, after the statement that changed it
- * committed (within one instance h_tokens sends one issuance per account at a time, so
+ * committed (within one instance core_tokens sends one issuance per account at a time, so
  * this happens between instances). Rows are locked in id order, so two batches cannot
  * deadlock; FOR NO KEY UPDATE leaves foreign-key checks (FOR KEY SHARE: casts, franchise
  * lists) unblocked.

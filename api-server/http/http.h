@@ -28,7 +28,7 @@ typedef void (*req_stream_cb)(void *arg);
 struct req {
 	struct app *app;
 	struct evhttp_request *ev;
-	int route_idx; /* into routes[], or -1 */
+	int route_idx; /* into app->routes, or -1 */
 	char id[17];   /* request id, also sent as X-Request-Id */
 	char method[8]; /* "GET", ...; the refused method of a framer refusal, or "OTHER" */
 	uint64_t start_us;
