@@ -8,7 +8,6 @@
 #ifndef FREECOOP_DB_H
 #define FREECOOP_DB_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include <event2/event.h>
@@ -108,9 +107,6 @@ void db_query(struct db_pool *pool, const struct db_stmt *stmt, const struct db_
 /* Called once per request of a batched statement: row is the row of r->res that answers
  * it, or -1 if no row does (or r->status is not DB_OK). */
 typedef void (*db_batch_cb)(const struct db_result *r, int row, void *arg);
-
-/* Whether the pool is being freed (its queries fail, batches go out at once). */
-bool db_pool_closing(const struct db_pool *pool);
 
 /* Queues one request of a batched statement: params[0..stmt->nparams) are its elements of
  * the statement's arrays (copied; each parameter always text, or always binary). Requests
