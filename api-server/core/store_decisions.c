@@ -187,7 +187,9 @@ static const struct {
 	{"FCDS0", 422, "document-too-large", NULL},
 };
 
-const struct problem *
+/* The problem for a failed statement of this store: its FC* SQLSTATE's (the database's
+ * message as the detail), or the database's outcome. Returns no. */
+static const struct problem *
 store_rule_problem(struct problem *no, const struct db_result *res)
 {
 	const char *msg;
@@ -593,8 +595,9 @@ result_done(const struct db_result *res, void *arg)
 		r.purged = strcmp(PQgetvalue(pg, 0, RC_PURGED), "true") == 0;
 		r.published = !PQgetisnull(pg, 0, RC_LENGTH);
 		if (r.published) {
-			r.length = strtoull(PQgetvalue(pg, 0, RC_LENGTH), NULL, 10);
-			r.counted_at = PQgetvalue(pg, 0, RC_COUNTED_AT);
+			r.version.length = strtoull(PQgetvalue(pg, 0, RC_LENGTH), NULL, 10);
+			snprintf(r.version.counted_at, sizeof(r.version.counted_at), "%s",
+				 PQgetvalue(pg, 0, RC_COUNTED_AT));
 		}
 		if (!PQgetisnull(pg, 0, RC_JWS)) {
 			r.jws = (const unsigned char *)PQgetvalue(pg, 0, RC_JWS);
@@ -646,7 +649,7 @@ store_chunk_release(void *owner)
 }
 
 void
-store_result_chunk(struct db_pool *db, const char *decision, const struct store_result_version *v,
+store_result_chunk(struct db_pool *db, const char *decision, const struct core_result_version *v,
 		   uint64_t off, size_t len, store_chunk_cb cb, void *arg)
 {
 	char from[24], n[24], length[24];

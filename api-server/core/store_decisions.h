@@ -3,7 +3,7 @@
  * The rules of DESIGN §5 that depend on the clock or on concurrent writers are checked in
  * the database, at its clock, in the statement that writes: a phase is open when the
  * database says so, whichever server instance runs the request. Functions of migration
- * 0003 raise these SQLSTATEs, which the store gives as problems (store_rule_problem):
+ * 0003 raise these SQLSTATEs, which the store gives as problems:
  *   FCNF0 no such decision (for this caller)     FCFB0 not in the needed franchise
  *   FCPH0 outside the phase                       FCAC0 an account of another service
  *   FCMT0 the method is unknown or unsigned       FCLM0 a limit (e.g. max_proposals)
@@ -20,10 +20,6 @@
 extern const struct db_stmt stmt_decision_create, stmt_decision_get, stmt_decisions_list_service,
 	stmt_decisions_list_account, stmt_franchise_add, stmt_proposal_add, stmt_proposals_list,
 	stmt_decision_key, stmt_ballot_cast, stmt_ballot_get, stmt_result_get, stmt_result_chunk;
-
-/* The problem for a failed statement of this store: its FC* SQLSTATE's (the database's
- * message as the detail), or the database's outcome. Returns no. */
-const struct problem *store_rule_problem(struct problem *no, const struct db_result *res);
 
 /* One decision (NULL: none the caller may see), or the n of a list; or why not. */
 typedef void (*store_decisions_cb)(void *arg, const struct problem *no,
@@ -119,12 +115,6 @@ void store_ballot_get(struct db_pool *db, const char *decision, const char *acco
 		      const unsigned char slot[32], store_ballot_cb cb, void *arg);
 
 
-/* Which stored document a download reads: a new one (re-counted) differs in both. */
-struct store_result_version {
-	uint64_t length;     /* bytes */
-	char counted_at[40]; /* RFC 3339, microseconds */
-};
-
 /* The result of a decision (NULL when there is no such decision), with the document's
  * bytes when it has at most inline_max of them. */
 void store_result_get(struct db_pool *db, const char *decision, size_t inline_max,
@@ -140,7 +130,7 @@ typedef void (*store_chunk_cb)(void *arg, const struct problem *no, bool current
 /* len bytes of the result document from byte off (counted from 0), provided the stored
  * document is still version v. */
 void store_result_chunk(struct db_pool *db, const char *decision,
-			const struct store_result_version *v, uint64_t off, size_t len,
+			const struct core_result_version *v, uint64_t off, size_t len,
 			store_chunk_cb cb, void *arg);
 
 /* Frees what holds a chunk's bytes. */

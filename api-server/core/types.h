@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "keylock.h"
 
@@ -126,15 +127,20 @@ struct core_franchise_batch {
 	const char *proposers_field, *voters_field;
 };
 
+/* Which stored result document a download reads: a new one (re-counted) differs in both. */
+struct core_result_version {
+	uint64_t length;     /* bytes */
+	char counted_at[40]; /* RFC 3339, microseconds */
+};
+
 /* A decision's result document: whether there is one yet, and the compact JWS itself when
- * it is small enough to hand over at once (else it is read in chunks). */
+ * it is small enough to hand over at once (else it is read in chunks of version). */
 struct core_result {
 	const char *state; /* the decision's state */
 	bool purged;       /* gone at the end of the retention period */
 	bool published;    /* a document is stored (concluded, or failed) */
-	unsigned long long length; /* its bytes */
-	const char *counted_at;    /* which document it is: a re-count stores another */
-	const unsigned char *jws;  /* the document, when it has at most inline_max bytes */
+	struct core_result_version version;
+	const unsigned char *jws; /* the document, when it has at most inline_max bytes */
 	size_t jws_len;
 };
 

@@ -32,7 +32,7 @@ struct stream {
 	struct downloads *d;
 	struct req *r; /* NULL once the request ended: its connection closed */
 	char decision[UTIL_UUID_LEN + 1];
-	struct store_result_version v;
+	struct core_result_version v;
 	uint64_t sent;             /* bytes written out */
 	size_t pending;            /* bytes of the chunk being read or written */
 	const char *cache_control; /* static */
@@ -198,7 +198,7 @@ gone_cb(void *arg)
 }
 
 void
-download_start(struct downloads *d, struct req *r, const struct store_result_version *v,
+download_start(struct downloads *d, struct req *r, const struct core_result_version *v,
                const char *cache_control)
 {
 	const struct config *cfg = d->app->cfg;

@@ -20,7 +20,7 @@
 struct app;
 struct downloads;
 struct req;
-struct store_result_version;
+struct core_result_version;
 
 struct download_stats {
 	uint64_t active;    /* downloads streaming now */
@@ -47,7 +47,7 @@ void download_free(struct downloads *d);
  * (a static string), once the first chunk is read — or 503 too-many-downloads when
  * max_downloads are streaming, or the database's problem if that first read fails. Ends
  * r in every case. */
-void download_start(struct downloads *d, struct req *r, const struct store_result_version *v,
+void download_start(struct downloads *d, struct req *r, const struct core_result_version *v,
                     const char *cache_control);
 
 void download_get_stats(const struct downloads *d, struct download_stats *out);

@@ -335,8 +335,9 @@ req_reply_problem_ext(struct req *r, int status, const char *slug, struct json_o
 	req_reply_json_type(r, status, "application/problem+json", p);
 }
 
-void
-req_reply_db_error(struct req *r, const struct db_result *res)
+/* Replies for a database outcome other than DB_OK (see req_reply_refusal). */
+static void
+reply_db_error(struct req *r, const struct db_result *res)
 {
 	switch (res->status) {
 	case DB_UNAVAILABLE:
@@ -449,7 +450,7 @@ req_reply_refusal(struct req *r, const struct problem *v)
 	char s[16];
 
 	if (v->db != NULL) {
-		req_reply_db_error(r, v->db);
+		reply_db_error(r, v->db);
 		return;
 	}
 	if (v->retry_after > 0) {

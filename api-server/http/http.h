@@ -86,12 +86,9 @@ void req_reply_problem_ext(struct req *r, int status, const char *slug, struct j
 	req_reply_problem_ext((r), (status), (slug), NULL, __VA_ARGS__)
 
 /* Replies with a refusal (core/problem.h): its problem, with Retry-After when it has one,
- * or the database's outcome as req_reply_db_error does. */
+ * or the database's outcome: 503 service-unavailable (with Retry-After) when the database
+ * is unreachable or slow, 500 internal-error otherwise. */
 void req_reply_refusal(struct req *r, const struct problem *no);
-
-/* Replies for a database outcome other than DB_OK: 503 service-unavailable (with
- * Retry-After) when the database is unreachable or slow, 500 internal-error otherwise. */
-void req_reply_db_error(struct req *r, const struct db_result *res);
 
 /* A streamed reply, for a body too large to hold at once. req_stream_start sends the
  * status line and headers (with Content-Type and Content-Length: length); the body follows

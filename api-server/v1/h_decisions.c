@@ -11,7 +11,6 @@
 
 #include "b64.h"
 #include "core/core_decisions.h"
-#include "core/store_decisions.h"
 #include "http/download.h"
 #include "http/http.h"
 #include "v1.h"
@@ -385,7 +384,6 @@ static void
 result_cb(void *arg, const struct problem *no, const struct core_result *res)
 {
 	struct req *r = arg;
-	struct store_result_version v;
 	struct evbuffer *buf;
 
 	if (no != NULL) {
@@ -393,9 +391,8 @@ result_cb(void *arg, const struct problem *no, const struct core_result *res)
 		return;
 	}
 	if (res->jws == NULL) { /* larger than a chunk */
-		v.length = res->length;
-		snprintf(v.counted_at, sizeof(v.counted_at), "%s", res->counted_at);
-		download_start(r->app->downloads, r, &v, result_cache_control(res->state));
+		download_start(r->app->downloads, r, &res->version,
+			       result_cache_control(res->state));
 		return;
 	}
 	if ((buf = evbuffer_new()) == NULL) {
