@@ -19,6 +19,7 @@ struct evhttp_bound_socket;
 struct db_pool;
 struct worker;
 struct conclusion;
+struct events;
 struct keys;
 struct metrics;
 struct guard;
@@ -36,6 +37,7 @@ struct app {
 	struct core core; /* the Decision API's operations (core/core.h): db and cfg */
 	struct worker *worker; /* client of the count-worker */
 	struct conclusion *conclusion; /* the conclusion job */
+	struct events *events;         /* the delivery of service events */
 	struct keys *keys;
 	struct metrics *metrics;
 	struct guard *guard; /* rate limits and request deadlines */

@@ -1,5 +1,6 @@
 /* config — the server's settings table, loaded by common/conf. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "conf.h"
 #include "config.h"
@@ -91,6 +92,18 @@ static const struct conf_key keys[] = {
     INT(download_chunk_size, "262144", 1024, 64 * 1024 * 1024),
     INT(max_downloads, "32", 1, 100000),
     INT(download_db_connections, "2", 1, 64),
+    /* Service events (webhooks): hosts a webhook URL may name although they are not
+     * public (exact host names or IP literals, e.g. "127.0.0.1" in the tests); one
+     * attempt's time limit, from resolving the host to the answer's last byte; how long an
+     * instance holds an event it is delivering; the seconds before each retry (Standard
+     * Webhooks' schedule: the event fails after the last); how often an idle instance looks
+     * for due deliveries; how many it makes at once. */
+    STR(webhook_allow_hosts, ""),
+    INT(webhook_timeout_ms, "10000", 100, 600000),
+    INT(webhook_lease_ms, "60000", 1000, 3600 * 1000),
+    STR(webhook_retry_delays, "5,300,1800,7200,18000,36000,36000"),
+    INT(webhook_poll_ms, "1000", 10, 600000),
+    INT(webhook_concurrency, "32", 1, 1024),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -107,6 +120,42 @@ check_trusted_proxies(const char *text, char *err, size_t errlen)
 		return -1;
 	}
 	netaddr_list_free(l);
+	return 0;
+}
+
+/* webhook_retry_delays: seconds, comma or space separated, at least one. */
+static int
+parse_delays(struct config *cfg, char *err, size_t errlen)
+{
+	const char *p = cfg->webhook_retry_delays;
+	char *end;
+
+	cfg->webhook_ndelays = 0;
+	while (*p != '\0') {
+		long v;
+		if (*p == ',' || *p == ' ') {
+			p++;
+			continue;
+		}
+		v = strtol(p, &end, 10);
+		if (end == p || v < 0 || v > 7 * 24 * 3600 ||
+		    cfg->webhook_ndelays == CONFIG_MAX_RETRIES) {
+			snprintf(err, errlen, "webhook_retry_delays: up to %d delays in seconds "
+					      "(0 to 604800), comma separated",
+				 CONFIG_MAX_RETRIES);
+			return -1;
+		}
+		cfg->webhook_delays[cfg->webhook_ndelays++] = (int)v;
+		p = end;
+	}
+	if (cfg->webhook_ndelays == 0) {
+		snprintf(err, errlen, "webhook_retry_delays: at least one delay");
+		return -1;
+	}
+	if (cfg->webhook_lease_ms < cfg->webhook_timeout_ms + 1000) {
+		snprintf(err, errlen, "webhook_lease_ms must exceed webhook_timeout_ms by a second");
+		return -1;
+	}
 	return 0;
 }
 
@@ -128,6 +177,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "count_wall_ms is less than count_cpu_ms");
 		return -1;
 	}
+	if (parse_delays(cfg, err, errlen) != 0)
+		return -1;
 	return check_trusted_proxies(cfg->trusted_proxies, err, errlen);
 }
 

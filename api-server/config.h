@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#define CONFIG_MAX_RETRIES 16
+
 struct config {
 	char *listen_address;
 	int port;
@@ -61,6 +63,15 @@ struct config {
 	int download_chunk_size;
 	int max_downloads;
 	int download_db_connections;
+	char *webhook_allow_hosts; /* hosts a webhook may name though not public */
+	int webhook_timeout_ms;
+	int webhook_lease_ms;
+	char *webhook_retry_delays;
+	int webhook_poll_ms;
+	int webhook_concurrency;
+	/* webhook_retry_delays parsed: seconds before each retry */
+	int webhook_delays[CONFIG_MAX_RETRIES];
+	int webhook_ndelays;
 };
 
 /* Fills cfg with the defaults, then the file at path (if path is not NULL), then the

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -18,8 +19,10 @@
 #include "core/store.h"
 #include "core/store_authorities.h"
 #include "core/store_conclude.h"
+#include "core/store_events.h"
 #include "core/store_tokens.h"
 #include "db/migrate.h"
+#include "events/events.h"
 #include "http/download.h"
 #include "http/guard.h"
 #include "http/http.h"
@@ -88,12 +91,37 @@ purge_decisions_cb(void *arg, const struct problem *no, long purged)
 }
 
 static void
+purge_events_cb(void *arg, const struct problem *no)
+{
+	if (no != NULL)
+		log_warn("could not purge settled service events");
+}
+
+static void
 purge_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *app = arg;
 
 	store_access_purge(app->db, purge_done_cb, NULL);
 	store_decisions_purge(app->db, purge_decisions_cb, NULL);
+	store_events_purge(app->db, purge_events_cb, NULL);
+}
+
+/* The resolver of webhook hosts: the system's resolv.conf and hosts file, short
+ * timeouts (a delivery's whole attempt has webhook_timeout_ms). */
+static struct evdns_base *
+dns_new(struct event_base *base)
+{
+	struct evdns_base *dns = evdns_base_new(base, 0);
+
+	if (dns == NULL)
+		return NULL;
+	if (evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL, "/etc/resolv.conf") != 0)
+		log_info("no usable /etc/resolv.conf: webhook hosts resolve only as IP addresses "
+			 "and from /etc/hosts");
+	evdns_base_set_option(dns, "timeout:", "3");
+	evdns_base_set_option(dns, "attempts:", "2");
+	return dns;
 }
 
 static int
@@ -112,6 +140,7 @@ serve(struct app *app, const char *authority_id)
 	struct event *ev_int = NULL, *ev_term = NULL, *ev_purge = NULL;
 	struct db_pool *bulk = NULL;
 	struct conclusion *conclusion = NULL;
+	struct events *events = NULL;
 	int r = 1;
 
 	for (size_t i = 0; i < app->nroutes && i < 32; i++) {
@@ -129,6 +158,7 @@ serve(struct app *app, const char *authority_id)
 	app->core.worker = app->worker;
 	app->core.keys = app->keys;
 	app->core.deckeys = deckeys_new((size_t)app->cfg->decision_key_cache);
+	app->core.dns = dns_new(app->base);
 	bulk = db_pool_new(app->base, app->cfg->db_conninfo, &bulk_opts, store_statements,
 			   store_nstatements);
 	ev_int = evsignal_new(app->base, SIGINT, signal_cb, app);
@@ -136,8 +166,10 @@ serve(struct app *app, const char *authority_id)
 	ev_purge = event_new(app->base, -1, EV_PERSIST, purge_cb, app);
 	app->downloads = download_new(app);
 	if (app->metrics == NULL || app->db == NULL || app->worker == NULL || bulk == NULL ||
-	    app->downloads == NULL || ev_int == NULL || ev_term == NULL || ev_purge == NULL ||
-	    (conclusion = conclude_new(app, bulk, authority_id)) == NULL || http_start(app) != 0)
+	    app->downloads == NULL || app->core.dns == NULL || ev_int == NULL || ev_term == NULL ||
+	    ev_purge == NULL || (events = events_new(app)) == NULL ||
+	    (app->events = events, conclusion = conclude_new(app, bulk, authority_id)) == NULL ||
+	    http_start(app) != 0)
 		goto out;
 	app->conclusion = conclusion;
 	event_add(ev_int, NULL);
@@ -161,12 +193,18 @@ out:
 	 * still waits on the database gets its answer (503) while the requests it belongs to
 	 * are alive; evhttp_free then closes their connections. */
 	conclude_stop(conclusion);
+	events_stop(events);
 	db_pool_free(app->db);
 	db_pool_free(bulk);
 	download_stop(app->downloads);
 	worker_free(app->worker);
 	conclude_free(conclusion);
 	app->conclusion = NULL;
+	events_free(events); /* after the pools: their last answers have come */
+	app->events = NULL;
+	if (app->core.dns != NULL)
+		evdns_base_free(app->core.dns, 1); /* lookups still out are answered, failed */
+	app->core.dns = NULL;
 	deckeys_free(app->core.deckeys);
 	app->core.deckeys = NULL;
 	if (app->http != NULL)

@@ -80,6 +80,76 @@ port_ok(const char *s, size_t n)
 	return true;
 }
 
+/* Non-public IPv4 networks (IANA special-purpose registry), as address and prefix. */
+static const struct {
+	unsigned char a[4];
+	int bits;
+} v4_special[] = {
+	{{0, 0, 0, 0}, 8},	   /* "this network" */
+	{{10, 0, 0, 0}, 8},	   /* private */
+	{{100, 64, 0, 0}, 10},	   /* shared address space (CGNAT) */
+	{{127, 0, 0, 0}, 8},	   /* loopback */
+	{{169, 254, 0, 0}, 16},	   /* link-local */
+	{{172, 16, 0, 0}, 12},	   /* private */
+	{{192, 0, 0, 0}, 24},	   /* IETF protocol assignments */
+	{{192, 0, 2, 0}, 24},	   /* documentation */
+	{{192, 88, 99, 0}, 24},	   /* 6to4 relay anycast */
+	{{192, 168, 0, 0}, 16},	   /* private */
+	{{198, 18, 0, 0}, 15},	   /* benchmarking */
+	{{198, 51, 100, 0}, 24},   /* documentation */
+	{{203, 0, 113, 0}, 24},	   /* documentation */
+	{{224, 0, 0, 0}, 4},	   /* multicast */
+	{{240, 0, 0, 0}, 4},	   /* reserved, broadcast */
+};
+
+/* Whether the first bits of a and net agree. */
+static bool
+prefix_eq(const unsigned char *a, const unsigned char *net, int bits)
+{
+	int whole = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, net, (size_t)whole) != 0)
+		return false;
+	return rest == 0 || ((a[whole] ^ net[whole]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+static bool
+v4_public(const unsigned char *v4)
+{
+	for (size_t i = 0; i < sizeof(v4_special) / sizeof(v4_special[0]); i++)
+		if (prefix_eq(v4, v4_special[i].a, v4_special[i].bits))
+			return false;
+	return true;
+}
+
+bool
+netaddr_is_public(const struct netaddr *a)
+{
+	static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b};
+	static const struct {
+		unsigned char a[4];
+		int bits;
+	} v6_special[] = {
+		{{0x20, 0x01, 0x00, 0x00}, 23}, /* IETF protocol assignments, Teredo */
+		{{0x20, 0x01, 0x0d, 0xb8}, 32}, /* documentation */
+		{{0x20, 0x02, 0x00, 0x00}, 16}, /* 6to4 */
+		{{0x3f, 0xff, 0x00, 0x00}, 20}, /* documentation (RFC 9637) */
+	};
+
+	if (netaddr_is_v4(a))
+		return v4_public(a->b + 12);
+	if (memcmp(a->b, nat64, sizeof(nat64)) == 0)
+		return v4_public(a->b + 12);
+	/* Only global unicast (2000::/3) is public: this leaves out ::, ::1, the IPv4-
+	 * compatible forms, 100::/64, ULA (fc00::/7), link-local, site-local, multicast. */
+	if ((a->b[0] & 0xe0) != 0x20)
+		return false;
+	for (size_t i = 0; i < sizeof(v6_special) / sizeof(v6_special[0]); i++)
+		if (prefix_eq(a->b, v6_special[i].a, v6_special[i].bits))
+			return false;
+	return true;
+}
+
 bool
 netaddr_is_v4(const struct netaddr *a)
 {

@@ -26,6 +26,13 @@ bool netaddr_parse(const char *s, size_t n, struct netaddr *out);
 /* Whether a is an IPv4 address (an IPv4-mapped one included). */
 bool netaddr_is_v4(const struct netaddr *a);
 
+/* Whether a is an address of the public internet: not loopback, private (RFC 1918, ULA),
+ * shared (CGNAT, 100.64/10), link-local, multicast, unspecified, broadcast, reserved,
+ * benchmarking, documentation, or an IPv6 transition form (6to4, Teredo) that could reach
+ * one of those; an IPv4-mapped or NAT64 (64:ff9b::/96) address is judged by the IPv4
+ * address it embeds. What a server may be asked to send requests to (webhooks). */
+bool netaddr_is_public(const struct netaddr *a);
+
 /* Parses text: entries separated by commas and/or spaces, each an address ("192.0.2.7",
  * "::1") or a network in CIDR form ("10.0.0.0/8", "fd00::/8"; bits set past the prefix
  * are ignored). Empty text is an empty list. Returns 0 with *out set (free it with

@@ -27,6 +27,7 @@
 #include "core/store_conclude.h"
 #include "db/db.h"
 #include "document.h"
+#include "events/events.h"
 #include "fsm.h"
 #include "inputs.h"
 #include "log.h"
@@ -77,6 +78,7 @@ struct attempt {
 	/* DOCUMENT's output, and STORE's. */
 	char *jws;
 	size_t jws_len;
+	int events; /* service events written with the result */
 	int stored; /* 1: stored; 0: the lease was lost first; -1 failed; -2 key revoked */
 };
 
@@ -283,6 +285,10 @@ log_conclusion(struct runner *u)
 		u->c->stats.concluded++;
 	else
 		u->c->stats.failed++;
+	if (a->events > 0) {
+		u->c->stats.events += (uint64_t)a->events;
+		events_kick(u->c->app->events); /* deliver it now, not at the next poll */
+	}
 }
 
 /* ---- DOCUMENT (thread) ---- */
@@ -348,6 +354,7 @@ document_work(struct runner *u)
 	a->jws_len = st.jws_len;
 	a->phase_us[PH_SIGN] = st.sign_us;
 	a->stored = st.stored;
+	a->events = st.stored == 1 ? st.events : 0;
 	if (st.stored < 0)
 		snprintf(a->error, sizeof(a->error), "%s", st.error);
 	phase_end(u, PH_STORE);

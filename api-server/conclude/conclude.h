@@ -28,6 +28,7 @@ struct conclusion;
 
 struct conclude_stats {
 	uint64_t concluded, failed, retried, lost;
+	uint64_t events; /* service events written with the results */
 	int running;          /* conclusions under way now */
 	bool authority_valid; /* the key may sign (last check) */
 };

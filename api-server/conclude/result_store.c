@@ -216,8 +216,8 @@ mark_and_commit(PGconn *conn, struct result_store *s)
 
 	if (!key_valid(conn, s))
 		return;
-	switch (store_conclude_mark(conn, s->decision_id, s->owner, s->ok, s->message, err,
-				    sizeof(err))) {
+	switch (store_conclude_mark(conn, s->decision_id, s->owner, s->ok, s->message,
+				    &s->events, err, sizeof(err))) {
 	case 0:
 		s->stored = exec_ok(conn, "ROLLBACK", PGRES_COMMAND_OK, s) ? 0 : -1;
 		break;

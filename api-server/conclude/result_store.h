@@ -39,6 +39,7 @@ struct result_store {
 	/* Out. */
 	size_t jws_len;   /* the whole JWS, once signed */
 	uint64_t sign_us; /* how long the signing took (beside the copy) */
+	int events;       /* service events written with it (0 or 1) */
 	int stored;       /* 1 stored; 0 the lease was lost (nothing stored); -1 see error;
 			   * -2 the key was revoked (nothing stored; see error) */
 	char error[512];

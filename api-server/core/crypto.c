@@ -284,3 +284,28 @@ crypto_pseudonym(const char *decision_id, const char *account_id,
 	util_sha256(buf, (size_t)n, h);
 	util_hex(h, sizeof(h), out);
 }
+
+#define WEBHOOK_AAD "freecoop-webhook-secret:v1:"
+
+int
+crypto_webhook_seal(const unsigned char master[CRYPTO_KEY_LEN], const char *service_id,
+		    const unsigned char key[CRYPTO_KEY_LEN], unsigned char sealed[CRYPTO_WRAPPED_LEN])
+{
+	char aad[sizeof(WEBHOOK_AAD) + 64];
+	int n = snprintf(aad, sizeof(aad), WEBHOOK_AAD "%s", service_id);
+
+	return crypto_seal(NULL, master, aad, (size_t)n, key, CRYPTO_KEY_LEN, sealed);
+}
+
+int
+crypto_webhook_open(const unsigned char master[CRYPTO_KEY_LEN], const char *service_id,
+		    const unsigned char *sealed, size_t len, unsigned char key[CRYPTO_KEY_LEN])
+{
+	char aad[sizeof(WEBHOOK_AAD) + 64];
+	int n = snprintf(aad, sizeof(aad), WEBHOOK_AAD "%s", service_id);
+
+	if (len != CRYPTO_WRAPPED_LEN)
+		return -1;
+	return crypto_open(NULL, master, aad, (size_t)n, sealed, len, key) == CRYPTO_KEY_LEN ? 0
+											   : -1;
+}

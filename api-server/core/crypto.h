@@ -85,6 +85,18 @@ void crypto_slot(const struct crypto_deckey *k, const char *account_id, unsigned
 
 void crypto_deckey_wipe(struct crypto_deckey *k);
 
+/* A webhook's signing key (the secret's bytes) sealed under the master key for the
+ * service service_id (text UUID): nonce(12) || AES-256-GCM(master, key; aad =
+ * "freecoop-webhook-secret:v1:" || service_id) || tag(16). Returns 0 or -1. */
+int crypto_webhook_seal(const unsigned char master[CRYPTO_KEY_LEN], const char *service_id,
+			const unsigned char key[CRYPTO_KEY_LEN],
+			unsigned char sealed[CRYPTO_WRAPPED_LEN]);
+
+/* Opens what crypto_webhook_seal made. Returns 0, or -1 if it was not made for this
+ * service under this master key. */
+int crypto_webhook_open(const unsigned char master[CRYPTO_KEY_LEN], const char *service_id,
+			const unsigned char *sealed, size_t len, unsigned char key[CRYPTO_KEY_LEN]);
+
 /* An account's pseudonym in a decision, the name proposals and the result document give
  * it: hex(SHA-256("decision-pseudonym:v1:" || decision_id || ":" || account_id)) (DESIGN
  * §7), NUL-terminated in out. */

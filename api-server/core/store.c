@@ -14,6 +14,7 @@
 #include "store_authorities.h"
 #include "store_conclude.h"
 #include "store_decisions.h"
+#include "store_events.h"
 #include "store_methods.h"
 #include "store_tokens.h"
 
@@ -27,6 +28,7 @@ const struct db_stmt *const store_statements[] = {
 	&stmt_decisions_list_account, &stmt_franchise_add, &stmt_proposal_add,
 	&stmt_proposals_list, &stmt_decision_key, &stmt_ballot_cast, &stmt_ballot_get,
 	&stmt_result_get, &stmt_result_chunk, STORE_CONCLUDE_STATEMENTS,
+	STORE_EVENTS_STATEMENTS,
 };
 
 const size_t store_nstatements = sizeof(store_statements) / sizeof(store_statements[0]);

@@ -75,12 +75,20 @@ const char store_conclude_copy_sql[] =
 	"COPY decision.results (decision_id, status, jws, counted_at, phases) FROM STDIN "
 	"(FORMAT binary)";
 
-/* $1 decision, $2 lease owner, $3 "ok" or "error", $4 the failure's message. */
+/* $1 decision, $2 lease owner, $3 "ok" or "error", $4 the failure's message. In the same
+ * statement, so in the same transaction, the service's event goes to the outbox when the
+ * service has an endpoint (store_events.h); the row says how many events were written. */
 const char store_conclude_mark_sql[] =
-	"UPDATE decision.decisions SET "
+	"WITH m AS (UPDATE decision.decisions SET "
 	"  outcome = CASE WHEN $3 = 'ok' THEN 'concluded' ELSE 'failed' END, concluded_at = now(), "
 	"  lease_until = NULL, last_error = $4 "
-	"WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL RETURNING 1";
+	"  WHERE id = $1 AND lease_owner = $2 AND outcome IS NULL "
+	"  RETURNING id, service_id, outcome), "
+	"e AS (INSERT INTO decision.events (service_id, type, decision_id, state) "
+	"  SELECT m.service_id, 'decision.' || m.outcome, m.id, m.outcome FROM m "
+	"  WHERE EXISTS (SELECT 1 FROM decision.webhooks w WHERE w.service_id = m.service_id) "
+	"  RETURNING 1) "
+	"SELECT (SELECT count(*) FROM e) FROM m";
 
 /* $1 the authority id: a row, locked against revocation until the transaction ends, if
  * it is still an unrevoked decision authority. */
@@ -310,7 +318,7 @@ store_conclude_authority_held(PGconn *conn, const char *authority_id, char *err,
 
 int
 store_conclude_mark(PGconn *conn, const char *decision, const char *owner, bool ok,
-		    const char *message, char *err, size_t errlen)
+		    const char *message, int *events, char *err, size_t errlen)
 {
 	const char *params[4] = {decision, owner, ok ? "ok" : "error", message};
 	PGresult *res = PQexecParams(conn, store_conclude_mark_sql, 4, NULL, params, NULL, NULL, 0);
@@ -318,8 +326,8 @@ store_conclude_mark(PGconn *conn, const char *decision, const char *owner, bool 
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
-	else
-		r = PQntuples(res) > 0;
+	else if ((r = PQntuples(res) > 0))
+		*events = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return r;
 }

@@ -107,10 +107,11 @@ void store_conclude_release(struct db_pool *db, const char *id, const char *owne
 int store_conclude_authority_held(PGconn *conn, const char *authority_id, char *err,
 				  size_t errlen);
 
-/* Marks the decision concluded (ok) or failed with message: 1, 0 when the lease was lost
- * (nothing marked), -1 on an error (in err). */
+/* Marks the decision concluded (ok) or failed with message, and writes its service's
+ * event to the outbox (*events: how many, 0 or 1): 1, 0 when the lease was lost (nothing
+ * marked), -1 on an error (in err). */
 int store_conclude_mark(PGconn *conn, const char *decision, const char *owner, bool ok,
-			const char *message, char *err, size_t errlen);
+			const char *message, int *events, char *err, size_t errlen);
 
 /* How many decisions were purged, or why not. */
 typedef void (*store_purge_cb)(void *arg, const struct problem *no, long purged);

@@ -9,12 +9,29 @@
 #include <stdint.h>
 
 #include "keylock.h"
+#include "util.h"
 
 struct config;
+struct core_event;
 struct db_pool;
+struct evdns_base;
 struct deckeys;
 struct keys;
 struct worker;
+
+#define CORE_MAX_CONSUMERS 4
+
+/* An in-process consumer's answer for an event: NULL once it has applied it durably
+ * (the event is then delivered), or why not (it is retried on the webhook schedule). */
+typedef void (*core_event_done)(void *token, const char *error);
+
+/* A service whose events are delivered in this process (core_events.h). */
+struct core_consumer {
+	char service[UTIL_UUID_LEN + 1];
+	void (*deliver)(void *arg, const struct core_event *ev, core_event_done done,
+			void *token);
+	void *arg;
+};
 
 /* What the operations work with: set up by main.c, one per process. */
 struct core {
@@ -24,6 +41,9 @@ struct core {
 	const struct keys *keys; /* the master key wraps each decision's data key */
 	struct deckeys *deckeys; /* the decisions' keys, unwrapped (deckeys.h) */
 	struct keylock issuing; /* access tokens: one issuance per account in flight */
+	struct evdns_base *dns; /* resolves webhook hosts */
+	struct core_consumer consumers[CORE_MAX_CONSUMERS]; /* in-process event consumers */
+	size_t nconsumers;
 };
 
 /* A new access token (the secret, valid during the callback: the caller wipes its
@@ -165,6 +185,29 @@ struct core_ballot_status {
 	bool voter;
 	bool voted;
 	const char *ballot_id; /* NULL when none (or when it no longer opens) */
+};
+
+/* A service's webhook, as its service sees it (core_webhooks.h). */
+struct core_webhook {
+	const char *url;
+	const char *created_at;
+	const char *secret; /* "whsec_...": only in the answer to core_webhook_set */
+	bool created;       /* core_webhook_set: the service had none before */
+	long long queued;   /* events waiting or being retried */
+	long long failed;   /* events given up on */
+	const char *last_success_at, *last_failure_at; /* RFC 3339; NULL: never */
+	const char *last_failure;                      /* why the last attempt failed */
+};
+
+/* A service event (DESIGN §6): a decision of the service concluded or failed. */
+struct core_event {
+	const char *id;        /* the same on every delivery of the event */
+	const char *type;      /* "decision.concluded" or "decision.failed" */
+	const char *timestamp; /* RFC 3339: when it was written */
+	const char *service;
+	const char *decision;
+	const char *state; /* "concluded" or "failed" */
+	int attempt;       /* 1 on the first delivery */
 };
 
 /* What a credential lookup found (the principal it stands for, when CRED_OK). */

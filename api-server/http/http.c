@@ -73,6 +73,8 @@ static const struct problem_kind problem_kinds[] = {
 	{"invalid-signature", "Invalid signature"},
 	{"invalid-method", "Invalid voting method"},
 	{"worker-unavailable", "Count-worker unavailable"},
+	{"invalid-webhook-url", "Invalid webhook URL"},
+	{"webhook-url-not-public", "Webhook URL not public"},
 	{"rate-limited", "Too many requests"},
 	{"document-too-large", "Result document too large"},
 	{"too-many-downloads", "Too many downloads"},

@@ -4,6 +4,7 @@
 
 #include "conclude/conclude.h"
 #include "download.h"
+#include "events/events.h"
 #include "guard.h"
 #include "metrics.h"
 
@@ -171,6 +172,9 @@ render_conclusions(const struct conclude_stats *cs, struct evbuffer *out)
 				 "freecoop_conclusions_total{outcome=\"lost\"} %llu\n",
 			    (unsigned long long)cs->concluded, (unsigned long long)cs->failed,
 			    (unsigned long long)cs->retried, (unsigned long long)cs->lost);
+	gauge(out, "freecoop_events_queued_total",
+	      "Service events written to the outbox with this instance's conclusions.", "counter",
+	      cs->events);
 	gauge(out, "freecoop_conclusions_running", "Conclusions under way on this instance.",
 	      "gauge", (uint64_t)cs->running);
 	gauge(out, "freecoop_authority_valid",
@@ -240,6 +244,38 @@ metrics_render(const struct metrics *m, const struct db_stats *db, const struct 
 	render_guard(gs, out);
 	if (cs != NULL)
 		render_conclusions(cs, out);
+}
+
+void
+metrics_render_events(const struct events_stats *es, struct evbuffer *out)
+{
+	uint64_t cum = 0, count = 0;
+
+	gauge(out, "freecoop_events_delivered_total",
+	      "Service events delivered (a 2xx answer, or an in-process consumer's done).",
+	      "counter", es->delivered);
+	gauge(out, "freecoop_events_retried_total",
+	      "Delivery attempts that failed and will be retried.", "counter", es->retried);
+	gauge(out, "freecoop_events_failed_total",
+	      "Service events given up on after the last retry (admin.failed_deliveries).",
+	      "counter", es->failed);
+	gauge(out, "freecoop_event_deliveries_in_flight", "Deliveries under way on this instance.",
+	      "gauge", (uint64_t)es->in_flight);
+	for (int i = 0; i < EVENTS_LATENCY_BUCKETS; i++)
+		count += es->latency[i];
+	evbuffer_add_printf(out, "# HELP freecoop_event_delivery_seconds From an event's writing "
+				 "to its delivery.\n"
+				 "# TYPE freecoop_event_delivery_seconds histogram\n");
+	for (int i = 0; i < EVENTS_LATENCY_BUCKETS - 1; i++) {
+		cum += es->latency[i];
+		evbuffer_add_printf(out, "freecoop_event_delivery_seconds_bucket{le=\"%g\"} %llu\n",
+				    events_latency_bounds[i], (unsigned long long)cum);
+	}
+	evbuffer_add_printf(out,
+			    "freecoop_event_delivery_seconds_bucket{le=\"+Inf\"} %llu\n"
+			    "freecoop_event_delivery_seconds_sum %.6f\n"
+			    "freecoop_event_delivery_seconds_count %llu\n",
+			    (unsigned long long)count, es->latency_sum, (unsigned long long)count);
 }
 
 void

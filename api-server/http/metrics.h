@@ -36,4 +36,9 @@ void metrics_render(const struct metrics *m, const struct db_stats *db,
 /* Appends the figures of the streamed result downloads to out. */
 void metrics_render_downloads(const struct download_stats *ds, struct evbuffer *out);
 
+struct events_stats;
+
+/* Service events: delivered, retried, failed, in flight, and the delivery latency. */
+void metrics_render_events(const struct events_stats *es, struct evbuffer *out);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include "conclude/conclude.h"
 #include "db/migrate.h"
+#include "events/events.h"
 #include "http/download.h"
 #include "http/guard.h"
 #include "http/http.h"
@@ -87,6 +88,7 @@ h_health_metrics(struct req *r)
 	struct guard_stats gs;
 	struct conclude_stats cs;
 	struct download_stats ds;
+	struct events_stats es;
 
 	if (buf == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
@@ -101,6 +103,8 @@ h_health_metrics(struct req *r)
 		       r->app->in_flight, buf);
 	download_get_stats(r->app->downloads, &ds);
 	metrics_render_downloads(&ds, buf);
+	events_get_stats(r->app->events, &es);
+	metrics_render_events(&es, buf);
 	req_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 	evbuffer_free(buf);
 }

@@ -25,6 +25,9 @@ const struct route v1_routes[] = {
 	{"POST", "/v1/decisions/{id}/ballots", h_ballots_cast, ROUTE_ACCOUNT},
 	{"GET", "/v1/decisions/{id}/ballot", h_ballots_mine, ROUTE_ACCOUNT},
 	{"GET", "/v1/decisions/{id}/result", h_decisions_result, ROUTE_PUBLIC},
+	{"PUT", "/v1/webhook", h_webhook_put, ROUTE_SERVICE},
+	{"GET", "/v1/webhook", h_webhook_get, ROUTE_SERVICE},
+	{"DELETE", "/v1/webhook", h_webhook_delete, ROUTE_SERVICE},
 };
 
 const size_t v1_nroutes = sizeof(v1_routes) / sizeof(v1_routes[0]);

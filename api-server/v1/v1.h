@@ -34,5 +34,8 @@ void h_proposals_create(struct req *r);
 void h_proposals_list(struct req *r);
 void h_ballots_cast(struct req *r);
 void h_ballots_mine(struct req *r);
+void h_webhook_put(struct req *r);
+void h_webhook_get(struct req *r);
+void h_webhook_delete(struct req *r);
 
 #endif

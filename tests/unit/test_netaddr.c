@@ -181,6 +181,44 @@ key_of(const char *s, unsigned char key[16])
 	netaddr_key(&a, key);
 }
 
+/* What a webhook may be sent to: each special-purpose network refused at both its ends,
+ * and addresses just outside them accepted. */
+static void
+test_public(void **state)
+{
+	const char *refused[] = {
+		"0.0.0.0",	   "0.255.255.255",  "10.0.0.1",	"10.255.255.255",
+		"100.64.0.1",	   "100.127.255.255", "127.0.0.1",	"127.0.0.2",
+		"169.254.169.254", "172.16.0.1",     "172.31.255.255", "192.0.0.8",
+		"192.0.2.1",	   "192.88.99.1",    "192.168.1.1",	"198.18.0.1",
+		"198.19.255.255",  "198.51.100.7",   "203.0.113.9",	"224.0.0.1",
+		"239.255.255.250", "240.0.0.1",	     "255.255.255.255", "::",
+		"::1",		   "::ffff:127.0.0.1", "::ffff:10.1.2.3", "::127.0.0.1",
+		"64:ff9b::a00:1",  "100::1",	     "fc00::1",		"fd12:3456::1",
+		"fe80::1",	   "fec0::1",	     "ff02::1",		"2001::1",
+		"2001:db8::1",	   "2002:c000:0201::1", "3fff::1",
+	};
+	const char *accepted[] = {
+		"1.1.1.1",	  "9.255.255.255", "11.0.0.0",	     "100.63.255.255",
+		"100.128.0.0",	  "126.255.255.255", "128.0.0.1",    "169.253.255.255",
+		"172.15.255.255", "172.32.0.0",	   "192.0.3.0",	     "192.167.255.255",
+		"192.169.0.0",	  "198.17.255.255", "198.20.0.0",     "223.255.255.255",
+		"::ffff:8.8.8.8", "64:ff9b::808:808", "2001:4860:4860::8888", "2a00:1450::1",
+		"2606:4700::1111", "2001:200::1",
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct netaddr a = addr(refused[i]);
+		if (netaddr_is_public(&a))
+			fail_msg("%s counted as public", refused[i]);
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		struct netaddr a = addr(accepted[i]);
+		if (!netaddr_is_public(&a))
+			fail_msg("%s counted as not public", accepted[i]);
+	}
+}
+
 static void
 test_key(void **state)
 {
@@ -212,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_client),
 		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_public),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
