@@ -38,10 +38,11 @@ CREATE TABLE decision.events (
     last_error      text,
     settled_at      timestamptz
 );
--- The head of each service's queue, and what is due.
+-- The head of each service's queue (the claim probes it once per endpoint), and the
+-- settled events the purge removes.
 CREATE INDEX events_pending ON decision.events (service_id, seq) WHERE status = 'pending';
-CREATE INDEX events_due ON decision.events (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX events_settled ON decision.events (settled_at) WHERE status <> 'pending';
+CREATE INDEX events_failed ON decision.events (service_id) WHERE status = 'failed';
 
 ALTER TABLE decision.webhooks OWNER TO freecoop_owner;
 ALTER TABLE decision.events OWNER TO freecoop_owner;

@@ -48,24 +48,28 @@ const struct db_stmt stmt_consumer_register = {
 };
 
 /* $1 owner, $2 lease in ms, $3 this instance's in-process consumers, $4 how many. Only
- * the head of each service's queue is due: no earlier event of its service is pending. */
+ * the head of each service's queue (its oldest pending event, found from the endpoint
+ * through events_pending: one probe per service, however long the queues) can be due.
+ * The heads are then locked, skipping any another instance holds, and re-checked against
+ * their latest version (still pending, no live lease) before they are leased. */
 const struct db_stmt stmt_events_claim = {
-	.sql = "WITH due AS (SELECT e.seq FROM decision.events e "
-	"  JOIN decision.webhooks w ON w.service_id = e.service_id "
-	"  WHERE e.status = 'pending' AND e.next_attempt_at <= now() "
-	"  AND (e.lease_until IS NULL OR e.lease_until <= now()) "
-	"  AND (w.url IS NOT NULL OR e.service_id = ANY ($3::uuid[])) "
-	"  AND NOT EXISTS (SELECT 1 FROM decision.events p WHERE p.service_id = e.service_id "
-	"    AND p.status = 'pending' AND p.seq < e.seq) "
-	"  ORDER BY e.next_attempt_at, e.seq LIMIT $4 FOR UPDATE OF e SKIP LOCKED) "
+	.sql = "WITH due AS (SELECT h.seq FROM decision.webhooks w "
+	"  CROSS JOIN LATERAL (SELECT e.seq, e.next_attempt_at, e.lease_until "
+	"    FROM decision.events e WHERE e.service_id = w.service_id AND e.status = 'pending' "
+	"    ORDER BY e.seq LIMIT 1) h "
+	"  WHERE (w.url IS NOT NULL OR w.service_id = ANY ($3::uuid[])) "
+	"  AND h.next_attempt_at <= now() AND (h.lease_until IS NULL OR h.lease_until <= now()) "
+	"  ORDER BY h.next_attempt_at, h.seq LIMIT $4), "
+	"locked AS (SELECT e.seq FROM decision.events e WHERE e.seq IN (SELECT seq FROM due) "
+	"  AND e.status = 'pending' AND (e.lease_until IS NULL OR e.lease_until <= now()) "
+	"  FOR UPDATE SKIP LOCKED) "
 	"UPDATE decision.events e SET lease_owner = $1, "
 	"  lease_until = now() + $2 * interval '1 millisecond', attempts = e.attempts + 1 "
-	"FROM due, decision.webhooks w WHERE e.seq = due.seq AND w.service_id = e.service_id "
+	"FROM locked, decision.webhooks w WHERE e.seq = locked.seq AND w.service_id = e.service_id "
 	"RETURNING e.seq, e.id, e.type, " STORE_TS("e.created_at") ", e.service_id, "
 	"  e.decision_id, e.state, e.attempts, "
 	"  extract(epoch FROM clock_timestamp() - e.created_at), w.url, w.secret_sealed",
 	.nparams = 4,
-	.binary_results = 0,
 };
 
 const struct db_stmt stmt_events_delivered = {

@@ -10,10 +10,15 @@ the include, when one crosses a forbidden line:
   common/              -> api-server/, count-worker/
   api-server/db/       -> any other part of the api-server
   api-server/worker/   -> any other part of the api-server (the count-worker's client)
-  api-server/core/     -> http/, v1/, conclude/ the operations and their store know no front
+  api-server/core/     -> http/, v1/, conclude/, events/
+                                               the operations and their store know no front
+                                               and no job
   api-server/conclude/ -> http/, v1/           the conclusion job runs without a request
+  api-server/events/   -> http/, v1/, conclude/ the delivery of service events runs
+                                               without a request, beside the conclusion
   api-server/http/     -> v1/                   the front knows no handler by name
-  app.h, config.h      -> http/, v1/, conclude/ what every part includes stays low
+  app.h, config.h      -> http/, v1/, conclude/, events/
+                                               what every part includes stays low
   api-server/coop/     -> core/ but core/core.h, db/, worker/, conclude/, v1/, http/ but
                           http.h:
                           FreeCoop reaches the Decision API through its interface only
@@ -40,28 +45,36 @@ RULES = [
     ("count-worker/", ["api-server/"], "the count-worker reaches into the api-server"),
     ("common/", ["api-server/", "count-worker/"], "common/ reaches into one side"),
     ("api-server/db/", ["api-server/core/", "api-server/conclude/", "api-server/http/",
-                        "api-server/v1/", "api-server/coop/", "api-server/app.h",
+                        "api-server/v1/", "api-server/coop/", "api-server/events/",
+                        "api-server/app.h",
                         "api-server/main.c"],
      "the database layer reaches up into the api-server"),
     ("api-server/worker/", ["api-server/core/", "api-server/conclude/", "api-server/http/",
                             "api-server/v1/", "api-server/coop/", "api-server/db/",
+                            "api-server/events/",
                             "api-server/app.h", "api-server/main.c"],
      "the count-worker's client reaches up into the api-server"),
     ("api-server/core/", ["api-server/http/", "api-server/v1/", "api-server/conclude/",
-                          "api-server/coop/"],
-     "the core (operations and store) reaches up into the front or the conclusion"),
+                          "api-server/coop/", "api-server/events/"],
+     "the core (operations and store) reaches up into the front or a job"),
     ("api-server/conclude/", ["api-server/http/", "api-server/v1/", "api-server/coop/"],
      "the conclusion job reaches into the HTTP front"),
+    ("api-server/events/", ["api-server/http/", "api-server/v1/", "api-server/conclude/",
+                            "api-server/coop/"],
+     "the delivery of service events reaches into the HTTP front or the conclusion"),
     ("api-server/http/", ["api-server/v1/", "api-server/coop/"],
      "the HTTP front reaches up into the handlers"),
-    ("api-server/app.h", ["api-server/http/", "api-server/v1/", "api-server/conclude/"],
+    ("api-server/app.h", ["api-server/http/", "api-server/v1/", "api-server/conclude/",
+                          "api-server/events/"],
      "app.h, included by every part, reaches up"),
-    ("api-server/config.h", ["api-server/http/", "api-server/v1/", "api-server/conclude/"],
+    ("api-server/config.h", ["api-server/http/", "api-server/v1/", "api-server/conclude/",
+                             "api-server/events/"],
      "config.h, included by every part, reaches up"),
-    ("api-server/config.c", ["api-server/http/", "api-server/v1/", "api-server/conclude/"],
+    ("api-server/config.c", ["api-server/http/", "api-server/v1/", "api-server/conclude/",
+                             "api-server/events/"],
      "the settings reach up into a part"),
     ("api-server/coop/", ["api-server/core/", "!api-server/core/core.h", "api-server/db/",
-                          "api-server/worker/",
+                          "api-server/worker/", "api-server/events/",
                           "api-server/conclude/", "api-server/v1/", "api-server/http/",
                           "!api-server/http/http.h", "!api-server/http/routes.h"],
      "FreeCoop reaches the Decision API other than through its interface (core/core.h)"),
@@ -137,6 +150,9 @@ def self_test():
         "api-server/core/store_x.c": '#include "http/http.h"',
         "api-server/conclude/conclude.c": '#include "v1/v1.h"',
         "api-server/http/http.c": '#include "v1/v1.h"',
+        "api-server/events/events.c": '#include "http/http.h"',
+        "api-server/core/store_z.c": '#include "events/events.h"',
+        "api-server/coop/log.c": '#include "events/events.h"',
         "api-server/db/db.c": '#include "core/store.h"',
         "api-server/worker/worker.c": '#include "conclude/conclude.h"',
         "api-server/app.h": '#include "http/guard.h"',
@@ -147,12 +163,14 @@ def self_test():
         "api-server/coop/books.c": '#include "core/core.h"\n#include "http/http.h"',
         "api-server/v1/h_y.c": '#include "core/store.h"\n#include "http/http.h"',
         "api-server/core/store_x.h": '#include "db/db.h"',
+        "api-server/events/client.c": '#include "core/hostcheck.h"',
         "api-server/core/store_y.c": "int g(void) { return PQntuples(0); }",
         "api-server/main.c": '#include "v1/v1.h"',
     }
     headers = ["api-server/app.h", "api-server/http/http.h", "api-server/http/guard.h",
                "api-server/v1/v1.h", "api-server/core/store.h", "api-server/core/core.h",
-               "api-server/db/db.h", "api-server/conclude/conclude.h", "count-worker/job.h"]
+               "api-server/db/db.h", "api-server/conclude/conclude.h", "count-worker/job.h",
+               "api-server/events/events.h", "api-server/core/hostcheck.h"]
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         def write(path, text):
