@@ -53,6 +53,10 @@ const struct db_stmt stmt_consumer_register = {
  * The heads are then locked, skipping any another instance holds, and re-checked against
  * their latest version (still pending, no live lease) before they are leased. */
 const struct db_stmt stmt_events_claim = {
+	/* The heads go from one step to the next as arrays of seq (= ANY: probes of the
+	 * primary key; the lock's re-checks come after it, so that events_pending is not
+	 * scanned for them), and no plan, generic or stale, scans the outbox: a claim costs
+	 * a probe per service, however long the queues. */
 	.sql = "WITH due AS (SELECT h.seq FROM decision.webhooks w "
 	"  CROSS JOIN LATERAL (SELECT e.seq, e.next_attempt_at, e.lease_until "
 	"    FROM decision.events e WHERE e.service_id = w.service_id AND e.status = 'pending' "
@@ -60,12 +64,13 @@ const struct db_stmt stmt_events_claim = {
 	"  WHERE (w.url IS NOT NULL OR w.service_id = ANY ($3::uuid[])) "
 	"  AND h.next_attempt_at <= now() AND (h.lease_until IS NULL OR h.lease_until <= now()) "
 	"  ORDER BY h.next_attempt_at, h.seq LIMIT $4), "
-	"locked AS (SELECT e.seq FROM decision.events e WHERE e.seq IN (SELECT seq FROM due) "
-	"  AND e.status = 'pending' AND (e.lease_until IS NULL OR e.lease_until <= now()) "
-	"  FOR UPDATE SKIP LOCKED) "
+	"locked AS (SELECT e.seq, e.status, e.lease_until FROM decision.events e "
+	"  WHERE e.seq = ANY (ARRAY(SELECT seq FROM due)) FOR UPDATE SKIP LOCKED) "
 	"UPDATE decision.events e SET lease_owner = $1, "
 	"  lease_until = now() + $2 * interval '1 millisecond', attempts = e.attempts + 1 "
-	"FROM locked, decision.webhooks w WHERE e.seq = locked.seq AND w.service_id = e.service_id "
+	"FROM decision.webhooks w "
+	"WHERE e.seq = ANY (ARRAY(SELECT seq FROM locked WHERE status = 'pending' "
+	"  AND (lease_until IS NULL OR lease_until <= now()))) AND w.service_id = e.service_id "
 	"RETURNING e.seq, e.id, e.type, " STORE_TS("e.created_at") ", e.service_id, "
 	"  e.decision_id, e.state, e.attempts, "
 	"  extract(epoch FROM clock_timestamp() - e.created_at), w.url, w.secret_sealed",
