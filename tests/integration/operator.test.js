@@ -259,8 +259,13 @@ test('admin.services and admin.accounts count accounts and active tokens', () =>
     ['decisions', 'id,service_id,service_name,title,state,method_id,method_name,proposal_opens_at,'
       + 'proposal_closes_at,voting_opens_at,voting_closes_at,created_at,closed_at,concluded_at,'
       + 'attempts,last_error,conclusion_running,purged_at,voters,voted'],
+    ['failed_deliveries', 'event,service,service_name,type,decision,created_at,attempts,last_error,'
+      + 'failed_at'],
     ['services', 'id,name,created_at,disabled_at,accounts'],
     ['voting_methods', 'id,name,created_at,code_length,auditors'],
+    // a webhook's URL and delivery state, never its sealed secret
+    ['webhooks', 'service,service_name,url,created_at,last_success_at,last_failure_at,'
+      + 'last_failure,queued,failed'],
   ]);
 });
 
@@ -353,6 +358,7 @@ test('freecoop_owner owns everything; freecoop_server has exactly its DML', () =
     ['decision.authorities', 'INSERT,SELECT,UPDATE'],
     ['decision.ballots', 'DELETE,INSERT,SELECT,UPDATE'],
     ['decision.decisions', 'INSERT,SELECT,UPDATE'],
+    ['decision.events', 'DELETE,INSERT,SELECT,UPDATE'],
     ['decision.franchise', 'INSERT,SELECT,UPDATE'],
     ['decision.method_signatures', 'INSERT,SELECT'],
     ['decision.proposals', 'INSERT,SELECT,UPDATE'],
@@ -360,6 +366,7 @@ test('freecoop_owner owns everything; freecoop_server has exactly its DML', () =
     ['decision.services', 'INSERT,SELECT,UPDATE'],
     ['decision.settings', 'SELECT'],
     ['decision.voting_methods', 'INSERT,SELECT'],
+    ['decision.webhooks', 'DELETE,INSERT,SELECT,UPDATE'],
     ['public.schema_migrations', 'SELECT'],
   ]);
   assert.deepEqual(psqlRows(SUPER, `SELECT has_schema_privilege('freecoop_server', 'decision', 'USAGE'),

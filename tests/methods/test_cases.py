@@ -16,6 +16,7 @@ import methods_lib as lib
 PLURALITY, SCHULZE, APPROVAL, YES_NO = "plurality", "schulze", "approval", "yes_no"
 IRV, STV, BORDA, SCORE = "irv", "stv", "borda", "score"
 MJ, CONSENT = "majority_judgment", "consent"
+YES_NO_2_3 = "yes_no_two_thirds"
 
 GRADE_NAMES = '["excellent","very good","good","acceptable","poor","reject"]'
 
@@ -67,6 +68,9 @@ WRONG_SHAPE = {
     YES_NO: [{"votes": ["a"]}, {"votes": {"a": ["yes"]}}, {"votes": {"a": "YES"}},
              {"votes": {"c": "yes"}}, {"votes": {"a": True}},
              b'{"votes": {"a": "yes", "a": "no"}}'],
+    YES_NO_2_3: [{"votes": ["a"]}, {"votes": {"a": ["yes"]}}, {"votes": {"a": "YES"}},
+                 {"votes": {"c": "yes"}}, {"votes": {"a": True}}, {"votes": {"a": 1}},
+                 b'{"votes": {"a": "yes", "a": "no"}}'],
     IRV: [{"ranking": [["a"]]}, {"ranking": [{"a": 1}]}, {"ranking": ["a", "a"]},
           {"ranking": ["c"]}, {"ranking": "ab"}, {"ranking": [1]}],
     STV: [{"ranking": [["a"], ["b"]]}, {"ranking": [{"a": 1}]}, {"ranking": ["b", "b"]},
@@ -91,7 +95,8 @@ WRONG_SHAPE = {
 # bytes, json.loads would guess the encoding and load a codec, which the jail forbids).
 VALID = {
     PLURALITY: {"choice": "a"}, SCHULZE: groups("a"), APPROVAL: {"approve": ["a"]},
-    YES_NO: {"votes": {"a": "yes"}}, IRV: rank("a"), STV: rank("a"), BORDA: rank("a"),
+    YES_NO: {"votes": {"a": "yes"}}, YES_NO_2_3: {"votes": {"a": "yes"}}, IRV: rank("a"),
+    STV: rank("a"), BORDA: rank("a"),
     SCORE: {"scores": {"a": 5}}, MJ: {"grades": {"a": "good", "b": "good"}},
     CONSENT: {"objections": ["a"]},
 }
@@ -267,6 +272,126 @@ CASES = [
      b'"motions":{"m1":{"abstain":0,"adopted":true,"no":0,"yes":1}},'
      b'"quorum":{"met":true,"participants":0,"required":"0","voters":0},'
      b'"threshold":"1/2"}'),
+
+    # -- yes_no_two_thirds -------------------------------------------------------------
+    # Adopted when 3 * yes >= 2 * (yes + no), i.e. yes >= 2 * no, and yes > 0.
+    # m1: 2 yes, 1 no: 6 >= 6, exactly two thirds, adopted. m2: 1 yes, 1 no, 1 abstention
+    # by omission: 3 >= 4 fails. 3 of 6 voted: exactly half is a quorum.
+    ("yes_no_two_thirds: exactly two thirds (2 to 1) adopts; 1 to 1 fails", YES_NO_2_3,
+     ["m1", "m2"],
+     [{"votes": {"m1": "yes", "m2": "yes"}}, {"votes": {"m1": "yes", "m2": "no"}},
+      {"votes": {"m1": "no"}}], ["v1", "v2", "v3"], ["v%d" % i for i in range(1, 7)],
+     b'{"adopted":["m1"],"ballots":3,"invalid":0,'
+     b'"motions":{"m1":{"abstain":0,"adopted":true,"no":1,"yes":2},'
+     b'"m2":{"abstain":1,"adopted":false,"no":1,"yes":1}},'
+     b'"quorum":{"met":true,"participants":3,"required":"1/2","voters":6},'
+     b'"threshold":"2/3"}'),
+    # 9 ballots: 3 x (m1 yes, m2 yes, m3 yes), 2 x (m1 yes, m2 yes, m3 no),
+    # 1 x (m1 abstain, m2 yes), 3 x (m1 no, m2 no).
+    # m1: 5 yes, 3 no (62.5%): 15 >= 16 fails. m2: 6 yes, 3 no: 18 >= 18 adopted.
+    # m3: 3 yes, 2 no (60%), 4 abstentions by omission: 9 >= 10 fails.
+    ("yes_no_two_thirds: just under two thirds (5 to 3, 3 to 2) fails; 6 to 3 adopts",
+     YES_NO_2_3, ["m1", "m2", "m3"],
+     [{"votes": {"m1": "yes", "m2": "yes", "m3": "yes"}}] * 3
+     + [{"votes": {"m1": "yes", "m2": "yes", "m3": "no"}}] * 2
+     + [{"votes": {"m1": "abstain", "m2": "yes"}}]
+     + [{"votes": {"m1": "no", "m2": "no"}}] * 3,
+     ["v%d" % i for i in range(1, 10)], ["v%d" % i for i in range(1, 10)],
+     b'{"adopted":["m2"],"ballots":9,"invalid":0,'
+     b'"motions":{"m1":{"abstain":1,"adopted":false,"no":3,"yes":5},'
+     b'"m2":{"abstain":0,"adopted":true,"no":3,"yes":6},'
+     b'"m3":{"abstain":4,"adopted":false,"no":2,"yes":3}},'
+     b'"quorum":{"met":true,"participants":9,"required":"1/2","voters":9},'
+     b'"threshold":"2/3"}'),
+    # 9 ballots, 2 invalid, 7 valid. budget: 2 yes, 1 no, 4 abstentions (3 explicit, 1
+    # empty votes): 6 >= 6 adopted; the abstentions and invalid ballots do not dilute it.
+    # mascot: only abstentions (0 yes, 0 no): not adopted, though 0 >= 0. 9 of 16 took
+    # part (the 7 valid ballots alone would not be a quorum: 8 are needed).
+    ("yes_no_two_thirds: abstentions and invalid ballots count for neither side; "
+     "only abstentions adopt nothing", YES_NO_2_3, ["budget", "mascot"],
+     [{"votes": {"budget": "yes"}}] * 2 + [{"votes": {"budget": "no", "mascot": "abstain"}}]
+     + [{"votes": {"budget": "abstain", "mascot": "abstain"}}] * 3 + [{"votes": {}}]
+     + [{"votes": {"budget": "maybe"}}, b"{not json"],
+     ["v%02d" % i for i in range(1, 10)], ["v%02d" % i for i in range(1, 17)],
+     b'{"adopted":["budget"],"ballots":9,"invalid":2,'
+     b'"motions":{"budget":{"abstain":4,"adopted":true,"no":1,"yes":2},'
+     b'"mascot":{"abstain":7,"adopted":false,"no":0,"yes":0}},'
+     b'"quorum":{"met":true,"participants":9,"required":"1/2","voters":16},'
+     b'"threshold":"2/3"}'),
+    # m1: 200 yes, 100 no: 600 >= 600 adopted. m2: 199 yes, 100 no, 1 abstention:
+    # 597 >= 598 fails.
+    ("yes_no_two_thirds: 200 to 100 adopts, 199 to 100 fails", YES_NO_2_3, ["m1", "m2"],
+     [{"votes": {"m1": "yes", "m2": "yes"}}] * 199 + [{"votes": {"m1": "yes"}}]
+     + [{"votes": {"m1": "no", "m2": "no"}}] * 100,
+     ["v%03d" % i for i in range(300)], ["v%03d" % i for i in range(300)],
+     b'{"adopted":["m1"],"ballots":300,"invalid":0,'
+     b'"motions":{"m1":{"abstain":0,"adopted":true,"no":100,"yes":200},'
+     b'"m2":{"abstain":1,"adopted":false,"no":100,"yes":199}},'
+     b'"quorum":{"met":true,"participants":300,"required":"1/2","voters":300},'
+     b'"threshold":"2/3"}'),
+    # The ballots of "yes_no, THRESHOLD = 2/3" above: there 2 to 1 fails (more than two
+    # thirds); here it is exactly two thirds and adopts. m2: 3 to 1, 9 >= 8.
+    ("yes_no_two_thirds: at least two thirds, unlike yes_no with THRESHOLD = 2/3",
+     YES_NO_2_3, ["m1", "m2"],
+     [{"votes": {"m1": "yes", "m2": "yes"}}] * 2 + [{"votes": {"m1": "no", "m2": "yes"}}]
+     + [{"votes": {"m2": "no"}}], ["v1"], ["v1"],
+     b'{"adopted":["m1","m2"],"ballots":4,"invalid":0,'
+     b'"motions":{"m1":{"abstain":1,"adopted":true,"no":1,"yes":2},'
+     b'"m2":{"abstain":0,"adopted":true,"no":1,"yes":3}},'
+     b'"quorum":{"met":true,"participants":1,"required":"1/2","voters":1},'
+     b'"threshold":"2/3"}'),
+    ("yes_no_two_thirds: 4 of 10 voted, no quorum, nothing adopted", YES_NO_2_3,
+     ["budget"], [{"votes": {"budget": "yes"}}] * 4, ["v1", "v2", "v3", "v4"],
+     ["v%02d" % i for i in range(10)],
+     b'{"adopted":[],"ballots":4,"invalid":0,'
+     b'"motions":{"budget":{"abstain":0,"adopted":false,"no":0,"yes":4}},'
+     b'"quorum":{"met":false,"participants":4,"required":"1/2","voters":10},'
+     b'"threshold":"2/3"}'),
+    ("yes_no_two_thirds: no ballots", YES_NO_2_3, ["m1"], [], [], ["v1", "v2"],
+     b'{"adopted":[],"ballots":0,"invalid":0,'
+     b'"motions":{"m1":{"abstain":0,"adopted":false,"no":0,"yes":0}},'
+     b'"quorum":{"met":false,"participants":0,"required":"1/2","voters":2},'
+     b'"threshold":"2/3"}'),
+    ("yes_no_two_thirds: no proposals, an empty franchise", YES_NO_2_3, [],
+     [{"votes": {}}], ["v1"], [],
+     b'{"adopted":[],"ballots":1,"invalid":0,"motions":{},'
+     b'"quorum":{"met":false,"participants":1,"required":"1/2","voters":0},'
+     b'"threshold":"2/3"}'),
+    ("yes_no_two_thirds: hostile payloads", YES_NO_2_3, ["a", "b"], hostile(YES_NO_2_3) + [
+        {"votes": {"a": "yes"}}], ["v1"], ["v1"],
+     b'{"adopted":["a"],"ballots":%d,"invalid":%d,'
+     b'"motions":{"a":{"abstain":0,"adopted":true,"no":0,"yes":1},'
+     b'"b":{"abstain":1,"adopted":false,"no":0,"yes":0}},'
+     b'"quorum":{"met":true,"participants":1,"required":"1/2","voters":1},'
+     b'"threshold":"2/3"}' % (k(YES_NO_2_3) + 1, k(YES_NO_2_3))),
+    # With the quorum met and no votes at all, 0 >= 0 holds, yet nothing is adopted:
+    # a motion needs a yes vote.
+    ("yes_no_two_thirds, QUORUM = 0: no ballots, quorum met, still nothing adopted",
+     (YES_NO_2_3, "QUORUM = fractions.Fraction(1, 2)", "QUORUM = fractions.Fraction(0)"),
+     ["m1"], [], [], ["v1", "v2"],
+     b'{"adopted":[],"ballots":0,"invalid":0,'
+     b'"motions":{"m1":{"abstain":0,"adopted":false,"no":0,"yes":0}},'
+     b'"quorum":{"met":true,"participants":0,"required":"0","voters":2},'
+     b'"threshold":"2/3"}'),
+    ("yes_no_two_thirds, QUORUM = 0: one yes adopts, no votes does not",
+     (YES_NO_2_3, "QUORUM = fractions.Fraction(1, 2)", "QUORUM = fractions.Fraction(0)"),
+     ["m1", "m2"], [{"votes": {"m2": "yes"}}], ["v1"], ["v1", "v2", "v3"],
+     b'{"adopted":["m2"],"ballots":1,"invalid":0,'
+     b'"motions":{"m1":{"abstain":1,"adopted":false,"no":0,"yes":0},'
+     b'"m2":{"abstain":0,"adopted":true,"no":0,"yes":1}},'
+     b'"quorum":{"met":true,"participants":1,"required":"0","voters":3},'
+     b'"threshold":"2/3"}'),
+    # A parameter changed is another method: at least three quarters, 3 to 1 exactly.
+    ("yes_no_two_thirds, THRESHOLD = 3/4: exactly 3 to 1 adopts, 5 to 2 does not",
+     (YES_NO_2_3, "THRESHOLD = fractions.Fraction(2, 3)",
+      "THRESHOLD = fractions.Fraction(3, 4)"), ["m1", "m2"],
+     [{"votes": {"m1": "yes", "m2": "yes"}}] * 3 + [{"votes": {"m1": "no", "m2": "no"}}]
+     + [{"votes": {"m2": "yes"}}] * 2 + [{"votes": {"m2": "no"}}], ["v1"], ["v1"],
+     b'{"adopted":["m1"],"ballots":7,"invalid":0,'
+     b'"motions":{"m1":{"abstain":3,"adopted":true,"no":1,"yes":3},'
+     b'"m2":{"abstain":0,"adopted":false,"no":2,"yes":5}},'
+     b'"quorum":{"met":true,"participants":1,"required":"1/2","voters":1},'
+     b'"threshold":"3/4"}'),
 
     # -- irv ---------------------------------------------------------------------------
     ("irv: Tennessee's capital, with two invalid ballots", IRV, CITIES,
