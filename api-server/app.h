@@ -20,6 +20,7 @@ struct db_pool;
 struct worker;
 struct conclusion;
 struct events;
+struct coop;
 struct keys;
 struct metrics;
 struct guard;
@@ -38,6 +39,7 @@ struct app {
 	struct worker *worker; /* client of the count-worker */
 	struct conclusion *conclusion; /* the conclusion job */
 	struct events *events;         /* the delivery of service events */
+	struct coop *coop;             /* FreeCoop (coop/coop.h); NULL: off */
 	struct keys *keys;
 	struct metrics *metrics;
 	struct guard *guard; /* rate limits and request deadlines */

@@ -104,6 +104,10 @@ static const struct conf_key keys[] = {
     STR(webhook_retry_delays, "5,300,1800,7200,18000,36000,36000"),
     INT(webhook_poll_ms, "1000", 10, 600000),
     INT(webhook_concurrency, "32", 1, 1024),
+    /* FreeCoop (DESIGN §10): its service key at the core and its own log signing key,
+     * both made by set-up; neither: FreeCoop is off. */
+    STR(coop_service_key_file, ""),
+    STR(coop_signing_key_file, ""),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -69,6 +69,8 @@ struct config {
 	char *webhook_retry_delays;
 	int webhook_poll_ms;
 	int webhook_concurrency;
+	char *coop_service_key_file; /* FreeCoop's service key ("": FreeCoop off) */
+	char *coop_signing_key_file; /* FreeCoop's Ed25519 log key */
 	/* webhook_retry_delays parsed: seconds before each retry */
 	int webhook_delays[CONFIG_MAX_RETRIES];
 	int webhook_ndelays;

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 
 #include "conclude/conclude.h"
+#include "coop/coop.h"
 #include "core/keys.h"
 #include "core/store.h"
 #include "core/store_authorities.h"
@@ -34,6 +35,14 @@
 #include "worker/worker.h"
 
 #define PURGE_INTERVAL_S 600
+#define MAX_ROUTES 64
+
+/* The routes the server answers: the HTTP API's, then FreeCoop's. */
+static struct route routes[MAX_ROUTES];
+
+/* The statements every connection of the server's pool prepares: the core's, FreeCoop's. */
+static const struct db_stmt *statements[128];
+static size_t nstatements;
 
 static int
 usage(void)
@@ -125,9 +134,9 @@ dns_new(struct event_base *base)
 }
 
 static int
-serve(struct app *app, const char *authority_id)
+serve(struct app *app, const char *authority_id, const struct coop_keys *coop_keys)
 {
-	const char *methods[32], *patterns[32];
+	const char *methods[MAX_ROUTES], *patterns[MAX_ROUTES];
 	struct db_opts opts = {app->cfg->db_pool_size,        app->cfg->db_query_timeout_ms,
 			       app->cfg->db_reconnect_min_ms, app->cfg->db_reconnect_max_ms,
 			       app->cfg->db_queue_max,        app->cfg->db_pipeline_depth};
@@ -143,15 +152,14 @@ serve(struct app *app, const char *authority_id)
 	struct events *events = NULL;
 	int r = 1;
 
-	for (size_t i = 0; i < app->nroutes && i < 32; i++) {
+	for (size_t i = 0; i < app->nroutes; i++) {
 		methods[i] = app->routes[i].method;
 		patterns[i] = app->routes[i].pattern;
 	}
 	app->metrics = metrics_new(app->nroutes, methods, patterns);
 	struct worker_opts wopts = {app->cfg->worker_socket, app->cfg->worker_connections,
 				    app->cfg->worker_retry_min_ms, app->cfg->worker_retry_max_ms};
-	app->db = db_pool_new(app->base, app->cfg->db_conninfo, &opts, store_statements,
-			      store_nstatements);
+	app->db = db_pool_new(app->base, app->cfg->db_conninfo, &opts, statements, nstatements);
 	app->core.db = app->db;
 	app->core.cfg = app->cfg; /* issuing: zeroed with app, an empty keylock */
 	app->worker = worker_new(app->base, &wopts);
@@ -172,6 +180,7 @@ serve(struct app *app, const char *authority_id)
 	    http_start(app) != 0)
 		goto out;
 	app->conclusion = conclusion;
+	app->coop = coop_new(app, coop_keys);
 	event_add(ev_int, NULL);
 	event_add(ev_term, NULL);
 	event_add(ev_purge, &purge_tv);
@@ -200,6 +209,8 @@ out:
 	worker_free(app->worker);
 	conclude_free(conclusion);
 	app->conclusion = NULL;
+	coop_free(app->coop);
+	app->coop = NULL;
 	events_free(events); /* after the pools: their last answers have come */
 	app->events = NULL;
 	if (app->core.dns != NULL)
@@ -221,6 +232,7 @@ main(int argc, char **argv)
 	const char *config_path = NULL;
 	struct config cfg;
 	struct keys keys;
+	struct coop_keys coop_keys;
 	struct app app;
 	enum log_level level;
 	int check_only = 0, r = 1;
@@ -258,26 +270,46 @@ main(int argc, char **argv)
 		config_cleanup(&cfg);
 		return 1;
 	}
+	if (coop_keys_load(&coop_keys, &cfg, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		keys_cleanup(&keys);
+		config_cleanup(&cfg);
+		return 1;
+	}
 	/* The keys are read: from here on the server is its dedicated user, never root. */
 	if (privs_drop(cfg.user, "user (FREECOOP_USER)", err, sizeof(err)) != 0) {
 		log_error("%s", err);
+		coop_keys_cleanup(&coop_keys);
 		keys_cleanup(&keys);
 		config_cleanup(&cfg);
 		return 1;
 	}
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
-	app.routes = v1_routes;
-	app.nroutes = v1_nroutes;
+	if (v1_nroutes + coop_nroutes > MAX_ROUTES ||
+	    store_nstatements + coop_nstatements > sizeof(statements) / sizeof(statements[0])) {
+		log_error("too many routes or statements for this build");
+		return 1;
+	}
+	for (size_t i = 0; i < store_nstatements; i++)
+		statements[nstatements++] = store_statements[i];
+	for (size_t i = 0; i < coop_nstatements; i++)
+		statements[nstatements++] = coop_statements[i];
+	for (size_t i = 0; i < v1_nroutes; i++)
+		routes[app.nroutes++] = v1_routes[i];
+	for (size_t i = 0; i < coop_nroutes; i++)
+		routes[app.nroutes++] = coop_routes[i];
+	app.routes = routes;
 	app.keys = &keys;
 	app.json_limits.max_depth = (unsigned)cfg.max_json_depth;
 	app.json_limits.max_string = (size_t)cfg.max_string_length;
 	if (store_startup_check(cfg.db_conninfo, cfg.startup_db_wait, keys.authority_pub,
 				cfg.authority_key_file, authority_id) == 0 &&
 	    (app.base = event_base_new()) != NULL)
-		r = serve(&app, authority_id);
+		r = serve(&app, authority_id, &coop_keys);
 	if (app.base != NULL)
 		event_base_free(app.base);
+	coop_keys_cleanup(&coop_keys);
 	keys_cleanup(&keys);
 	config_cleanup(&cfg);
 	return r;

@@ -75,6 +75,7 @@ static const struct problem_kind problem_kinds[] = {
 	{"worker-unavailable", "Count-worker unavailable"},
 	{"invalid-webhook-url", "Invalid webhook URL"},
 	{"webhook-url-not-public", "Webhook URL not public"},
+	{"signup-closed", "Sign-up closed"},
 	{"rate-limited", "Too many requests"},
 	{"document-too-large", "Result document too large"},
 	{"too-many-downloads", "Too many downloads"},
@@ -484,10 +485,14 @@ dispatch(struct req *r)
 	struct problem no;
 	const char *method = r->method;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->ev));
-	char allow[64];
+	char allow[64], params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX + 1];
+	enum route_match m = route_find(r->app->routes, r->app->nroutes, method,
+					path != NULL ? path : "", &r->route_idx, params, allow,
+					sizeof(allow));
 
-	switch (route_find(r->app->routes, r->app->nroutes, method, path != NULL ? path : "",
-			   &r->route_idx, r->param, allow, sizeof(allow))) {
+	memcpy(r->param, params[0], sizeof(r->param));
+	memcpy(r->param2, params[1], sizeof(r->param2));
+	switch (m) {
 	case ROUTE_NO_PATH:
 		req_reply_problem(r, 404, "route-not-found", "There is no %s %s.", method,
 				  "route at this path");
@@ -502,6 +507,11 @@ dispatch(struct req *r)
 			req_reply_problem(r, 400, "invalid-id",
 					  "The id in the path is not a voting method id (the "
 					  "SHA-256 of its code: 64 hexadecimal digits).");
+		else if (strstr(r->app->routes[r->route_idx].pattern, "{n}") != NULL)
+			req_reply_problem(r, 400, "invalid-id",
+					  "The path's ids are UUIDs (like "
+					  "3f2c1a9e-7b4d-4e21-9c3a-1d2e3f4a5b6c) and its number a "
+					  "whole number from 1.");
 		else
 			req_reply_problem(r, 400, "invalid-id",
 					  "The id in the path is not a UUID (like "

@@ -32,7 +32,8 @@ struct req {
 	char id[17];   /* request id, also sent as X-Request-Id */
 	char method[8]; /* "GET", ...; the refused method of a framer refusal, or "OTHER" */
 	uint64_t start_us;
-	char param[ROUTE_PARAM_MAX + 1]; /* the {id} or {sha} path segment, lowercase */
+	char param[ROUTE_PARAM_MAX + 1];  /* the path's first parameter ({id}, ...), lowercase */
+	char param2[ROUTE_PARAM_MAX + 1]; /* its second, or "" */
 	struct credential cred; /* the bearer token presented, by its kind and hash */
 	struct principal who;   /* who made the request, once auth admitted it */
 	struct auth_call auth;  /* the admission in progress (auth.h) */

@@ -21,26 +21,33 @@ typedef void (*route_handler)(struct req *r);
 
 /* The longest path parameter: {sha}, a SHA-256 in hex. */
 #define ROUTE_PARAM_MAX 64
+/* Parameters one path may hold: /coop/v1/groups/{gid}/decisions/{id}. */
+#define ROUTE_MAX_PARAMS 2
 
 struct route {
 	const char *method;  /* "GET", "POST", "DELETE" */
-	const char *pattern; /* "/v1/accounts/{id}": {id} matches one UUID segment */
+	/* "/v1/accounts/{id}": {id} and {gid} match one UUID segment, {sha} 64 hexadecimal
+	 * digits, {n} a whole number from 1 to 999999999 */
+	const char *pattern;
 	route_handler handler;
 	int flags;
 };
 
 enum route_match {
-	ROUTE_FOUND,     /* *idx is the route; param holds the {id} or {sha} segment, lowercased */
+	ROUTE_FOUND,     /* *idx is the route; params hold its parameters in path order,
+			  * lowercased */
 	ROUTE_NO_PATH,   /* no pattern matches the path */
 	ROUTE_NO_METHOD, /* patterns match but not with this method; allow lists the methods */
-	ROUTE_BAD_ID,    /* the route matches but its {id} segment is not a UUID ({sha}: not
-			  * 64 hexadecimal digits) */
+	ROUTE_BAD_ID,    /* the route matches but a parameter is not what it names (a UUID,
+			  * 64 hexadecimal digits, a whole number) */
 };
 
 /* Looks up method + path (the URI's path, without query) in the table routes of nroutes
- * routes. param must hold ROUTE_PARAM_MAX + 1 bytes; allow gets e.g. "GET, POST"
- * (NUL-terminated, truncated to allowlen). */
+ * routes; params gets the route's parameters (unused ones empty); allow gets e.g.
+ * "GET, POST" (NUL-terminated, truncated to allowlen). */
 enum route_match route_find(const struct route *routes, size_t nroutes, const char *method,
-			    const char *path, int *idx, char *param, char *allow, size_t allowlen);
+			    const char *path, int *idx,
+			    char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX + 1], char *allow,
+			    size_t allowlen);
 
 #endif

@@ -264,6 +264,32 @@ fc_keys() {
 		(umask 077 && head -c 32 /dev/urandom >"$FC_MASTER_KEY")
 	fi
 	fc_authority "$FC_AUTHORITY_KEY" "decision authority" decision_authority instance
+	fc_coop_keys "$dir"
+}
+
+# fc_coop_keys DIR: FreeCoop's keys (DESIGN §10.1), made once in DIR: its Ed25519 log
+# signing key, and its service at the core (admin.create_service('freecoop'), whose key is
+# shown once and kept in the file). Sets FC_COOP_SIGNING_KEY and FC_COOP_SERVICE_KEY.
+fc_coop_keys() {
+	local dir=$1 n=0
+	FC_COOP_SIGNING_KEY=$dir/coop-signing.pem
+	FC_COOP_SERVICE_KEY=$dir/coop-service.key
+	if [ ! -s "$FC_COOP_SIGNING_KEY" ]; then
+		fc_log "creating FreeCoop's log signing key"
+		(umask 077 && openssl genpkey -algorithm ed25519 -out "$FC_COOP_SIGNING_KEY")
+	fi
+	if [ ! -s "$FC_COOP_SERVICE_KEY" ]; then
+		fc_log "registering FreeCoop as a service"
+		# A cluster kept from an earlier set-up may hold a 'freecoop' whose key is gone:
+		# the new one takes the next free name.
+		local name=freecoop
+		while [ -n "$(fc_psql freecoop -tAc "SELECT 1 FROM admin.services WHERE name = '$name'")" ]; do
+			n=$((n + 1))
+			name=freecoop-$n
+		done
+		(umask 077 && fc_psql freecoop -tAc "SELECT admin.create_service('$name')" \
+			>"$FC_COOP_SERVICE_KEY")
+	fi
 }
 
 # fc_auditor DIR: creates (once) the demo code auditor's Ed25519 key in DIR and registers

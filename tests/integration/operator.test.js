@@ -261,6 +261,8 @@ test('admin.services and admin.accounts count accounts and active tokens', () =>
       + 'attempts,last_error,conclusion_running,purged_at,voters,voted'],
     ['failed_deliveries', 'event,service,service_name,type,decision,created_at,attempts,last_error,'
       + 'failed_at'],
+    ['groups', 'id,name,created_at,charter_version,log_seq,log_head,members'],
+    ['people', 'id,name,created_at'],
     ['services', 'id,name,created_at,disabled_at,accounts'],
     ['voting_methods', 'id,name,created_at,code_length,auditors'],
     // a webhook's URL and delivery state, never its sealed secret
@@ -353,6 +355,13 @@ test('freecoop_owner owns everything; freecoop_server has exactly its DML', () =
      WHERE grantee = 'freecoop_server'
      GROUP BY 1 ORDER BY 1`);
   assert.deepEqual(grants, [
+    ['coop.charters', 'INSERT,SELECT'],
+    ['coop.groups', 'INSERT,SELECT,UPDATE'],
+    ['coop.log', 'INSERT,SELECT'],
+    ['coop.member_roles', 'DELETE,INSERT,SELECT'],
+    ['coop.members', 'DELETE,INSERT,SELECT'],
+    ['coop.people', 'INSERT,SELECT'],
+    ['coop.settings', 'SELECT'],
     ['decision.access_tokens', 'DELETE,INSERT,SELECT,UPDATE'],
     ['decision.accounts', 'INSERT,SELECT,UPDATE'],
     ['decision.authorities', 'INSERT,SELECT,UPDATE'],

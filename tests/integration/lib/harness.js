@@ -9,6 +9,8 @@
 //   FREECOOP_TEST_CONNINFO_SUPER      conninfo of the superuser
 //   FREECOOP_TEST_AUTHORITY_KEY       PEM Ed25519 private key of a registered decision authority
 //   FREECOOP_TEST_MASTER_KEY          32-byte master key file
+//   FREECOOP_TEST_COOP_SERVICE_KEY    FreeCoop's service key file (svc_...)
+//   FREECOOP_TEST_COOP_SIGNING_KEY    FreeCoop's PEM Ed25519 log signing key
 //   FREECOOP_TEST_PG_STOP / _START    shell commands that stop / start the test cluster
 //   FREECOOP_TEST_WORKER_SOCKET       socket of the count-worker scripts/test started
 //   FREECOOP_WORKER_BIN               the count-worker binary
@@ -73,6 +75,9 @@ function serverEnv(port, overrides) {
     FREECOOP_DB_CONNINFO: env('FREECOOP_TEST_CONNINFO_SERVER'),
     FREECOOP_AUTHORITY_KEY_FILE: env('FREECOOP_TEST_AUTHORITY_KEY'),
     FREECOOP_MASTER_KEY_FILE: env('FREECOOP_TEST_MASTER_KEY'),
+    // Every server runs FreeCoop too, as scripts/run's does.
+    FREECOOP_COOP_SERVICE_KEY_FILE: env('FREECOOP_TEST_COOP_SERVICE_KEY'),
+    FREECOOP_COOP_SIGNING_KEY_FILE: env('FREECOOP_TEST_COOP_SIGNING_KEY'),
     FREECOOP_WORKER_SOCKET: env('FREECOOP_TEST_WORKER_SOCKET'),
   });
   // Started as root (scripts/test as root), the server reads its keys and becomes its

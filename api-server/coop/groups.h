@@ -1,0 +1,36 @@
+/* groups — FreeCoop's groups (DESIGN §10.3): founding under a charter, and what members
+ * read of their group. Anyone else gets 404, as for a group that does not exist: a group's
+ * existence is not revealed to strangers. */
+#ifndef FREECOOP_GROUPS_H
+#define FREECOOP_GROUPS_H
+
+#include <json-c/json.h>
+
+#include "coop.h"
+
+/* The answer, as JSON text (borrowed for the callback), or why not: a problem, with the
+ * JSON pointer of the faulty member when the charter was refused (else NULL). */
+typedef void (*groups_cb)(void *arg, const struct problem *no, const char *pointer,
+			  const char *json);
+
+/* Founds a group named name under charter (NULL: the default worker co-op charter), with
+ * who, a person, its first member holding the charter's founder_roles; the log's first
+ * entry ("founded") is signed in the same transaction. The charter is validated whole
+ * (422 invalid-charter with a pointer), each of its voting methods must be stored at the
+ * core with an unrevoked auditor's signature. */
+void groups_found(struct coop *c, const struct principal *who, const char *name,
+		  struct json_object *charter, groups_cb cb, void *arg);
+
+/* What a member reads: the group, its members, its charter (version 0: the one in force),
+ * its log after seq; who's own groups. 404 not-found for anyone but a member. */
+void groups_get(struct coop *c, const struct principal *who, const char *gid, groups_cb cb,
+		void *arg);
+void groups_members(struct coop *c, const struct principal *who, const char *gid,
+		    groups_cb cb, void *arg);
+void groups_charter(struct coop *c, const struct principal *who, const char *gid, int version,
+		    groups_cb cb, void *arg);
+void groups_log(struct coop *c, const struct principal *who, const char *gid, long long after,
+		groups_cb cb, void *arg);
+void groups_me(struct coop *c, const struct principal *who, groups_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,153 @@
+/* h_groups — FreeCoop's groups over HTTP: found one (POST /coop/v1/groups), and what a
+ * member reads of it (the group, its members, its charter and its versions, its log), and
+ * GET /coop/v1/me: HTTP and JSON in, the group operations (groups.h), JSON out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "coop.h"
+#include "groups.h"
+#include "http/http.h"
+
+static const struct body_field found_fields[] = {
+	{"name", BODY_STRING, true, false, 1, 200},
+	{"charter", BODY_OBJECT, false, false, 0, 0},
+};
+
+/* Answers with the operation's JSON text (parsed, so that every answer is written the same
+ * way), or its refusal; a refused charter names the faulty member in "pointer". */
+static void
+answer(struct req *r, int status, const struct problem *no, const char *pointer,
+       const char *json)
+{
+	struct json_object *o;
+
+	if (no != NULL && pointer != NULL) {
+		o = json_object_new_object();
+		json_object_object_add(o, "pointer", json_object_new_string(pointer));
+		req_reply_problem_ext(r, no->status, no->slug, o, "%s", no->detail);
+	} else if (no != NULL) {
+		req_reply_refusal(r, no);
+	} else if ((o = json_tokener_parse(json)) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "The answer could not be read.");
+	} else {
+		req_reply_json(r, status, o);
+	}
+}
+
+static void
+founded_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
+{
+	answer(arg, 201, no, pointer, json);
+}
+
+static void
+read_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
+{
+	answer(arg, 200, no, pointer, json);
+}
+
+void
+h_coop_groups_found(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	struct json_object *body, *charter = NULL;
+
+	if (c == NULL || req_body(r, found_fields, 2, false, &body) != 0)
+		return;
+	json_object_object_get_ex(body, "charter", &charter);
+	groups_found(c, &r->who, body_get_string(body, "name"), charter, founded_cb, r);
+	json_object_put(body);
+}
+
+void
+h_coop_groups_get(struct req *r)
+{
+	struct coop *c = coop_of(r);
+
+	if (c != NULL)
+		groups_get(c, &r->who, r->param, read_cb, r);
+}
+
+void
+h_coop_groups_members(struct req *r)
+{
+	struct coop *c = coop_of(r);
+
+	if (c != NULL)
+		groups_members(c, &r->who, r->param, read_cb, r);
+}
+
+void
+h_coop_groups_charter(struct req *r)
+{
+	struct coop *c = coop_of(r);
+
+	if (c != NULL)
+		groups_charter(c, &r->who, r->param, r->param2[0] != '\0' ? atoi(r->param2) : 0,
+			       read_cb, r);
+}
+
+/* The log is sent as stored: each entry the very bytes that were signed. */
+static void
+log_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
+{
+	struct req *r = arg;
+	struct evbuffer *buf;
+
+	if (no != NULL) {
+		req_reply_refusal(r, no);
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	evbuffer_add(buf, json, strlen(json));
+	evbuffer_add(buf, "\n", 1);
+	req_reply_buffer(r, 200, "application/json", buf);
+	evbuffer_free(buf);
+}
+
+void
+h_coop_groups_log(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
+	struct evkeyvalq q;
+	long long after = 0;
+	char *end;
+
+	if (c == NULL)
+		return;
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+		req_reply_problem(r, 422, "invalid-request", "The query cannot be read.");
+		return;
+	}
+	if ((v = evhttp_find_header(&q, "after")) != NULL) {
+		after = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || after < 0 || after > 1000000000000LL) {
+			evhttp_clear_headers(&q);
+			req_reply_problem(r, 422, "invalid-request",
+					  "The query's after is the seq of an entry already read (0 or more).");
+			return;
+		}
+	}
+	evhttp_clear_headers(&q);
+	groups_log(c, &r->who, r->param, after, log_cb, r);
+}
+
+void
+h_coop_me(struct req *r)
+{
+	struct coop *c = coop_of(r);
+
+	if (c != NULL)
+		groups_me(c, &r->who, read_cb, r);
+}

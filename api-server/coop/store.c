@@ -1,0 +1,202 @@
+/* store — FreeCoop's SQL (see the header). */
+#include <stdlib.h>
+
+#include "store.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+const struct db_stmt coop_stmt_signup_open = {
+	.sql = "SELECT signup_open FROM coop.settings",
+	.nparams = 0,
+};
+
+const struct db_stmt coop_stmt_person_add = {
+	.sql = "INSERT INTO coop.people (id, name) VALUES ($1, $2) RETURNING " TS("created_at"),
+	.nparams = 2,
+};
+
+/* A member's view of group $1 as person $2 reads it; no row for anyone else. */
+#define MEMBER "EXISTS (SELECT 1 FROM coop.members x WHERE x.group_id = $1 AND x.person_id = $2)"
+
+/* The roles of member m, sorted, as a JSON array. */
+#define ROLES(m)                                                                             \
+	"coalesce((SELECT json_agg(r.role ORDER BY r.role) FROM coop.member_roles r "        \
+	"  WHERE r.group_id = " m ".group_id AND r.person_id = " m ".person_id), '[]'::json)"
+
+#define GROUP_JSON                                                                           \
+	"json_build_object('id', g.id, 'name', g.name, 'created_at', " TS("g.created_at") ", " \
+	"'charter_version', g.charter_version, "                                             \
+	"'members', (SELECT count(*) FROM coop.members y WHERE y.group_id = g.id), "          \
+	"'head', g.log_head)::text"
+
+/* One statement, so one transaction: the group, its charter, its founder and roles, its
+ * log's first entry. $9 is the founding's time, which the signed entry holds too. */
+const struct db_stmt coop_stmt_group_found = {
+	.sql = "WITH g AS (INSERT INTO coop.groups (id, name, created_at, charter_version, log_seq, "
+	"  log_head) VALUES ($1, $2, $9::timestamptz, 1, 1, $8) RETURNING *), "
+	"c AS (INSERT INTO coop.charters (group_id, version, charter, methods, created_at) "
+	"  SELECT id, 1, $3::jsonb, $4::jsonb, created_at FROM g), "
+	"m AS (INSERT INTO coop.members (group_id, person_id, joined_at) "
+	"  SELECT id, $5, created_at FROM g), "
+	"r AS (INSERT INTO coop.member_roles (group_id, person_id, role) "
+	"  SELECT g.id, $5, unnest($6::text[]) FROM g), "
+	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, 1, $8, $7 FROM g) "
+	"SELECT json_build_object('id', g.id, 'name', g.name, 'created_at', " TS("g.created_at")
+	", 'charter_version', 1, 'members', 1, 'head', g.log_head)::text FROM g",
+	.nparams = 9,
+};
+
+const struct db_stmt coop_stmt_group_get = {
+	.sql = "SELECT " GROUP_JSON " FROM coop.groups g WHERE g.id = $1 AND " MEMBER,
+	.nparams = 2,
+};
+
+const struct db_stmt coop_stmt_group_members = {
+	.sql = "SELECT json_build_object('members', coalesce((SELECT json_agg(json_build_object("
+	"  'id', p.id, 'name', p.name, 'roles', " ROLES("m") ", 'joined_at', " TS("m.joined_at")
+	") ORDER BY m.joined_at, p.id) FROM coop.members m JOIN coop.people p ON p.id = m.person_id "
+	"  WHERE m.group_id = $1), '[]'::json))::text WHERE " MEMBER,
+	.nparams = 2,
+};
+
+/* $3: the version, or 0 for the one in force. */
+const struct db_stmt coop_stmt_group_charter = {
+	.sql = "SELECT json_build_object('version', c.version, 'charter', c.charter, "
+	"'adopted_by', c.adopted_by, 'methods', c.methods)::text "
+	"FROM coop.charters c JOIN coop.groups g ON g.id = c.group_id "
+	"WHERE c.group_id = $1 AND c.version = CASE WHEN $3::int = 0 THEN g.charter_version "
+	"  ELSE $3::int END AND " MEMBER,
+	.nparams = 3,
+};
+
+/* The entries as they were signed, joined as they are: no re-serialisation. */
+const struct db_stmt coop_stmt_group_log = {
+	.sql = "SELECT '{\"entries\":[' || coalesce((SELECT string_agg(l.entry, ',' ORDER BY l.seq) "
+	"  FROM coop.log l WHERE l.group_id = g.id AND l.seq > $3::bigint), '') "
+	"  || '],\"head\":\"' || g.log_head || '\"}' "
+	"FROM coop.groups g WHERE g.id = $1 AND " MEMBER,
+	.nparams = 3,
+};
+
+const struct db_stmt coop_stmt_me = {
+	.sql = "SELECT json_build_object('id', p.id, 'name', p.name, 'groups', coalesce((SELECT "
+	"  json_agg(json_build_object('id', g.id, 'name', g.name, 'roles', " ROLES("m") ") "
+	"  ORDER BY m.joined_at, g.id) FROM coop.members m JOIN coop.groups g ON g.id = m.group_id "
+	"  WHERE m.person_id = p.id), '[]'::json))::text FROM coop.people p WHERE p.id = $1",
+	.nparams = 1,
+};
+
+/* A call in flight: the caller's callback (called through its own type) and argument. */
+struct call {
+	void (*cb)(void);
+	void *arg;
+};
+
+static struct call *
+call_new(void (*cb)(void), void *arg)
+{
+	struct call *c = malloc(sizeof(*c));
+
+	if (c != NULL)
+		*c = (struct call){cb, arg};
+	return c;
+}
+
+typedef void (*open_cb)(void *arg, const struct problem *no, bool open);
+
+static void
+open_done(const struct db_result *res, void *arg)
+{
+	struct call *c = arg;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		((open_cb)c->cb)(c->arg, problem_db(&no, res), false);
+	else
+		((open_cb)c->cb)(c->arg, NULL,
+				 PQntuples(res->res) == 1 && *PQgetvalue(res->res, 0, 0) == 't');
+	free(c);
+}
+
+void
+coop_store_signup_open(struct db_pool *db, open_cb cb, void *arg)
+{
+	struct call *c = call_new((void (*)(void))cb, arg);
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), false);
+		return;
+	}
+	db_query(db, &coop_stmt_signup_open, NULL, open_done, c);
+}
+
+typedef void (*added_cb)(void *arg, const struct problem *no, const char *created_at);
+
+static void
+added_done(const struct db_result *res, void *arg)
+{
+	struct call *c = arg;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		((added_cb)c->cb)(c->arg, problem_db(&no, res), NULL);
+	else
+		((added_cb)c->cb)(c->arg, NULL, PQgetvalue(res->res, 0, 0));
+	free(c);
+}
+
+void
+coop_store_person_add(struct db_pool *db, const char *id, const char *name, added_cb cb,
+		      void *arg)
+{
+	struct call *c = call_new((void (*)(void))cb, arg);
+	struct db_param p[] = {db_text(id), db_text(name)};
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
+		return;
+	}
+	db_query(db, &coop_stmt_person_add, p, added_done, c);
+}
+
+static void
+json_done(const struct db_result *res, void *arg)
+{
+	struct call *c = arg;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		((coop_store_json_cb)c->cb)(c->arg, problem_db(&no, res), NULL);
+	else
+		((coop_store_json_cb)c->cb)(c->arg, NULL,
+					    PQntuples(res->res) == 1 ? PQgetvalue(res->res, 0, 0)
+								     : NULL);
+	free(c);
+}
+
+void
+coop_store_json(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *params,
+		coop_store_json_cb cb, void *arg)
+{
+	struct call *c = call_new((void (*)(void))cb, arg);
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
+		return;
+	}
+	db_query(db, stmt, params, json_done, c);
+}
+
+void
+coop_store_group_found(struct db_pool *db, const struct coop_founding *f, coop_store_json_cb cb,
+		       void *arg)
+{
+	struct db_param p[] = {db_text(f->id),	    db_text(f->name),	 db_text(f->charter),
+			       db_text(f->methods), db_text(f->founder), db_text(f->roles),
+			       db_text(f->entry),   db_text(f->hash),	 db_text(f->at)};
+
+	coop_store_json(db, &coop_stmt_group_found, p, cb, arg);
+}

@@ -1,0 +1,55 @@
+/* store — FreeCoop's SQL, on schema coop only; the only FreeCoop file that reads SQL
+ * results. Each function sends one statement on the server's pool and calls back with
+ * plain values, or with the database's problem. */
+#ifndef FREECOOP_COOP_STORE_H
+#define FREECOOP_COOP_STORE_H
+
+#include <stdbool.h>
+
+#include "core/core.h"
+#include "db/db.h"
+
+extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_stmt_group_found,
+	coop_stmt_group_get, coop_stmt_group_members, coop_stmt_group_charter,
+	coop_stmt_group_log, coop_stmt_me;
+
+#define COOP_STORE_STATEMENTS                                                                \
+	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
+		&coop_stmt_group_get, &coop_stmt_group_members, &coop_stmt_group_charter,    \
+		&coop_stmt_group_log, &coop_stmt_me
+
+/* Whether sign-up is open, or why it could not be read. */
+void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,
+							   bool open),
+			    void *arg);
+
+/* Records the person whose core account is id, named name: created_at (RFC 3339), or why
+ * not. */
+void coop_store_person_add(struct db_pool *db, const char *id, const char *name,
+			   void (*cb)(void *arg, const struct problem *no,
+				      const char *created_at),
+			   void *arg);
+
+/* A read whose one row is the answer as JSON text (json NULL: no row, e.g. not a
+ * member), or why not. */
+typedef void (*coop_store_json_cb)(void *arg, const struct problem *no, const char *json);
+
+/* Runs one of the reads (coop_stmt_group_get ... coop_stmt_me) with params. */
+void coop_store_json(struct db_pool *db, const struct db_stmt *stmt,
+		     const struct db_param *params, coop_store_json_cb cb, void *arg);
+
+/* A group being founded: its id, name and creation time, its charter and the names of its
+ * methods (JSON texts), its founder and the founder's roles (a text[] literal), and its
+ * log's first entry as signed (canonical JSON) with its hash. */
+struct coop_founding {
+	const char *id, *name, *at;
+	const char *charter, *methods;
+	const char *founder, *roles;
+	const char *entry, *hash;
+};
+
+/* Stores a founding in one transaction; json is the group as GET answers it. */
+void coop_store_group_found(struct db_pool *db, const struct coop_founding *f,
+			    coop_store_json_cb cb, void *arg);
+
+#endif
