@@ -9,7 +9,9 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const h = require('./lib/harness');
 const D = require('./lib/decisions');
 
@@ -113,6 +115,40 @@ test('founding under the default charter; the founder reads the group, members, 
   // after= pages: nothing after the head.
   assert.deepEqual((await get(ada, `/coop/v1/groups/${g.id}/log?after=1`)).json.entries, []);
   h.assertProblem(await get(ada, `/coop/v1/groups/${g.id}/log?after=-1`), 422, 'invalid-request');
+});
+
+// scripts/verify-log on a log as a member downloads it: exit 0, or 1 naming what is wrong.
+function verifyLog(log, keys, knownHead) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-log-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'log.json'), JSON.stringify(log));
+    fs.writeFileSync(path.join(dir, 'keys.json'), JSON.stringify(keys));
+    const args = [path.resolve(__dirname, '..', '..', 'scripts', 'verify-log'),
+      '--log', path.join(dir, 'log.json'), '--keys', path.join(dir, 'keys.json')];
+    if (knownHead) args.push('--known-head', knownHead);
+    return spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('scripts/verify-log accepts the served log and refuses a tampered or rewritten one', async () => {
+  const ada = await person();
+  const g = (await found(ada, { name: h.randomName('v') })).json;
+  const log = (await get(ada, `/coop/v1/groups/${g.id}/log`)).json;
+  const keys = (await h.api(server, 'GET', '/coop/v1/keys')).json;
+  const ok = verifyLog(log, keys, g.head);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /verified/);
+  const tampered = structuredClone(log);
+  tampered.entries[0].charter_version = 2;
+  const bad = verifyLog(tampered, keys);
+  assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stderr, /seq 1/);
+  // A head the member saw before that the log no longer holds: history was rewritten.
+  const rewritten = verifyLog(log, keys, 'ab'.repeat(32));
+  assert.equal(rewritten.status, 1);
+  assert.match(rewritten.stderr, /rewritten/);
 });
 
 test('a group is invisible to anyone but its members', async () => {
