@@ -80,5 +80,7 @@ void h_coop_groups_get(struct req *r);
 void h_coop_groups_members(struct req *r);
 void h_coop_groups_charter(struct req *r);
 void h_coop_groups_log(struct req *r);
+void h_coop_groups_apply(struct req *r);
+void h_coop_groups_applications(struct req *r);
 
 #endif

@@ -317,3 +317,54 @@ groups_me(struct coop *c, const struct principal *who, groups_cb cb, void *arg)
 			  "You signed up, but FreeCoop has no record of you: sign up again.", cb,
 			  arg);
 }
+
+void
+groups_applications(struct coop *c, const struct principal *who, const char *gid,
+		    groups_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
+
+	if (is_person(c, who, cb, arg))
+		read_json(c, &coop_stmt_applications, p, NO_GROUP, cb, arg);
+}
+
+struct applying {
+	groups_cb cb;
+	void *arg;
+};
+
+static void
+applied_cb(void *arg, const struct problem *no, enum coop_apply_outcome o, const char *json)
+{
+	struct applying *a = arg;
+	struct problem refusal;
+
+	if (no == NULL && o == COOP_NO_GROUP)
+		no = problem_set(&refusal, 404, "not-found", "There is no such group.");
+	else if (no == NULL && o == COOP_IS_MEMBER)
+		no = problem_set(&refusal, 409, "already-member", "You are a member of this group.");
+	else if (no == NULL && o == COOP_PENDING)
+		no = problem_set(&refusal, 409, "already-applied",
+				 "Your application to this group is still pending.");
+	a->cb(a->arg, no, NULL, no == NULL ? json : NULL);
+	free(a);
+}
+
+void
+groups_apply(struct coop *c, const struct principal *who, const char *gid, const char *message,
+	     groups_cb cb, void *arg)
+{
+	struct applying *a;
+	struct problem no;
+	char id[UTIL_UUID_LEN + 1];
+
+	if (!is_person(c, who, cb, arg))
+		return;
+	if ((a = malloc(sizeof(*a))) == NULL || util_uuid_v4(id) != 0) {
+		free(a);
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	*a = (struct applying){cb, arg};
+	coop_store_apply(c->app->db, gid, who->account_id, id, message, applied_cb, a);
+}

@@ -33,4 +33,14 @@ void groups_log(struct coop *c, const struct principal *who, const char *gid, lo
 		groups_cb cb, void *arg);
 void groups_me(struct coop *c, const struct principal *who, groups_cb cb, void *arg);
 
+/* who asks to join group gid, with message (NULL: none): the application, or 404
+ * not-found (no such group), 409 already-member, 409 already-applied (one is pending).
+ * Only an adopted admit_member decision makes the applicant a member. */
+void groups_apply(struct coop *c, const struct principal *who, const char *gid,
+		  const char *message, groups_cb cb, void *arg);
+
+/* The group's applications, oldest first; members only. */
+void groups_applications(struct coop *c, const struct principal *who, const char *gid,
+			 groups_cb cb, void *arg);
+
 #endif

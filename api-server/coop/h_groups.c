@@ -151,3 +151,35 @@ h_coop_me(struct req *r)
 	if (c != NULL)
 		groups_me(c, &r->who, read_cb, r);
 }
+
+static const struct body_field apply_fields[] = {
+	{"message", BODY_STRING, false, true, 0, 2000},
+};
+
+static void
+applied_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
+{
+	answer(arg, 201, no, pointer, json);
+}
+
+void
+h_coop_groups_apply(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	struct json_object *body;
+
+	if (c == NULL || req_body(r, apply_fields, 1, true, &body) != 0)
+		return;
+	groups_apply(c, &r->who, r->param, body != NULL ? body_get_string(body, "message") : NULL,
+		     applied_cb, r);
+	json_object_put(body);
+}
+
+void
+h_coop_groups_applications(struct req *r)
+{
+	struct coop *c = coop_of(r);
+
+	if (c != NULL)
+		groups_applications(c, &r->who, r->param, read_cb, r);
+}

@@ -1,5 +1,6 @@
 /* store — FreeCoop's SQL (see the header). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store.h"
 
@@ -84,6 +85,35 @@ const struct db_stmt coop_stmt_me = {
 	"  ORDER BY m.joined_at, g.id) FROM coop.members m JOIN coop.groups g ON g.id = m.group_id "
 	"  WHERE m.person_id = p.id), '[]'::json))::text FROM coop.people p WHERE p.id = $1",
 	.nparams = 1,
+};
+
+#define APPLICATION_JSON(a)                                                                  \
+	"json_build_object('id', " a ".id, 'person', json_build_object('id', p.id, 'name', "   \
+	"p.name), 'message', " a ".message, 'created_at', " TS(a ".created_at") ", "          \
+	"'status', " a ".status)"
+
+/* An application, unless the group does not exist, the person is a member, or has one
+ * pending (the unique index settles a race between two at once: 23505). */
+const struct db_stmt coop_stmt_apply = {
+	.sql = "WITH ins AS (INSERT INTO coop.applications (id, group_id, person_id, message) "
+	"  SELECT $3, g.id, $2, $4 FROM coop.groups g WHERE g.id = $1 "
+	"  AND NOT EXISTS (SELECT 1 FROM coop.members m WHERE m.group_id = $1 AND m.person_id = $2) "
+	"  AND NOT EXISTS (SELECT 1 FROM coop.applications a WHERE a.group_id = $1 "
+	"    AND a.person_id = $2 AND a.status = 'pending') RETURNING *) "
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 'applied' "
+	"  WHEN NOT EXISTS (SELECT 1 FROM coop.groups WHERE id = $1) THEN 'no-group' "
+	"  WHEN EXISTS (SELECT 1 FROM coop.members m WHERE m.group_id = $1 AND m.person_id = $2) "
+	"  THEN 'member' ELSE 'pending' END, "
+	"(SELECT " APPLICATION_JSON("ins") "::text FROM ins JOIN coop.people p ON p.id = ins.person_id)",
+	.nparams = 4,
+};
+
+/* A member reads the group's applications, oldest first. */
+const struct db_stmt coop_stmt_applications = {
+	.sql = "SELECT json_build_object('applications', coalesce((SELECT json_agg(" APPLICATION_JSON("a")
+	"  ORDER BY a.created_at, a.id) FROM coop.applications a JOIN coop.people p "
+	"  ON p.id = a.person_id WHERE a.group_id = $1), '[]'::json))::text WHERE " MEMBER,
+	.nparams = 2,
 };
 
 /* A call in flight: the caller's callback (called through its own type) and argument. */
@@ -199,4 +229,46 @@ coop_store_group_found(struct db_pool *db, const struct coop_founding *f, coop_s
 			       db_text(f->entry),   db_text(f->hash),	 db_text(f->at)};
 
 	coop_store_json(db, &coop_stmt_group_found, p, cb, arg);
+}
+
+typedef void (*apply_cb)(void *arg, const struct problem *no, enum coop_apply_outcome o,
+			 const char *json);
+
+static void
+apply_done(const struct db_result *res, void *arg)
+{
+	struct call *c = arg;
+	apply_cb cb = (apply_cb)c->cb;
+	struct problem no;
+	const char *o;
+
+	if (res->status == DB_FAILED && res->sqlstate != NULL && strcmp(res->sqlstate, "23505") == 0) {
+		cb(c->arg, NULL, COOP_PENDING, NULL);
+	} else if (res->status != DB_OK) {
+		cb(c->arg, problem_db(&no, res), COOP_NO_GROUP, NULL);
+	} else {
+		o = PQgetvalue(res->res, 0, 0);
+		cb(c->arg, NULL,
+		   strcmp(o, "applied") == 0  ? COOP_APPLIED
+		   : strcmp(o, "member") == 0 ? COOP_IS_MEMBER
+		   : strcmp(o, "pending") == 0 ? COOP_PENDING
+					       : COOP_NO_GROUP,
+		   PQgetisnull(res->res, 0, 1) ? NULL : PQgetvalue(res->res, 0, 1));
+	}
+	free(c);
+}
+
+void
+coop_store_apply(struct db_pool *db, const char *gid, const char *person, const char *id,
+		 const char *message, apply_cb cb, void *arg)
+{
+	struct call *c = call_new((void (*)(void))cb, arg);
+	struct db_param p[] = {db_text(gid), db_text(person), db_text(id), db_text(message)};
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), COOP_NO_GROUP, NULL);
+		return;
+	}
+	db_query(db, &coop_stmt_apply, p, apply_done, c);
 }

@@ -11,12 +11,13 @@
 
 extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_stmt_group_found,
 	coop_stmt_group_get, coop_stmt_group_members, coop_stmt_group_charter,
-	coop_stmt_group_log, coop_stmt_me;
+	coop_stmt_group_log, coop_stmt_me, coop_stmt_apply, coop_stmt_applications;
 
 #define COOP_STORE_STATEMENTS                                                                \
 	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
 		&coop_stmt_group_get, &coop_stmt_group_members, &coop_stmt_group_charter,    \
-		&coop_stmt_group_log, &coop_stmt_me
+		&coop_stmt_group_log, &coop_stmt_me, &coop_stmt_apply,                        \
+		&coop_stmt_applications
 
 /* Whether sign-up is open, or why it could not be read. */
 void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,
@@ -37,6 +38,16 @@ typedef void (*coop_store_json_cb)(void *arg, const struct problem *no, const ch
 /* Runs one of the reads (coop_stmt_group_get ... coop_stmt_me) with params. */
 void coop_store_json(struct db_pool *db, const struct db_stmt *stmt,
 		     const struct db_param *params, coop_store_json_cb cb, void *arg);
+
+/* Whether an application could be made, and the application as JSON when it was. */
+enum coop_apply_outcome { COOP_APPLIED, COOP_NO_GROUP, COOP_IS_MEMBER, COOP_PENDING };
+
+/* Person applies to group gid with message (NULL: none), the application's id being id. */
+void coop_store_apply(struct db_pool *db, const char *gid, const char *person, const char *id,
+		      const char *message,
+		      void (*cb)(void *arg, const struct problem *no, enum coop_apply_outcome o,
+				 const char *json),
+		      void *arg);
 
 /* A group being founded: its id, name and creation time, its charter and the names of its
  * methods (JSON texts), its founder and the founder's roles (a text[] literal), and its

@@ -207,3 +207,35 @@ test('bad founding requests: 422 naming the field', async () => {
     h.assertProblem(await found(ada, body), 422, 'invalid-request', JSON.stringify(body));
   }
 });
+
+test('applications: a person asks to join; members see it; joining still needs a decision', async () => {
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const g = (await found(ada, { name: h.randomName('apply') })).json;
+  const apply = (who, body) => h.api(server, 'POST', `/coop/v1/groups/${g.id}/applications`,
+    { token: who.token, body });
+  const r = await apply(bob, { message: 'I bake bread.' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.person.id, bob.id);
+  assert.equal(r.json.person.name, 'Bob');
+  assert.equal(r.json.message, 'I bake bread.');
+  assert.equal(r.json.status, 'pending');
+  // Twice: one pending application is enough; a member does not apply.
+  h.assertProblem(await apply(bob, {}), 409, 'already-applied');
+  h.assertProblem(await apply(ada, {}), 409, 'already-member');
+  // An empty body is fine; a group that does not exist is 404; a long message is 422.
+  const carol = await person('Carol');
+  assert.equal((await h.api(server, 'POST', `/coop/v1/groups/${g.id}/applications`,
+    { token: carol.token })).status, 201);
+  h.assertProblem(await h.api(server, 'POST', `/coop/v1/groups/${crypto.randomUUID()}/applications`,
+    { token: carol.token, body: {} }), 404, 'not-found');
+  h.assertProblem(await apply(await person(), { message: 'x'.repeat(2001) }), 422, 'invalid-request');
+  // Members read them, oldest first; the applicants do not (they are not members).
+  const list = (await get(ada, `/coop/v1/groups/${g.id}/applications`)).json.applications;
+  assert.deepEqual(list.map((a) => a.person.name), ['Bob', 'Carol']);
+  assert.equal(list[1].message, null);
+  h.assertProblem(await get(bob, `/coop/v1/groups/${g.id}/applications`), 404, 'not-found');
+  // Applying makes no one a member.
+  h.assertProblem(await get(bob, `/coop/v1/groups/${g.id}`), 404, 'not-found');
+  assert.equal((await get(ada, `/coop/v1/groups/${g.id}`)).json.members, 1);
+});

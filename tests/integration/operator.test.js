@@ -355,6 +355,7 @@ test('freecoop_owner owns everything; freecoop_server has exactly its DML', () =
      WHERE grantee = 'freecoop_server'
      GROUP BY 1 ORDER BY 1`);
   assert.deepEqual(grants, [
+    ['coop.applications', 'INSERT,SELECT,UPDATE'],
     ['coop.charters', 'INSERT,SELECT'],
     ['coop.groups', 'INSERT,SELECT,UPDATE'],
     ['coop.log', 'INSERT,SELECT'],
