@@ -32,6 +32,8 @@ const struct route coop_routes[] = {
 	{"GET", "/coop/v1/groups/{gid}/log", h_coop_groups_log, ROUTE_ACCOUNT},
 	{"POST", "/coop/v1/groups/{gid}/applications", h_coop_groups_apply, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/applications", h_coop_groups_applications, ROUTE_ACCOUNT},
+	{"POST", "/coop/v1/groups/{gid}/decisions", h_coop_decisions_start, ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/decisions", h_coop_decisions_list, ROUTE_ACCOUNT},
 };
 
 /* The library's code as this server was built with it (cmake/embed_text.cmake). */

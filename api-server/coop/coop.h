@@ -82,5 +82,7 @@ void h_coop_groups_charter(struct req *r);
 void h_coop_groups_log(struct req *r);
 void h_coop_groups_apply(struct req *r);
 void h_coop_groups_applications(struct req *r);
+void h_coop_decisions_start(struct req *r);
+void h_coop_decisions_list(struct req *r);
 
 #endif

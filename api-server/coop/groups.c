@@ -11,9 +11,8 @@
 #include "store.h"
 #include "util.h"
 
-/* Whether who is a person of this FreeCoop (an account of its service); else answers. */
-static bool
-is_person(struct coop *c, const struct principal *who, groups_cb cb, void *arg)
+bool
+groups_is_person(struct coop *c, const struct principal *who, groups_cb cb, void *arg)
 {
 	struct problem no;
 
@@ -194,7 +193,7 @@ groups_found(struct coop *c, const struct principal *who, const char *name,
 	struct charter_fault fault;
 	struct problem no;
 
-	if (!is_person(c, who, cb, arg))
+	if (!groups_is_person(c, who, cb, arg))
 		return;
 	if ((f = calloc(1, sizeof(*f))) == NULL || (f->name = strdup(name)) == NULL ||
 	    util_uuid_v4(f->id) != 0) {
@@ -265,7 +264,7 @@ groups_get(struct coop *c, const struct principal *who, const char *gid, groups_
 {
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
 
-	if (is_person(c, who, cb, arg))
+	if (groups_is_person(c, who, cb, arg))
 		read_json(c, &coop_stmt_group_get, p, NO_GROUP, cb, arg);
 }
 
@@ -275,7 +274,7 @@ groups_members(struct coop *c, const struct principal *who, const char *gid, gro
 {
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
 
-	if (is_person(c, who, cb, arg))
+	if (groups_is_person(c, who, cb, arg))
 		read_json(c, &coop_stmt_group_members, p, NO_GROUP, cb, arg);
 }
 
@@ -287,7 +286,7 @@ groups_charter(struct coop *c, const struct principal *who, const char *gid, int
 	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(v)};
 
 	snprintf(v, sizeof(v), "%d", version);
-	if (is_person(c, who, cb, arg))
+	if (groups_is_person(c, who, cb, arg))
 		read_json(c, &coop_stmt_group_charter, p,
 			  version > 0 ? "There is no such group or charter version, or you are "
 					"not a member of the group."
@@ -303,7 +302,7 @@ groups_log(struct coop *c, const struct principal *who, const char *gid, long lo
 	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(a)};
 
 	snprintf(a, sizeof(a), "%lld", after);
-	if (is_person(c, who, cb, arg))
+	if (groups_is_person(c, who, cb, arg))
 		read_json(c, &coop_stmt_group_log, p, NO_GROUP, cb, arg);
 }
 
@@ -312,7 +311,7 @@ groups_me(struct coop *c, const struct principal *who, groups_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(who->account_id)};
 
-	if (is_person(c, who, cb, arg))
+	if (groups_is_person(c, who, cb, arg))
 		read_json(c, &coop_stmt_me, p,
 			  "You signed up, but FreeCoop has no record of you: sign up again.", cb,
 			  arg);
@@ -324,7 +323,7 @@ groups_applications(struct coop *c, const struct principal *who, const char *gid
 {
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
 
-	if (is_person(c, who, cb, arg))
+	if (groups_is_person(c, who, cb, arg))
 		read_json(c, &coop_stmt_applications, p, NO_GROUP, cb, arg);
 }
 
@@ -358,7 +357,7 @@ groups_apply(struct coop *c, const struct principal *who, const char *gid, const
 	struct problem no;
 	char id[UTIL_UUID_LEN + 1];
 
-	if (!is_person(c, who, cb, arg))
+	if (!groups_is_person(c, who, cb, arg))
 		return;
 	if ((a = malloc(sizeof(*a))) == NULL || util_uuid_v4(id) != 0) {
 		free(a);

@@ -13,6 +13,10 @@
 typedef void (*groups_cb)(void *arg, const struct problem *no, const char *pointer,
 			  const char *json);
 
+/* Whether who is a person of this FreeCoop (an account of its service); otherwise answers
+ * cb with 403 foreign-account. */
+bool groups_is_person(struct coop *c, const struct principal *who, groups_cb cb, void *arg);
+
 /* Founds a group named name under charter (NULL: the default worker co-op charter), with
  * who, a person, its first member holding the charter's founder_roles; the log's first
  * entry ("founded") is signed in the same transaction. The charter is validated whole

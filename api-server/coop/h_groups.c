@@ -11,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "coop.h"
+#include "decisions.h"
 #include "groups.h"
 #include "http/http.h"
 
@@ -182,4 +183,39 @@ h_coop_groups_applications(struct req *r)
 
 	if (c != NULL)
 		groups_applications(c, &r->who, r->param, read_cb, r);
+}
+
+static const struct body_field start_fields[] = {
+	{"type", BODY_STRING, true, false, 1, 32},
+	{"title", BODY_STRING, true, false, 1, 200},
+	{"proposals", BODY_ARRAY, true, false, 1, DECISIONS_MAX_ACTIONS},
+};
+
+static void
+started_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
+{
+	answer(arg, 201, no, pointer, json);
+}
+
+void
+h_coop_decisions_start(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	struct json_object *body, *actions = NULL;
+
+	if (c == NULL || req_body(r, start_fields, 3, false, &body) != 0)
+		return;
+	json_object_object_get_ex(body, "proposals", &actions);
+	decisions_start(c, &r->who, r->param, body_get_string(body, "type"),
+			body_get_string(body, "title"), actions, started_cb, r);
+	json_object_put(body);
+}
+
+void
+h_coop_decisions_list(struct req *r)
+{
+	struct coop *c = coop_of(r);
+
+	if (c != NULL)
+		decisions_list(c, &r->who, r->param, read_cb, r);
 }

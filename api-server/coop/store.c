@@ -116,6 +116,51 @@ const struct db_stmt coop_stmt_applications = {
 	.nparams = 2,
 };
 
+/* What starting a decision needs to know of group $1 and member $2: the charter in force,
+ * the member's roles, the holders of each role. */
+const struct db_stmt coop_stmt_decision_context = {
+	.sql = "SELECT json_build_object('charter_version', g.charter_version, 'charter', c.charter, "
+	"'mine', coalesce((SELECT json_agg(r.role) FROM coop.member_roles r "
+	"  WHERE r.group_id = g.id AND r.person_id = $2), '[]'::json), "
+	"'holders', coalesce((SELECT json_object_agg(x.role, x.people) FROM (SELECT r.role, "
+	"  json_agg(r.person_id ORDER BY r.person_id) AS people FROM coop.member_roles r "
+	"  WHERE r.group_id = g.id GROUP BY r.role) x), '{}'::json))::text "
+	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
+	"WHERE g.id = $1 AND " MEMBER,
+	.nparams = 2,
+};
+
+#define PHASE(o, c) "json_build_object('opens_at', " TS(o) ", 'closes_at', " TS(c) ")"
+
+/* A decision's state at the database's clock, until its effects set the outcome. */
+#define DECISION_STATE                                                                       \
+	"CASE WHEN d.outcome IS NOT NULL THEN d.outcome "                                    \
+	"  WHEN now() < d.proposal_closes_at THEN 'proposing' "                              \
+	"  WHEN now() < d.voting_closes_at THEN 'voting' ELSE 'counting' END"
+
+const struct db_stmt coop_stmt_decision_add = {
+	.sql = "WITH d AS (INSERT INTO coop.decisions (id, group_id, type, effect, title, "
+	"  charter_version, started_by, proposal_opens_at, proposal_closes_at, voting_opens_at, "
+	"  voting_closes_at) VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8, $9, $10, $11) RETURNING *) "
+	"SELECT json_build_object('id', d.id, 'type', d.type, 'title', d.title, 'state', "
+	DECISION_STATE ", 'proposal_phase', " PHASE("d.proposal_opens_at", "d.proposal_closes_at")
+	", 'voting_phase', " PHASE("d.voting_opens_at", "d.voting_closes_at")
+	", 'charter_version', d.charter_version)::text FROM d",
+	.nparams = 11,
+};
+
+/* Every decision the group started, in the order started; what was applied once it was. */
+const struct db_stmt coop_stmt_decisions_list = {
+	.sql = "SELECT json_build_object('decisions', coalesce((SELECT json_agg(json_strip_nulls("
+	"  json_build_object('id', d.id, 'type', d.type, 'title', d.title, 'charter_version', "
+	"  d.charter_version, 'state', " DECISION_STATE ", 'proposal_phase', "
+	PHASE("d.proposal_opens_at", "d.proposal_closes_at") ", 'voting_phase', "
+	PHASE("d.voting_opens_at", "d.voting_closes_at") ", 'applied', d.applied, "
+	"  'refused', d.refused, 'log_seq', d.log_seq)) ORDER BY d.created_at, d.id) "
+	"  FROM coop.decisions d WHERE d.group_id = $1), '[]'::json))::text WHERE " MEMBER,
+	.nparams = 2,
+};
+
 /* A call in flight: the caller's callback (called through its own type) and argument. */
 struct call {
 	void (*cb)(void);
@@ -271,4 +316,18 @@ coop_store_apply(struct db_pool *db, const char *gid, const char *person, const 
 		return;
 	}
 	db_query(db, &coop_stmt_apply, p, apply_done, c);
+}
+
+void
+coop_store_decision_add(struct db_pool *db, const struct coop_decision_row *d,
+			coop_store_json_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(d->id),	      db_text(d->group),
+			       db_text(d->type),      db_text(d->effect),
+			       db_text(d->title),     db_text(d->charter_version),
+			       db_text(d->started_by), db_text(d->phases[0]),
+			       db_text(d->phases[1]), db_text(d->phases[2]),
+			       db_text(d->phases[3])};
+
+	coop_store_json(db, &coop_stmt_decision_add, p, cb, arg);
 }

@@ -11,13 +11,15 @@
 
 extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_stmt_group_found,
 	coop_stmt_group_get, coop_stmt_group_members, coop_stmt_group_charter,
-	coop_stmt_group_log, coop_stmt_me, coop_stmt_apply, coop_stmt_applications;
+	coop_stmt_group_log, coop_stmt_me, coop_stmt_apply, coop_stmt_applications,
+	coop_stmt_decision_context, coop_stmt_decision_add, coop_stmt_decisions_list;
 
 #define COOP_STORE_STATEMENTS                                                                \
 	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
 		&coop_stmt_group_get, &coop_stmt_group_members, &coop_stmt_group_charter,    \
 		&coop_stmt_group_log, &coop_stmt_me, &coop_stmt_apply,                        \
-		&coop_stmt_applications
+		&coop_stmt_applications, &coop_stmt_decision_context, &coop_stmt_decision_add, \
+		&coop_stmt_decisions_list
 
 /* Whether sign-up is open, or why it could not be read. */
 void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,
@@ -48,6 +50,17 @@ void coop_store_apply(struct db_pool *db, const char *gid, const char *person, c
 		      void (*cb)(void *arg, const struct problem *no, enum coop_apply_outcome o,
 				 const char *json),
 		      void *arg);
+
+/* A decision started: its core id, group, type, effect, title, charter version, starter,
+ * and phases (RFC 3339). */
+struct coop_decision_row {
+	const char *id, *group, *type, *effect, *title, *charter_version, *started_by;
+	const char *phases[4];
+};
+
+/* Records it; json is the decision as the start answers it. */
+void coop_store_decision_add(struct db_pool *db, const struct coop_decision_row *d,
+			     coop_store_json_cb cb, void *arg);
 
 /* A group being founded: its id, name and creation time, its charter and the names of its
  * methods (JSON texts), its founder and the founder's roles (a text[] literal), and its

@@ -15,32 +15,15 @@ const { spawnSync } = require('node:child_process');
 const h = require('./lib/harness');
 const D = require('./lib/decisions');
 
-const METHODS = path.resolve(__dirname, '..', '..', 'count-worker', 'methods');
-const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
-const YES_NO = sha256(fs.readFileSync(path.join(METHODS, 'yes_no.py')));
-const TWO_THIRDS = sha256(fs.readFileSync(path.join(METHODS, 'yes_no_two_thirds.py')));
+const C = require('./lib/coop');
 
+const { YES_NO, TWO_THIRDS, sha256 } = C;
 let server;
 
-test.before(async () => {
-  server = await h.startServer();
-  for (let i = 0; i < 100 && (await h.api(server, 'GET', '/coop/v1/keys')).status !== 200; i++) {
-    await h.sleep(50);
-  }
-  const auditor = D.newAuditor('coop');
-  assert.equal(await D.libraryMethod(server, auditor, 'yes_no.py'), YES_NO);
-  assert.equal(await D.libraryMethod(server, auditor, 'yes_no_two_thirds.py'), TWO_THIRDS);
-});
+test.before(async () => { server = await C.coopServer(); });
 test.after(() => server.stop());
 
-// A person signed up to FreeCoop, with an access token: {id, name, token}.
-async function person(name = h.randomName('p')) {
-  const r = await h.api(server, 'POST', '/coop/v1/people', { body: { name } });
-  assert.equal(r.status, 201, r.text);
-  const aut = await h.claim(server, r.json.id);
-  return { id: r.json.id, name, token: await h.accessToken(server, aut) };
-}
-
+const person = (name) => C.person(server, name);
 const get = (who, p) => h.api(server, 'GET', p, { token: who.token });
 const found = (who, body) => h.api(server, 'POST', '/coop/v1/groups', { token: who.token, body });
 

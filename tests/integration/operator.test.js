@@ -357,6 +357,8 @@ test('freecoop_owner owns everything; freecoop_server has exactly its DML', () =
   assert.deepEqual(grants, [
     ['coop.applications', 'INSERT,SELECT,UPDATE'],
     ['coop.charters', 'INSERT,SELECT'],
+    ['coop.comments', 'INSERT,SELECT'],
+    ['coop.decisions', 'INSERT,SELECT,UPDATE'],
     ['coop.groups', 'INSERT,SELECT,UPDATE'],
     ['coop.log', 'INSERT,SELECT'],
     ['coop.member_roles', 'DELETE,INSERT,SELECT'],

@@ -1,0 +1,26 @@
+/* decisions — the decisions a group starts (DESIGN §10.5): typed by its charter, created at
+ * the core by FreeCoop's service with the type's method, phases from now, franchises
+ * snapshotted from the current holders of the type's propose and vote roles, and the
+ * actions as the service's own proposals; the group's list of them. */
+#ifndef FREECOOP_DECISIONS_H
+#define FREECOOP_DECISIONS_H
+
+#include <json-c/json.h>
+
+#include "groups.h"
+
+#define DECISIONS_MAX_ACTIONS 100
+
+/* Starts a decision of type in group gid with title and actions (a JSON array), by who, a
+ * member holding one of the type's start roles: 404 not-found for a non-member, 422
+ * unknown-type, 403 not-permitted (no start role), 422 invalid-action with the pointer of
+ * the faulty member (/proposals/i/...), or the core's refusal. */
+void decisions_start(struct coop *c, const struct principal *who, const char *gid,
+		     const char *type, const char *title, struct json_object *actions,
+		     groups_cb cb, void *arg);
+
+/* Every decision the group started, in order; members only. */
+void decisions_list(struct coop *c, const struct principal *who, const char *gid,
+		    groups_cb cb, void *arg);
+
+#endif
