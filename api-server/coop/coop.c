@@ -34,6 +34,10 @@ const struct route coop_routes[] = {
 	{"GET", "/coop/v1/groups/{gid}/applications", h_coop_groups_applications, ROUTE_ACCOUNT},
 	{"POST", "/coop/v1/groups/{gid}/decisions", h_coop_decisions_start, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/decisions", h_coop_decisions_list, ROUTE_ACCOUNT},
+	{"POST", "/coop/v1/groups/{gid}/decisions/{id}/comments", h_coop_comments_add,
+	 ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/decisions/{id}/comments", h_coop_comments_list,
+	 ROUTE_ACCOUNT},
 };
 
 /* The library's code as this server was built with it (cmake/embed_text.cmake). */

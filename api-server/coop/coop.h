@@ -84,5 +84,7 @@ void h_coop_groups_apply(struct req *r);
 void h_coop_groups_applications(struct req *r);
 void h_coop_decisions_start(struct req *r);
 void h_coop_decisions_list(struct req *r);
+void h_coop_comments_add(struct req *r);
+void h_coop_comments_list(struct req *r);
 
 #endif

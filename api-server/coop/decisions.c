@@ -389,6 +389,7 @@ decisions_start(struct coop *c, const struct principal *who, const char *gid, co
 struct listing {
 	groups_cb cb;
 	void *arg;
+	const char *what; /* the 404's detail */
 };
 
 static void
@@ -398,26 +399,64 @@ listed_cb(void *arg, const struct problem *no, const char *json)
 	struct problem none;
 
 	if (no == NULL && json == NULL)
-		no = problem_set(&none, 404, "not-found",
-				 "There is no such group, or you are not a member of it.");
+		no = problem_set(&none, 404, "not-found", "%s", l->what);
 	l->cb(l->arg, no, NULL, json);
 	free(l);
 }
+
+/* Runs a read or write whose one row is the answer; none: 404 with what. */
+static void
+one_row(struct coop *c, const struct db_stmt *stmt, const struct db_param *p, const char *what,
+	groups_cb cb, void *arg)
+{
+	struct listing *l;
+	struct problem no;
+
+	if ((l = malloc(sizeof(*l))) == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	*l = (struct listing){cb, arg, what};
+	coop_store_json(c->app->db, stmt, p, listed_cb, l);
+}
+
+#define NO_DECISION "There is no such decision in this group, or you are not a member of it."
 
 void
 decisions_list(struct coop *c, const struct principal *who, const char *gid, groups_cb cb,
 	       void *arg)
 {
-	struct listing *l;
-	struct problem no;
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
+
+	if (groups_is_person(c, who, cb, arg))
+		one_row(c, &coop_stmt_decisions_list, p,
+			"There is no such group, or you are not a member of it.", cb, arg);
+}
+
+void
+decisions_comment(struct coop *c, const struct principal *who, const char *gid, const char *id,
+		  const char *text, groups_cb cb, void *arg)
+{
+	char cid[UTIL_UUID_LEN + 1];
+	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(id), db_text(cid),
+			       db_text(text)};
+	struct problem no;
 
 	if (!groups_is_person(c, who, cb, arg))
 		return;
-	if ((l = malloc(sizeof(*l))) == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+	if (util_uuid_v4(cid) != 0) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Could not make an id."), NULL, NULL);
 		return;
 	}
-	*l = (struct listing){cb, arg};
-	coop_store_json(c->app->db, &coop_stmt_decisions_list, p, listed_cb, l);
+	one_row(c, &coop_stmt_comment_add, p, NO_DECISION, cb, arg);
+}
+
+void
+decisions_comments(struct coop *c, const struct principal *who, const char *gid, const char *id,
+		   groups_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(id)};
+
+	if (groups_is_person(c, who, cb, arg))
+		one_row(c, &coop_stmt_comments, p, NO_DECISION, cb, arg);
 }

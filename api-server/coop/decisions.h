@@ -23,4 +23,14 @@ void decisions_start(struct coop *c, const struct principal *who, const char *gi
 void decisions_list(struct coop *c, const struct principal *who, const char *gid,
 		    groups_cb cb, void *arg);
 
+/* Adds a comment (1 to DECISIONS_COMMENT_MAX characters of text) by who, a member, to decision id
+ * of group gid; its discussion in order. 404 not-found unless who is a member and id a
+ * decision of the group. A comment is not a vote and is not in the log. */
+#define DECISIONS_COMMENT_MAX 10000
+
+void decisions_comment(struct coop *c, const struct principal *who, const char *gid,
+		       const char *id, const char *text, groups_cb cb, void *arg);
+void decisions_comments(struct coop *c, const struct principal *who, const char *gid,
+			const char *id, groups_cb cb, void *arg);
+
 #endif

@@ -219,3 +219,29 @@ h_coop_decisions_list(struct req *r)
 	if (c != NULL)
 		decisions_list(c, &r->who, r->param, read_cb, r);
 }
+
+static const struct body_field comment_fields[] = {
+	{"text", BODY_STRING, true, false, 1, DECISIONS_COMMENT_MAX},
+};
+
+void
+h_coop_comments_add(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	struct json_object *body;
+
+	if (c == NULL || req_body(r, comment_fields, 1, false, &body) != 0)
+		return;
+	decisions_comment(c, &r->who, r->param, r->param2, body_get_string(body, "text"),
+			  started_cb, r);
+	json_object_put(body);
+}
+
+void
+h_coop_comments_list(struct req *r)
+{
+	struct coop *c = coop_of(r);
+
+	if (c != NULL)
+		decisions_comments(c, &r->who, r->param, r->param2, read_cb, r);
+}

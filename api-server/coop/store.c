@@ -161,6 +161,30 @@ const struct db_stmt coop_stmt_decisions_list = {
 	.nparams = 2,
 };
 
+#define COMMENT_JSON                                                                         \
+	"json_build_object('id', c.id, 'person', json_build_object('id', p.id, 'name', p.name), " \
+	"'text', c.text, 'created_at', " TS("c.created_at") ")"
+
+/* $1 group, $2 member, $3 decision of the group, $4 the comment's id, $5 its text: no row
+ * when $2 is not a member or $3 not a decision of $1. */
+const struct db_stmt coop_stmt_comment_add = {
+	.sql = "WITH d AS (SELECT d.id FROM coop.decisions d WHERE d.id = $3 AND d.group_id = $1 "
+	"  AND " MEMBER "), "
+	"c AS (INSERT INTO coop.comments (id, decision_id, person_id, text) "
+	"  SELECT $4, d.id, $2, $5 FROM d RETURNING *) "
+	"SELECT " COMMENT_JSON "::text FROM c JOIN coop.people p ON p.id = c.person_id",
+	.nparams = 5,
+};
+
+const struct db_stmt coop_stmt_comments = {
+	.sql = "SELECT json_build_object('comments', coalesce((SELECT json_agg(" COMMENT_JSON
+	"  ORDER BY c.created_at, c.id) FROM coop.comments c JOIN coop.people p "
+	"  ON p.id = c.person_id WHERE c.decision_id = $3), '[]'::json))::text "
+	"WHERE EXISTS (SELECT 1 FROM coop.decisions d WHERE d.id = $3 AND d.group_id = $1) "
+	"AND " MEMBER,
+	.nparams = 3,
+};
+
 /* A call in flight: the caller's callback (called through its own type) and argument. */
 struct call {
 	void (*cb)(void);

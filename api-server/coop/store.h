@@ -12,14 +12,15 @@
 extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_stmt_group_found,
 	coop_stmt_group_get, coop_stmt_group_members, coop_stmt_group_charter,
 	coop_stmt_group_log, coop_stmt_me, coop_stmt_apply, coop_stmt_applications,
-	coop_stmt_decision_context, coop_stmt_decision_add, coop_stmt_decisions_list;
+	coop_stmt_decision_context, coop_stmt_decision_add, coop_stmt_decisions_list,
+	coop_stmt_comment_add, coop_stmt_comments;
 
 #define COOP_STORE_STATEMENTS                                                                \
 	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
 		&coop_stmt_group_get, &coop_stmt_group_members, &coop_stmt_group_charter,    \
 		&coop_stmt_group_log, &coop_stmt_me, &coop_stmt_apply,                        \
 		&coop_stmt_applications, &coop_stmt_decision_context, &coop_stmt_decision_add, \
-		&coop_stmt_decisions_list
+		&coop_stmt_decisions_list, &coop_stmt_comment_add, &coop_stmt_comments
 
 /* Whether sign-up is open, or why it could not be read. */
 void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,

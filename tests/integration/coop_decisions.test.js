@@ -110,3 +110,32 @@ test('a member without the type\'s start role: 403 not-permitted', async () => {
   assert.equal((await start(ada, g, { type: 'admit_member', title: 't',
     proposals: [{ person: ada.id }] })).status, 201);
 });
+
+test('discussion: members comment on a decision, in order; no one else reads or writes', async () => {
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const g = await group(ada);
+  const d = (await start(ada, g, { type: 'resolution', title: 'Talk',
+    proposals: [{ text: 'We talk first.' }] })).json;
+  const url = `/coop/v1/groups/${g.id}/decisions/${d.id}/comments`;
+  const first = await post(ada, url, { text: 'I am for it.' });
+  assert.equal(first.status, 201, first.text);
+  assert.deepEqual(first.json.person, { id: ada.id, name: 'Ada' });
+  assert.equal(first.json.text, 'I am for it.');
+  assert.equal((await post(ada, url, { text: 'é'.repeat(10000) })).status, 201);
+  h.assertProblem(await post(ada, url, { text: 'é'.repeat(10001) }), 422, 'invalid-request');
+  h.assertProblem(await post(ada, url, { text: '' }), 422, 'invalid-request');
+  const list = (await get(ada, url)).json.comments;
+  assert.deepEqual(list.map((c) => c.text.length), [12, 10000]);
+  assert.equal(list[0].id, first.json.id);
+  // Not a member; a decision of another group; a decision that does not exist: 404.
+  h.assertProblem(await post(bob, url, { text: 'me too' }), 404, 'not-found');
+  h.assertProblem(await get(bob, url), 404, 'not-found');
+  const other = await group(ada);
+  h.assertProblem(await get(ada, `/coop/v1/groups/${other.id}/decisions/${d.id}/comments`),
+    404, 'not-found');
+  h.assertProblem(await post(ada, `/coop/v1/groups/${g.id}/decisions/${g.id}/comments`,
+    { text: 'x' }), 404, 'not-found');
+  // A comment is not in the log.
+  assert.equal((await get(ada, `/coop/v1/groups/${g.id}/log`)).json.entries.length, 1);
+});
