@@ -327,8 +327,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	int r;
 
 	if (no == NULL && json == NULL)
-		no = problem_set(&none, 404, "not-found",
-				 "There is no such group, or you are not a member of it.");
+		no = problem_set(&none, 404, "not-found", GROUPS_NO_GROUP);
 	if (no != NULL) {
 		fail(s, no, NULL);
 		return;
@@ -386,40 +385,6 @@ decisions_start(struct coop *c, const struct principal *who, const char *gid, co
 	coop_store_json(c->app->db, &coop_stmt_decision_context, p, context_cb, s);
 }
 
-struct listing {
-	groups_cb cb;
-	void *arg;
-	const char *what; /* the 404's detail */
-};
-
-static void
-listed_cb(void *arg, const struct problem *no, const char *json)
-{
-	struct listing *l = arg;
-	struct problem none;
-
-	if (no == NULL && json == NULL)
-		no = problem_set(&none, 404, "not-found", "%s", l->what);
-	l->cb(l->arg, no, NULL, json);
-	free(l);
-}
-
-/* Runs a read or write whose one row is the answer; none: 404 with what. */
-static void
-one_row(struct coop *c, const struct db_stmt *stmt, const struct db_param *p, const char *what,
-	groups_cb cb, void *arg)
-{
-	struct listing *l;
-	struct problem no;
-
-	if ((l = malloc(sizeof(*l))) == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
-		return;
-	}
-	*l = (struct listing){cb, arg, what};
-	coop_store_json(c->app->db, stmt, p, listed_cb, l);
-}
-
 #define NO_DECISION "There is no such decision in this group, or you are not a member of it."
 
 void
@@ -429,8 +394,7 @@ decisions_list(struct coop *c, const struct principal *who, const char *gid, gro
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
 
 	if (groups_is_person(c, who, cb, arg))
-		one_row(c, &coop_stmt_decisions_list, p,
-			"There is no such group, or you are not a member of it.", cb, arg);
+		groups_one_row(c, &coop_stmt_decisions_list, p, GROUPS_NO_GROUP, cb, arg);
 }
 
 void
@@ -448,7 +412,7 @@ decisions_comment(struct coop *c, const struct principal *who, const char *gid, 
 		cb(arg, problem_set(&no, 500, "internal-error", "Could not make an id."), NULL, NULL);
 		return;
 	}
-	one_row(c, &coop_stmt_comment_add, p, NO_DECISION, cb, arg);
+	groups_one_row(c, &coop_stmt_comment_add, p, NO_DECISION, cb, arg);
 }
 
 void
@@ -458,5 +422,5 @@ decisions_comments(struct coop *c, const struct principal *who, const char *gid,
 	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(id)};
 
 	if (groups_is_person(c, who, cb, arg))
-		one_row(c, &coop_stmt_comments, p, NO_DECISION, cb, arg);
+		groups_one_row(c, &coop_stmt_comments, p, NO_DECISION, cb, arg);
 }

@@ -223,7 +223,6 @@ groups_found(struct coop *c, const struct principal *who, const char *name,
 	check_next(f);
 }
 
-/* The reads: one statement each, whose row is the answer (none: not a member). */
 struct reading {
 	groups_cb cb;
 	void *arg;
@@ -242,9 +241,9 @@ read_cb(void *arg, const struct problem *no, const char *json)
 	free(g);
 }
 
-static void
-read_json(struct coop *c, const struct db_stmt *stmt, const struct db_param *p,
-	  const char *what, groups_cb cb, void *arg)
+void
+groups_one_row(struct coop *c, const struct db_stmt *stmt, const struct db_param *p,
+	       const char *what, groups_cb cb, void *arg)
 {
 	struct reading *g = malloc(sizeof(*g));
 	struct problem no;
@@ -257,7 +256,6 @@ read_json(struct coop *c, const struct db_stmt *stmt, const struct db_param *p,
 	coop_store_json(c->app->db, stmt, p, read_cb, g);
 }
 
-#define NO_GROUP "There is no such group, or you are not a member of it."
 
 void
 groups_get(struct coop *c, const struct principal *who, const char *gid, groups_cb cb, void *arg)
@@ -265,7 +263,7 @@ groups_get(struct coop *c, const struct principal *who, const char *gid, groups_
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
 
 	if (groups_is_person(c, who, cb, arg))
-		read_json(c, &coop_stmt_group_get, p, NO_GROUP, cb, arg);
+		groups_one_row(c, &coop_stmt_group_get, p, GROUPS_NO_GROUP, cb, arg);
 }
 
 void
@@ -275,7 +273,7 @@ groups_members(struct coop *c, const struct principal *who, const char *gid, gro
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
 
 	if (groups_is_person(c, who, cb, arg))
-		read_json(c, &coop_stmt_group_members, p, NO_GROUP, cb, arg);
+		groups_one_row(c, &coop_stmt_group_members, p, GROUPS_NO_GROUP, cb, arg);
 }
 
 void
@@ -287,10 +285,10 @@ groups_charter(struct coop *c, const struct principal *who, const char *gid, int
 
 	snprintf(v, sizeof(v), "%d", version);
 	if (groups_is_person(c, who, cb, arg))
-		read_json(c, &coop_stmt_group_charter, p,
+		groups_one_row(c, &coop_stmt_group_charter, p,
 			  version > 0 ? "There is no such group or charter version, or you are "
 					"not a member of the group."
-				      : NO_GROUP,
+				      : GROUPS_NO_GROUP,
 			  cb, arg);
 }
 
@@ -303,7 +301,7 @@ groups_log(struct coop *c, const struct principal *who, const char *gid, long lo
 
 	snprintf(a, sizeof(a), "%lld", after);
 	if (groups_is_person(c, who, cb, arg))
-		read_json(c, &coop_stmt_group_log, p, NO_GROUP, cb, arg);
+		groups_one_row(c, &coop_stmt_group_log, p, GROUPS_NO_GROUP, cb, arg);
 }
 
 void
@@ -312,7 +310,7 @@ groups_me(struct coop *c, const struct principal *who, groups_cb cb, void *arg)
 	struct db_param p[] = {db_text(who->account_id)};
 
 	if (groups_is_person(c, who, cb, arg))
-		read_json(c, &coop_stmt_me, p,
+		groups_one_row(c, &coop_stmt_me, p,
 			  "You signed up, but FreeCoop has no record of you: sign up again.", cb,
 			  arg);
 }
@@ -324,7 +322,7 @@ groups_applications(struct coop *c, const struct principal *who, const char *gid
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
 
 	if (groups_is_person(c, who, cb, arg))
-		read_json(c, &coop_stmt_applications, p, NO_GROUP, cb, arg);
+		groups_one_row(c, &coop_stmt_applications, p, GROUPS_NO_GROUP, cb, arg);
 }
 
 struct applying {

@@ -17,6 +17,14 @@ typedef void (*groups_cb)(void *arg, const struct problem *no, const char *point
  * cb with 403 foreign-account. */
 bool groups_is_person(struct coop *c, const struct principal *who, groups_cb cb, void *arg);
 
+/* The 404 of a group one is not a member of, as of one that does not exist. */
+#define GROUPS_NO_GROUP "There is no such group, or you are not a member of it."
+
+/* Runs stmt with p, a read or write whose one row is the answer as JSON text; no row is
+ * 404 not-found with the detail what. */
+void groups_one_row(struct coop *c, const struct db_stmt *stmt, const struct db_param *p,
+		    const char *what, groups_cb cb, void *arg);
+
 /* Founds a group named name under charter (NULL: the default worker co-op charter), with
  * who, a person, its first member holding the charter's founder_roles; the log's first
  * entry ("founded") is signed in the same transaction. The charter is validated whole

@@ -227,26 +227,16 @@ hostcheck_resolve(struct evdns_base *dns, const char *allow, const struct hostch
 		  hostcheck_cb cb, void *arg)
 {
 	struct evutil_addrinfo hints;
-	struct lookup *l = calloc(1, sizeof(*l));
+	struct lookup *l;
 	struct netaddr literal;
+	bool ok = allowed(allow != NULL ? allow : "", u->host);
 	char port[8];
 
-	if (l == NULL) {
-		cb(arg, HOSTCHECK_UNRESOLVED, NULL, 0, "Out of memory.");
-		return;
-	}
-	*l = (struct lookup){cb, arg, allowed(allow != NULL ? allow : "", u->host), u->port, ""};
-	snprintf(l->host, sizeof(l->host), "%s", u->host);
-	snprintf(port, sizeof(port), "%d", u->port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
 	if (is_localhost(u->host) ? netaddr_parse("127.0.0.1", 9, &literal)
 				  : netaddr_parse(u->host, strlen(u->host), &literal)) {
 		/* No lookup: an IP literal is itself; localhost is loopback. */
 		char why[512];
-		if (!l->allowed && (is_localhost(u->host) || !netaddr_is_public(&literal))) {
+		if (!ok && (is_localhost(u->host) || !netaddr_is_public(&literal))) {
 			snprintf(why, sizeof(why), "The host %s is not a public address.", u->host);
 			cb(arg, HOSTCHECK_NOT_PUBLIC, NULL, 0, why);
 		} else {
@@ -254,12 +244,22 @@ hostcheck_resolve(struct evdns_base *dns, const char *allow, const struct hostch
 			socklen_t len = sockaddr_of(&literal, u->port, &ss);
 			cb(arg, HOSTCHECK_OK, (struct sockaddr *)&ss, len, NULL);
 		}
-		free(l);
 		return;
 	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		cb(arg, HOSTCHECK_UNRESOLVED, NULL, 0, "Out of memory.");
+		return;
+	}
+	*l = (struct lookup){cb, arg, ok, u->port, ""};
+	snprintf(l->host, sizeof(l->host), "%s", u->host);
 	if (dns == NULL) {
 		resolved_cb(EVUTIL_EAI_FAIL, NULL, l);
 		return;
 	}
+	snprintf(port, sizeof(port), "%d", u->port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
 	evdns_getaddrinfo(dns, u->host, port, &hints, resolved_cb, l);
 }

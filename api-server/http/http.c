@@ -455,6 +455,17 @@ take_body(struct req *r)
 }
 
 void
+req_reply_done(void *arg, const struct problem *no)
+{
+	struct req *r = arg;
+
+	if (no != NULL)
+		req_reply_refusal(r, no);
+	else
+		req_reply_empty(r, 204);
+}
+
+void
 req_reply_refusal(struct req *r, const struct problem *v)
 {
 	char s[16];

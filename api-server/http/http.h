@@ -74,6 +74,10 @@ void req_reply_json_type(struct req *r, int status, const char *content_type,
 /* Replies with status and no body. */
 void req_reply_empty(struct req *r, int status);
 
+/* An operation's callback for the request arg when it returns nothing: 204 No Content, or
+ * its refusal. */
+void req_reply_done(void *arg, const struct problem *no);
+
 /* Replies with a body of the given content type, taking the buffer's contents. */
 void req_reply_buffer(struct req *r, int status, const char *content_type,
 		      struct evbuffer *buf);

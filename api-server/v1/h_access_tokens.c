@@ -34,19 +34,8 @@ h_access_tokens_create(struct req *r)
 	core_access_token_issue(&r->app->core, &r->who, issued_cb, r);
 }
 
-static void
-revoked_cb(void *arg, const struct problem *no)
-{
-	struct req *r = arg;
-
-	if (no != NULL)
-		req_reply_refusal(r, no);
-	else
-		req_reply_empty(r, 204);
-}
-
 void
 h_access_tokens_revoke(struct req *r)
 {
-	core_access_token_revoke(&r->app->core, r->cred.hash, revoked_cb, r);
+	core_access_token_revoke(&r->app->core, r->cred.hash, req_reply_done, r);
 }

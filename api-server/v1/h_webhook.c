@@ -74,19 +74,8 @@ h_webhook_get(struct req *r)
 	core_webhook_get(&r->app->core, &r->who, got_cb, r);
 }
 
-static void
-deleted_cb(void *arg, const struct problem *no)
-{
-	struct req *r = arg;
-
-	if (no != NULL)
-		req_reply_refusal(r, no);
-	else
-		req_reply_empty(r, 204);
-}
-
 void
 h_webhook_delete(struct req *r)
 {
-	core_webhook_delete(&r->app->core, &r->who, deleted_cb, r);
+	core_webhook_delete(&r->app->core, &r->who, req_reply_done, r);
 }
