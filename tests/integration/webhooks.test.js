@@ -283,6 +283,21 @@ test('refused with 500, then 200: retried a second later with the same id and bo
   assert.equal(r.requests.length, 2);
 });
 
+test('a receiver that never answers: the attempt times out and is retried', async () => {
+  const r = await receiver();
+  r.answer('hold');
+  const { key, secret } = await hooked('slow', r.url);
+  const d = await decided(key);
+  const [a, b] = await r.waitFor(2, 15000);
+  assertEvent(b, d, secret);
+  assert.equal(b.headers['webhook-id'], a.headers['webhook-id'], 'the same event again');
+  // The first attempt ended at webhook_timeout_ms (2 s), then the first delay (1 s).
+  assert.ok(b.at - a.at >= 2900, `retried ${b.at - a.at} ms after the held attempt`);
+  const seen = await waitHook(key, (j) => j.delivery.last_success_at !== null, 'the success');
+  assert.equal(seen.delivery.last_failure, 'timed out');
+  r.release();
+});
+
 test('a replaced webhook: a queued delivery goes to the new URL, signed with the new secret', async () => {
   const r1 = await receiver({ default: 500 });
   const r2 = await receiver();
