@@ -105,6 +105,17 @@ lookup(const char *const *list, size_t n, const char *s)
 	return -1;
 }
 
+int
+charter_effect_parse(const char *name, enum charter_effect *out)
+{
+	int i = lookup(effects, COUNT(effects), name);
+
+	if (i < 0)
+		return -1;
+	*out = (enum charter_effect)i;
+	return 0;
+}
+
 /* ---- faults and pointers ---- */
 
 static int fail(struct charter_fault *f, const char *ptr, const char *fmt, ...)

@@ -94,6 +94,9 @@ int charter_type_get(struct json_object *charter, const char *name, struct chart
 /* The effect's name in a charter ("amend_charter"); a static string. */
 const char *charter_effect_name(enum charter_effect effect);
 
+/* The effect named name into *out; 0, or -1 when there is none of that name. */
+int charter_effect_parse(const char *name, enum charter_effect *out);
+
 /* The share key ("reserve_share" or "cash_share") of a valid charter's accounting as n/d
  * (0 <= n <= d, 0 < d < 10^9); returns 0, or -1 for another key. */
 int charter_share(struct json_object *charter, const char *key, int64_t *n, int64_t *d);

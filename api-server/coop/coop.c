@@ -12,6 +12,7 @@
 #include "b64.h"
 #include "config.h"
 #include "coop.h"
+#include "effects.h"
 #include "http/http.h"
 #include "log.h"
 #include "store.h"
@@ -37,6 +38,8 @@ const struct route coop_routes[] = {
 	{"POST", "/coop/v1/groups/{gid}/decisions/{id}/comments", h_coop_comments_add,
 	 ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/decisions/{id}/comments", h_coop_comments_list,
+	 ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/decisions/{id}/result", h_coop_decisions_result,
 	 ROUTE_ACCOUNT},
 };
 
@@ -169,6 +172,7 @@ resolved_cb(void *arg, const struct problem *no, const struct principal *who)
 	c->service = *who;
 	c->ready = true;
 	log_info("FreeCoop acts as service %s (\"%s\")", who->service_id, who->service_name);
+	effects_start(c);
 }
 
 static void

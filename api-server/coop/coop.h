@@ -86,5 +86,6 @@ void h_coop_decisions_start(struct req *r);
 void h_coop_decisions_list(struct req *r);
 void h_coop_comments_add(struct req *r);
 void h_coop_comments_list(struct req *r);
+void h_coop_decisions_result(struct req *r);
 
 #endif

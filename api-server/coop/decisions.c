@@ -109,26 +109,24 @@ held_now(struct json_object *ctx, const char **names, size_t cap)
 	return (struct charter_held){names, n};
 }
 
-/* Checks action i against the effect: 0, or -1 having answered with its pointer. */
-static int
-check_action(struct start *s, size_t i, struct json_object *a)
+int
+decisions_action_check(enum charter_effect effect, struct json_object *charter,
+		       const struct charter_held *held, struct json_object *a,
+		       struct decisions_fault *f)
 {
 	static const char *const text[] = {"text", NULL}, *const person[] = {"person", NULL},
 				 *const role[] = {"person", "role", NULL},
-				 *const charter[] = {"charter", NULL};
-	struct json_object *charter_obj = json_object_object_get(s->ctx, "charter");
-	char pointer[CHARTER_POINTER_MAX + 32];
-	const char *r;
+				 *const new_charter[] = {"charter", NULL};
+	struct charter_fault fault;
 
-	snprintf(pointer, sizeof(pointer), "/proposals/%zu", i);
-	switch (s->t.effect) {
+	f->pointer[0] = '\0';
+	switch (effect) {
 	case CHARTER_RESOLUTION: {
 		struct json_object *v = json_object_object_get(a, "text");
 		if (!exactly(a, text) || !json_object_is_type(v, json_type_string) ||
 		    json_object_get_string_len(v) == 0 || json_object_get_string_len(v) > TEXT_MAX) {
-			refuse(s, 422, "invalid-action", pointer,
-			       "A resolution's action is {\"text\": \"...\"} (1 to %d bytes).",
-			       TEXT_MAX);
+			snprintf(f->detail, sizeof(f->detail), "A resolution's action is {\"text\": "
+				 "\"...\"} (1 to %d bytes).", TEXT_MAX);
 			return -1;
 		}
 		return 0;
@@ -136,8 +134,8 @@ check_action(struct start *s, size_t i, struct json_object *a)
 	case CHARTER_ADMIT_MEMBER:
 	case CHARTER_REMOVE_MEMBER:
 		if (!exactly(a, person) || !is_uuid(json_object_object_get(a, "person"))) {
-			refuse(s, 422, "invalid-action", pointer,
-			       "This action is {\"person\": \"<person id>\"} (a lowercase UUID).");
+			snprintf(f->detail, sizeof(f->detail), "This action is {\"person\": \"<person "
+				 "id>\"} (a lowercase UUID).");
 			return -1;
 		}
 		return 0;
@@ -145,43 +143,57 @@ check_action(struct start *s, size_t i, struct json_object *a)
 	case CHARTER_REVOKE_ROLE:
 		if (!exactly(a, role) || !is_uuid(json_object_object_get(a, "person")) ||
 		    !json_object_is_type(json_object_object_get(a, "role"), json_type_string)) {
-			refuse(s, 422, "invalid-action", pointer,
-			       "This action is {\"person\": \"<person id>\", \"role\": \"<role>\"}.");
+			snprintf(f->detail, sizeof(f->detail), "This action is {\"person\": \"<person "
+				 "id>\", \"role\": \"<role>\"}.");
 			return -1;
 		}
-		r = json_object_get_string(json_object_object_get(a, "role"));
-		if (!json_object_object_get_ex(json_object_object_get(charter_obj, "roles"), r, NULL)) {
-			strncat(pointer, "/role", sizeof(pointer) - strlen(pointer) - 1);
-			refuse(s, 422, "invalid-action", pointer,
-			       "The charter in force has no such role.");
+		if (!json_object_object_get_ex(json_object_object_get(charter, "roles"),
+					       json_object_get_string(json_object_object_get(a, "role")),
+					       NULL)) {
+			snprintf(f->pointer, sizeof(f->pointer), "/role");
+			snprintf(f->detail, sizeof(f->detail), "The charter in force has no such role.");
 			return -1;
 		}
 		return 0;
-	case CHARTER_AMEND_CHARTER: {
-		struct charter_fault fault;
-		const char *names[CHARTER_MAX_ROLES];
-		struct charter_held held = held_now(s->ctx, names, CHARTER_MAX_ROLES);
-		if (!exactly(a, charter)) {
-			refuse(s, 422, "invalid-action", pointer,
-			       "An amendment's action is {\"charter\": {...}}, the whole new charter.");
+	case CHARTER_AMEND_CHARTER:
+		if (!exactly(a, new_charter)) {
+			snprintf(f->detail, sizeof(f->detail), "An amendment's action is {\"charter\": "
+				 "{...}}, the whole new charter.");
 			return -1;
 		}
-		if (charter_validate(json_object_object_get(a, "charter"), &held, &fault) != 0) {
-			char full[sizeof(pointer) + sizeof(fault.pointer) + 8];
-			snprintf(full, sizeof(full), "%s/charter%s", pointer, fault.pointer);
+		if (charter_validate(json_object_object_get(a, "charter"), held, &fault) != 0) {
+			snprintf(f->pointer, sizeof(f->pointer), "/charter%s", fault.pointer);
 			fault.detail[0] = (char)toupper((unsigned char)fault.detail[0]);
-			refuse(s, 422, "invalid-action", full, "%s", fault.detail);
+			snprintf(f->detail, sizeof(f->detail), "%s", fault.detail);
 			return -1;
 		}
 		return 0;
-	}
 	default:
-		refuse(s, 422, "effect-not-available", "/type",
-		       "Decisions of effect %s govern the books, which this instance does not keep "
-		       "yet.",
-		       charter_effect_name(s->t.effect));
-		return -1;
+		snprintf(f->detail, sizeof(f->detail), "Decisions of effect %s govern the books, "
+			 "which this instance does not keep yet.", charter_effect_name(effect));
+		return 1;
 	}
+}
+
+/* Checks action i against the effect: 0, or -1 having answered with its pointer. */
+static int
+check_action(struct start *s, size_t i, struct json_object *a)
+{
+	const char *names[CHARTER_MAX_ROLES];
+	struct charter_held held = held_now(s->ctx, names, CHARTER_MAX_ROLES);
+	struct decisions_fault f;
+	char pointer[sizeof(f.pointer) + 32];
+	int r;
+
+	r = decisions_action_check(s->t.effect, json_object_object_get(s->ctx, "charter"), &held, a,
+				   &f);
+	if (r > 0)
+		refuse(s, 422, "effect-not-available", "/type", "%s", f.detail);
+	else if (r < 0) {
+		snprintf(pointer, sizeof(pointer), "/proposals/%zu%s", i, f.pointer);
+		refuse(s, 422, "invalid-action", pointer, "%s", f.detail);
+	}
+	return r == 0 ? 0 : -1;
 }
 
 /* The distinct holders of any of roles, into a new array (*n of them). */
@@ -423,4 +435,45 @@ decisions_comments(struct coop *c, const struct principal *who, const char *gid,
 
 	if (groups_is_person(c, who, cb, arg))
 		groups_one_row(c, &coop_stmt_comments, p, NO_DECISION, cb, arg);
+}
+
+/* A result read across its callback. */
+struct result_read {
+	groups_cb cb;
+	void *arg;
+};
+
+static void
+result_cb(void *arg, const struct problem *no, const char *state, const char *jws, size_t len)
+{
+	struct result_read *rr = arg;
+	struct problem why;
+
+	(void)len; /* a JWS is ASCII text, NUL-terminated as read */
+	if (no == NULL && state == NULL)
+		no = problem_set(&why, 404, "not-found", NO_DECISION);
+	else if (no == NULL && jws == NULL) {
+		no = problem_set(&why, 409, "not-applied", "The decision is %s; its result is kept "
+				 "here once it is applied.", state);
+		why.retry_after = 2;
+	}
+	rr->cb(rr->arg, no, NULL, no == NULL ? jws : NULL);
+	free(rr);
+}
+
+void
+decisions_result(struct coop *c, const struct principal *who, const char *gid, const char *id,
+		 groups_cb cb, void *arg)
+{
+	struct result_read *rr;
+	struct problem no;
+
+	if (!groups_is_person(c, who, cb, arg))
+		return;
+	if ((rr = malloc(sizeof(*rr))) == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	*rr = (struct result_read){cb, arg};
+	coop_store_result(c->app->db, gid, who->account_id, id, result_cb, rr);
 }

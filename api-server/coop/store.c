@@ -161,6 +161,82 @@ const struct db_stmt coop_stmt_decisions_list = {
 	.nparams = 2,
 };
 
+/* What applying decision $1 starts from: its group, effect and type, and whether it was
+ * applied already. */
+const struct db_stmt coop_stmt_effect_decision = {
+	.sql = "SELECT json_build_object('group', d.group_id, 'effect', d.effect, 'type', d.type, "
+	"'outcome', d.outcome)::text FROM coop.decisions d WHERE d.id = $1",
+	.nparams = 1,
+};
+
+/* The state of group $1 that a decision's actions are checked against: the log's end, the
+ * charter in force, each member's roles, the people with a pending application. */
+const struct db_stmt coop_stmt_effect_context = {
+	.sql = "SELECT json_build_object('log_seq', g.log_seq, 'head', g.log_head, "
+	"'charter_version', g.charter_version, 'charter', c.charter, "
+	"'members', coalesce((SELECT json_object_agg(m.person_id, " ROLES("m") ") "
+	"  FROM coop.members m WHERE m.group_id = g.id), '{}'::json), "
+	"'applicants', coalesce((SELECT json_agg(a.person_id) FROM coop.applications a "
+	"  WHERE a.group_id = g.id AND a.status = 'pending'), '[]'::json))::text "
+	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
+	"WHERE g.id = $1",
+	.nparams = 1,
+};
+
+/* One statement, so one transaction: decision $5 applied to group $1 whose log ended at
+ * seq $2 — the log entry ($3 its hash, $4 its text), the decision's outcome ($6, $7 applied,
+ * $8 refused), the result kept ($9, $10 its hash), the changes ($11: admit [{person,
+ * roles}], remove [person], assign and revoke [{person, role}], charters [{version,
+ * charter, methods}], roles: the names a new charter keeps), the charter version after
+ * ($12), at $13. Nothing is written unless the log still ends at $2 and the decision is not
+ * applied yet (another instance got there first): the answer is then "0". */
+const struct db_stmt coop_stmt_effect_apply = {
+	.sql = "WITH g AS (UPDATE coop.groups SET log_seq = $2::bigint + 1, log_head = $3, "
+	"  charter_version = $12::int WHERE id = $1 AND log_seq = $2::bigint AND EXISTS (SELECT 1 "
+	"  FROM coop.decisions WHERE id = $5 AND group_id = $1 AND outcome IS NULL) "
+	"  RETURNING id, log_seq), "
+	"d AS (UPDATE coop.decisions SET outcome = $6, applied = $7::jsonb, refused = $8::jsonb, "
+	"  log_seq = g.log_seq FROM g WHERE coop.decisions.id = $5), "
+	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, log_seq, $3, $4 FROM g), "
+	"r AS (INSERT INTO coop.results (decision_id, group_id, jws, sha256, applied_at) "
+	"  SELECT $5, id, $9, $10, $13::timestamptz FROM g), "
+	"ch AS (INSERT INTO coop.charters (group_id, version, charter, methods, adopted_by, created_at) "
+	"  SELECT g.id, x.version, x.charter, x.methods, $5, $13::timestamptz FROM g, "
+	"  jsonb_to_recordset(coalesce($11::jsonb->'charters', '[]')) x(version int, charter jsonb, "
+	"  methods jsonb)), "
+	"am AS (INSERT INTO coop.members (group_id, person_id, joined_at) "
+	"  SELECT g.id, x.person, $13::timestamptz FROM g, "
+	"  jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid)), "
+	"ar AS (INSERT INTO coop.member_roles (group_id, person_id, role) "
+	"  SELECT g.id, x.person, jsonb_array_elements_text(x.roles) FROM g, "
+	"  jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid, roles jsonb)), "
+	"aa AS (UPDATE coop.applications a SET status = 'admitted' FROM g "
+	"  WHERE a.group_id = g.id AND a.status = 'pending' AND a.person_id IN (SELECT x.person "
+	"  FROM jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid))), "
+	"rm AS (DELETE FROM coop.members m USING g WHERE m.group_id = g.id AND m.person_id IN "
+	"  (SELECT x::uuid FROM jsonb_array_elements_text(coalesce($11::jsonb->'remove', '[]')) x)), "
+	"sa AS (INSERT INTO coop.member_roles (group_id, person_id, role) "
+	"  SELECT g.id, x.person, x.role FROM g, "
+	"  jsonb_to_recordset(coalesce($11::jsonb->'assign', '[]')) x(person uuid, role text)), "
+	"sr AS (DELETE FROM coop.member_roles mr USING g, "
+	"  jsonb_to_recordset(coalesce($11::jsonb->'revoke', '[]')) x(person uuid, role text) "
+	"  WHERE mr.group_id = g.id AND mr.person_id = x.person AND mr.role = x.role), "
+	"kr AS (DELETE FROM coop.member_roles mr USING g WHERE mr.group_id = g.id "
+	"  AND jsonb_typeof($11::jsonb->'roles') = 'array' AND NOT EXISTS (SELECT 1 FROM "
+	"  jsonb_array_elements_text($11::jsonb->'roles') k WHERE k = mr.role)) "
+	"SELECT count(*)::text FROM g",
+	.nparams = 13,
+};
+
+/* The result kept for decision $3 of group $1, read by member $2: the decision's state and
+ * the JWS once applied; no row for anyone but a member, or a decision of another group. */
+const struct db_stmt coop_stmt_result = {
+	.sql = "SELECT " DECISION_STATE ", r.jws FROM coop.decisions d "
+	"LEFT JOIN coop.results r ON r.decision_id = d.id "
+	"WHERE d.id = $3 AND d.group_id = $1 AND " MEMBER,
+	.nparams = 3,
+};
+
 #define COMMENT_JSON                                                                         \
 	"json_build_object('id', c.id, 'person', json_build_object('id', p.id, 'name', p.name), " \
 	"'text', c.text, 'created_at', " TS("c.created_at") ")"
@@ -354,4 +430,54 @@ coop_store_decision_add(struct db_pool *db, const struct coop_decision_row *d,
 			       db_text(d->phases[3])};
 
 	coop_store_json(db, &coop_stmt_decision_add, p, cb, arg);
+}
+
+void
+coop_store_effect_apply(struct db_pool *db, const struct coop_effect *e, coop_store_json_cb cb,
+			void *arg)
+{
+	struct db_param p[] = {db_text(e->group),   db_text(e->after_seq), db_text(e->hash),
+			       db_text(e->entry),   db_text(e->decision),  db_text(e->outcome),
+			       db_text(e->applied), db_text(e->refused),   db_text(e->jws),
+			       db_text(e->result),  db_text(e->changes),   db_text(e->charter_version),
+			       db_text(e->at)};
+
+	coop_store_json(db, &coop_stmt_effect_apply, p, cb, arg);
+}
+
+typedef void (*result_cb)(void *arg, const struct problem *no, const char *state,
+			  const char *jws, size_t len);
+
+static void
+result_done(const struct db_result *res, void *arg)
+{
+	struct call *c = arg;
+	result_cb cb = (result_cb)c->cb;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		cb(c->arg, problem_db(&no, res), NULL, NULL, 0);
+	else if (PQntuples(res->res) != 1)
+		cb(c->arg, NULL, NULL, NULL, 0);
+	else if (PQgetisnull(res->res, 0, 1))
+		cb(c->arg, NULL, PQgetvalue(res->res, 0, 0), NULL, 0);
+	else
+		cb(c->arg, NULL, PQgetvalue(res->res, 0, 0), PQgetvalue(res->res, 0, 1),
+		   (size_t)PQgetlength(res->res, 0, 1));
+	free(c);
+}
+
+void
+coop_store_result(struct db_pool *db, const char *gid, const char *who, const char *id,
+		  result_cb cb, void *arg)
+{
+	struct call *c = call_new((void (*)(void))cb, arg);
+	struct db_param p[] = {db_text(gid), db_text(who), db_text(id)};
+	struct problem no;
+
+	if (c == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL, 0);
+		return;
+	}
+	db_query(db, &coop_stmt_result, p, result_done, c);
 }

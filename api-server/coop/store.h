@@ -13,14 +13,17 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 	coop_stmt_group_get, coop_stmt_group_members, coop_stmt_group_charter,
 	coop_stmt_group_log, coop_stmt_me, coop_stmt_apply, coop_stmt_applications,
 	coop_stmt_decision_context, coop_stmt_decision_add, coop_stmt_decisions_list,
-	coop_stmt_comment_add, coop_stmt_comments;
+	coop_stmt_comment_add, coop_stmt_comments, coop_stmt_effect_decision,
+	coop_stmt_effect_context, coop_stmt_effect_apply, coop_stmt_result;
 
 #define COOP_STORE_STATEMENTS                                                                \
 	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
 		&coop_stmt_group_get, &coop_stmt_group_members, &coop_stmt_group_charter,    \
 		&coop_stmt_group_log, &coop_stmt_me, &coop_stmt_apply,                        \
 		&coop_stmt_applications, &coop_stmt_decision_context, &coop_stmt_decision_add, \
-		&coop_stmt_decisions_list, &coop_stmt_comment_add, &coop_stmt_comments
+		&coop_stmt_decisions_list, &coop_stmt_comment_add, &coop_stmt_comments,      \
+		&coop_stmt_effect_decision, &coop_stmt_effect_context, &coop_stmt_effect_apply, \
+		&coop_stmt_result
 
 /* Whether sign-up is open, or why it could not be read. */
 void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,
@@ -76,5 +79,28 @@ struct coop_founding {
 /* Stores a founding in one transaction; json is the group as GET answers it. */
 void coop_store_group_found(struct db_pool *db, const struct coop_founding *f,
 			    coop_store_json_cb cb, void *arg);
+
+/* A decision applied to its group (DESIGN §10.6), every value as text: the group, the seq
+ * its log ends at now, the new entry's hash and canonical JSON, the decision and its outcome
+ * ("applied" or "failed"), the applied actions and the refused ones (JSON arrays), the
+ * result JWS and its hex SHA-256, the changes (JSON, see coop_stmt_effect_apply), the
+ * charter version after, and the time (RFC 3339). */
+struct coop_effect {
+	const char *group, *after_seq, *hash, *entry, *decision, *outcome, *applied, *refused;
+	const char *jws, *result, *changes, *charter_version, *at;
+};
+
+/* Applies it in one transaction: json "1", or "0" when the log no longer ends at after_seq
+ * or the decision was applied meanwhile (nothing written). */
+void coop_store_effect_apply(struct db_pool *db, const struct coop_effect *e,
+			     coop_store_json_cb cb, void *arg);
+
+/* The result kept for decision id of group gid, as member who reads it: the decision's
+ * state, and the JWS (len bytes) once applied (else NULL); state NULL when who is not a
+ * member or id not a decision of the group. */
+void coop_store_result(struct db_pool *db, const char *gid, const char *who, const char *id,
+		       void (*cb)(void *arg, const struct problem *no, const char *state,
+				  const char *jws, size_t len),
+		       void *arg);
 
 #endif

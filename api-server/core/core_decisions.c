@@ -382,6 +382,7 @@ core_franchise_add(struct core *c, const struct principal *caller, const char *i
 struct result_read {
 	void (*cb)(void *arg, const struct problem *no, const struct core_result *r);
 	void *arg;
+	bool whole; /* the document is wanted whole, not in chunks */
 };
 
 static void
@@ -399,15 +400,19 @@ result_cb(void *arg, const struct problem *no, const struct core_result *r)
 		no = problem_set(&why, 409, "not-concluded", "The decision is %s; its result is "
 				 "published once it is counted.", r->state);
 		why.retry_after = 2;
-	}
+	} else if (no == NULL && rr->whole && r->jws == NULL)
+		no = problem_set(&why, 413, "document-too-large", "The result document has %llu "
+				 "bytes, more than can be read whole here.",
+				 (unsigned long long)r->version.length);
 	rr->cb(rr->arg, no, no == NULL ? r : NULL);
 	free(rr);
 }
 
-void
-core_result_get(struct core *c, const char *id,
-		void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
-		void *arg)
+/* max 0: inline up to a download chunk, else whole up to max bytes. */
+static void
+result_read(struct core *c, const char *id, size_t max,
+	    void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
+	    void *arg)
 {
 	struct result_read *rr = malloc(sizeof(*rr));
 	struct problem no;
@@ -416,6 +421,23 @@ core_result_get(struct core *c, const char *id,
 		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
 		return;
 	}
-	*rr = (struct result_read){cb, arg};
-	store_result_get(c->db, id, (size_t)c->cfg->download_chunk_size, result_cb, rr);
+	*rr = (struct result_read){cb, arg, max > 0};
+	store_result_get(c->db, id, max > 0 ? max : (size_t)c->cfg->download_chunk_size, result_cb,
+			 rr);
+}
+
+void
+core_result_get(struct core *c, const char *id,
+		void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
+		void *arg)
+{
+	result_read(c, id, 0, cb, arg);
+}
+
+void
+core_result_document(struct core *c, const char *id, size_t max,
+		     void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
+		     void *arg)
+{
+	result_read(c, id, max > 0 ? max : 1, cb, arg);
 }

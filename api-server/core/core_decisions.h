@@ -50,4 +50,12 @@ void core_result_get(struct core *c, const char *id,
 		     void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
 		     void *arg);
 
+/* Decision id's result document whole (r->jws always set), as core_result_get answers it,
+ * for a service in this process that reads it at once (FreeCoop): 413 document-too-large
+ * when it has more than max bytes. */
+void core_result_document(struct core *c, const char *id, size_t max,
+			  void (*cb)(void *arg, const struct problem *no,
+				     const struct core_result *r),
+			  void *arg);
+
 #endif

@@ -83,6 +83,7 @@ static const struct problem_kind problem_kinds[] = {
 	{"not-permitted", "Not permitted"},
 	{"invalid-action", "Invalid action"},
 	{"effect-not-available", "Effect not available"},
+	{"not-applied", "Not applied yet"},
 	{"rate-limited", "Too many requests"},
 	{"document-too-large", "Result document too large"},
 	{"too-many-downloads", "Too many downloads"},

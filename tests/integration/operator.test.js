@@ -364,6 +364,7 @@ test('freecoop_owner owns everything; freecoop_server has exactly its DML', () =
     ['coop.member_roles', 'DELETE,INSERT,SELECT'],
     ['coop.members', 'DELETE,INSERT,SELECT'],
     ['coop.people', 'INSERT,SELECT'],
+    ['coop.results', 'INSERT,SELECT'],
     ['coop.settings', 'SELECT'],
     ['decision.access_tokens', 'DELETE,INSERT,SELECT,UPDATE'],
     ['decision.accounts', 'INSERT,SELECT,UPDATE'],
