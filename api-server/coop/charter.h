@@ -20,6 +20,7 @@
 #define CHARTER_PHASE_MAX (366 * 86400) /* seconds of a proposal or voting phase */
 #define CHARTER_POINTER_MAX 160         /* holds the pointer of any fault */
 #define CHARTER_DETAIL_MAX 256
+#define CHARTER_SIZE_MAX 65536          /* bytes of a charter's JSON (413 beyond) */
 
 /* The role names held by at least one member of the group (at founding: the charter's
  * founder_roles). Borrowed by whoever reads it. */

@@ -185,6 +185,14 @@ check_action(struct start *s, size_t i, struct json_object *a)
 	char pointer[sizeof(f.pointer) + 32];
 	int r;
 
+	if (s->t.effect == CHARTER_AMEND_CHARTER &&
+	    strlen(json_object_to_json_string_ext(json_object_object_get(a, "charter"),
+						  JSON_C_TO_STRING_PLAIN)) > CHARTER_SIZE_MAX) {
+		snprintf(pointer, sizeof(pointer), "/proposals/%zu/charter", i);
+		refuse(s, 413, "payload-too-large", pointer, "A charter has at most 65536 bytes of "
+		       "JSON.");
+		return -1;
+	}
 	r = decisions_action_check(s->t.effect, json_object_object_get(s->ctx, "charter"), &held, a,
 				   &f);
 	if (r > 0)
@@ -409,6 +417,17 @@ decisions_list(struct coop *c, const struct principal *who, const char *gid, gro
 		groups_one_row(c, &coop_stmt_decisions_list, p, GROUPS_NO_GROUP, cb, arg);
 }
 
+/* The characters of UTF-8 text (its bytes that do not continue a sequence). */
+static size_t
+characters(const char *text)
+{
+	size_t n = 0;
+
+	for (; *text != '\0'; text++)
+		n += ((unsigned char)*text & 0xC0) != 0x80;
+	return n;
+}
+
 void
 decisions_comment(struct coop *c, const struct principal *who, const char *gid, const char *id,
 		  const char *text, groups_cb cb, void *arg)
@@ -420,6 +439,11 @@ decisions_comment(struct coop *c, const struct principal *who, const char *gid, 
 
 	if (!groups_is_person(c, who, cb, arg))
 		return;
+	if (characters(text) > DECISIONS_COMMENT_MAX) {
+		cb(arg, problem_set(&no, 413, "payload-too-large", "A comment has at most %d "
+				    "characters.", DECISIONS_COMMENT_MAX), NULL, NULL);
+		return;
+	}
 	if (util_uuid_v4(cid) != 0) {
 		cb(arg, problem_set(&no, 500, "internal-error", "Could not make an id."), NULL, NULL);
 		return;

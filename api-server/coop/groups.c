@@ -214,6 +214,12 @@ groups_found(struct coop *c, const struct principal *who, const char *name,
 		refuse(f, 500, "internal-error", NULL, "Out of memory.");
 		return;
 	}
+	if (strlen(json_object_to_json_string_ext(f->charter, JSON_C_TO_STRING_PLAIN)) >
+	    CHARTER_SIZE_MAX) {
+		refuse(f, 413, "payload-too-large", "/charter", "A charter has at most 65536 bytes "
+		       "of JSON.");
+		return;
+	}
 	if (charter_validate(f->charter, NULL, &fault) != 0) {
 		fault.detail[0] = (char)toupper((unsigned char)fault.detail[0]); /* a sentence */
 		refuse(f, 422, "invalid-charter", fault.pointer, fault.detail);

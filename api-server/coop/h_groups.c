@@ -221,7 +221,7 @@ h_coop_decisions_list(struct req *r)
 }
 
 static const struct body_field comment_fields[] = {
-	{"text", BODY_STRING, true, false, 1, DECISIONS_COMMENT_MAX},
+	{"text", BODY_STRING, true, false, 1, 0}, /* longer than a comment may be: 413 */
 };
 
 void

@@ -8,7 +8,7 @@
 #include "b64.h"
 #include "glog.h"
 #include "result.h"
-#include "utf8.h"
+#include "jsonv.h"
 #include "util.h"
 
 #define ED25519_KEY 32
@@ -22,13 +22,15 @@ parse_one(const char *text, size_t len)
 	struct json_object *v;
 	size_t end;
 
-	if (len > (size_t)INT32_MAX || (tok = json_tokener_new()) == NULL)
+	if (len > (size_t)INT32_MAX || (tok = json_tokener_new_ex(GLOG_DEPTH_MAX + 1)) == NULL)
 		return NULL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	v = json_tokener_parse_ex(tok, text, (int)len);
-	end = json_tokener_get_error(tok) == json_tokener_success
-		  ? json_tokener_get_parse_end(tok)
-		  : 0;
+	end = json_tokener_get_parse_end(tok);
+	if (v == NULL && json_tokener_get_error(tok) == json_tokener_continue && end == len)
+		v = json_tokener_parse_ex(tok, "", 1); /* the end: a number may stop here */
+	else if (json_tokener_get_error(tok) != json_tokener_success)
+		end = 0;
 	json_tokener_free(tok);
 	if (v == NULL)
 		return NULL;
@@ -41,58 +43,18 @@ parse_one(const char *text, size_t len)
 	return v;
 }
 
-/* The colons of text outside its strings: in JSON, one per object member written. */
-static size_t
-colons(const char *text, size_t len)
-{
-	size_t n = 0;
-	bool in_string = false;
-
-	for (size_t i = 0; i < len; i++) {
-		if (in_string) {
-			if (text[i] == '\\')
-				i++;
-			else if (text[i] == '"')
-				in_string = false;
-		} else if (text[i] == '"') {
-			in_string = true;
-		} else if (text[i] == ':') {
-			n++;
-		}
-	}
-	return n;
-}
-
-/* The members of v's objects, all of them (json-c keeps one of a name given twice). */
-static size_t
-members(struct json_object *v)
-{
-	size_t n = 0;
-
-	if (json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, k, m) {
-			(void)k;
-			n += 1 + members(m);
-		}
-	} else if (json_object_is_type(v, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			n += members(json_object_array_get_idx(v, i));
-	}
-	return n;
-}
-
 struct json_object *
 result_action(const unsigned char *payload, size_t len)
 {
+	const struct jsonv_limits lim = {RESULT_ACTION_DEPTH_MAX, len};
 	struct json_object *v;
 	char *canon = NULL;
 	size_t clen;
 
-	if (!utf8_valid(payload, len) || memchr(payload, '\0', len) != NULL ||
+	if (jsonv_check((const char *)payload, len, &lim, NULL, 0) != 0 ||
 	    (v = parse_one((const char *)payload, len)) == NULL)
 		return NULL;
-	if (members(v) != colons((const char *)payload, len) ||
-	    glog_canonical(v, &canon, &clen) != 0) {
+	if (glog_canonical(v, &canon, &clen) != 0) {
 		json_object_put(v);
 		return NULL;
 	}

@@ -3,9 +3,8 @@
  *
  * Pure: bytes and keys in, JSON out; no I/O. What counts as an action is what
  * scripts/verify-log counts as one, so that the log FreeCoop writes is the log a member
- * verifies: a proposal's payload read as exactly one UTF-8 JSON value that RFC 8785 can
- * write (no floating point, no integer beyond 2^53 - 1, no member named twice); any other
- * payload stands for itself as its standard base64 and can only be refused. */
+ * verifies (result_action says what that is); any other payload stands for itself as its
+ * standard base64 and can only be refused. */
 #ifndef FREECOOP_COOP_RESULT_H
 #define FREECOOP_COOP_RESULT_H
 
@@ -15,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "core/core.h"
+#include "glog.h"
 
 #define RESULT_WHY_MAX 200
 
@@ -39,9 +39,15 @@ int result_read(const unsigned char *jws, size_t len, const struct core_authorit
 
 void result_free(struct result *r);
 
+/* The nesting an action may have: its log entry holds it three levels down (entry,
+ * refused, item), within GLOG_DEPTH_MAX. */
+#define RESULT_ACTION_DEPTH_MAX (GLOG_DEPTH_MAX - 3)
+
 /* The action in payload[0..len) (a proposal's decoded payload): its JSON (the caller puts
- * it), or NULL when it is not one (not exactly one UTF-8 JSON value, a number RFC 8785
- * cannot write, a member named twice). */
+ * it), or NULL when it is not one: not exactly one strict RFC 8259 JSON text in UTF-8
+ * (jsonv.h: no member named twice, no lone surrogate, no U+0000), nested deeper than
+ * RESULT_ACTION_DEPTH_MAX, or holding a number RFC 8785 cannot write here (a fraction, an
+ * exponent, an integer beyond 2^53 - 1). */
 struct json_object *result_action(const unsigned char *payload, size_t len);
 
 #endif

@@ -14,14 +14,16 @@
 //       people sign up, claim their tokens and apply to it (POST .../applications {}),
 //       CONCURRENCY at a time. Writes {"founder": {"id", "token"}, "group", "people": [id],
 //       "seconds"}.
-//   admit URL PEOPLE_JSON OUT_JSON
+//   start URL PEOPLE_JSON OUT_JSON
 //       The founder starts an admit_member decision with one proposal {"person": id} per
-//       person, waits for its voting phase, votes yes on every proposal (GET
-//       /v1/decisions/{id}/proposals, then one ballot), then polls GET
+//       person. Writes {"decision", "voting_phase", "t": {"start", "started"}}.
+//   vote URL PEOPLE_JSON START_JSON OUT_JSON
+//       Waits for the decision's voting phase, votes yes on every proposal as the founder
+//       (GET /v1/decisions/{id}/proposals, then one ballot), then polls GET
 //       /coop/v1/groups/{gid}/decisions every 20 ms until the decision is applied (or
 //       failed). Then reads the result (counted_at), the group's log entry for the decision
-//       and the members. Writes JSON: the decision id, the phases' times, the client's
-//       clock readings (ms since the epoch) and the checks.
+//       and the members. Writes START_JSON's members and more: the phases' times, the
+//       client's clock readings (ms since the epoch), the ballot's size and the checks.
 // Every unexpected answer ends the run with exit status 1 and the answer on stderr.
 const fs = require('node:fs');
 
@@ -101,17 +103,25 @@ async function cmdPeople(url, meFile, n, proposalS, votingS, conc, out) {
 
 const b64url = (s) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
 
-async function cmdAdmit(url, peopleFile, out) {
+async function cmdStart(url, peopleFile, out) {
   const { founder, group: gid, people } = JSON.parse(fs.readFileSync(peopleFile, 'utf8'));
-  const who = { token: founder.token };
   const r = { group: gid, n: people.length, t: {} };
   r.t.start = Date.now();
   const d = (await must(201, url, 'POST', `/coop/v1/groups/${gid}/decisions`, {
-    ...who, body: { type: 'admit_member', title: `Admit ${people.length}`, proposals: people.map((p) => ({ person: p })) },
+    token: founder.token,
+    body: { type: 'admit_member', title: `Admit ${people.length}`, proposals: people.map((p) => ({ person: p })) },
   })).json;
   r.t.started = Date.now();
   r.decision = d.id;
   r.voting_phase = d.voting_phase;
+  fs.writeFileSync(out, JSON.stringify(r));
+}
+
+async function cmdVote(url, peopleFile, startFile, out) {
+  const { founder, group: gid, people } = JSON.parse(fs.readFileSync(peopleFile, 'utf8'));
+  const who = { token: founder.token };
+  const r = JSON.parse(fs.readFileSync(startFile, 'utf8'));
+  const d = { id: r.decision, voting_phase: r.voting_phase };
   const opens = Date.parse(d.voting_phase.opens_at);
   const closes = Date.parse(d.voting_phase.closes_at);
   if (opens > Date.now()) await sleep(opens - Date.now() + 20);
@@ -119,7 +129,9 @@ async function cmdAdmit(url, peopleFile, out) {
   r.proposals = props.length;
   const ballot = { votes: {} };
   for (const p of props) ballot.votes[p.id] = 'yes';
-  const payload = Buffer.from(JSON.stringify(ballot), 'utf8').toString('base64');
+  const text = JSON.stringify(ballot);
+  r.ballot_bytes = Buffer.byteLength(text, 'utf8');
+  const payload = Buffer.from(text, 'utf8').toString('base64');
   await must(201, url, 'POST', `/v1/decisions/${d.id}/ballots`, { ...who, body: { payload } });
   r.t.voted = Date.now();
   if (r.t.voted >= closes) throw new Error(`the ballot was cast after the voting phase closed (${d.voting_phase.closes_at})`);
@@ -164,9 +176,9 @@ async function cmdAdmit(url, peopleFile, out) {
 }
 
 const [cmd, ...args] = process.argv.slice(2);
-const cmds = { me: cmdMe, people: cmdPeople, admit: cmdAdmit };
+const cmds = { me: cmdMe, people: cmdPeople, start: cmdStart, vote: cmdVote };
 if (!cmds[cmd]) {
-  console.error('usage: bench_coop.js me URL OUT | people URL ME_JSON N PROPOSAL_S VOTING_S CONCURRENCY OUT | admit URL PEOPLE_JSON OUT');
+  console.error('usage: bench_coop.js me URL OUT | people URL ME_JSON N PROPOSAL_S VOTING_S CONCURRENCY OUT | start URL PEOPLE_JSON OUT | vote URL PEOPLE_JSON START_JSON OUT');
   process.exit(2);
 }
 cmds[cmd](...args).catch((e) => {

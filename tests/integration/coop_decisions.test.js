@@ -90,6 +90,12 @@ test('refusals: not a member, unknown type, malformed actions (with pointers), n
   const r = await start(ada, g, { type: 'amend_charter', title: 't', proposals: [{ charter: locked }] });
   h.assertProblem(r, 422, 'invalid-action');
   assert.equal(r.json.pointer, '/proposals/0/charter/decision_types');
+  // An oversized amendment: 413.
+  const big = structuredClone(charter);
+  big.roles.member.permissions = Array(7000).fill('record_patronage_x');
+  const r413 = await start(ada, g, { type: 'amend_charter', title: 't', proposals: [{ charter }, { charter: big }] });
+  h.assertProblem(r413, 413, 'payload-too-large');
+  assert.equal(r413.json.pointer, '/proposals/1/charter');
   // Body shape: 422 invalid-request.
   for (const body of [{ type: 'resolution', title: 't' }, { type: 'resolution', title: 't', proposals: [] },
     { type: 'resolution', title: '', proposals: [{ text: 'x' }] }]) {
@@ -123,7 +129,7 @@ test('discussion: members comment on a decision, in order; no one else reads or 
   assert.deepEqual(first.json.person, { id: ada.id, name: 'Ada' });
   assert.equal(first.json.text, 'I am for it.');
   assert.equal((await post(ada, url, { text: 'é'.repeat(10000) })).status, 201);
-  h.assertProblem(await post(ada, url, { text: 'é'.repeat(10001) }), 422, 'invalid-request');
+  h.assertProblem(await post(ada, url, { text: 'é'.repeat(10001) }), 413, 'payload-too-large');
   h.assertProblem(await post(ada, url, { text: '' }), 422, 'invalid-request');
   const list = (await get(ada, url)).json.comments;
   assert.deepEqual(list.map((c) => c.text.length), [12, 10000]);

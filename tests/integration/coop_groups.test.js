@@ -173,6 +173,12 @@ test('a given charter is validated whole: 422 invalid-charter with a pointer, no
     h.assertProblem(r, 422, 'invalid-charter', pointer);
     assert.equal(r.json.pointer, pointer);
   }
+  // Oversized: 413, whatever else is wrong with it.
+  const big = structuredClone(base);
+  big.roles.member.permissions = Array(7000).fill('record_patronage_x');
+  const r413 = await found(ada, { name: 'big', charter: big });
+  h.assertProblem(r413, 413, 'payload-too-large');
+  assert.equal(r413.json.pointer, '/charter');
   assert.equal(h.superSql('SELECT count(*) FROM coop.groups'), before);
   // A valid charter of one's own: a shorter voting phase.
   const own = structuredClone(base);
