@@ -5,7 +5,7 @@ FC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Debian packages the build, the tests and the server need.
 FC_PACKAGES="build-essential cmake pkg-config libevent-dev libjson-c-dev libssl-dev
-  libpq-dev libcmocka-dev postgresql-15 postgresql-client-15 openssl curl ca-certificates
+  libpq-dev libcmocka-dev postgresql-15 postgresql-client-15 openssl curl jq ca-certificates
   libpython3-dev libseccomp-dev python3 python3-cryptography belenios-tool"
 # And what only the tests need: clang and libFuzzer's runtime (recommended by clang, not
 # required, so named here) for the fuzz targets; llvm-14 symbolizes their reports.
