@@ -7,6 +7,7 @@
 #include "app.h"
 #include "b64.h"
 #include "charter.h"
+#include "config.h"
 #include "decisions.h"
 #include "glog.h"
 #include "store.h"
@@ -267,6 +268,17 @@ created_cb(void *arg, const struct problem *no, const struct core_decision *d, s
 	coop_store_decision_add(s->c->app->db, &row, recorded_cb, s);
 }
 
+/* The ballot size of a decision of n actions: room for a vote on each of them, and on as
+ * many again that members may propose (64 bytes each: a proposal id and a vote, as
+ * yes_no's {"votes": {"<id>": "abstain", ...}}), within the core's max_payload_size. */
+static int
+ballot_size(struct coop *c, size_t n)
+{
+	long long size = 256 + 64 * (long long)(2 * n + 32);
+
+	return size < c->app->cfg->max_payload_size ? (int)size : (int)c->app->cfg->max_payload_size;
+}
+
 /* Everything checked: the decision at the core. */
 static void
 create(struct start *s)
@@ -291,6 +303,7 @@ create(struct start *s)
 	in = (struct core_decision_new){
 	    .title = s->title,
 	    .method = s->t.method,
+	    .ballot_size = ballot_size(s->c, s->npayloads),
 	    .phases = {s->phases[0], s->phases[1], s->phases[2], s->phases[3]},
 	    .proposers = s->proposers,
 	    .nproposers = s->nproposers,

@@ -79,12 +79,16 @@ const struct db_stmt coop_stmt_group_log = {
 	.nparams = 3,
 };
 
+/* Batched: a person's page is the read people make most, one statement serves many. */
 const struct db_stmt coop_stmt_me = {
-	.sql = "SELECT json_build_object('id', p.id, 'name', p.name, 'groups', coalesce((SELECT "
-	"  json_agg(json_build_object('id', g.id, 'name', g.name, 'roles', " ROLES("m") ") "
-	"  ORDER BY m.joined_at, g.id) FROM coop.members m JOIN coop.groups g ON g.id = m.group_id "
-	"  WHERE m.person_id = p.id), '[]'::json))::text FROM coop.people p WHERE p.id = $1",
+	.sql = "WITH k AS (SELECT * FROM unnest($1::text[]) WITH ORDINALITY AS u(p, i)) "
+	"SELECT k.i, x.j FROM k CROSS JOIN LATERAL (SELECT json_build_object('id', p.id, 'name', "
+	"  p.name, 'groups', coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', "
+	"  g.name, 'roles', " ROLES("m") ") ORDER BY m.joined_at, g.id) FROM coop.members m "
+	"  JOIN coop.groups g ON g.id = m.group_id WHERE m.person_id = p.id), '[]'::json))::text "
+	"  AS j FROM coop.people p WHERE p.id = k.p::uuid LIMIT 1) x",
 	.nparams = 1,
+	.batched = 1,
 };
 
 #define APPLICATION_JSON(a)                                                                  \
@@ -210,11 +214,12 @@ const struct db_stmt coop_stmt_effect_apply = {
 	"ar AS (INSERT INTO coop.member_roles (group_id, person_id, role) "
 	"  SELECT g.id, x.person, jsonb_array_elements_text(x.roles) FROM g, "
 	"  jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid, roles jsonb)), "
-	"aa AS (UPDATE coop.applications a SET status = 'admitted' FROM g "
-	"  WHERE a.group_id = g.id AND a.status = 'pending' AND a.person_id IN (SELECT x.person "
-	"  FROM jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid))), "
-	"rm AS (DELETE FROM coop.members m USING g WHERE m.group_id = g.id AND m.person_id IN "
-	"  (SELECT x::uuid FROM jsonb_array_elements_text(coalesce($11::jsonb->'remove', '[]')) x)), "
+	"aa AS (UPDATE coop.applications a SET status = 'admitted' FROM g, "
+	"  jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid) "
+	"  WHERE a.group_id = g.id AND a.status = 'pending' AND a.person_id = x.person), "
+	"rm AS (DELETE FROM coop.members m USING g, "
+	"  jsonb_array_elements_text(coalesce($11::jsonb->'remove', '[]')) x "
+	"  WHERE m.group_id = g.id AND m.person_id = x::uuid), "
 	"sa AS (INSERT INTO coop.member_roles (group_id, person_id, role) "
 	"  SELECT g.id, x.person, x.role FROM g, "
 	"  jsonb_to_recordset(coalesce($11::jsonb->'assign', '[]')) x(person uuid, role text)), "
@@ -351,6 +356,21 @@ json_done(const struct db_result *res, void *arg)
 	free(c);
 }
 
+/* A batched read's request: its row's second column (the first is its ordinal). */
+static void
+json_batch_done(const struct db_result *res, int row, void *arg)
+{
+	struct call *c = arg;
+	struct problem no;
+
+	if (res->status != DB_OK)
+		((coop_store_json_cb)c->cb)(c->arg, problem_db(&no, res), NULL);
+	else
+		((coop_store_json_cb)c->cb)(c->arg, NULL,
+					    row >= 0 ? PQgetvalue(res->res, row, 1) : NULL);
+	free(c);
+}
+
 void
 coop_store_json(struct db_pool *db, const struct db_stmt *stmt, const struct db_param *params,
 		coop_store_json_cb cb, void *arg)
@@ -362,7 +382,10 @@ coop_store_json(struct db_pool *db, const struct db_stmt *stmt, const struct db_
 		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
 		return;
 	}
-	db_query(db, stmt, params, json_done, c);
+	if (stmt->batched)
+		db_query_batched(db, stmt, params, json_batch_done, c);
+	else
+		db_query(db, stmt, params, json_done, c);
 }
 
 void

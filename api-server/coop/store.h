@@ -41,7 +41,8 @@ void coop_store_person_add(struct db_pool *db, const char *id, const char *name,
  * member), or why not. */
 typedef void (*coop_store_json_cb)(void *arg, const struct problem *no, const char *json);
 
-/* Runs one of the reads (coop_stmt_group_get ... coop_stmt_me) with params. */
+/* Runs one of the reads (coop_stmt_group_get ... coop_stmt_me) with params; a batched one
+ * (coop_stmt_me) with many others at once. */
 void coop_store_json(struct db_pool *db, const struct db_stmt *stmt,
 		     const struct db_param *params, coop_store_json_cb cb, void *arg);
 
