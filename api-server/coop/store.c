@@ -19,10 +19,11 @@ const struct db_stmt coop_stmt_person_add = {
 /* A member's view of group $1 as person $2 reads it; no row for anyone else. */
 #define MEMBER "EXISTS (SELECT 1 FROM coop.members x WHERE x.group_id = $1 AND x.person_id = $2)"
 
-/* The roles of member m, sorted, as a JSON array. */
+/* The roles of member m, sorted: a text[], which the json functions write as a JSON array.
+ * (A json_agg here made GET /coop/v1/me's statement ten times slower: 9 us a person.) */
 #define ROLES(m)                                                                             \
-	"coalesce((SELECT json_agg(r.role ORDER BY r.role) FROM coop.member_roles r "        \
-	"  WHERE r.group_id = " m ".group_id AND r.person_id = " m ".person_id), '[]'::json)"
+	"array(SELECT r.role FROM coop.member_roles r "                                      \
+	"  WHERE r.group_id = " m ".group_id AND r.person_id = " m ".person_id ORDER BY r.role)"
 
 #define GROUP_JSON                                                                           \
 	"json_build_object('id', g.id, 'name', g.name, 'created_at', " TS("g.created_at") ", " \

@@ -377,6 +377,40 @@ class Case(unittest.TestCase):
         return err
 
 
+class Long(Case):
+    """A log long enough to be checked on every CPU: the same verdicts, failures in the
+    log's order."""
+
+    def long_log(self, n=2600):
+        entries = self.entries()
+        while len(entries) < n:
+            e = {"group": W.group, "seq": len(entries) + 1, "prev": entries[-1]["hash"],
+                 "at": "2027-02-01T09:00:00Z", "kind": "ledger", "charter_version": 1,
+                 "entry": {"id": str(uuid.uuid4()), "date": "2027-02-01", "memo": "Bread",
+                           "postings": [{"account": "bank", "amount": len(entries)},
+                                        {"account": "sales", "amount": -len(entries)}]}}
+            entries.append(W.coop.seal(e))
+        return entries
+
+    def test_long_log_verifies(self):
+        entries = self.long_log()
+        self.assertVerified(self.verify(entries), entries)
+
+    def test_long_log_failures_in_order(self):
+        entries = self.long_log()
+        entries[2299]["entry"]["memo"] = "Cake"        # changed after it was hashed
+        sig = bytearray(base64.urlsafe_b64decode(entries[1699]["signature"] + "=="))
+        sig[5] ^= 1
+        entries[1699]["signature"] = b64url(bytes(sig))
+        err = self.assertFailed(self.verify(entries))
+        lines = [x for x in err.splitlines() if x.startswith("FAILED: seq ")]
+        self.assertEqual([x.split(":")[1].strip() for x in lines],
+                         ["seq 1700", "seq 2300", "seq 2300"], err)
+        self.assertIn("signature does not verify", lines[0])
+        self.assertIn("is not the SHA-256", lines[1])
+        self.assertIn("signature does not verify", lines[2])
+
+
 class Genuine(Case):
     def test_good_log_verifies(self):
         rc, out, err = result = self.verify()
