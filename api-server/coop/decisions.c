@@ -475,7 +475,7 @@ decisions_comments(struct coop *c, const struct principal *who, const char *gid,
 }
 
 /* A result read across its callback. */
-struct result_read {
+struct kept_read {
 	groups_cb cb;
 	void *arg;
 };
@@ -483,7 +483,7 @@ struct result_read {
 static void
 result_cb(void *arg, const struct problem *no, const char *state, const char *jws, size_t len)
 {
-	struct result_read *rr = arg;
+	struct kept_read *rr = arg;
 	struct problem why;
 
 	(void)len; /* a JWS is ASCII text, NUL-terminated as read */
@@ -502,7 +502,7 @@ void
 decisions_result(struct coop *c, const struct principal *who, const char *gid, const char *id,
 		 groups_cb cb, void *arg)
 {
-	struct result_read *rr;
+	struct kept_read *rr;
 	struct problem no;
 
 	if (!groups_is_person(c, who, cb, arg))
@@ -511,6 +511,6 @@ decisions_result(struct coop *c, const struct principal *who, const char *gid, c
 		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
 		return;
 	}
-	*rr = (struct result_read){cb, arg};
+	*rr = (struct kept_read){cb, arg};
 	coop_store_result(c->app->db, gid, who->account_id, id, result_cb, rr);
 }

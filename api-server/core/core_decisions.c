@@ -410,7 +410,7 @@ result_cb(void *arg, const struct problem *no, const struct core_result *r)
 
 /* max 0: inline up to a download chunk, else whole up to max bytes. */
 static void
-result_read(struct core *c, const char *id, size_t max,
+result_lookup(struct core *c, const char *id, size_t max,
 	    void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
 	    void *arg)
 {
@@ -431,7 +431,7 @@ core_result_get(struct core *c, const char *id,
 		void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
 		void *arg)
 {
-	result_read(c, id, 0, cb, arg);
+	result_lookup(c, id, 0, cb, arg);
 }
 
 void
@@ -439,5 +439,5 @@ core_result_document(struct core *c, const char *id, size_t max,
 		     void (*cb)(void *arg, const struct problem *no, const struct core_result *r),
 		     void *arg)
 {
-	result_read(c, id, max > 0 ? max : 1, cb, arg);
+	result_lookup(c, id, max > 0 ? max : 1, cb, arg);
 }
