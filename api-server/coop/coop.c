@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/queue.h>
+
 #include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
@@ -41,6 +45,9 @@ const struct route coop_routes[] = {
 	 ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/decisions/{id}/result", h_coop_decisions_result,
 	 ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/ledger/accounts", h_coop_ledger_accounts, ROUTE_ACCOUNT},
+	{"POST", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_post, ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_entries, ROUTE_ACCOUNT},
 };
 
 /* The library's code as this server was built with it (cmake/embed_text.cmake). */
@@ -251,4 +258,49 @@ h_coop_keys(struct req *r)
 	json_object_array_add(list, k);
 	json_object_object_add(o, "keys", list);
 	req_reply_json_type(r, 200, "application/jwk-set+json", o);
+}
+
+void
+coop_reply(struct req *r, int status, const struct problem *no, const char *pointer,
+	   const char *json)
+{
+	struct json_object *o;
+
+	if (no != NULL && pointer != NULL) {
+		o = json_object_new_object();
+		json_object_object_add(o, "pointer", json_object_new_string(pointer));
+		req_reply_problem_ext(r, no->status, no->slug, o, "%s", no->detail);
+	} else if (no != NULL) {
+		req_reply_refusal(r, no);
+	} else if ((o = json_tokener_parse(json)) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "The answer could not be read.");
+	} else {
+		req_reply_json(r, status, o);
+	}
+}
+
+int
+coop_query_after(struct req *r, long long *after)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
+	struct evkeyvalq q;
+	char *end;
+	int rc = 0;
+
+	*after = 0;
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+		req_reply_problem(r, 422, "invalid-request", "The query cannot be read.");
+		return -1;
+	}
+	if ((v = evhttp_find_header(&q, "after")) != NULL) {
+		*after = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || *after < 0 || *after > 1000000000000LL) {
+			req_reply_problem(r, 422, "invalid-request",
+					  "The query's after is the seq of an entry already read (0 or more).");
+			rc = -1;
+		}
+	}
+	evhttp_clear_headers(&q);
+	return rc;
 }

@@ -68,6 +68,15 @@ extern const size_t coop_nstatements;
 extern const struct route coop_routes[];
 extern const size_t coop_nroutes;
 
+/* Answers r with an operation's JSON text (parsed, so that every answer is written the
+ * same way) and status, or its refusal; a refusal with a pointer (the faulty member of
+ * the request) carries it in "pointer". */
+void coop_reply(struct req *r, int status, const struct problem *no, const char *pointer,
+		const char *json);
+
+/* The query's after (a log seq, 0 when absent) into *after; 0, or -1 having answered 422. */
+int coop_query_after(struct req *r, long long *after);
+
 /* The FreeCoop of r's server, ready to act; otherwise NULL, r already answered (404 when
  * FreeCoop is off, 503 while its service is not resolved). */
 struct coop *coop_of(struct req *r);
@@ -87,5 +96,8 @@ void h_coop_decisions_list(struct req *r);
 void h_coop_comments_add(struct req *r);
 void h_coop_comments_list(struct req *r);
 void h_coop_decisions_result(struct req *r);
+void h_coop_ledger_accounts(struct req *r);
+void h_coop_ledger_post(struct req *r);
+void h_coop_ledger_entries(struct req *r);
 
 #endif

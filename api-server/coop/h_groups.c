@@ -20,37 +20,16 @@ static const struct body_field found_fields[] = {
 	{"charter", BODY_OBJECT, false, false, 0, 0},
 };
 
-/* Answers with the operation's JSON text (parsed, so that every answer is written the same
- * way), or its refusal; a refused charter names the faulty member in "pointer". */
-static void
-answer(struct req *r, int status, const struct problem *no, const char *pointer,
-       const char *json)
-{
-	struct json_object *o;
-
-	if (no != NULL && pointer != NULL) {
-		o = json_object_new_object();
-		json_object_object_add(o, "pointer", json_object_new_string(pointer));
-		req_reply_problem_ext(r, no->status, no->slug, o, "%s", no->detail);
-	} else if (no != NULL) {
-		req_reply_refusal(r, no);
-	} else if ((o = json_tokener_parse(json)) == NULL) {
-		req_reply_problem(r, 500, "internal-error", "The answer could not be read.");
-	} else {
-		req_reply_json(r, status, o);
-	}
-}
-
 static void
 founded_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
 {
-	answer(arg, 201, no, pointer, json);
+	coop_reply(arg, 201, no, pointer, json);
 }
 
 static void
 read_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
 {
-	answer(arg, 200, no, pointer, json);
+	coop_reply(arg, 200, no, pointer, json);
 }
 
 void
@@ -119,29 +98,10 @@ void
 h_coop_groups_log(struct req *r)
 {
 	struct coop *c = coop_of(r);
-	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
-	struct evkeyvalq q;
-	long long after = 0;
-	char *end;
+	long long after;
 
-	if (c == NULL)
-		return;
-	TAILQ_INIT(&q);
-	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
-		req_reply_problem(r, 422, "invalid-request", "The query cannot be read.");
-		return;
-	}
-	if ((v = evhttp_find_header(&q, "after")) != NULL) {
-		after = strtoll(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || after < 0 || after > 1000000000000LL) {
-			evhttp_clear_headers(&q);
-			req_reply_problem(r, 422, "invalid-request",
-					  "The query's after is the seq of an entry already read (0 or more).");
-			return;
-		}
-	}
-	evhttp_clear_headers(&q);
-	groups_log(c, &r->who, r->param, after, log_cb, r);
+	if (c != NULL && coop_query_after(r, &after) == 0)
+		groups_log(c, &r->who, r->param, after, log_cb, r);
 }
 
 void
@@ -160,7 +120,7 @@ static const struct body_field apply_fields[] = {
 static void
 applied_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
 {
-	answer(arg, 201, no, pointer, json);
+	coop_reply(arg, 201, no, pointer, json);
 }
 
 void
@@ -194,7 +154,7 @@ static const struct body_field start_fields[] = {
 static void
 started_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
 {
-	answer(arg, 201, no, pointer, json);
+	coop_reply(arg, 201, no, pointer, json);
 }
 
 void

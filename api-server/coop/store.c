@@ -31,8 +31,21 @@ const struct db_stmt coop_stmt_person_add = {
 	"'members', (SELECT count(*) FROM coop.members y WHERE y.group_id = g.id), "          \
 	"'head', g.log_head)::text"
 
+/* The default chart of accounts (DESIGN §10.7), by code; members' capital accounts
+ * (capital:<person>) are opened at founding and admission, former:<person> at removal. */
+#define DEFAULT_CHART                                                                        \
+	"('bank', 'Bank', 'asset', NULL::boolean), ('cash', 'Cash', 'asset', NULL), "       \
+	"('receivables', 'Receivables', 'asset', NULL), "                                   \
+	"('payables', 'Payables', 'liability', NULL), "                                     \
+	"('patronage_payable', 'Patronage dividends payable', 'liability', NULL), "         \
+	"('reserve', 'Reserve', 'equity', NULL), "                                          \
+	"('undistributed', 'Undistributed surplus', 'equity', NULL), "                      \
+	"('sales', 'Sales', 'income', true), ('other_income', 'Other income', 'income', false), " \
+	"('wages', 'Wages', 'expense', NULL), ('supplies', 'Supplies', 'expense', NULL), "  \
+	"('rent', 'Rent', 'expense', NULL), ('other_expenses', 'Other expenses', 'expense', NULL)"
+
 /* One statement, so one transaction: the group, its charter, its founder and roles, its
- * log's first entry. $9 is the founding's time, which the signed entry holds too. */
+ * log's first entry, its chart of accounts. $9 is the founding's time, which the signed entry holds too. */
 const struct db_stmt coop_stmt_group_found = {
 	.sql = "WITH g AS (INSERT INTO coop.groups (id, name, created_at, charter_version, log_seq, "
 	"  log_head) VALUES ($1, $2, $9::timestamptz, 1, 1, $8) RETURNING *), "
@@ -42,7 +55,12 @@ const struct db_stmt coop_stmt_group_found = {
 	"  SELECT id, $5, created_at FROM g), "
 	"r AS (INSERT INTO coop.member_roles (group_id, person_id, role) "
 	"  SELECT g.id, $5, unnest($6::text[]) FROM g), "
-	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, 1, $8, $7 FROM g) "
+	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, 1, $8, $7 FROM g), "
+	"a AS (INSERT INTO coop.accounts (group_id, code, name, type, patronage, created_at) "
+	"  SELECT g.id, x.code, x.name, x.type, x.patronage, g.created_at FROM g, (VALUES "
+	DEFAULT_CHART ") x(code, name, type, patronage) "
+	"  UNION ALL SELECT g.id, 'capital:' || p.id, 'Capital: ' || p.name, 'equity', NULL, "
+	"  g.created_at FROM g, coop.people p WHERE p.id = $5) "
 	"SELECT json_build_object('id', g.id, 'name', g.name, 'created_at', " TS("g.created_at")
 	", 'charter_version', 1, 'members', 1, 'head', g.log_head)::text FROM g",
 	.nparams = 9,
@@ -215,6 +233,10 @@ const struct db_stmt coop_stmt_effect_apply = {
 	"ar AS (INSERT INTO coop.member_roles (group_id, person_id, role) "
 	"  SELECT g.id, x.person, jsonb_array_elements_text(x.roles) FROM g, "
 	"  jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid, roles jsonb)), "
+	"ac AS (INSERT INTO coop.accounts (group_id, code, name, type, created_at) "
+	"  SELECT g.id, 'capital:' || p.id, 'Capital: ' || p.name, 'equity', $13::timestamptz "
+	"  FROM g, jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid) "
+	"  JOIN coop.people p ON p.id = x.person ON CONFLICT DO NOTHING), "
 	"aa AS (UPDATE coop.applications a SET status = 'admitted' FROM g, "
 	"  jsonb_to_recordset(coalesce($11::jsonb->'admit', '[]')) x(person uuid) "
 	"  WHERE a.group_id = g.id AND a.status = 'pending' AND a.person_id = x.person), "
@@ -240,6 +262,79 @@ const struct db_stmt coop_stmt_result = {
 	.sql = "SELECT " DECISION_STATE ", r.jws FROM coop.decisions d "
 	"LEFT JOIN coop.results r ON r.decision_id = d.id "
 	"WHERE d.id = $3 AND d.group_id = $1 AND " MEMBER,
+	.nparams = 3,
+};
+
+/* The group's accounts with their balances, for member $2: the chart's order is by type,
+ * then code. */
+const struct db_stmt coop_stmt_accounts = {
+	.sql = "SELECT json_build_object('accounts', coalesce((SELECT json_agg(json_strip_nulls("
+	"  json_build_object('code', a.code, 'name', a.name, 'type', a.type, 'patronage', "
+	"  a.patronage, 'balance', coalesce((SELECT sum(p.amount) FROM coop.postings p "
+	"  WHERE p.group_id = a.group_id AND p.account = a.code), 0))) ORDER BY "
+	"  array_position(ARRAY['asset', 'liability', 'equity', 'income', 'expense'], a.type), "
+	"  a.code) FROM coop.accounts a WHERE a.group_id = $1), '[]'::json))::text WHERE " MEMBER,
+	.nparams = 2,
+};
+
+/* What posting an entry dated $3 by member $2 of group $1 needs to know: the log's end,
+ * the charter, the member's roles, the types of the accounts named ($5), whether the
+ * ledger is empty and the date in a closed year, the member's expenses of that month
+ * (entries authorised by a role), and the entry $4 reverses (its postings, and whether it
+ * is reversed already). No row for anyone but a member. */
+const struct db_stmt coop_stmt_post_context = {
+	.sql = "SELECT json_build_object('log_seq', g.log_seq, 'head', g.log_head, "
+	"'charter_version', g.charter_version, 'charter', c.charter, "
+	"'roles', array(SELECT r.role FROM coop.member_roles r WHERE r.group_id = g.id "
+	"  AND r.person_id = $2 ORDER BY r.role), "
+	"'accounts', coalesce((SELECT json_object_agg(a.code, a.type) FROM coop.accounts a "
+	"  WHERE a.group_id = g.id AND a.code = ANY ($5::text[])), '{}'::json), "
+	"'empty', NOT EXISTS (SELECT 1 FROM coop.entries e WHERE e.group_id = g.id), "
+	"'closed', EXISTS (SELECT 1 FROM coop.closed_years y WHERE y.group_id = g.id "
+	"  AND $3::date BETWEEN y.starts_on AND y.ends_on), "
+	"'month_expenses', (SELECT coalesce(sum(p.amount), 0) FROM coop.entries e "
+	"  JOIN coop.postings p ON p.entry_id = e.id JOIN coop.accounts a "
+	"  ON a.group_id = p.group_id AND a.code = p.account "
+	"  WHERE e.group_id = g.id AND e.posted_by = $2 AND e.authorised_by ? 'role' "
+	"  AND e.date >= date_trunc('month', $3::date) "
+	"  AND e.date < date_trunc('month', $3::date) + interval '1 month' AND a.type = 'expense'), "
+	"'reversed', (SELECT json_build_object('postings', (SELECT json_agg(json_build_object("
+	"  'account', p.account, 'amount', p.amount) ORDER BY p.n) FROM coop.postings p "
+	"  WHERE p.entry_id = e.id), 'reversed', EXISTS (SELECT 1 FROM coop.entries r "
+	"  WHERE r.reverses = e.id)) FROM coop.entries e WHERE e.id = $4::uuid AND e.group_id = g.id))::text "
+	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
+	"WHERE g.id = $1 AND " MEMBER,
+	.nparams = 5,
+};
+
+/* One statement: entry $5 of group $1 with its postings ($12: [{account, amount}]) and
+ * its log entry ($3 hash, $4 text) after seq $2 — only if the log still ends at $2, else
+ * "0" and nothing written. */
+const struct db_stmt coop_stmt_post_entry = {
+	.sql = "WITH g AS (UPDATE coop.groups SET log_seq = $2::bigint + 1, log_head = $3 "
+	"  WHERE id = $1 AND log_seq = $2::bigint RETURNING id, log_seq), "
+	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, log_seq, $3, $4 FROM g), "
+	"e AS (INSERT INTO coop.entries (id, group_id, seq, date, memo, posted_by, authorised_by, "
+	"  reverses, opening, created_at) SELECT $5, id, log_seq, $6::date, $7, $8, $9::jsonb, "
+	"  $10::uuid, $11::boolean, $13::timestamptz FROM g RETURNING id), "
+	"p AS (INSERT INTO coop.postings (entry_id, n, group_id, account, date, amount) "
+	"  SELECT e.id, x.n - 1, $1, x.account, $6::date, x.amount FROM e, "
+	"  ROWS FROM (jsonb_to_recordset($12::jsonb) AS (account text, amount bigint)) "
+	"  WITH ORDINALITY AS x(account, amount, n)) "
+	"SELECT (SELECT count(*) FROM g)::text",
+	.nparams = 13,
+};
+
+/* The group's entries, in the log's order, after seq $3 (a page of at most 500). */
+const struct db_stmt coop_stmt_entries = {
+	.sql = "SELECT json_build_object('entries', coalesce((SELECT json_agg(x.o ORDER BY x.seq) "
+	"  FROM (SELECT e.seq, json_strip_nulls(json_build_object('id', e.id, 'seq', e.seq, "
+	"  'date', e.date, 'memo', e.memo, 'postings', (SELECT json_agg(json_build_object("
+	"  'account', p.account, 'amount', p.amount) ORDER BY p.n) FROM coop.postings p "
+	"  WHERE p.entry_id = e.id), 'posted_by', e.posted_by, 'authorised_by', e.authorised_by, "
+	"  'reverses', e.reverses, 'opening', CASE WHEN e.opening THEN true END)) AS o "
+	"  FROM coop.entries e WHERE e.group_id = $1 AND e.seq > $3::bigint ORDER BY e.seq "
+	"  LIMIT 500) x), '[]'::json))::text WHERE " MEMBER,
 	.nparams = 3,
 };
 
@@ -504,4 +599,17 @@ coop_store_result(struct db_pool *db, const char *gid, const char *who, const ch
 		return;
 	}
 	db_query(db, &coop_stmt_result, p, result_done, c);
+}
+
+void
+coop_store_post_entry(struct db_pool *db, const struct coop_posting *e, coop_store_json_cb cb,
+		      void *arg)
+{
+	struct db_param p[] = {db_text(e->group),	 db_text(e->after_seq), db_text(e->hash),
+			       db_text(e->entry),	 db_text(e->id),	db_text(e->date),
+			       db_text(e->memo),	 db_text(e->posted_by), db_text(e->authorised_by),
+			       db_text(e->reverses),	 db_text(e->opening),	db_text(e->postings),
+			       db_text(e->at)};
+
+	coop_store_json(db, &coop_stmt_post_entry, p, cb, arg);
 }

@@ -14,7 +14,8 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 	coop_stmt_group_log, coop_stmt_me, coop_stmt_apply, coop_stmt_applications,
 	coop_stmt_decision_context, coop_stmt_decision_add, coop_stmt_decisions_list,
 	coop_stmt_comment_add, coop_stmt_comments, coop_stmt_effect_decision,
-	coop_stmt_effect_context, coop_stmt_effect_apply, coop_stmt_result;
+	coop_stmt_effect_context, coop_stmt_effect_apply, coop_stmt_result, coop_stmt_accounts,
+	coop_stmt_post_context, coop_stmt_post_entry, coop_stmt_entries;
 
 #define COOP_STORE_STATEMENTS                                                                \
 	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
@@ -23,7 +24,8 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 		&coop_stmt_applications, &coop_stmt_decision_context, &coop_stmt_decision_add, \
 		&coop_stmt_decisions_list, &coop_stmt_comment_add, &coop_stmt_comments,      \
 		&coop_stmt_effect_decision, &coop_stmt_effect_context, &coop_stmt_effect_apply, \
-		&coop_stmt_result
+		&coop_stmt_result, &coop_stmt_accounts, &coop_stmt_post_context,             \
+		&coop_stmt_post_entry, &coop_stmt_entries
 
 /* Whether sign-up is open, or why it could not be read. */
 void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,
@@ -103,5 +105,17 @@ void coop_store_result(struct db_pool *db, const char *gid, const char *who, con
 		       void (*cb)(void *arg, const struct problem *no, const char *state,
 				  const char *jws, size_t len),
 		       void *arg);
+
+/* An entry being posted, every value as text (reverses NULL: none; opening "true" or
+ * "false"; authorised_by and postings JSON): see coop_stmt_post_entry. */
+struct coop_posting {
+	const char *group, *after_seq, *hash, *entry, *id, *date, *memo, *posted_by;
+	const char *authorised_by, *reverses, *opening, *postings, *at;
+};
+
+/* Posts it with its log entry in one transaction: json "1", or "0" when the log no longer
+ * ends at after_seq (nothing written). */
+void coop_store_post_entry(struct db_pool *db, const struct coop_posting *e,
+			   coop_store_json_cb cb, void *arg);
 
 #endif

@@ -355,15 +355,20 @@ test('freecoop_owner owns everything; freecoop_server has exactly its DML', () =
      WHERE grantee = 'freecoop_server'
      GROUP BY 1 ORDER BY 1`);
   assert.deepEqual(grants, [
+    ['coop.accounts', 'INSERT,SELECT'],
     ['coop.applications', 'INSERT,SELECT,UPDATE'],
     ['coop.charters', 'INSERT,SELECT'],
+    ['coop.closed_years', 'INSERT,SELECT'],
     ['coop.comments', 'INSERT,SELECT'],
     ['coop.decisions', 'INSERT,SELECT,UPDATE'],
+    ['coop.entries', 'INSERT,SELECT'],
     ['coop.groups', 'INSERT,SELECT,UPDATE'],
     ['coop.log', 'INSERT,SELECT'],
     ['coop.member_roles', 'DELETE,INSERT,SELECT'],
     ['coop.members', 'DELETE,INSERT,SELECT'],
+    ['coop.patronage', 'INSERT,SELECT'],
     ['coop.people', 'INSERT,SELECT'],
+    ['coop.postings', 'INSERT,SELECT'],
     ['coop.results', 'INSERT,SELECT'],
     ['coop.settings', 'SELECT'],
     ['decision.access_tokens', 'DELETE,INSERT,SELECT,UPDATE'],

@@ -1,0 +1,533 @@
+/* books — a group's books (see the header). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "books.h"
+#include "charter.h"
+#include "glog.h"
+#include "store.h"
+#include "util.h"
+
+/* Times a posting starts again after another append to the group came first. */
+#define TRIES 64
+
+void
+books_accounts(struct coop *c, const struct principal *who, const char *gid, groups_cb cb,
+	       void *arg)
+{
+	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
+
+	if (groups_is_person(c, who, cb, arg))
+		groups_one_row(c, &coop_stmt_accounts, p, GROUPS_NO_GROUP, cb, arg);
+}
+
+void
+books_entries(struct coop *c, const struct principal *who, const char *gid, long long after,
+	      groups_cb cb, void *arg)
+{
+	char seq[24];
+	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(seq)};
+
+	snprintf(seq, sizeof(seq), "%lld", after);
+	if (groups_is_person(c, who, cb, arg))
+		groups_one_row(c, &coop_stmt_entries, p, GROUPS_NO_GROUP, cb, arg);
+}
+
+/* ---- a posting ---- */
+
+struct posting {
+	struct coop *c;
+	groups_cb cb;
+	void *arg;
+	char gid[UTIL_UUID_LEN + 1], who[UTIL_UUID_LEN + 1], id[UTIL_UUID_LEN + 1];
+	char reverses[UTIL_UUID_LEN + 1]; /* "" when none */
+	char date[11];
+	char *memo;
+	bool opening;
+	struct json_object *postings; /* [{"account", "amount"}] (owned) */
+	char *codes;                  /* the accounts named, a text[] literal */
+	char *answer;                 /* the entry as answered once written */
+	int tries;
+};
+
+static void
+posting_free(struct posting *p)
+{
+	json_object_put(p->postings);
+	free(p->memo);
+	free(p->codes);
+	free(p->answer);
+	free(p);
+}
+
+static void refuse(struct posting *p, int status, const char *slug, const char *pointer,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+refuse(struct posting *p, int status, const char *slug, const char *pointer, const char *fmt, ...)
+{
+	struct problem no;
+	char detail[PROBLEM_DETAIL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	p->cb(p->arg, problem_set(&no, status, slug, "%s", detail), pointer, NULL);
+	posting_free(p);
+}
+
+/* Whether s is a date YYYY-MM-DD of the Gregorian calendar, years 1900 to 9999. */
+static bool
+valid_date(const char *s)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d, n = 0;
+
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	if (y < 1900 || m < 1 || m > 12 || d < 1)
+		return false;
+	return d <= days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
+/* amount (minor units) as a decimal of the currency's exponent (0 to 4), e.g. 60000 ->
+ * "600.00". */
+static void
+money(int64_t amount, int exponent, char *out, size_t cap)
+{
+	uint64_t a = amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount, scale = 1;
+	uint64_t rest;
+	char digits[8];
+
+	if (exponent <= 0 || exponent > 4) {
+		snprintf(out, cap, "%s%" PRIu64, amount < 0 ? "-" : "", a);
+		return;
+	}
+	for (int i = 0; i < exponent; i++)
+		scale *= 10;
+	rest = a % scale;
+	for (int i = exponent - 1; i >= 0; i--) {
+		digits[i] = (char)('0' + rest % 10);
+		rest /= 10;
+	}
+	digits[exponent] = '\0';
+	snprintf(out, cap, "%s%" PRIu64 ".%s", amount < 0 ? "-" : "", a / scale, digits);
+}
+
+/* Checks the postings' shape: 2 to BOOKS_MAX_POSTINGS objects {"account": string, "amount":
+ * a non-zero integer}, summing to zero; their account codes into p->codes. 0, or -1 having
+ * answered. */
+static int
+check_postings(struct posting *p)
+{
+	size_t n = json_object_array_length(p->postings), len = 3;
+	int64_t sum = 0;
+	char pointer[48];
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(p->postings, i), *acc, *amt;
+		snprintf(pointer, sizeof(pointer), "/postings/%zu", i);
+		if (!json_object_is_type(x, json_type_object) || json_object_object_length(x) != 2 ||
+		    !json_object_object_get_ex(x, "account", &acc) ||
+		    !json_object_object_get_ex(x, "amount", &amt) ||
+		    !json_object_is_type(acc, json_type_string)) {
+			refuse(p, 422, "invalid-entry", pointer,
+			       "A posting is {\"account\": \"<code>\", \"amount\": <integer>}.");
+			return -1;
+		}
+		if (!json_object_is_type(amt, json_type_int) || json_object_get_int64(amt) == 0) {
+			snprintf(pointer, sizeof(pointer), "/postings/%zu/amount", i);
+			refuse(p, 422, "invalid-entry", pointer,
+			       "An amount is a non-zero integer in minor units of the group's "
+			       "currency (cents for EUR): no fraction, no string.");
+			return -1;
+		}
+		sum += json_object_get_int64(amt); /* each < 2^53, at most 200: no overflow */
+		len += (size_t)json_object_get_string_len(acc) + 3;
+	}
+	if (sum != 0) {
+		refuse(p, 422, "unbalanced", "/postings",
+		       "The postings sum to %" PRId64 ", not zero: debits (positive) and credits "
+		       "(negative) must balance.", sum);
+		return -1;
+	}
+	/* account codes are [a-z0-9_:-] (checked against the chart): a bare text[] literal */
+	if ((p->codes = malloc(len)) == NULL)
+		return -2;
+	strcpy(p->codes, "{");
+	for (size_t i = 0; i < n; i++) {
+		const char *code = json_object_get_string(
+		    json_object_object_get(json_object_array_get_idx(p->postings, i), "account"));
+		if (strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_:-") != strlen(code) ||
+		    code[0] == '\0') {
+			snprintf(pointer, sizeof(pointer), "/postings/%zu/account", i);
+			refuse(p, 422, "unknown-account", pointer,
+			       "The group has no account of this code.");
+			return -1;
+		}
+		strcat(p->codes, i > 0 ? "," : "");
+		strcat(p->codes, code);
+	}
+	strcat(p->codes, "}");
+	return 0;
+}
+
+/* What an entry touches, by account type. */
+struct touches {
+	bool expense, income, equity, reserve, own_capital;
+	int64_t expense_amount; /* the sum of its postings to expense accounts */
+};
+
+/* The roles of the member (ctx "roles") that grant permission, the first into *role. */
+static bool
+permitted(struct json_object *ctx, const char *permission, const char **role)
+{
+	struct json_object *roles = json_object_object_get(ctx, "roles");
+	struct json_object *charter = json_object_object_get(ctx, "charter");
+
+	for (size_t i = 0; i < json_object_array_length(roles); i++) {
+		const char *r = json_object_get_string(json_object_array_get_idx(roles, i));
+		if (charter_role_permits(charter, r, permission)) {
+			*role = r;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The most generous limit named limit among the member's roles granting record_expense,
+ * and the role that sets it (*role); -1: no limit. */
+static int64_t
+expense_limit(struct json_object *ctx, const char *limit, const char **role)
+{
+	struct json_object *roles = json_object_object_get(ctx, "roles");
+	struct json_object *charter = json_object_object_get(ctx, "charter");
+	int64_t best = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < json_object_array_length(roles); i++) {
+		const char *r = json_object_get_string(json_object_array_get_idx(roles, i));
+		int64_t l;
+		if (!charter_role_permits(charter, r, "record_expense"))
+			continue;
+		l = charter_role_limit(charter, r, limit);
+		if (l < 0) {
+			*role = r;
+			return -1;
+		}
+		if (!any || l > best) {
+			best = l;
+			*role = r;
+		}
+		any = true;
+	}
+	return best;
+}
+
+static void post(struct posting *p);
+
+static void
+written_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct posting *p = arg;
+
+	(void)json;
+	if (no != NULL) {
+		p->cb(p->arg, no, NULL, NULL);
+		posting_free(p);
+	} else if (json != NULL && strcmp(json, "1") == 0) {
+		p->cb(p->arg, NULL, NULL, p->answer); /* the entry, made before the write */
+		posting_free(p);
+	} else if (++p->tries < TRIES) {
+		post(p); /* another append came first: check everything again */
+	} else {
+		refuse(p, 503, "service-unavailable", NULL,
+		       "The group's books are busy; try again.");
+	}
+}
+
+/* Whether the entry's postings negate exactly those of the entry it reverses (the same
+ * accounts, each amount negated, in any order). */
+static bool
+negates(struct json_object *postings, struct json_object *reversed)
+{
+	size_t n = json_object_array_length(postings);
+	bool used[BOOKS_MAX_POSTINGS] = {false};
+
+	if (reversed == NULL || json_object_array_length(reversed) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(postings, i);
+		const char *acc = json_object_get_string(json_object_object_get(x, "account"));
+		int64_t amt = json_object_get_int64(json_object_object_get(x, "amount"));
+		bool found = false;
+		for (size_t j = 0; j < n && !found; j++) {
+			struct json_object *y = json_object_array_get_idx(reversed, j);
+			if (!used[j] &&
+			    strcmp(acc, json_object_get_string(json_object_object_get(y, "account"))) == 0 &&
+			    amt == -json_object_get_int64(json_object_object_get(y, "amount")))
+				used[j] = found = true;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* The group as it is now: the rules checked, the entry and its log entry signed and
+ * written. */
+static void
+context_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct posting *p = arg;
+	struct json_object *ctx, *accounts, *entry = NULL, *log = NULL, *auth, *reversed;
+	struct touches t = {0};
+	struct problem none;
+	const char *role = NULL, *needed = NULL;
+	char own[UTIL_UUID_LEN + 16], pointer[48], seq[24], *canon = NULL;
+	char at[40];
+	int exponent;
+	size_t len;
+	struct coop_posting row;
+
+	if (no == NULL && json == NULL)
+		no = problem_set(&none, 404, "not-found", GROUPS_NO_GROUP);
+	if (no != NULL) {
+		p->cb(p->arg, no, NULL, NULL);
+		posting_free(p);
+		return;
+	}
+	if ((ctx = json_tokener_parse(json)) == NULL) {
+		refuse(p, 500, "internal-error", NULL, "The group could not be read.");
+		return;
+	}
+	accounts = json_object_object_get(ctx, "accounts");
+	exponent = charter_currency_exponent(json_object_get_string(json_object_object_get(
+	    json_object_object_get(json_object_object_get(ctx, "charter"), "accounting"),
+	    "currency")));
+	snprintf(own, sizeof(own), "capital:%s", p->who);
+	for (size_t i = 0; i < json_object_array_length(p->postings); i++) {
+		struct json_object *x = json_object_array_get_idx(p->postings, i), *type;
+		const char *code = json_object_get_string(json_object_object_get(x, "account"));
+		const char *ty;
+		if (!json_object_object_get_ex(accounts, code, &type)) {
+			snprintf(pointer, sizeof(pointer), "/postings/%zu/account", i);
+			refuse(p, 422, "unknown-account", pointer,
+			       "The group has no account of this code (GET .../ledger/accounts).");
+			goto out;
+		}
+		ty = json_object_get_string(type);
+		if (strcmp(ty, "expense") == 0) {
+			t.expense = true;
+			t.expense_amount += json_object_get_int64(json_object_object_get(x, "amount"));
+		}
+		t.income |= strcmp(ty, "income") == 0;
+		t.equity |= strcmp(ty, "equity") == 0;
+		t.reserve |= strcmp(code, "reserve") == 0 || strcmp(code, "undistributed") == 0;
+		t.own_capital |= strcmp(code, own) == 0;
+	}
+	if (json_object_get_boolean(json_object_object_get(ctx, "closed"))) {
+		refuse(p, 409, "period-closed", "/date",
+		       "The fiscal year of this date is closed: its surplus was allocated.");
+		goto out;
+	}
+	if (t.reserve) {
+		refuse(p, 403, "not-permitted", "/postings",
+		       "The reserve and the undistributed surplus are posted only by an adopted "
+		       "allocate_surplus decision.");
+		goto out;
+	}
+	if (p->reverses[0] != '\0') {
+		reversed = json_object_object_get(ctx, "reversed");
+		if (reversed == NULL || json_object_is_type(reversed, json_type_null)) {
+			refuse(p, 422, "invalid-entry", "/reverses",
+			       "The group has no entry of this id to reverse.");
+			goto out;
+		}
+		if (json_object_get_boolean(json_object_object_get(reversed, "reversed"))) {
+			refuse(p, 409, "already-reversed", "/reverses",
+			       "This entry was reversed already.");
+			goto out;
+		}
+		if (!negates(p->postings, json_object_object_get(reversed, "postings"))) {
+			refuse(p, 422, "invalid-entry", "/postings",
+			       "A reversing entry negates the postings of the entry it reverses "
+			       "exactly: the same accounts, each amount with the other sign.");
+			goto out;
+		}
+	}
+	if (p->opening) {
+		needed = "manage_accounts";
+		if (!json_object_get_boolean(json_object_object_get(ctx, "empty"))) {
+			refuse(p, 409, "ledger-not-empty", "/opening",
+			       "The opening-balances entry is posted while the ledger is empty, once.");
+			goto out;
+		}
+	} else if (t.own_capital) {
+		refuse(p, 403, "not-permitted", "/postings",
+		       "No one posts to their own capital account: another member holding "
+		       "record_capital does.");
+		goto out;
+	} else if (t.equity) {
+		needed = "record_capital";
+	} else if (t.expense) {
+		needed = "record_expense";
+	} else if (t.income) {
+		needed = "record_income";
+	}
+	if (needed != NULL ? !permitted(ctx, needed, &role)
+			   : !permitted(ctx, "record_income", &role) &&
+				 !permitted(ctx, "record_expense", &role) &&
+				 !permitted(ctx, "record_capital", &role)) {
+		refuse(p, 403, "not-permitted", NULL,
+		       "None of your roles in this group may post this entry (it needs %s).",
+		       needed != NULL ? needed : "record_income, record_expense or record_capital");
+		goto out;
+	}
+	if (t.expense && !p->opening && t.expense_amount > 0 &&
+	    (needed == NULL || strcmp(needed, "record_expense") == 0)) {
+		int64_t per_entry = expense_limit(ctx, "expense_per_entry", &role);
+		int64_t per_month = expense_limit(ctx, "expense_per_month", &role);
+		int64_t spent = json_object_get_int64(json_object_object_get(ctx, "month_expenses"));
+		char a[32], l[32], left[32];
+		if (per_entry >= 0 && t.expense_amount > per_entry) {
+			money(t.expense_amount, exponent, a, sizeof(a));
+			money(per_entry, exponent, l, sizeof(l));
+			refuse(p, 403, "over-limit", "/postings",
+			       "This expense of %s is over your limit of %s an entry: an "
+			       "approve_expense decision makes it.", a, l);
+			goto out;
+		}
+		if (per_month >= 0 && spent + t.expense_amount > per_month) {
+			money(t.expense_amount, exponent, a, sizeof(a));
+			money(per_month, exponent, l, sizeof(l));
+			money(per_month - spent > 0 ? per_month - spent : 0, exponent, left, sizeof(left));
+			refuse(p, 403, "over-limit", "/postings",
+			       "This expense of %s is over your monthly limit of %s: %s is left this "
+			       "month; an approve_expense decision makes it.", a, l, left);
+			goto out;
+		}
+	}
+	/* the entry, as the log holds it */
+	util_time_format(util_realtime_us(), at);
+	auth = json_object_new_object();
+	json_object_object_add(auth, "role", json_object_new_string(role));
+	entry = json_object_new_object();
+	json_object_object_add(entry, "id", json_object_new_string(p->id));
+	json_object_object_add(entry, "date", json_object_new_string(p->date));
+	json_object_object_add(entry, "memo", json_object_new_string(p->memo));
+	json_object_object_add(entry, "postings", json_object_get(p->postings));
+	json_object_object_add(entry, "posted_by", json_object_new_string(p->who));
+	json_object_object_add(entry, "authorised_by", auth);
+	if (p->reverses[0] != '\0')
+		json_object_object_add(entry, "reverses", json_object_new_string(p->reverses));
+	if (p->opening)
+		json_object_object_add(entry, "opening", json_object_new_boolean(true));
+	log = json_object_new_object();
+	json_object_object_add(log, "group", json_object_new_string(p->gid));
+	json_object_object_add(
+	    log, "seq",
+	    json_object_new_int64(json_object_get_int64(json_object_object_get(ctx, "log_seq")) + 1));
+	json_object_object_add(log, "prev", json_object_get(json_object_object_get(ctx, "head")));
+	json_object_object_add(log, "at", json_object_new_string(at));
+	json_object_object_add(log, "kind", json_object_new_string("ledger"));
+	json_object_object_add(log, "charter_version",
+			       json_object_get(json_object_object_get(ctx, "charter_version")));
+	json_object_object_add(log, "entry", json_object_get(entry));
+	if (glog_entry_seal(log, p->c->keys->signing, p->c->keys->kid) != 0 ||
+	    glog_canonical(log, &canon, &len) != 0) {
+		refuse(p, 422, "invalid-entry", "/memo",
+		       "The entry cannot be written to the log (its memo is not text).");
+		goto out;
+	}
+	snprintf(seq, sizeof(seq), "%" PRId64,
+		 json_object_get_int64(json_object_object_get(ctx, "log_seq")));
+	json_object_object_add(entry, "seq", json_object_get(json_object_object_get(log, "seq")));
+	row = (struct coop_posting){
+	    .group = p->gid,
+	    .after_seq = seq,
+	    .hash = json_object_get_string(json_object_object_get(log, "hash")),
+	    .entry = canon,
+	    .id = p->id,
+	    .date = p->date,
+	    .memo = p->memo,
+	    .posted_by = p->who,
+	    .authorised_by = json_object_to_json_string_ext(auth, JSON_C_TO_STRING_PLAIN),
+	    .reverses = p->reverses[0] != '\0' ? p->reverses : NULL,
+	    .opening = p->opening ? "true" : "false",
+	    .postings = json_object_to_json_string_ext(p->postings, JSON_C_TO_STRING_PLAIN),
+	    .at = at,
+	};
+	/* the answer, kept until the write says whether it stands */
+	free(p->answer);
+	p->answer = strdup(json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PLAIN));
+	if (p->answer == NULL) {
+		refuse(p, 500, "internal-error", NULL, "Out of memory.");
+		goto out;
+	}
+	coop_store_post_entry(p->c->app->db, &row, written_cb, p);
+out:
+	free(canon);
+	json_object_put(entry);
+	json_object_put(log);
+	json_object_put(ctx);
+}
+
+static void
+post(struct posting *p)
+{
+	struct db_param q[] = {db_text(p->gid), db_text(p->who), db_text(p->date),
+			       db_text(p->reverses[0] != '\0' ? p->reverses : NULL),
+			       db_text(p->codes)};
+
+	coop_store_json(p->c->app->db, &coop_stmt_post_context, q, context_cb, p);
+}
+
+void
+books_post(struct coop *c, const struct principal *who, const char *gid,
+	   struct json_object *body, groups_cb cb, void *arg)
+{
+	struct posting *p;
+	struct json_object *v;
+	struct problem no;
+	const char *date = json_object_get_string(json_object_object_get(body, "date"));
+	const char *memo = json_object_get_string(json_object_object_get(body, "memo"));
+	int r;
+
+	if (!groups_is_person(c, who, cb, arg))
+		return;
+	if ((p = calloc(1, sizeof(*p))) == NULL || util_uuid_v4(p->id) != 0 ||
+	    (p->memo = strdup(memo != NULL ? memo : "")) == NULL) {
+		free(p);
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	p->c = c;
+	p->cb = cb;
+	p->arg = arg;
+	memcpy(p->gid, gid, UTIL_UUID_LEN);
+	memcpy(p->who, who->account_id, UTIL_UUID_LEN);
+	json_object_object_get_ex(body, "postings", &v);
+	p->postings = json_object_get(v);
+	if (json_object_object_get_ex(body, "reverses", &v) && v != NULL)
+		util_uuid_parse(json_object_get_string(v), p->reverses);
+	p->opening = json_object_object_get_ex(body, "opening", &v) && json_object_get_boolean(v);
+	if (date == NULL || !valid_date(date)) {
+		refuse(p, 422, "invalid-entry", "/date", "A date is YYYY-MM-DD, a day of the "
+		       "calendar (years 1900 to 9999).");
+		return;
+	}
+	memcpy(p->date, date, 10);
+	if ((r = check_postings(p)) == -2)
+		refuse(p, 500, "internal-error", NULL, "Out of memory.");
+	else if (r == 0)
+		post(p);
+}

@@ -1,0 +1,46 @@
+/* books — a group's books (DESIGN §10.7): its chart of accounts with their balances, and
+ * its double-entry ledger, posted by members within what their roles permit.
+ *
+ * Amounts are integers in minor units of the charter's currency (|amount| < 2^53), debits
+ * positive and credits negative, each entry summing to zero; no floating point anywhere.
+ * Entries are immutable: a correction is a reversing entry. Each entry is also an entry
+ * ("ledger") of the group's signed log, appended in the same statement, serialised with
+ * every other append to the group: the monthly limits hold against concurrent posters.
+ *
+ * Who may post what, by the accounts an entry touches:
+ *   - an expense account: record_expense, within the most generous expense_per_entry and
+ *     expense_per_month of the poster's roles that grant it (the month: the entry's date's
+ *     calendar month, summing the poster's entries authorised by a role); beyond either,
+ *     403 over-limit (an approve_expense decision makes such an expense);
+ *   - an income account: record_income;
+ *   - an equity account (members' capital): record_capital, never the poster's own
+ *     capital:<person>; the reserve and undistributed surplus: only allocate_surplus;
+ *   - assets and liabilities only (a transfer): any of the three;
+ *   - the opening-balances entry ("opening": true): manage_accounts, while the ledger is
+ *     empty, touching any account but the reserve and undistributed surplus.
+ * An entry dated in a closed fiscal year is 409 period-closed. */
+#ifndef FREECOOP_BOOKS_H
+#define FREECOOP_BOOKS_H
+
+#include <json-c/json.h>
+
+#include "groups.h"
+
+#define BOOKS_MAX_POSTINGS 200
+#define BOOKS_MEMO_MAX 500
+
+/* The group's accounts with their balances; members only. */
+void books_accounts(struct coop *c, const struct principal *who, const char *gid,
+		    groups_cb cb, void *arg);
+
+/* who posts an entry to group gid: body is the request's JSON ({"date", "memo", "postings",
+ * "reverses"?, "opening"?}, its members' types checked). The entry as posted, or why not,
+ * with the pointer of the faulty member when there is one. */
+void books_post(struct coop *c, const struct principal *who, const char *gid,
+		struct json_object *body, groups_cb cb, void *arg);
+
+/* The group's entries in order, after log seq after; members only. */
+void books_entries(struct coop *c, const struct principal *who, const char *gid,
+		   long long after, groups_cb cb, void *arg);
+
+#endif

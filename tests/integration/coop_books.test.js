@@ -1,0 +1,204 @@
+'use strict';
+// The books (DESIGN §10.7): the default chart of accounts, entries in integer minor units
+// posted within what each role permits (income, expenses within limits, capital but never
+// one's own, never the reserve), reversals, the opening-balances entry; every entry in the
+// group's signed log. Bad input changes nothing.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./lib/harness');
+const C = require('./lib/coop');
+
+let server;
+test.before(async () => {
+  server = await C.coopServer({ FREECOOP_CONCLUDE_POLL_MS: '50', FREECOOP_WEBHOOK_POLL_MS: '100' });
+});
+test.after(() => server.stop());
+
+const person = (name) => C.person(server, name);
+const get = (who, p) => h.api(server, 'GET', p, { token: who.token });
+const post = (who, p, body) => h.api(server, 'POST', p, { token: who.token, body });
+const entry = (who, g, body) => post(who, `/coop/v1/groups/${g.id}/ledger/entries`, body);
+const accounts = async (who, g) => {
+  const r = await get(who, `/coop/v1/groups/${g.id}/ledger/accounts`);
+  assert.equal(r.status, 200, r.text);
+  return r.json.accounts;
+};
+const balance = async (who, g, code) => (await accounts(who, g)).find((a) => a.code === code).balance;
+const entries = async (who, g) => (await get(who, `/coop/v1/groups/${g.id}/ledger/entries`)).json.entries;
+const sale = (amount, date = '2027-01-05') => ({ date, memo: 'Bread', postings: [
+  { account: 'bank', amount }, { account: 'sales', amount: -amount }] });
+const expense = (amount, date = '2027-01-05') => ({ date, memo: 'Flour', postings: [
+  { account: 'supplies', amount }, { account: 'bank', amount: -amount }] });
+
+test('founding opens the default chart and the founder\'s capital account', async () => {
+  const ada = await person('Ada');
+  const g = await C.found(server, ada);
+  const list = await accounts(ada, g);
+  assert.deepEqual(list.map((a) => [a.code, a.type]), [
+    ['bank', 'asset'], ['cash', 'asset'], ['receivables', 'asset'],
+    ['patronage_payable', 'liability'], ['payables', 'liability'],
+    [`capital:${ada.id}`, 'equity'], ['reserve', 'equity'], ['undistributed', 'equity'],
+    ['other_income', 'income'], ['sales', 'income'],
+    ['other_expenses', 'expense'], ['rent', 'expense'], ['supplies', 'expense'], ['wages', 'expense'],
+  ]);
+  assert.ok(list.every((a) => a.balance === 0));
+  assert.equal(list.find((a) => a.code === 'sales').patronage, true);
+  assert.equal(list.find((a) => a.code === 'other_income').patronage, false);
+  assert.equal(list.find((a) => a.code === 'bank').patronage, undefined);
+  assert.equal(list.find((a) => a.code === `capital:${ada.id}`).name, 'Capital: Ada');
+  const eve = await person('Eve');
+  h.assertProblem(await get(eve, `/coop/v1/groups/${g.id}/ledger/accounts`), 404, 'not-found');
+  h.assertProblem(await entry(eve, g, sale(100)), 404, 'not-found');
+});
+
+test('a treasurer posts income: the entry, the balances, the signed log', async () => {
+  const ada = await person('Ada');
+  const g = await C.found(server, ada);
+  const r = await entry(ada, g, sale(12050));
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.seq, 2);
+  assert.equal(r.json.date, '2027-01-05');
+  assert.equal(r.json.memo, 'Bread');
+  assert.deepEqual(r.json.postings, [{ account: 'bank', amount: 12050 }, { account: 'sales', amount: -12050 }]);
+  assert.equal(r.json.posted_by, ada.id);
+  assert.deepEqual(r.json.authorised_by, { role: 'treasurer' });
+  assert.equal(await balance(ada, g, 'bank'), 12050);
+  assert.equal(await balance(ada, g, 'sales'), -12050);
+  assert.deepEqual(await entries(ada, g), [r.json]);
+
+  const log = await C.log(server, ada, g.id);
+  assert.equal(log.entries.length, 2);
+  const e = log.entries[1];
+  assert.equal(e.kind, 'ledger');
+  assert.equal(e.seq, 2);
+  const { seq, ...logged } = r.json; // eslint-disable-line no-unused-vars
+  assert.deepEqual(e.entry, logged);
+  assert.equal((await get(ada, `/coop/v1/groups/${g.id}`)).json.head, e.hash);
+  const v = await C.verifyLog(server, ada, log);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+});
+
+test('bad entries are refused with a problem and change nothing', async () => {
+  const ada = await person('Ada');
+  const g = await C.found(server, ada);
+  assert.equal((await entry(ada, g, sale(500))).status, 201);
+  const before = h.superSql(`SELECT count(*) FROM coop.log WHERE group_id = '${g.id}'`);
+  const two = (a, b) => ({ date: '2027-01-05', postings: [{ account: 'bank', amount: a }, { account: 'sales', amount: b }] });
+  const cases = [
+    [two(100, -99), 422, 'unbalanced', '/postings'],
+    [two(12.5, -12.5), 422, 'invalid-entry', '/postings/0/amount'],
+    [two('100', '-100'), 422, 'invalid-entry', '/postings/0/amount'],
+    [two(0, 0), 422, 'invalid-entry', '/postings/0/amount'],
+    [{ ...two(100, -100), date: '2027-02-30' }, 422, 'invalid-entry', '/date'],
+    [{ ...two(100, -100), date: '2027-1-05' }, 422, 'invalid-request'],
+    [{ ...two(100, -100), date: 'yesterday!' }, 422, 'invalid-entry', '/date'],
+    [{ date: '2027-01-05', postings: [{ account: 'nope', amount: 1 }, { account: 'bank', amount: -1 }] },
+      422, 'unknown-account', '/postings/0/account'],
+    [{ date: '2027-01-05', postings: [{ account: 'bank', amount: 1 }, { account: 'bank' }] }, 422, 'invalid-entry', '/postings/1'],
+    [{ date: '2027-01-05', postings: [{ account: 'bank', amount: 1 }] }, 422, 'invalid-request'],
+    [{ postings: [] }, 422, 'invalid-request'],
+    [{ ...two(100, -100), reverses: 'not-an-id' }, 422, 'invalid-request'],
+    [{ ...two(100, -100), reverses: g.id }, 422, 'invalid-entry', '/reverses'],
+    [{ date: '2027-01-05', postings: [{ account: 'reserve', amount: 1 }, { account: 'bank', amount: -1 }] },
+      403, 'not-permitted', '/postings'],
+  ];
+  for (const [body, status, slug, pointer] of cases) {
+    const r = await entry(ada, g, body);
+    h.assertProblem(r, status, slug, JSON.stringify(body));
+    if (pointer) assert.equal(r.json.pointer, pointer, JSON.stringify(body));
+  }
+  // Beyond 2^53: refused by the body's reader, as every such number.
+  const big = await h.api(server, 'POST', `/coop/v1/groups/${g.id}/ledger/entries`, { token: ada.token,
+    rawBody: '{"date":"2027-01-05","postings":[{"account":"bank","amount":9007199254740993},'
+      + '{"account":"sales","amount":-9007199254740993}]}' });
+  h.assertProblem(big, 422, 'invalid-request');
+  assert.equal(h.superSql(`SELECT count(*) FROM coop.log WHERE group_id = '${g.id}'`), before);
+  assert.equal((await entries(ada, g)).length, 1);
+  assert.equal(await balance(ada, g, 'bank'), 500);
+});
+
+test('expenses within the role\'s limits: per entry and per month, with what is left', async () => {
+  const ada = await person('Ada');
+  const g = await C.found(server, ada);
+  // The default treasurer: 500.00 an entry, 2,000.00 a month.
+  const over = await entry(ada, g, expense(50001));
+  h.assertProblem(over, 403, 'over-limit');
+  assert.match(over.json.detail, /500\.01.*500\.00/);
+  for (let i = 0; i < 4; i++) assert.equal((await entry(ada, g, expense(45000, `2027-03-0${i + 1}`))).status, 201);
+  const month = await entry(ada, g, expense(45000, '2027-03-20'));
+  h.assertProblem(month, 403, 'over-limit');
+  assert.match(month.json.detail, /2000\.00.*200\.00 is left/);
+  assert.equal((await entry(ada, g, expense(20000, '2027-03-31'))).status, 201, 'what is left fits');
+  assert.equal((await entry(ada, g, expense(45000, '2027-04-01'))).status, 201, 'another month');
+  assert.equal(await balance(ada, g, 'supplies'), 4 * 45000 + 20000 + 45000);
+});
+
+test('concurrent expenses that together exceed the monthly limit: at most the limit is posted', async () => {
+  const ada = await person('Ada');
+  const g = await C.found(server, ada);
+  const rs = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+    entry(ada, g, expense(45000, `2027-05-${String(i + 1).padStart(2, '0')}`))));
+  const ok = rs.filter((r) => r.status === 201);
+  assert.equal(ok.length, 4, rs.map((r) => r.status).join(' '));
+  for (const r of rs.filter((x) => x.status !== 201)) h.assertProblem(r, 403, 'over-limit');
+  assert.equal(await balance(ada, g, 'supplies'), 4 * 45000);
+  const log = await C.log(server, ada, g.id);
+  assert.equal(log.entries.length, 5);
+  const v = await C.verifyLog(server, ada, log);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+});
+
+test('who may post what: members without the permission, and one\'s own capital', async () => {
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const g = await C.found(server, ada, await C.fastCharter(server, ada));
+  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
+  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  assert.ok((await accounts(ada, g)).some((a) => a.code === `capital:${bob.id}`), 'opened at admission');
+  // Bob is a member (record_patronage only).
+  h.assertProblem(await entry(bob, g, sale(100)), 403, 'not-permitted');
+  h.assertProblem(await entry(bob, g, expense(100)), 403, 'not-permitted');
+  // Ada's buy-in is posted by another member, never by herself; Bob's by Ada.
+  const buyIn = (p, amount) => ({ date: '2027-01-10', memo: 'Buy-in', postings: [
+    { account: 'bank', amount }, { account: `capital:${p.id}`, amount: -amount }] });
+  h.assertProblem(await entry(ada, g, buyIn(ada, 10000)), 403, 'not-permitted');
+  const r = await entry(ada, g, buyIn(bob, 10000));
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.authorised_by, { role: 'treasurer' });
+  assert.equal(await balance(bob, g, `capital:${bob.id}`), -10000);
+});
+
+test('reversals negate an entry exactly, once', async () => {
+  const ada = await person('Ada');
+  const g = await C.found(server, ada);
+  const first = (await entry(ada, g, sale(7000))).json;
+  const wrong = await entry(ada, g, { date: '2027-01-06', postings: [
+    { account: 'bank', amount: -6999 }, { account: 'sales', amount: 6999 }], reverses: first.id });
+  h.assertProblem(wrong, 422, 'invalid-entry');
+  const back = await entry(ada, g, { date: '2027-01-06', memo: 'Wrong till', postings: [
+    { account: 'sales', amount: 7000 }, { account: 'bank', amount: -7000 }], reverses: first.id });
+  assert.equal(back.status, 201, back.text);
+  assert.equal(back.json.reverses, first.id);
+  assert.equal(await balance(ada, g, 'bank'), 0);
+  h.assertProblem(await entry(ada, g, { date: '2027-01-07', postings: [
+    { account: 'sales', amount: 7000 }, { account: 'bank', amount: -7000 }], reverses: first.id }), 409, 'already-reversed');
+});
+
+test('the opening-balances entry: by manage_accounts, while the ledger is empty, once', async () => {
+  const ada = await person('Ada');
+  const charter = structuredClone(await C.fastCharter(server, ada));
+  charter.roles.treasurer.permissions.push('manage_accounts');
+  const g = await C.found(server, ada, charter);
+  const opening = { date: '2027-01-01', memo: 'Opening balances', opening: true, postings: [
+    { account: 'bank', amount: 250000 }, { account: 'payables', amount: -50000 },
+    { account: `capital:${ada.id}`, amount: -200000 }] };
+  const r = await entry(ada, g, opening);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.opening, true);
+  h.assertProblem(await entry(ada, g, opening), 409, 'ledger-not-empty');
+  assert.equal(await balance(ada, g, `capital:${ada.id}`), -200000);
+  // Without manage_accounts: not permitted.
+  const other = await C.found(server, ada);
+  h.assertProblem(await entry(ada, other, opening), 403, 'not-permitted');
+});
