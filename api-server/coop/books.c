@@ -36,38 +36,46 @@ books_entries(struct coop *c, const struct principal *who, const char *gid, long
 		groups_one_row(c, &coop_stmt_entries, p, GROUPS_NO_GROUP, cb, arg);
 }
 
-/* ---- a posting ---- */
+/* ---- appending to the group's log ---- */
 
-struct posting {
+/* An operation on the books in flight: what each kind holds first. */
+struct op {
 	struct coop *c;
 	groups_cb cb;
 	void *arg;
-	char gid[UTIL_UUID_LEN + 1], who[UTIL_UUID_LEN + 1], id[UTIL_UUID_LEN + 1];
-	char reverses[UTIL_UUID_LEN + 1]; /* "" when none */
-	char date[11];
-	char *memo;
-	bool opening;
-	struct json_object *postings; /* [{"account", "amount"}] (owned) */
-	char *codes;                  /* the accounts named, a text[] literal */
-	char *answer;                 /* the entry as answered once written */
+	char gid[UTIL_UUID_LEN + 1], who[UTIL_UUID_LEN + 1];
 	int tries;
+	char *answer;                 /* the answer, once written */
+	void (*again)(struct op *);   /* reads the group again and decides again */
+	void (*release)(struct op *); /* frees the operation */
 };
 
 static void
-posting_free(struct posting *p)
+op_done(struct op *o, const struct problem *no, const char *pointer, const char *json)
 {
-	json_object_put(p->postings);
-	free(p->memo);
-	free(p->codes);
-	free(p->answer);
-	free(p);
+	o->cb(o->arg, no, pointer, json);
+	free(o->answer);
+	o->release(o);
 }
 
-static void refuse(struct posting *p, int status, const char *slug, const char *pointer,
+static void
+op_init(struct op *o, struct coop *c, const struct principal *who, const char *gid, groups_cb cb,
+	void *arg, void (*again)(struct op *), void (*release)(struct op *))
+{
+	o->c = c;
+	o->cb = cb;
+	o->arg = arg;
+	memcpy(o->gid, gid, UTIL_UUID_LEN);
+	memcpy(o->who, who->account_id, UTIL_UUID_LEN);
+	o->again = again;
+	o->release = release;
+}
+
+static void refuse(struct op *o, int status, const char *slug, const char *pointer,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-refuse(struct posting *p, int status, const char *slug, const char *pointer, const char *fmt, ...)
+refuse(struct op *o, int status, const char *slug, const char *pointer, const char *fmt, ...)
 {
 	struct problem no;
 	char detail[PROBLEM_DETAIL_MAX];
@@ -76,8 +84,92 @@ refuse(struct posting *p, int status, const char *slug, const char *pointer, con
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	p->cb(p->arg, problem_set(&no, status, slug, "%s", detail), pointer, NULL);
-	posting_free(p);
+	op_done(o, problem_set(&no, status, slug, "%s", detail), pointer, NULL);
+}
+
+static void
+appended_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct op *o = arg;
+
+	if (no != NULL)
+		op_done(o, no, NULL, NULL);
+	else if (json != NULL && strcmp(json, "1") == 0)
+		op_done(o, NULL, NULL, o->answer);
+	else if (++o->tries < TRIES)
+		o->again(o); /* another append came first: check everything again */
+	else
+		refuse(o, 503, "service-unavailable", NULL, "The group's books are busy; try again.");
+}
+
+/* Appends to the group's log, after the end read in ctx (log_seq, head, charter_version),
+ * a ledger entry holding entry, and writes what with it (coop_stmt_ledger_append); once
+ * written, answers answer with the log seq added as "seq". Answers at once on failure. */
+static void
+append(struct op *o, struct json_object *ctx, struct json_object *entry, struct json_object *what,
+       struct json_object *answer)
+{
+	struct json_object *log = json_object_new_object();
+	char at[40], seq[24], *canon = NULL;
+	size_t len;
+	int64_t after = json_object_get_int64(json_object_object_get(ctx, "log_seq"));
+
+	util_time_format(util_realtime_us(), at);
+	json_object_object_add(log, "group", json_object_new_string(o->gid));
+	json_object_object_add(log, "seq", json_object_new_int64(after + 1));
+	json_object_object_add(log, "prev", json_object_get(json_object_object_get(ctx, "head")));
+	json_object_object_add(log, "at", json_object_new_string(at));
+	json_object_object_add(log, "kind", json_object_new_string("ledger"));
+	json_object_object_add(log, "charter_version",
+			       json_object_get(json_object_object_get(ctx, "charter_version")));
+	json_object_object_add(log, "entry", json_object_get(entry));
+	if (glog_entry_seal(log, o->c->keys->signing, o->c->keys->kid) == 0 &&
+	    glog_canonical(log, &canon, &len) == 0) {
+		/* (answer may be entry itself: only now that its bytes are signed) */
+		json_object_object_add(answer, "seq", json_object_new_int64(after + 1));
+		free(o->answer);
+		o->answer = strdup(json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN));
+	}
+	if (canon == NULL || o->answer == NULL) {
+		refuse(o, 500, "internal-error", NULL, "The log entry could not be signed.");
+	} else {
+		struct coop_append row = {
+		    .group = o->gid,
+		    .after_seq = seq,
+		    .hash = json_object_get_string(json_object_object_get(log, "hash")),
+		    .entry = canon,
+		    .at = at,
+		    .what = json_object_to_json_string_ext(what, JSON_C_TO_STRING_PLAIN),
+		};
+		snprintf(seq, sizeof(seq), "%" PRId64, after);
+		coop_store_ledger_append(o->c->app->db, &row, appended_cb, o);
+	}
+	free(canon);
+	json_object_put(log);
+}
+
+/* ---- a posting ---- */
+
+struct posting {
+	struct op op;
+	char id[UTIL_UUID_LEN + 1];
+	char reverses[UTIL_UUID_LEN + 1]; /* "" when none */
+	char date[11];
+	char *memo;
+	bool opening;
+	struct json_object *postings; /* [{"account", "amount"}] (owned) */
+	char *codes;                  /* the accounts named, a text[] literal */
+};
+
+static void
+posting_free(struct op *o)
+{
+	struct posting *p = (struct posting *)o;
+
+	json_object_put(p->postings);
+	free(p->memo);
+	free(p->codes);
+	free(p);
 }
 
 /* Whether s is a date YYYY-MM-DD of the Gregorian calendar, years 1900 to 9999. */
@@ -139,13 +231,13 @@ check_postings(struct posting *p)
 		    !json_object_object_get_ex(x, "account", &acc) ||
 		    !json_object_object_get_ex(x, "amount", &amt) ||
 		    !json_object_is_type(acc, json_type_string)) {
-			refuse(p, 422, "invalid-entry", pointer,
+			refuse(&p->op, 422, "invalid-entry", pointer,
 			       "A posting is {\"account\": \"<code>\", \"amount\": <integer>}.");
 			return -1;
 		}
 		if (!json_object_is_type(amt, json_type_int) || json_object_get_int64(amt) == 0) {
 			snprintf(pointer, sizeof(pointer), "/postings/%zu/amount", i);
-			refuse(p, 422, "invalid-entry", pointer,
+			refuse(&p->op, 422, "invalid-entry", pointer,
 			       "An amount is a non-zero integer in minor units of the group's "
 			       "currency (cents for EUR): no fraction, no string.");
 			return -1;
@@ -154,7 +246,7 @@ check_postings(struct posting *p)
 		len += (size_t)json_object_get_string_len(acc) + 3;
 	}
 	if (sum != 0) {
-		refuse(p, 422, "unbalanced", "/postings",
+		refuse(&p->op, 422, "unbalanced", "/postings",
 		       "The postings sum to %" PRId64 ", not zero: debits (positive) and credits "
 		       "(negative) must balance.", sum);
 		return -1;
@@ -169,7 +261,7 @@ check_postings(struct posting *p)
 		if (strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_:-") != strlen(code) ||
 		    code[0] == '\0') {
 			snprintf(pointer, sizeof(pointer), "/postings/%zu/account", i);
-			refuse(p, 422, "unknown-account", pointer,
+			refuse(&p->op, 422, "unknown-account", pointer,
 			       "The group has no account of this code.");
 			return -1;
 		}
@@ -232,28 +324,6 @@ expense_limit(struct json_object *ctx, const char *limit, const char **role)
 	return best;
 }
 
-static void post(struct posting *p);
-
-static void
-written_cb(void *arg, const struct problem *no, const char *json)
-{
-	struct posting *p = arg;
-
-	(void)json;
-	if (no != NULL) {
-		p->cb(p->arg, no, NULL, NULL);
-		posting_free(p);
-	} else if (json != NULL && strcmp(json, "1") == 0) {
-		p->cb(p->arg, NULL, NULL, p->answer); /* the entry, made before the write */
-		posting_free(p);
-	} else if (++p->tries < TRIES) {
-		post(p); /* another append came first: check everything again */
-	} else {
-		refuse(p, 503, "service-unavailable", NULL,
-		       "The group's books are busy; try again.");
-	}
-}
-
 /* Whether the entry's postings negate exactly those of the entry it reverses (the same
  * accounts, each amount negated, in any order). */
 static bool
@@ -288,39 +358,36 @@ static void
 context_cb(void *arg, const struct problem *no, const char *json)
 {
 	struct posting *p = arg;
-	struct json_object *ctx, *accounts, *entry = NULL, *log = NULL, *auth, *reversed;
+	struct json_object *ctx, *accounts, *entry = NULL, *what = NULL, *answer = NULL, *auth;
+	struct json_object *reversed;
 	struct touches t = {0};
 	struct problem none;
 	const char *role = NULL, *needed = NULL;
-	char own[UTIL_UUID_LEN + 16], pointer[48], seq[24], *canon = NULL;
-	char at[40];
+	char own[UTIL_UUID_LEN + 16], pointer[48];
 	int exponent;
-	size_t len;
-	struct coop_posting row;
 
 	if (no == NULL && json == NULL)
 		no = problem_set(&none, 404, "not-found", GROUPS_NO_GROUP);
 	if (no != NULL) {
-		p->cb(p->arg, no, NULL, NULL);
-		posting_free(p);
+		op_done(&p->op, no, NULL, NULL);
 		return;
 	}
 	if ((ctx = json_tokener_parse(json)) == NULL) {
-		refuse(p, 500, "internal-error", NULL, "The group could not be read.");
+		refuse(&p->op, 500, "internal-error", NULL, "The group could not be read.");
 		return;
 	}
 	accounts = json_object_object_get(ctx, "accounts");
 	exponent = charter_currency_exponent(json_object_get_string(json_object_object_get(
 	    json_object_object_get(json_object_object_get(ctx, "charter"), "accounting"),
 	    "currency")));
-	snprintf(own, sizeof(own), "capital:%s", p->who);
+	snprintf(own, sizeof(own), "capital:%s", p->op.who);
 	for (size_t i = 0; i < json_object_array_length(p->postings); i++) {
 		struct json_object *x = json_object_array_get_idx(p->postings, i), *type;
 		const char *code = json_object_get_string(json_object_object_get(x, "account"));
 		const char *ty;
 		if (!json_object_object_get_ex(accounts, code, &type)) {
 			snprintf(pointer, sizeof(pointer), "/postings/%zu/account", i);
-			refuse(p, 422, "unknown-account", pointer,
+			refuse(&p->op, 422, "unknown-account", pointer,
 			       "The group has no account of this code (GET .../ledger/accounts).");
 			goto out;
 		}
@@ -335,12 +402,12 @@ context_cb(void *arg, const struct problem *no, const char *json)
 		t.own_capital |= strcmp(code, own) == 0;
 	}
 	if (json_object_get_boolean(json_object_object_get(ctx, "closed"))) {
-		refuse(p, 409, "period-closed", "/date",
+		refuse(&p->op, 409, "period-closed", "/date",
 		       "The fiscal year of this date is closed: its surplus was allocated.");
 		goto out;
 	}
 	if (t.reserve) {
-		refuse(p, 403, "not-permitted", "/postings",
+		refuse(&p->op, 403, "not-permitted", "/postings",
 		       "The reserve and the undistributed surplus are posted only by an adopted "
 		       "allocate_surplus decision.");
 		goto out;
@@ -348,17 +415,17 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	if (p->reverses[0] != '\0') {
 		reversed = json_object_object_get(ctx, "reversed");
 		if (reversed == NULL || json_object_is_type(reversed, json_type_null)) {
-			refuse(p, 422, "invalid-entry", "/reverses",
+			refuse(&p->op, 422, "invalid-entry", "/reverses",
 			       "The group has no entry of this id to reverse.");
 			goto out;
 		}
 		if (json_object_get_boolean(json_object_object_get(reversed, "reversed"))) {
-			refuse(p, 409, "already-reversed", "/reverses",
+			refuse(&p->op, 409, "already-reversed", "/reverses",
 			       "This entry was reversed already.");
 			goto out;
 		}
 		if (!negates(p->postings, json_object_object_get(reversed, "postings"))) {
-			refuse(p, 422, "invalid-entry", "/postings",
+			refuse(&p->op, 422, "invalid-entry", "/postings",
 			       "A reversing entry negates the postings of the entry it reverses "
 			       "exactly: the same accounts, each amount with the other sign.");
 			goto out;
@@ -367,12 +434,12 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	if (p->opening) {
 		needed = "manage_accounts";
 		if (!json_object_get_boolean(json_object_object_get(ctx, "empty"))) {
-			refuse(p, 409, "ledger-not-empty", "/opening",
+			refuse(&p->op, 409, "ledger-not-empty", "/opening",
 			       "The opening-balances entry is posted while the ledger is empty, once.");
 			goto out;
 		}
 	} else if (t.own_capital) {
-		refuse(p, 403, "not-permitted", "/postings",
+		refuse(&p->op, 403, "not-permitted", "/postings",
 		       "No one posts to their own capital account: another member holding "
 		       "record_capital does.");
 		goto out;
@@ -387,7 +454,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 			   : !permitted(ctx, "record_income", &role) &&
 				 !permitted(ctx, "record_expense", &role) &&
 				 !permitted(ctx, "record_capital", &role)) {
-		refuse(p, 403, "not-permitted", NULL,
+		refuse(&p->op, 403, "not-permitted", NULL,
 		       "None of your roles in this group may post this entry (it needs %s).",
 		       needed != NULL ? needed : "record_income, record_expense or record_capital");
 		goto out;
@@ -401,7 +468,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 		if (per_entry >= 0 && t.expense_amount > per_entry) {
 			money(t.expense_amount, exponent, a, sizeof(a));
 			money(per_entry, exponent, l, sizeof(l));
-			refuse(p, 403, "over-limit", "/postings",
+			refuse(&p->op, 403, "over-limit", "/postings",
 			       "This expense of %s is over your limit of %s an entry: an "
 			       "approve_expense decision makes it.", a, l);
 			goto out;
@@ -410,14 +477,13 @@ context_cb(void *arg, const struct problem *no, const char *json)
 			money(t.expense_amount, exponent, a, sizeof(a));
 			money(per_month, exponent, l, sizeof(l));
 			money(per_month - spent > 0 ? per_month - spent : 0, exponent, left, sizeof(left));
-			refuse(p, 403, "over-limit", "/postings",
+			refuse(&p->op, 403, "over-limit", "/postings",
 			       "This expense of %s is over your monthly limit of %s: %s is left this "
 			       "month; an approve_expense decision makes it.", a, l, left);
 			goto out;
 		}
 	}
 	/* the entry, as the log holds it */
-	util_time_format(util_realtime_us(), at);
 	auth = json_object_new_object();
 	json_object_object_add(auth, "role", json_object_new_string(role));
 	entry = json_object_new_object();
@@ -425,70 +491,32 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	json_object_object_add(entry, "date", json_object_new_string(p->date));
 	json_object_object_add(entry, "memo", json_object_new_string(p->memo));
 	json_object_object_add(entry, "postings", json_object_get(p->postings));
-	json_object_object_add(entry, "posted_by", json_object_new_string(p->who));
+	json_object_object_add(entry, "posted_by", json_object_new_string(p->op.who));
 	json_object_object_add(entry, "authorised_by", auth);
 	if (p->reverses[0] != '\0')
 		json_object_object_add(entry, "reverses", json_object_new_string(p->reverses));
 	if (p->opening)
 		json_object_object_add(entry, "opening", json_object_new_boolean(true));
-	log = json_object_new_object();
-	json_object_object_add(log, "group", json_object_new_string(p->gid));
-	json_object_object_add(
-	    log, "seq",
-	    json_object_new_int64(json_object_get_int64(json_object_object_get(ctx, "log_seq")) + 1));
-	json_object_object_add(log, "prev", json_object_get(json_object_object_get(ctx, "head")));
-	json_object_object_add(log, "at", json_object_new_string(at));
-	json_object_object_add(log, "kind", json_object_new_string("ledger"));
-	json_object_object_add(log, "charter_version",
-			       json_object_get(json_object_object_get(ctx, "charter_version")));
-	json_object_object_add(log, "entry", json_object_get(entry));
-	if (glog_entry_seal(log, p->c->keys->signing, p->c->keys->kid) != 0 ||
-	    glog_canonical(log, &canon, &len) != 0) {
-		refuse(p, 422, "invalid-entry", "/memo",
-		       "The entry cannot be written to the log (its memo is not text).");
-		goto out;
-	}
-	snprintf(seq, sizeof(seq), "%" PRId64,
-		 json_object_get_int64(json_object_object_get(ctx, "log_seq")));
-	json_object_object_add(entry, "seq", json_object_get(json_object_object_get(log, "seq")));
-	row = (struct coop_posting){
-	    .group = p->gid,
-	    .after_seq = seq,
-	    .hash = json_object_get_string(json_object_object_get(log, "hash")),
-	    .entry = canon,
-	    .id = p->id,
-	    .date = p->date,
-	    .memo = p->memo,
-	    .posted_by = p->who,
-	    .authorised_by = json_object_to_json_string_ext(auth, JSON_C_TO_STRING_PLAIN),
-	    .reverses = p->reverses[0] != '\0' ? p->reverses : NULL,
-	    .opening = p->opening ? "true" : "false",
-	    .postings = json_object_to_json_string_ext(p->postings, JSON_C_TO_STRING_PLAIN),
-	    .at = at,
-	};
-	/* the answer, kept until the write says whether it stands */
-	free(p->answer);
-	p->answer = strdup(json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PLAIN));
-	if (p->answer == NULL) {
-		refuse(p, 500, "internal-error", NULL, "Out of memory.");
-		goto out;
-	}
-	coop_store_post_entry(p->c->app->db, &row, written_cb, p);
+	what = json_object_new_object();
+	json_object_object_add(what, "entry", json_object_get(entry));
+	answer = json_object_get(entry);
+	append(&p->op, ctx, entry, what, answer);
 out:
-	free(canon);
+	json_object_put(answer);
+	json_object_put(what);
 	json_object_put(entry);
-	json_object_put(log);
 	json_object_put(ctx);
 }
 
 static void
-post(struct posting *p)
+post(struct op *o)
 {
-	struct db_param q[] = {db_text(p->gid), db_text(p->who), db_text(p->date),
+	struct posting *p = (struct posting *)o;
+	struct db_param q[] = {db_text(o->gid), db_text(o->who), db_text(p->date),
 			       db_text(p->reverses[0] != '\0' ? p->reverses : NULL),
 			       db_text(p->codes)};
 
-	coop_store_json(p->c->app->db, &coop_stmt_post_context, q, context_cb, p);
+	coop_store_json(o->c->app->db, &coop_stmt_post_context, q, context_cb, p);
 }
 
 void
@@ -510,24 +538,20 @@ books_post(struct coop *c, const struct principal *who, const char *gid,
 		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
 		return;
 	}
-	p->c = c;
-	p->cb = cb;
-	p->arg = arg;
-	memcpy(p->gid, gid, UTIL_UUID_LEN);
-	memcpy(p->who, who->account_id, UTIL_UUID_LEN);
+	op_init(&p->op, c, who, gid, cb, arg, post, posting_free);
 	json_object_object_get_ex(body, "postings", &v);
 	p->postings = json_object_get(v);
 	if (json_object_object_get_ex(body, "reverses", &v) && v != NULL)
 		util_uuid_parse(json_object_get_string(v), p->reverses);
 	p->opening = json_object_object_get_ex(body, "opening", &v) && json_object_get_boolean(v);
 	if (date == NULL || !valid_date(date)) {
-		refuse(p, 422, "invalid-entry", "/date", "A date is YYYY-MM-DD, a day of the "
+		refuse(&p->op, 422, "invalid-entry", "/date", "A date is YYYY-MM-DD, a day of the "
 		       "calendar (years 1900 to 9999).");
 		return;
 	}
 	memcpy(p->date, date, 10);
 	if ((r = check_postings(p)) == -2)
-		refuse(p, 500, "internal-error", NULL, "Out of memory.");
+		refuse(&p->op, 500, "internal-error", NULL, "Out of memory.");
 	else if (r == 0)
-		post(p);
+		post(&p->op);
 }

@@ -307,22 +307,74 @@ const struct db_stmt coop_stmt_post_context = {
 	.nparams = 5,
 };
 
-/* One statement: entry $5 of group $1 with its postings ($12: [{account, amount}]) and
- * its log entry ($3 hash, $4 text) after seq $2 — only if the log still ends at $2, else
- * "0" and nothing written. */
-const struct db_stmt coop_stmt_post_entry = {
+/* One statement: a ledger entry of group $1's log after seq $2 ($3 its hash, $4 its text,
+ * $5 its time) and what it records ($6): {"entry": an entry with its postings} |
+ * {"patronage": a record} | {"account": an account opened} — only if the log still ends
+ * at $2, else "0" and nothing written. */
+const struct db_stmt coop_stmt_ledger_append = {
 	.sql = "WITH g AS (UPDATE coop.groups SET log_seq = $2::bigint + 1, log_head = $3 "
 	"  WHERE id = $1 AND log_seq = $2::bigint RETURNING id, log_seq), "
 	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, log_seq, $3, $4 FROM g), "
 	"e AS (INSERT INTO coop.entries (id, group_id, seq, date, memo, posted_by, authorised_by, "
-	"  reverses, opening, created_at) SELECT $5, id, log_seq, $6::date, $7, $8, $9::jsonb, "
-	"  $10::uuid, $11::boolean, $13::timestamptz FROM g RETURNING id), "
+	"  reverses, opening, created_at) SELECT x.id, g.id, g.log_seq, x.date, coalesce(x.memo, ''), "
+	"  x.posted_by, x.authorised_by, x.reverses, coalesce(x.opening, false), $5::timestamptz "
+	"  FROM g, jsonb_to_record($6::jsonb->'entry') AS x(id uuid, date date, memo text, "
+	"  posted_by uuid, authorised_by jsonb, reverses uuid, opening boolean) "
+	"  WHERE $6::jsonb ? 'entry' RETURNING id, date), "
 	"p AS (INSERT INTO coop.postings (entry_id, n, group_id, account, date, amount) "
-	"  SELECT e.id, x.n - 1, $1, x.account, $6::date, x.amount FROM e, "
-	"  ROWS FROM (jsonb_to_recordset($12::jsonb) AS (account text, amount bigint)) "
-	"  WITH ORDINALITY AS x(account, amount, n)) "
+	"  SELECT e.id, x.n - 1, $1, x.account, e.date, x.amount FROM e, "
+	"  ROWS FROM (jsonb_to_recordset($6::jsonb->'entry'->'postings') AS (account text, "
+	"  amount bigint)) WITH ORDINALITY AS x(account, amount, n)), "
+	"pa AS (INSERT INTO coop.patronage (id, group_id, seq, person_id, date, amount, recorded_by, "
+	"  created_at) SELECT x.id, g.id, g.log_seq, x.person, x.date, x.amount, x.recorded_by, "
+	"  $5::timestamptz FROM g, jsonb_to_record($6::jsonb->'patronage') AS x(id uuid, "
+	"  person uuid, date date, amount bigint, recorded_by uuid) WHERE $6::jsonb ? 'patronage'), "
+	"ac AS (INSERT INTO coop.accounts (group_id, code, name, type, patronage, created_at) "
+	"  SELECT g.id, x.code, x.name, x.type, x.patronage, $5::timestamptz FROM g, "
+	"  jsonb_to_record($6::jsonb->'account') AS x(code text, name text, type text, "
+	"  patronage boolean) WHERE $6::jsonb ? 'account') "
 	"SELECT (SELECT count(*) FROM g)::text",
-	.nparams = 13,
+	.nparams = 6,
+};
+
+/* What recording patronage of person $4 dated $3 by member $2 of group $1 needs: the log's
+ * end, the charter, the recorder's roles, whether $4 is a member, the date in a closed
+ * year. */
+const struct db_stmt coop_stmt_patronage_context = {
+	.sql = "SELECT json_build_object('log_seq', g.log_seq, 'head', g.log_head, "
+	"'charter_version', g.charter_version, 'charter', c.charter, "
+	"'roles', array(SELECT r.role FROM coop.member_roles r WHERE r.group_id = g.id "
+	"  AND r.person_id = $2 ORDER BY r.role), "
+	"'member', EXISTS (SELECT 1 FROM coop.members m WHERE m.group_id = g.id "
+	"  AND m.person_id = $4::uuid), "
+	"'closed', EXISTS (SELECT 1 FROM coop.closed_years y WHERE y.group_id = g.id "
+	"  AND $3::date BETWEEN y.starts_on AND y.ends_on))::text "
+	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
+	"WHERE g.id = $1 AND " MEMBER,
+	.nparams = 4,
+};
+
+/* What opening account $3 in group $1 by member $2 needs: the log's end, the charter, the
+ * member's roles, whether the code is taken. */
+const struct db_stmt coop_stmt_account_context = {
+	.sql = "SELECT json_build_object('log_seq', g.log_seq, 'head', g.log_head, "
+	"'charter_version', g.charter_version, 'charter', c.charter, "
+	"'roles', array(SELECT r.role FROM coop.member_roles r WHERE r.group_id = g.id "
+	"  AND r.person_id = $2 ORDER BY r.role), "
+	"'taken', EXISTS (SELECT 1 FROM coop.accounts a WHERE a.group_id = g.id AND a.code = $3))::text "
+	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
+	"WHERE g.id = $1 AND " MEMBER,
+	.nparams = 3,
+};
+
+/* The group's patronage records, in the log's order, after seq $3 (a page of 500). */
+const struct db_stmt coop_stmt_patronage = {
+	.sql = "SELECT json_build_object('patronage', coalesce((SELECT json_agg(x.o ORDER BY x.seq) "
+	"  FROM (SELECT r.seq, json_build_object('id', r.id, 'seq', r.seq, 'person', r.person_id, "
+	"  'date', r.date, 'amount', r.amount, 'recorded_by', r.recorded_by) AS o "
+	"  FROM coop.patronage r WHERE r.group_id = $1 AND r.seq > $3::bigint ORDER BY r.seq "
+	"  LIMIT 500) x), '[]'::json))::text WHERE " MEMBER,
+	.nparams = 3,
 };
 
 /* The group's entries, in the log's order, after seq $3 (a page of at most 500). */
@@ -602,14 +654,11 @@ coop_store_result(struct db_pool *db, const char *gid, const char *who, const ch
 }
 
 void
-coop_store_post_entry(struct db_pool *db, const struct coop_posting *e, coop_store_json_cb cb,
-		      void *arg)
+coop_store_ledger_append(struct db_pool *db, const struct coop_append *a, coop_store_json_cb cb,
+			 void *arg)
 {
-	struct db_param p[] = {db_text(e->group),	 db_text(e->after_seq), db_text(e->hash),
-			       db_text(e->entry),	 db_text(e->id),	db_text(e->date),
-			       db_text(e->memo),	 db_text(e->posted_by), db_text(e->authorised_by),
-			       db_text(e->reverses),	 db_text(e->opening),	db_text(e->postings),
-			       db_text(e->at)};
+	struct db_param p[] = {db_text(a->group), db_text(a->after_seq), db_text(a->hash),
+			       db_text(a->entry), db_text(a->at),	 db_text(a->what)};
 
-	coop_store_json(db, &coop_stmt_post_entry, p, cb, arg);
+	coop_store_json(db, &coop_stmt_ledger_append, p, cb, arg);
 }

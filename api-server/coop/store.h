@@ -15,7 +15,8 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 	coop_stmt_decision_context, coop_stmt_decision_add, coop_stmt_decisions_list,
 	coop_stmt_comment_add, coop_stmt_comments, coop_stmt_effect_decision,
 	coop_stmt_effect_context, coop_stmt_effect_apply, coop_stmt_result, coop_stmt_accounts,
-	coop_stmt_post_context, coop_stmt_post_entry, coop_stmt_entries;
+	coop_stmt_post_context, coop_stmt_ledger_append, coop_stmt_entries,
+	coop_stmt_patronage_context, coop_stmt_account_context, coop_stmt_patronage;
 
 #define COOP_STORE_STATEMENTS                                                                \
 	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
@@ -25,7 +26,8 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 		&coop_stmt_decisions_list, &coop_stmt_comment_add, &coop_stmt_comments,      \
 		&coop_stmt_effect_decision, &coop_stmt_effect_context, &coop_stmt_effect_apply, \
 		&coop_stmt_result, &coop_stmt_accounts, &coop_stmt_post_context,             \
-		&coop_stmt_post_entry, &coop_stmt_entries
+		&coop_stmt_ledger_append, &coop_stmt_entries, &coop_stmt_patronage_context,  \
+		&coop_stmt_account_context, &coop_stmt_patronage
 
 /* Whether sign-up is open, or why it could not be read. */
 void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,
@@ -106,16 +108,16 @@ void coop_store_result(struct db_pool *db, const char *gid, const char *who, con
 				  const char *jws, size_t len),
 		       void *arg);
 
-/* An entry being posted, every value as text (reverses NULL: none; opening "true" or
- * "false"; authorised_by and postings JSON): see coop_stmt_post_entry. */
-struct coop_posting {
-	const char *group, *after_seq, *hash, *entry, *id, *date, *memo, *posted_by;
-	const char *authorised_by, *reverses, *opening, *postings, *at;
+/* A ledger entry appended to a group's log, every value as text: the group, the seq its
+ * log ends at now, the entry's hash and canonical JSON, its time (RFC 3339), and what it
+ * records (JSON: see coop_stmt_ledger_append). */
+struct coop_append {
+	const char *group, *after_seq, *hash, *entry, *at, *what;
 };
 
-/* Posts it with its log entry in one transaction: json "1", or "0" when the log no longer
- * ends at after_seq (nothing written). */
-void coop_store_post_entry(struct db_pool *db, const struct coop_posting *e,
-			   coop_store_json_cb cb, void *arg);
+/* Appends it in one transaction: json "1", or "0" when the log no longer ends at
+ * after_seq (nothing written). */
+void coop_store_ledger_append(struct db_pool *db, const struct coop_append *a,
+			      coop_store_json_cb cb, void *arg);
 
 #endif
