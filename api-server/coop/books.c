@@ -104,10 +104,11 @@ appended_cb(void *arg, const struct problem *no, const char *json)
 
 /* Appends to the group's log, after the end read in ctx (log_seq, head, charter_version),
  * a ledger entry holding entry, and writes what with it (coop_stmt_ledger_append); once
- * written, answers answer with the log seq added as "seq". Answers at once on failure. */
+ * written, answers answer, with the log seq added as "seq" when with_seq. Answers at once
+ * on failure. */
 static void
 append(struct op *o, struct json_object *ctx, struct json_object *entry, struct json_object *what,
-       struct json_object *answer)
+       struct json_object *answer, bool with_seq)
 {
 	struct json_object *log = json_object_new_object();
 	char at[40], seq[24], *canon = NULL;
@@ -126,7 +127,8 @@ append(struct op *o, struct json_object *ctx, struct json_object *entry, struct 
 	if (glog_entry_seal(log, o->c->keys->signing, o->c->keys->kid) == 0 &&
 	    glog_canonical(log, &canon, &len) == 0) {
 		/* (answer may be entry itself: only now that its bytes are signed) */
-		json_object_object_add(answer, "seq", json_object_new_int64(after + 1));
+		if (with_seq)
+			json_object_object_add(answer, "seq", json_object_new_int64(after + 1));
 		free(o->answer);
 		o->answer = strdup(json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN));
 	}
@@ -500,7 +502,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	what = json_object_new_object();
 	json_object_object_add(what, "entry", json_object_get(entry));
 	answer = json_object_get(entry);
-	append(&p->op, ctx, entry, what, answer);
+	append(&p->op, ctx, entry, what, answer, true);
 out:
 	json_object_put(answer);
 	json_object_put(what);
@@ -554,4 +556,234 @@ books_post(struct coop *c, const struct principal *who, const char *gid,
 		refuse(&p->op, 500, "internal-error", NULL, "Out of memory.");
 	else if (r == 0)
 		post(&p->op);
+}
+
+/* ---- patronage ---- */
+
+struct record {
+	struct op op;
+	char id[UTIL_UUID_LEN + 1], person[UTIL_UUID_LEN + 1];
+	char date[11];
+	int64_t amount;
+};
+
+static void
+record_free(struct op *o)
+{
+	free(o);
+}
+
+/* Whether the member (ctx "roles") holds a role granting permission. */
+static bool
+holds(struct json_object *ctx, const char *permission)
+{
+	const char *role;
+
+	return permitted(ctx, permission, &role);
+}
+
+static void
+record_context_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct record *r = arg;
+	struct json_object *ctx, *rec = NULL, *entry = NULL, *what = NULL;
+	struct problem none;
+
+	if (no == NULL && json == NULL)
+		no = problem_set(&none, 404, "not-found", GROUPS_NO_GROUP);
+	if (no != NULL) {
+		op_done(&r->op, no, NULL, NULL);
+		return;
+	}
+	if ((ctx = json_tokener_parse(json)) == NULL) {
+		refuse(&r->op, 500, "internal-error", NULL, "The group could not be read.");
+		return;
+	}
+	if (!holds(ctx, "record_patronage"))
+		refuse(&r->op, 403, "not-permitted", NULL,
+		       "None of your roles in this group may record patronage.");
+	else if (!json_object_get_boolean(json_object_object_get(ctx, "member")))
+		refuse(&r->op, 422, "invalid-entry", "/person",
+		       "Patronage is recorded for members of the group.");
+	else if (json_object_get_boolean(json_object_object_get(ctx, "closed")))
+		refuse(&r->op, 409, "period-closed", "/date",
+		       "The fiscal year of this date is closed: its surplus was allocated.");
+	else {
+		rec = json_object_new_object();
+		json_object_object_add(rec, "id", json_object_new_string(r->id));
+		json_object_object_add(rec, "person", json_object_new_string(r->person));
+		json_object_object_add(rec, "date", json_object_new_string(r->date));
+		json_object_object_add(rec, "amount", json_object_new_int64(r->amount));
+		json_object_object_add(rec, "recorded_by", json_object_new_string(r->op.who));
+		entry = json_object_new_object();
+		json_object_object_add(entry, "patronage", json_object_get(rec));
+		what = json_object_get(entry);
+		append(&r->op, ctx, entry, what, rec, true);
+	}
+	json_object_put(rec);
+	json_object_put(entry);
+	json_object_put(what);
+	json_object_put(ctx);
+}
+
+static void
+record_read(struct op *o)
+{
+	struct record *r = (struct record *)o;
+	struct db_param q[] = {db_text(o->gid), db_text(o->who), db_text(r->date),
+			       db_text(r->person)};
+
+	coop_store_json(o->c->app->db, &coop_stmt_patronage_context, q, record_context_cb, r);
+}
+
+void
+books_patronage_record(struct coop *c, const struct principal *who, const char *gid,
+		       const char *person, const char *date, int64_t amount, groups_cb cb,
+		       void *arg)
+{
+	struct record *r;
+	struct problem no;
+
+	if (!groups_is_person(c, who, cb, arg))
+		return;
+	if ((r = calloc(1, sizeof(*r))) == NULL || util_uuid_v4(r->id) != 0) {
+		free(r);
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	op_init(&r->op, c, who, gid, cb, arg, record_read, record_free);
+	util_uuid_parse(person, r->person);
+	r->amount = amount;
+	if (!valid_date(date)) {
+		refuse(&r->op, 422, "invalid-entry", "/date", "A date is YYYY-MM-DD, a day of the "
+		       "calendar (years 1900 to 9999).");
+		return;
+	}
+	memcpy(r->date, date, 10);
+	if (amount == 0) {
+		refuse(&r->op, 422, "invalid-entry", "/amount", "An amount of patronage is a "
+		       "non-zero integer (a correction is negative).");
+		return;
+	}
+	record_read(&r->op);
+}
+
+void
+books_patronage(struct coop *c, const struct principal *who, const char *gid, long long after,
+		groups_cb cb, void *arg)
+{
+	char seq[24];
+	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(seq)};
+
+	snprintf(seq, sizeof(seq), "%lld", after);
+	if (groups_is_person(c, who, cb, arg))
+		groups_one_row(c, &coop_stmt_patronage, p, GROUPS_NO_GROUP, cb, arg);
+}
+
+/* ---- opening an account ---- */
+
+struct opening {
+	struct op op;
+	struct json_object *account; /* {"code", "name", "type", "patronage"?} (owned) */
+};
+
+static void
+opening_free(struct op *o)
+{
+	json_object_put(((struct opening *)o)->account);
+	free(o);
+}
+
+static void
+account_context_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct opening *a = arg;
+	struct json_object *ctx, *entry = NULL, *answer = NULL;
+	struct problem none;
+
+	if (no == NULL && json == NULL)
+		no = problem_set(&none, 404, "not-found", GROUPS_NO_GROUP);
+	if (no != NULL) {
+		op_done(&a->op, no, NULL, NULL);
+		return;
+	}
+	if ((ctx = json_tokener_parse(json)) == NULL) {
+		refuse(&a->op, 500, "internal-error", NULL, "The group could not be read.");
+		return;
+	}
+	if (!holds(ctx, "manage_accounts"))
+		refuse(&a->op, 403, "not-permitted", NULL,
+		       "None of your roles in this group may open accounts (manage_accounts).");
+	else if (json_object_get_boolean(json_object_object_get(ctx, "taken")))
+		refuse(&a->op, 409, "account-exists", "/code", "The group has an account of this "
+		       "code already.");
+	else {
+		entry = json_object_new_object();
+		json_object_object_add(entry, "account", json_object_get(a->account));
+		answer = json_object_new_object();
+		json_object_object_foreach(a->account, k, v)
+			json_object_object_add(answer, k, json_object_get(v));
+		json_object_object_add(answer, "balance", json_object_new_int64(0));
+		append(&a->op, ctx, entry, entry, answer, false);
+	}
+	json_object_put(entry);
+	json_object_put(answer);
+	json_object_put(ctx);
+}
+
+static void
+account_read(struct op *o)
+{
+	struct opening *a = (struct opening *)o;
+	struct db_param q[] = {
+	    db_text(o->gid), db_text(o->who),
+	    db_text(json_object_get_string(json_object_object_get(a->account, "code")))};
+
+	coop_store_json(o->c->app->db, &coop_stmt_account_context, q, account_context_cb, a);
+}
+
+void
+books_account_open(struct coop *c, const struct principal *who, const char *gid,
+		   const char *code, const char *name, const char *type, int patronage,
+		   groups_cb cb, void *arg)
+{
+	static const char *const types[] = {"asset", "liability", "equity", "income", "expense"};
+	struct opening *a;
+	struct problem no;
+	bool known = false;
+	size_t n = strlen(code);
+
+	if (!groups_is_person(c, who, cb, arg))
+		return;
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->account = json_object_new_object()) == NULL) {
+		free(a);
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	op_init(&a->op, c, who, gid, cb, arg, account_read, opening_free);
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		known |= strcmp(types[i], type) == 0;
+	if (n == 0 || n > 32 || code[0] < 'a' || code[0] > 'z' ||
+	    strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+		refuse(&a->op, 422, "invalid-entry", "/code", "An account's code matches "
+		       "^[a-z][a-z0-9_]{0,31}$ (members' capital:<person> accounts open themselves).");
+		return;
+	}
+	if (!known) {
+		refuse(&a->op, 422, "invalid-entry", "/type", "An account's type is asset, "
+		       "liability, equity, income or expense.");
+		return;
+	}
+	if (patronage >= 0 && strcmp(type, "income") != 0) {
+		refuse(&a->op, 422, "invalid-entry", "/patronage", "Only an income account says "
+		       "whether members' work earned it.");
+		return;
+	}
+	json_object_object_add(a->account, "code", json_object_new_string(code));
+	json_object_object_add(a->account, "name", json_object_new_string(name));
+	json_object_object_add(a->account, "type", json_object_new_string(type));
+	if (strcmp(type, "income") == 0)
+		json_object_object_add(a->account, "patronage", json_object_new_boolean(patronage != 0));
+	account_read(&a->op);
 }

@@ -22,6 +22,8 @@
 #ifndef FREECOOP_BOOKS_H
 #define FREECOOP_BOOKS_H
 
+#include <stdint.h>
+
 #include <json-c/json.h>
 
 #include "groups.h"
@@ -42,5 +44,23 @@ void books_post(struct coop *c, const struct principal *who, const char *gid,
 /* The group's entries in order, after log seq after; members only. */
 void books_entries(struct coop *c, const struct principal *who, const char *gid,
 		   long long after, groups_cb cb, void *arg);
+
+/* who records patronage of person (a member) in group gid: amount (non-zero; a correction
+ * is negative) in the charter's patronage_unit, dated date; record_patronage, not in a
+ * closed year. The record, or why not. */
+void books_patronage_record(struct coop *c, const struct principal *who, const char *gid,
+			    const char *person, const char *date, int64_t amount, groups_cb cb,
+			    void *arg);
+
+/* The group's patronage records in order, after log seq after; members only. */
+void books_patronage(struct coop *c, const struct principal *who, const char *gid,
+		     long long after, groups_cb cb, void *arg);
+
+/* who opens an account (manage_accounts): code ^[a-z][a-z0-9_]{0,31}$, name, type, and
+ * for an income account whether members' work earns it (patronage 1 or 0; -1: not given,
+ * which for income means 1). The account, or why not (409 account-exists). */
+void books_account_open(struct coop *c, const struct principal *who, const char *gid,
+			const char *code, const char *name, const char *type, int patronage,
+			groups_cb cb, void *arg);
 
 #endif

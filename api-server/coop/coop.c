@@ -46,8 +46,12 @@ const struct route coop_routes[] = {
 	{"GET", "/coop/v1/groups/{gid}/decisions/{id}/result", h_coop_decisions_result,
 	 ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/ledger/accounts", h_coop_ledger_accounts, ROUTE_ACCOUNT},
+	{"POST", "/coop/v1/groups/{gid}/ledger/accounts", h_coop_ledger_account_open,
+	 ROUTE_ACCOUNT},
 	{"POST", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_post, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_entries, ROUTE_ACCOUNT},
+	{"POST", "/coop/v1/groups/{gid}/patronage", h_coop_patronage_record, ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/patronage", h_coop_patronage, ROUTE_ACCOUNT},
 };
 
 /* The library's code as this server was built with it (cmake/embed_text.cmake). */

@@ -99,5 +99,8 @@ void h_coop_decisions_result(struct req *r);
 void h_coop_ledger_accounts(struct req *r);
 void h_coop_ledger_post(struct req *r);
 void h_coop_ledger_entries(struct req *r);
+void h_coop_ledger_account_open(struct req *r);
+void h_coop_patronage_record(struct req *r);
+void h_coop_patronage(struct req *r);
 
 #endif

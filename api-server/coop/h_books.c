@@ -57,3 +57,62 @@ h_coop_ledger_entries(struct req *r)
 	if (c != NULL && coop_query_after(r, &after) == 0)
 		books_entries(c, &r->who, r->param, after, read_cb, r);
 }
+
+static const struct body_field account_fields[] = {
+	{"code", BODY_STRING, true, false, 1, 32},
+	{"name", BODY_STRING, true, false, 1, 200},
+	{"type", BODY_STRING, true, false, 1, 16},
+	{"patronage", BODY_BOOL, false, false, 0, 0},
+};
+
+void
+h_coop_ledger_account_open(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	struct json_object *body, *v;
+	int patronage = -1;
+
+	if (c == NULL || req_body(r, account_fields,
+				  sizeof(account_fields) / sizeof(account_fields[0]), false,
+				  &body) != 0)
+		return;
+	if (json_object_object_get_ex(body, "patronage", &v))
+		patronage = json_object_get_boolean(v);
+	books_account_open(c, &r->who, r->param, body_get_string(body, "code"),
+			   body_get_string(body, "name"), body_get_string(body, "type"), patronage,
+			   posted_cb, r);
+	json_object_put(body);
+}
+
+static const struct body_field patronage_fields[] = {
+	{"person", BODY_UUID, true, false, 0, 0},
+	{"date", BODY_STRING, true, false, 10, 10},
+	{"amount", BODY_INT, true, false, LLONG_MIN, LLONG_MAX},
+};
+
+void
+h_coop_patronage_record(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	struct json_object *body;
+
+	if (c == NULL || req_body(r, patronage_fields,
+				  sizeof(patronage_fields) / sizeof(patronage_fields[0]), false,
+				  &body) != 0)
+		return;
+	books_patronage_record(c, &r->who, r->param, body_get_string(body, "person"),
+			       body_get_string(body, "date"),
+			       json_object_get_int64(json_object_object_get(body, "amount")),
+			       posted_cb, r);
+	json_object_put(body);
+}
+
+void
+h_coop_patronage(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	long long after;
+
+	if (c != NULL && coop_query_after(r, &after) == 0)
+		books_patronage(c, &r->who, r->param, after, read_cb, r);
+}

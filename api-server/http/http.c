@@ -91,6 +91,7 @@ static const struct problem_kind problem_kinds[] = {
 	{"period-closed", "Period closed"},
 	{"already-reversed", "Already reversed"},
 	{"ledger-not-empty", "Ledger not empty"},
+	{"account-exists", "Account exists"},
 	{"rate-limited", "Too many requests"},
 	{"document-too-large", "Result document too large"},
 	{"too-many-downloads", "Too many downloads"},

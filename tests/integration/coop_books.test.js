@@ -202,3 +202,56 @@ test('the opening-balances entry: by manage_accounts, while the ledger is empty,
   const other = await C.found(server, ada);
   h.assertProblem(await entry(ada, other, opening), 403, 'not-permitted');
 });
+
+test('accounts opened by manage_accounts; patronage recorded by record_patronage; both in the log', async () => {
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const charter = structuredClone(await C.fastCharter(server, ada));
+  charter.roles.treasurer.permissions.push('manage_accounts');
+  const g = await C.found(server, ada, charter);
+  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
+  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const open = (who, body) => post(who, `/coop/v1/groups/${g.id}/ledger/accounts`, body);
+
+  const r = await open(ada, { code: 'grants', name: 'Grants', type: 'income', patronage: false });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json, { code: 'grants', name: 'Grants', type: 'income', patronage: false, balance: 0 });
+  const v = await open(ada, { code: 'van', name: 'The van', type: 'asset' });
+  assert.equal(v.status, 201, v.text);
+  assert.equal(v.json.patronage, undefined);
+  h.assertProblem(await open(ada, { code: 'grants', name: 'Again', type: 'income' }), 409, 'account-exists');
+  h.assertProblem(await open(ada, { code: 'Bad Code', name: 'x', type: 'asset' }), 422, 'invalid-entry');
+  h.assertProblem(await open(ada, { code: 'capital', name: 'x', type: 'wealth' }), 422, 'invalid-entry');
+  h.assertProblem(await open(ada, { code: 'loan', name: 'x', type: 'liability', patronage: true }), 422, 'invalid-entry');
+  h.assertProblem(await open(bob, { code: 'mine', name: 'x', type: 'asset' }), 403, 'not-permitted');
+  assert.ok((await accounts(bob, g)).some((a) => a.code === 'grants' && a.patronage === false));
+  // A grant is income (record_income); the new account is usable at once.
+  const grant = await entry(ada, g, { date: '2027-02-01', memo: 'City grant', postings: [
+    { account: 'bank', amount: 100000 }, { account: 'grants', amount: -100000 }] });
+  assert.equal(grant.status, 201, grant.text);
+
+  // Patronage: Bob (member: record_patronage) records minutes for Ada and himself.
+  const rec = (who, body) => post(who, `/coop/v1/groups/${g.id}/patronage`, body);
+  const p1 = await rec(bob, { person: ada.id, date: '2027-02-01', amount: 480 });
+  assert.equal(p1.status, 201, p1.text);
+  assert.equal(p1.json.person, ada.id);
+  assert.equal(p1.json.amount, 480);
+  assert.equal(p1.json.recorded_by, bob.id);
+  assert.equal((await rec(bob, { person: bob.id, date: '2027-02-01', amount: 300 })).status, 201);
+  assert.equal((await rec(bob, { person: bob.id, date: '2027-02-02', amount: -60 })).status, 201, 'a correction');
+  const eve = await person('Eve');
+  h.assertProblem(await rec(bob, { person: eve.id, date: '2027-02-01', amount: 10 }), 422, 'invalid-entry');
+  h.assertProblem(await rec(bob, { person: ada.id, date: '2027-02-30', amount: 10 }), 422, 'invalid-entry');
+  h.assertProblem(await rec(bob, { person: ada.id, date: '2027-02-01', amount: 0 }), 422, 'invalid-entry');
+  h.assertProblem(await rec(bob, { person: ada.id, date: '2027-02-01', amount: 1.5 }), 422, 'invalid-request');
+  const list = (await get(ada, `/coop/v1/groups/${g.id}/patronage`)).json.patronage;
+  assert.deepEqual(list.map((x) => [x.person, x.amount]), [[ada.id, 480], [bob.id, 300], [bob.id, -60]]);
+
+  const log = await C.log(server, ada, g.id);
+  const kinds = log.entries.map((e) => e.kind);
+  assert.deepEqual(kinds, ['founded', 'decision', 'ledger', 'ledger', 'ledger', 'ledger', 'ledger', 'ledger']);
+  assert.deepEqual(log.entries[2].entry, { account: { code: 'grants', name: 'Grants', type: 'income', patronage: false } });
+  assert.deepEqual(log.entries[5].entry.patronage, { id: p1.json.id, person: ada.id, date: '2027-02-01', amount: 480, recorded_by: bob.id });
+  const ok = await C.verifyLog(server, ada, log);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+});
