@@ -216,6 +216,86 @@ money(int64_t amount, int exponent, char *out, size_t cap)
 	snprintf(out, cap, "%s%" PRIu64 ".%s", amount < 0 ? "-" : "", a / scale, digits);
 }
 
+int
+books_postings_check(struct json_object *postings, char *pointer, size_t pcap, char *detail,
+		     size_t dcap)
+{
+	size_t n = json_object_is_type(postings, json_type_array) ? json_object_array_length(postings)
+								    : 0;
+	int64_t sum = 0;
+
+	if (n < 2 || n > BOOKS_MAX_POSTINGS) {
+		snprintf(pointer, pcap, "/postings");
+		snprintf(detail, dcap, "An entry has 2 to %d postings.", BOOKS_MAX_POSTINGS);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(postings, i), *acc, *amt;
+		if (!json_object_is_type(x, json_type_object) || json_object_object_length(x) != 2 ||
+		    !json_object_object_get_ex(x, "account", &acc) ||
+		    !json_object_object_get_ex(x, "amount", &amt) ||
+		    !json_object_is_type(acc, json_type_string)) {
+			snprintf(pointer, pcap, "/postings/%zu", i);
+			snprintf(detail, dcap, "A posting is {\"account\": \"<code>\", \"amount\": "
+				 "<integer>}.");
+			return -1;
+		}
+		if (!json_object_is_type(amt, json_type_int) || json_object_get_int64(amt) == 0 ||
+		    json_object_get_int64(amt) > GLOG_INT_MAX ||
+		    json_object_get_int64(amt) < -GLOG_INT_MAX) {
+			snprintf(pointer, pcap, "/postings/%zu/amount", i);
+			snprintf(detail, dcap, "An amount is a non-zero integer in minor units of the "
+				 "group's currency (cents for EUR), below 2^53: no fraction, no string.");
+			return -1;
+		}
+		sum += json_object_get_int64(amt); /* each < 2^53, at most 200: no overflow */
+	}
+	if (sum != 0) {
+		snprintf(pointer, pcap, "/postings");
+		snprintf(detail, dcap, "The postings sum to %" PRId64 ", not zero: debits (positive) "
+			 "and credits (negative) must balance.", sum);
+		return 1;
+	}
+	return 0;
+}
+
+int
+books_entry_check(struct json_object *entry, char *pointer, size_t pcap, char *detail,
+		  size_t dcap)
+{
+	struct json_object *date = NULL, *memo = NULL, *postings = NULL;
+	size_t members = 0;
+
+	if (!json_object_is_type(entry, json_type_object)) {
+		snprintf(pointer, pcap, "%s", "");
+		snprintf(detail, dcap, "An entry is {\"date\", \"memo\"?, \"postings\"}.");
+		return -1;
+	}
+	members += json_object_object_get_ex(entry, "date", &date);
+	members += json_object_object_get_ex(entry, "memo", &memo);
+	members += json_object_object_get_ex(entry, "postings", &postings);
+	if ((size_t)json_object_object_length(entry) != members || date == NULL ||
+	    postings == NULL) {
+		snprintf(pointer, pcap, "%s", "");
+		snprintf(detail, dcap, "An entry is {\"date\", \"memo\"?, \"postings\"}.");
+		return -1;
+	}
+	if (!json_object_is_type(date, json_type_string) ||
+	    !valid_date(json_object_get_string(date))) {
+		snprintf(pointer, pcap, "/date");
+		snprintf(detail, dcap, "A date is YYYY-MM-DD, a day of the calendar (years 1900 to "
+			 "9999).");
+		return -1;
+	}
+	if (memo != NULL && (!json_object_is_type(memo, json_type_string) ||
+			     json_object_get_string_len(memo) > BOOKS_MEMO_MAX)) {
+		snprintf(pointer, pcap, "/memo");
+		snprintf(detail, dcap, "A memo is text of at most %d bytes.", BOOKS_MEMO_MAX);
+		return -1;
+	}
+	return books_postings_check(postings, pointer, pcap, detail, dcap) != 0 ? -1 : 0;
+}
+
 /* Checks the postings' shape: 2 to BOOKS_MAX_POSTINGS objects {"account": string, "amount":
  * a non-zero integer}, summing to zero; their account codes into p->codes. 0, or -1 having
  * answered. */
@@ -223,36 +303,17 @@ static int
 check_postings(struct posting *p)
 {
 	size_t n = json_object_array_length(p->postings), len = 3;
-	int64_t sum = 0;
-	char pointer[48];
+	char pointer[48], detail[PROBLEM_DETAIL_MAX];
+	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *x = json_object_array_get_idx(p->postings, i), *acc, *amt;
-		snprintf(pointer, sizeof(pointer), "/postings/%zu", i);
-		if (!json_object_is_type(x, json_type_object) || json_object_object_length(x) != 2 ||
-		    !json_object_object_get_ex(x, "account", &acc) ||
-		    !json_object_object_get_ex(x, "amount", &amt) ||
-		    !json_object_is_type(acc, json_type_string)) {
-			refuse(&p->op, 422, "invalid-entry", pointer,
-			       "A posting is {\"account\": \"<code>\", \"amount\": <integer>}.");
-			return -1;
-		}
-		if (!json_object_is_type(amt, json_type_int) || json_object_get_int64(amt) == 0) {
-			snprintf(pointer, sizeof(pointer), "/postings/%zu/amount", i);
-			refuse(&p->op, 422, "invalid-entry", pointer,
-			       "An amount is a non-zero integer in minor units of the group's "
-			       "currency (cents for EUR): no fraction, no string.");
-			return -1;
-		}
-		sum += json_object_get_int64(amt); /* each < 2^53, at most 200: no overflow */
-		len += (size_t)json_object_get_string_len(acc) + 3;
-	}
-	if (sum != 0) {
-		refuse(&p->op, 422, "unbalanced", "/postings",
-		       "The postings sum to %" PRId64 ", not zero: debits (positive) and credits "
-		       "(negative) must balance.", sum);
+	if ((r = books_postings_check(p->postings, pointer, sizeof(pointer), detail,
+				      sizeof(detail))) != 0) {
+		refuse(&p->op, 422, r > 0 ? "unbalanced" : "invalid-entry", pointer, "%s", detail);
 		return -1;
 	}
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)json_object_get_string_len(json_object_object_get(
+			   json_object_array_get_idx(p->postings, i), "account")) + 3;
 	/* account codes are [a-z0-9_:-] (checked against the chart): a bare text[] literal */
 	if ((p->codes = malloc(len)) == NULL)
 		return -2;

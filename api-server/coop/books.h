@@ -31,6 +31,18 @@
 #define BOOKS_MAX_POSTINGS 200
 #define BOOKS_MEMO_MAX 500
 
+/* Checks postings' shape: 2 to BOOKS_MAX_POSTINGS objects {"account": string, "amount": a
+ * non-zero integer below 2^53 in magnitude}. Returns 0; -1 with the pointer of the faulty
+ * member (relative to an entry: "/postings/1/amount") and why; 1 when they do not sum to
+ * zero. */
+int books_postings_check(struct json_object *postings, char *pointer, size_t pcap,
+			 char *detail, size_t dcap);
+
+/* Checks an entry's shape as an approve_expense action carries it: exactly {"date":
+ * YYYY-MM-DD, "memo"?: text, "postings"}. 0, or -1 with the pointer and why. */
+int books_entry_check(struct json_object *entry, char *pointer, size_t pcap, char *detail,
+		      size_t dcap);
+
 /* The group's accounts with their balances; members only. */
 void books_accounts(struct coop *c, const struct principal *who, const char *gid,
 		    groups_cb cb, void *arg);

@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "b64.h"
+#include "books.h"
 #include "charter.h"
 #include "config.h"
 #include "decisions.h"
@@ -169,9 +170,24 @@ decisions_action_check(enum charter_effect effect, struct json_object *charter,
 			return -1;
 		}
 		return 0;
+	case CHARTER_APPROVE_EXPENSE: {
+		static const char *const entry[] = {"entry", NULL};
+		char pointer[48];
+		if (!exactly(a, entry)) {
+			snprintf(f->detail, sizeof(f->detail), "An expense's approval is {\"entry\": "
+				 "{\"date\", \"memo\"?, \"postings\"}}.");
+			return -1;
+		}
+		if (books_entry_check(json_object_object_get(a, "entry"), pointer, sizeof(pointer),
+				      f->detail, sizeof(f->detail)) != 0) {
+			snprintf(f->pointer, sizeof(f->pointer), "/entry%s", pointer);
+			return -1;
+		}
+		return 0;
+	}
 	default:
-		snprintf(f->detail, sizeof(f->detail), "Decisions of effect %s govern the books, "
-			 "which this instance does not keep yet.", charter_effect_name(effect));
+		snprintf(f->detail, sizeof(f->detail), "Decisions of effect %s allocate a year's "
+			 "surplus, which this instance does not do yet.", charter_effect_name(effect));
 		return 1;
 	}
 }

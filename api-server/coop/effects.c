@@ -26,6 +26,7 @@ struct apply {
 	uint64_t started_us; /* when the event was delivered */
 	enum charter_effect effect;
 	char type[CHARTER_NAME_MAX + 1];
+	char started_by[UTIL_UUID_LEN + 1]; /* who started it: an expense's poster */
 	char *jws; /* the result as published, NUL-terminated */
 	size_t jwslen;
 	struct result res;
@@ -61,6 +62,8 @@ struct state {
 	struct json_object *members;    /* {"<person>": ["<role>", ...]} (borrowed from ctx) */
 	struct json_object *applicants; /* {"<person>": null} (owned) */
 	struct json_object *changes;    /* what coop_stmt_effect_apply writes (owned) */
+	struct json_object *accounts;   /* {"<code>": "<type>"} (borrowed from ctx) */
+	struct json_object *closed;     /* [["<starts_on>", "<ends_on>"]] (borrowed from ctx) */
 	struct json_object *applied, *refused;
 };
 
@@ -147,6 +150,49 @@ methods_of(struct apply *a, struct json_object *charter, const char **unusable)
 		json_object_object_add(out, type, o);
 	}
 	return out;
+}
+
+/* An approved expense's entry, posted by the decision's starter on its authority: NULL, or
+ * why it cannot be posted now (in why). */
+static const char *
+post_expense(struct apply *a, struct state *st, struct json_object *entry, char *why, size_t cap)
+{
+	struct json_object *postings = json_object_object_get(entry, "postings"), *e, *auth;
+	const char *date = json_object_get_string(json_object_object_get(entry, "date"));
+	struct json_object *memo = json_object_object_get(entry, "memo");
+	char id[UTIL_UUID_LEN + 1];
+
+	for (size_t i = 0; i < json_object_array_length(postings); i++) {
+		const char *code = json_object_get_string(
+		    json_object_object_get(json_object_array_get_idx(postings, i), "account"));
+		if (!json_object_object_get_ex(st->accounts, code, NULL)) {
+			snprintf(why, cap, "books changed: the group has no account %.64s", code);
+			return why;
+		}
+		if (strcmp(code, "reserve") == 0 || strcmp(code, "undistributed") == 0)
+			return "the reserve and undistributed surplus are posted only by "
+			       "allocate_surplus";
+	}
+	for (size_t i = 0; i < json_object_array_length(st->closed); i++) {
+		struct json_object *y = json_object_array_get_idx(st->closed, i);
+		if (strcmp(date, json_object_get_string(json_object_array_get_idx(y, 0))) >= 0 &&
+		    strcmp(date, json_object_get_string(json_object_array_get_idx(y, 1))) <= 0)
+			return "period closed: the fiscal year of its date is closed";
+	}
+	if (util_uuid_v4(id) != 0)
+		return "no id could be made";
+	auth = json_object_new_object();
+	json_object_object_add(auth, "decision", json_object_new_string(a->decision));
+	e = json_object_new_object();
+	json_object_object_add(e, "id", json_object_new_string(id));
+	json_object_object_add(e, "date", json_object_new_string(date));
+	json_object_object_add(e, "memo", memo != NULL ? json_object_get(memo)
+						       : json_object_new_string(""));
+	json_object_object_add(e, "postings", json_object_get(postings));
+	json_object_object_add(e, "posted_by", json_object_new_string(a->started_by));
+	json_object_object_add(e, "authorised_by", auth);
+	push(st->changes, "entries", e);
+	return NULL;
 }
 
 /* Applies action (valid for the effect) to st; NULL, or why it no longer applies (in why). */
@@ -255,8 +301,10 @@ apply_action(struct apply *a, struct state *st, struct json_object *action, char
 		}
 		return NULL;
 	}
+	case CHARTER_APPROVE_EXPENSE:
+		return post_expense(a, st, json_object_object_get(action, "entry"), why, cap);
 	default:
-		return "this instance does not keep books yet";
+		return "this instance does not allocate surpluses yet";
 	}
 }
 
@@ -325,15 +373,74 @@ text(struct json_object *v)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 }
 
+/* Seals the log entries a decision's application appends after seq after: entry (the
+ * decision's, unsealed), then a ledger entry for each entry it posts (st's changes'
+ * "entries", which get their seq): [{"seq", "hash", "entry": canonical text}], or NULL. */
+static struct json_object *
+log_rows(struct apply *a, struct json_object *entry, struct state *st, long long after,
+	 const char *at)
+{
+	struct json_object *rows = json_object_new_array(), *posted = NULL;
+	struct json_object *e = json_object_get(entry);
+	long long seq = after + 1;
+	size_t i = 0, n;
+	char *canon = NULL;
+	size_t len;
+
+	n = json_object_object_get_ex(st->changes, "entries", &posted)
+		? json_object_array_length(posted)
+		: 0;
+	for (;;) {
+		struct json_object *row;
+		if (glog_entry_seal(e, a->c->keys->signing, a->c->keys->kid) != 0 ||
+		    glog_canonical(e, &canon, &len) != 0) {
+			json_object_put(e);
+			json_object_put(rows);
+			return NULL;
+		}
+		row = json_object_new_object();
+		json_object_object_add(row, "seq", json_object_new_int64(seq));
+		json_object_object_add(row, "hash", json_object_get(json_object_object_get(e, "hash")));
+		json_object_object_add(row, "entry", json_object_new_string_len(canon, (int)len));
+		json_object_array_add(rows, row);
+		free(canon);
+		canon = NULL;
+		if (i == n)
+			break;
+		/* the next: a ledger entry of the next posted entry */
+		{
+			struct json_object *next = json_object_new_object();
+			struct json_object *p = json_object_array_get_idx(posted, i++);
+			json_object_object_add(next, "group", json_object_new_string(a->group));
+			json_object_object_add(next, "seq", json_object_new_int64(seq + 1));
+			json_object_object_add(next, "prev",
+					       json_object_get(json_object_object_get(e, "hash")));
+			json_object_object_add(next, "at", json_object_new_string(at));
+			json_object_object_add(next, "kind", json_object_new_string("ledger"));
+			json_object_object_add(next, "charter_version",
+					       json_object_get(json_object_object_get(e, "charter_version")));
+			json_object_object_add(next, "entry", json_object_get(p));
+			json_object_put(e);
+			e = next;
+			seq++;
+		}
+	}
+	json_object_put(e);
+	/* the posted entries learn their seq only now: the log holds them without it */
+	for (i = 0; i < n; i++)
+		json_object_object_add(json_object_array_get_idx(posted, i), "seq",
+				       json_object_new_int64(after + 2 + (long long)i));
+	return rows;
+}
+
 /* The group as it is now: the actions applied, the entry signed, all written at once. */
 static void
 context_cb(void *arg, const struct problem *no, const char *json)
 {
 	struct apply *a = arg;
 	struct state st = {0};
-	struct json_object *entry = NULL, *error;
-	char at[40], seq[24], version[16], why[PROBLEM_DETAIL_MAX + 64], *canon = NULL;
-	size_t len;
+	struct json_object *entry = NULL, *error, *rows = NULL;
+	char at[40], seq[24], version[16], why[PROBLEM_DETAIL_MAX + 64];
 	long long after;
 	struct coop_effect row;
 
@@ -347,6 +454,8 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	st.charter = json_object_object_get(a->ctx, "charter");
 	st.version = json_object_get_int(json_object_object_get(a->ctx, "charter_version"));
 	st.members = json_object_object_get(a->ctx, "members");
+	st.accounts = json_object_object_get(a->ctx, "accounts");
+	st.closed = json_object_object_get(a->ctx, "closed");
 	st.applicants = json_object_new_object();
 	st.changes = json_object_new_object();
 	st.applied = json_object_new_array();
@@ -379,9 +488,8 @@ context_cb(void *arg, const struct problem *no, const char *json)
 		json_object_object_add(entry, "error", json_object_get(error));
 	json_object_object_add(entry, "applied", json_object_get(st.applied));
 	json_object_object_add(entry, "refused", json_object_get(st.refused));
-	if (glog_entry_seal(entry, a->c->keys->signing, a->c->keys->kid) != 0 ||
-	    glog_canonical(entry, &canon, &len) != 0) {
-		finish(a, "the log entry could not be signed");
+	if ((rows = log_rows(a, entry, &st, after, at)) == NULL) {
+		finish(a, "the log entries could not be signed");
 		goto out;
 	}
 	snprintf(seq, sizeof(seq), "%lld", after);
@@ -389,8 +497,9 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	row = (struct coop_effect){
 	    .group = a->group,
 	    .after_seq = seq,
-	    .hash = json_object_get_string(json_object_object_get(entry, "hash")),
-	    .entry = canon,
+	    .hash = json_object_get_string(json_object_object_get(
+		json_object_array_get_idx(rows, json_object_array_length(rows) - 1), "hash")),
+	    .entry = text(rows),
 	    .decision = a->decision,
 	    .outcome = a->res.ok ? "applied" : "failed",
 	    .applied = text(st.applied),
@@ -403,7 +512,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	};
 	coop_store_effect_apply(a->c->app->db, &row, written_cb, a);
 out:
-	free(canon);
+	json_object_put(rows);
 	json_object_put(entry);
 	json_object_put(st.applicants);
 	json_object_put(st.changes);
@@ -570,6 +679,8 @@ decision_cb(void *arg, const struct problem *no, const char *json)
 	}
 	snprintf(a->group, sizeof(a->group), "%s", group);
 	snprintf(a->type, sizeof(a->type), "%s", type);
+	snprintf(a->started_by, sizeof(a->started_by), "%s",
+		 json_object_get_string(json_object_object_get(d, "started_by")));
 	json_object_put(d);
 	if (a->jws != NULL) /* again, after another write came first: the result is known */
 		read_group(a);

@@ -155,7 +155,8 @@ adopted_of(struct json_object *doc, struct json_object *out)
 			json_object_object_add(set, json_object_get_string(id), NULL);
 	}
 	proposals = json_object_object_get(json_object_object_get(doc, "inputs"), "proposals");
-	for (size_t i = 0; i < json_object_array_length(proposals); i++) {
+	for (size_t i = 0; json_object_is_type(proposals, json_type_array) &&
+			   i < json_object_array_length(proposals); i++) {
 		struct json_object *p = json_object_array_get_idx(proposals, i), *item, *action;
 		const char *id = str(p, "id"), *payload = str(p, "payload");
 		unsigned char *raw;

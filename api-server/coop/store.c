@@ -188,7 +188,7 @@ const struct db_stmt coop_stmt_decisions_list = {
  * applied already. */
 const struct db_stmt coop_stmt_effect_decision = {
 	.sql = "SELECT json_build_object('group', d.group_id, 'effect', d.effect, 'type', d.type, "
-	"'outcome', d.outcome)::text FROM coop.decisions d WHERE d.id = $1",
+	"'outcome', d.outcome, 'started_by', d.started_by)::text FROM coop.decisions d WHERE d.id = $1",
 	.nparams = 1,
 };
 
@@ -200,27 +200,43 @@ const struct db_stmt coop_stmt_effect_context = {
 	"'members', coalesce((SELECT json_object_agg(m.person_id, " ROLES("m") ") "
 	"  FROM coop.members m WHERE m.group_id = g.id), '{}'::json), "
 	"'applicants', coalesce((SELECT json_agg(a.person_id) FROM coop.applications a "
-	"  WHERE a.group_id = g.id AND a.status = 'pending'), '[]'::json))::text "
+	"  WHERE a.group_id = g.id AND a.status = 'pending'), '[]'::json), "
+	"'accounts', coalesce((SELECT json_object_agg(a.code, a.type) FROM coop.accounts a "
+	"  WHERE a.group_id = g.id), '{}'::json), "
+	"'closed', coalesce((SELECT json_agg(json_build_array(y.starts_on, y.ends_on)) "
+	"  FROM coop.closed_years y WHERE y.group_id = g.id), '[]'::json))::text "
 	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
 	"WHERE g.id = $1",
 	.nparams = 1,
 };
 
 /* One statement, so one transaction: decision $5 applied to group $1 whose log ended at
- * seq $2 — the log entry ($3 its hash, $4 its text), the decision's outcome ($6, $7 applied,
- * $8 refused), the result kept ($9, $10 its hash), the changes ($11: admit [{person,
- * roles}], remove [person], assign and revoke [{person, role}], charters [{version,
- * charter, methods}], roles: the names a new charter keeps), the charter version after
+ * seq $2 — its log entries ($4: [{seq, hash, entry}], the decision's first, then one for
+ * each ledger entry it posts; $3 the last one's hash, the new head), the decision's
+ * outcome ($6, $7 applied, $8 refused), the result kept ($9, $10 its hash), the changes
+ * ($11: admit [{person, roles}], remove [person], assign and revoke [{person, role}],
+ * charters [{version, charter, methods}], roles: the names a new charter keeps, entries:
+ * [{id, seq, date, memo, posted_by, authorised_by, postings}]), the charter version after
  * ($12), at $13. Nothing is written unless the log still ends at $2 and the decision is not
  * applied yet (another instance got there first): the answer is then "0". */
 const struct db_stmt coop_stmt_effect_apply = {
-	.sql = "WITH g AS (UPDATE coop.groups SET log_seq = $2::bigint + 1, log_head = $3, "
-	"  charter_version = $12::int WHERE id = $1 AND log_seq = $2::bigint AND EXISTS (SELECT 1 "
-	"  FROM coop.decisions WHERE id = $5 AND group_id = $1 AND outcome IS NULL) "
-	"  RETURNING id, log_seq), "
+	.sql = "WITH g AS (UPDATE coop.groups SET log_seq = $2::bigint + jsonb_array_length($4::jsonb), "
+	"  log_head = $3, charter_version = $12::int WHERE id = $1 AND log_seq = $2::bigint "
+	"  AND EXISTS (SELECT 1 FROM coop.decisions WHERE id = $5 AND group_id = $1 "
+	"  AND outcome IS NULL) RETURNING id, log_seq), "
 	"d AS (UPDATE coop.decisions SET outcome = $6, applied = $7::jsonb, refused = $8::jsonb, "
-	"  log_seq = g.log_seq FROM g WHERE coop.decisions.id = $5), "
-	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, log_seq, $3, $4 FROM g), "
+	"  log_seq = $2::bigint + 1 FROM g WHERE coop.decisions.id = $5), "
+	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT g.id, x.seq, x.hash, x.entry "
+	"  FROM g, jsonb_to_recordset($4::jsonb) x(seq bigint, hash text, entry text)), "
+	"le AS (INSERT INTO coop.entries (id, group_id, seq, date, memo, posted_by, authorised_by, "
+	"  created_at) SELECT x.id, g.id, x.seq, x.date, x.memo, x.posted_by, x.authorised_by, "
+	"  $13::timestamptz FROM g, jsonb_to_recordset(coalesce($11::jsonb->'entries', '[]')) "
+	"  x(id uuid, seq bigint, date date, memo text, posted_by uuid, authorised_by jsonb)), "
+	"lp AS (INSERT INTO coop.postings (entry_id, n, group_id, account, date, amount) "
+	"  SELECT x.id, y.n - 1, g.id, y.account, x.date, y.amount FROM g, "
+	"  jsonb_to_recordset(coalesce($11::jsonb->'entries', '[]')) x(id uuid, date date, "
+	"  postings jsonb), ROWS FROM (jsonb_to_recordset(x.postings) AS (account text, "
+	"  amount bigint)) WITH ORDINALITY AS y(account, amount, n)), "
 	"r AS (INSERT INTO coop.results (decision_id, group_id, jws, sha256, applied_at) "
 	"  SELECT $5, id, $9, $10, $13::timestamptz FROM g), "
 	"ch AS (INSERT INTO coop.charters (group_id, version, charter, methods, adopted_by, created_at) "

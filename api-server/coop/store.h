@@ -86,7 +86,8 @@ void coop_store_group_found(struct db_pool *db, const struct coop_founding *f,
 			    coop_store_json_cb cb, void *arg);
 
 /* A decision applied to its group (DESIGN §10.6), every value as text: the group, the seq
- * its log ends at now, the new entry's hash and canonical JSON, the decision and its outcome
+ * its log ends at now, the new head and the new log entries (a JSON array of {seq, hash,
+ * entry}: the decision's, then one for each ledger entry it posts), the decision and its outcome
  * ("applied" or "failed"), the applied actions and the refused ones (JSON arrays), the
  * result JWS and its hex SHA-256, the changes (JSON, see coop_stmt_effect_apply), the
  * charter version after, and the time (RFC 3339). */

@@ -255,3 +255,34 @@ test('accounts opened by manage_accounts; patronage recorded by record_patronage
   const ok = await C.verifyLog(server, ada, log);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
 });
+
+test('an expense over the limit is made by an adopted approve_expense decision', async () => {
+  const ada = await person('Ada');
+  const g = await C.found(server, ada, await C.fastCharter(server, ada));
+  const big = { date: '2027-06-01', memo: 'New oven', postings: [
+    { account: 'other_expenses', amount: 250000 }, { account: 'bank', amount: -250000 }] };
+  h.assertProblem(await entry(ada, g, big), 403, 'over-limit');
+  const toReserve = { date: '2027-06-01', postings: [{ account: 'reserve', amount: 100 }, { account: 'bank', amount: -100 }] };
+  const { decision, listed } = await C.decide(server, ada, g, 'approve_expense', [{ entry: big }, { entry: toReserve }]);
+  assert.deepEqual(listed.applied, [{ entry: big }]);
+  assert.equal(listed.refused.length, 1);
+  assert.match(listed.refused[0].reason, /only by allocate_surplus/);
+
+  const posted = await entries(ada, g);
+  assert.equal(posted.length, 1);
+  assert.deepEqual(posted[0].authorised_by, { decision: decision.id });
+  assert.equal(posted[0].posted_by, ada.id);
+  assert.deepEqual(posted[0].postings, big.postings);
+  assert.equal(await balance(ada, g, 'other_expenses'), 250000);
+  // The decision's entry, then the ledger entry it posted, chained.
+  const log = await C.log(server, ada, g.id);
+  assert.deepEqual(log.entries.map((e) => [e.seq, e.kind]), [[1, 'founded'], [2, 'decision'], [3, 'ledger']]);
+  assert.equal(log.entries[2].prev, log.entries[1].hash);
+  assert.equal(log.entries[2].entry.id, posted[0].id);
+  assert.equal(posted[0].seq, 3);
+  assert.equal(listed.log_seq, 2);
+  const v = await C.verifyLog(server, ada, log);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  // It does not count against the treasurer's own monthly limit.
+  assert.equal((await entry(ada, g, expense(45000, '2027-06-02'))).status, 201);
+});
