@@ -64,6 +64,8 @@ struct state {
 	struct json_object *changes;    /* what coop_stmt_effect_apply writes (owned) */
 	struct json_object *accounts;   /* {"<code>": "<type>"} (borrowed from ctx) */
 	struct json_object *closed;     /* [["<starts_on>", "<ends_on>"]] (borrowed from ctx) */
+	struct json_object *capital;    /* {"<member>": balance of capital:<member>} (borrowed) */
+	const char *today;              /* YYYY-MM-DD (UTC): the date of what it posts itself */
 	struct json_object *applied, *refused;
 };
 
@@ -152,15 +154,63 @@ methods_of(struct apply *a, struct json_object *charter, const char **unusable)
 	return out;
 }
 
+/* Posts an entry on the decision's authority (its starter posting it): id, date, memo,
+ * postings (borrowed). */
+static void
+post_on_authority(struct apply *a, struct state *st, const char *date, struct json_object *memo,
+		  struct json_object *postings)
+{
+	struct json_object *e = json_object_new_object(), *auth = json_object_new_object();
+	char id[UTIL_UUID_LEN + 1] = "";
+
+	util_uuid_v4(id);
+	json_object_object_add(auth, "decision", json_object_new_string(a->decision));
+	json_object_object_add(e, "id", json_object_new_string(id));
+	json_object_object_add(e, "date", json_object_new_string(date));
+	json_object_object_add(e, "memo", memo);
+	json_object_object_add(e, "postings", json_object_get(postings));
+	json_object_object_add(e, "posted_by", json_object_new_string(a->started_by));
+	json_object_object_add(e, "authorised_by", auth);
+	push(st->changes, "entries", e);
+}
+
+/* A removed member's capital moves to capital payable to them as a former member
+ * (former:<person>, opened now), dated today. */
+static void
+move_capital(struct apply *a, struct state *st, const char *person)
+{
+	int64_t balance = json_object_get_int64(json_object_object_get(st->capital, person));
+	struct json_object *postings, *x;
+	char capital[UTIL_UUID_LEN + 16], former[UTIL_UUID_LEN + 16];
+
+	push(st->changes, "former", json_object_new_string(person));
+	if (balance == 0)
+		return;
+	snprintf(capital, sizeof(capital), "capital:%s", person);
+	snprintf(former, sizeof(former), "former:%s", person);
+	postings = json_object_new_array();
+	x = json_object_new_object();
+	json_object_object_add(x, "account", json_object_new_string(capital));
+	json_object_object_add(x, "amount", json_object_new_int64(-balance));
+	json_object_array_add(postings, x);
+	x = json_object_new_object();
+	json_object_object_add(x, "account", json_object_new_string(former));
+	json_object_object_add(x, "amount", json_object_new_int64(balance));
+	json_object_array_add(postings, x);
+	post_on_authority(a, st, st->today,
+			  json_object_new_string("Capital of a member who left, now payable to them"),
+			  postings);
+	json_object_put(postings);
+}
+
 /* An approved expense's entry, posted by the decision's starter on its authority: NULL, or
  * why it cannot be posted now (in why). */
 static const char *
 post_expense(struct apply *a, struct state *st, struct json_object *entry, char *why, size_t cap)
 {
-	struct json_object *postings = json_object_object_get(entry, "postings"), *e, *auth;
+	struct json_object *postings = json_object_object_get(entry, "postings");
 	const char *date = json_object_get_string(json_object_object_get(entry, "date"));
 	struct json_object *memo = json_object_object_get(entry, "memo");
-	char id[UTIL_UUID_LEN + 1];
 
 	for (size_t i = 0; i < json_object_array_length(postings); i++) {
 		const char *code = json_object_get_string(
@@ -179,19 +229,8 @@ post_expense(struct apply *a, struct state *st, struct json_object *entry, char 
 		    strcmp(date, json_object_get_string(json_object_array_get_idx(y, 1))) <= 0)
 			return "period closed: the fiscal year of its date is closed";
 	}
-	if (util_uuid_v4(id) != 0)
-		return "no id could be made";
-	auth = json_object_new_object();
-	json_object_object_add(auth, "decision", json_object_new_string(a->decision));
-	e = json_object_new_object();
-	json_object_object_add(e, "id", json_object_new_string(id));
-	json_object_object_add(e, "date", json_object_new_string(date));
-	json_object_object_add(e, "memo", memo != NULL ? json_object_get(memo)
-						       : json_object_new_string(""));
-	json_object_object_add(e, "postings", json_object_get(postings));
-	json_object_object_add(e, "posted_by", json_object_new_string(a->started_by));
-	json_object_object_add(e, "authorised_by", auth);
-	push(st->changes, "entries", e);
+	post_on_authority(a, st, date,
+			  memo != NULL ? json_object_get(memo) : json_object_new_string(""), postings);
 	return NULL;
 }
 
@@ -234,6 +273,7 @@ apply_action(struct apply *a, struct state *st, struct json_object *action, char
 		}
 		json_object_put(roles);
 		push(st->changes, "remove", json_object_new_string(person));
+		move_capital(a, st, person);
 		return NULL;
 	case CHARTER_ASSIGN_ROLE:
 		if (!member)
@@ -440,7 +480,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	struct apply *a = arg;
 	struct state st = {0};
 	struct json_object *entry = NULL, *error, *rows = NULL;
-	char at[40], seq[24], version[16], why[PROBLEM_DETAIL_MAX + 64];
+	char at[40], seq[24], version[16], why[PROBLEM_DETAIL_MAX + 64], today[11];
 	long long after;
 	struct coop_effect row;
 
@@ -456,6 +496,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	st.members = json_object_object_get(a->ctx, "members");
 	st.accounts = json_object_object_get(a->ctx, "accounts");
 	st.closed = json_object_object_get(a->ctx, "closed");
+	st.capital = json_object_object_get(a->ctx, "capital");
 	st.applicants = json_object_new_object();
 	st.changes = json_object_new_object();
 	st.applied = json_object_new_array();
@@ -466,10 +507,12 @@ context_cb(void *arg, const struct problem *no, const char *json)
 				       json_object_get_string(json_object_array_get_idx(
 					   json_object_object_get(a->ctx, "applicants"), i)),
 				       NULL);
+	util_time_format(util_realtime_us(), at);
+	snprintf(today, sizeof(today), "%.10s", at);
+	st.today = today;
 	if (a->res.ok)
 		apply_all(a, &st);
 
-	util_time_format(util_realtime_us(), at);
 	entry = json_object_new_object();
 	json_object_object_add(entry, "group", json_object_new_string(a->group));
 	json_object_object_add(entry, "seq", json_object_new_int64(after + 1));

@@ -204,7 +204,10 @@ const struct db_stmt coop_stmt_effect_context = {
 	"'accounts', coalesce((SELECT json_object_agg(a.code, a.type) FROM coop.accounts a "
 	"  WHERE a.group_id = g.id), '{}'::json), "
 	"'closed', coalesce((SELECT json_agg(json_build_array(y.starts_on, y.ends_on)) "
-	"  FROM coop.closed_years y WHERE y.group_id = g.id), '[]'::json))::text "
+	"  FROM coop.closed_years y WHERE y.group_id = g.id), '[]'::json), "
+	"'capital', coalesce((SELECT json_object_agg(m.person_id, (SELECT coalesce(sum(p.amount), 0) "
+	"  FROM coop.postings p WHERE p.group_id = g.id AND p.account = 'capital:' || m.person_id)) "
+	"  FROM coop.members m WHERE m.group_id = g.id), '{}'::json))::text "
 	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
 	"WHERE g.id = $1",
 	.nparams = 1,
@@ -216,7 +219,8 @@ const struct db_stmt coop_stmt_effect_context = {
  * outcome ($6, $7 applied, $8 refused), the result kept ($9, $10 its hash), the changes
  * ($11: admit [{person, roles}], remove [person], assign and revoke [{person, role}],
  * charters [{version, charter, methods}], roles: the names a new charter keeps, entries:
- * [{id, seq, date, memo, posted_by, authorised_by, postings}]), the charter version after
+ * [{id, seq, date, memo, posted_by, authorised_by, postings}], former: [person] whose
+ * former:<person> account opens), the charter version after
  * ($12), at $13. Nothing is written unless the log still ends at $2 and the decision is not
  * applied yet (another instance got there first): the answer is then "0". */
 const struct db_stmt coop_stmt_effect_apply = {
@@ -228,6 +232,10 @@ const struct db_stmt coop_stmt_effect_apply = {
 	"  log_seq = $2::bigint + 1 FROM g WHERE coop.decisions.id = $5), "
 	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT g.id, x.seq, x.hash, x.entry "
 	"  FROM g, jsonb_to_recordset($4::jsonb) x(seq bigint, hash text, entry text)), "
+	"fa AS (INSERT INTO coop.accounts (group_id, code, name, type, created_at) "
+	"  SELECT g.id, 'former:' || p.id, 'Capital payable: ' || p.name, 'liability', "
+	"  $13::timestamptz FROM g, jsonb_array_elements_text(coalesce($11::jsonb->'former', '[]')) x "
+	"  JOIN coop.people p ON p.id = x::uuid ON CONFLICT DO NOTHING), "
 	"le AS (INSERT INTO coop.entries (id, group_id, seq, date, memo, posted_by, authorised_by, "
 	"  created_at) SELECT x.id, g.id, x.seq, x.date, x.memo, x.posted_by, x.authorised_by, "
 	"  $13::timestamptz FROM g, jsonb_to_recordset(coalesce($11::jsonb->'entries', '[]')) "

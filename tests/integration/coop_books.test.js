@@ -286,3 +286,26 @@ test('an expense over the limit is made by an adopted approve_expense decision',
   // It does not count against the treasurer's own monthly limit.
   assert.equal((await entry(ada, g, expense(45000, '2027-06-02'))).status, 201);
 });
+
+test('a removed member\'s capital moves to capital payable to them, in the same application', async () => {
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const g = await C.found(server, ada, await C.fastCharter(server, ada));
+  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
+  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  assert.equal((await entry(ada, g, { date: '2027-01-10', memo: 'Buy-in', postings: [
+    { account: 'bank', amount: 10000 }, { account: `capital:${bob.id}`, amount: -10000 }] })).status, 201);
+  const { decision, listed } = await C.decide(server, ada, g, 'remove_member', [{ person: bob.id }], [ada, bob]);
+  assert.deepEqual(listed.applied, [{ person: bob.id }]);
+  const list = await accounts(ada, g);
+  assert.equal(list.find((a) => a.code === `capital:${bob.id}`).balance, 0);
+  const former = list.find((a) => a.code === `former:${bob.id}`);
+  assert.deepEqual(former, { code: `former:${bob.id}`, name: 'Capital payable: Bob', type: 'liability', balance: -10000 });
+  const moved = (await entries(ada, g)).at(-1);
+  assert.deepEqual(moved.authorised_by, { decision: decision.id });
+  assert.deepEqual(moved.postings, [{ account: `capital:${bob.id}`, amount: 10000 }, { account: `former:${bob.id}`, amount: -10000 }]);
+  const log = await C.log(server, ada, g.id);
+  assert.deepEqual(log.entries.slice(-2).map((e) => e.kind), ['decision', 'ledger']);
+  const v = await C.verifyLog(server, ada, log);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+});
