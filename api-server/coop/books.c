@@ -9,6 +9,7 @@
 #include "charter.h"
 #include "glog.h"
 #include "store.h"
+#include "surplus.h"
 #include "util.h"
 
 /* Times a posting starts again after another append to the group came first. */
@@ -847,4 +848,112 @@ books_account_open(struct coop *c, const struct principal *who, const char *gid,
 	if (strcmp(type, "income") == 0)
 		json_object_object_add(a->account, "patronage", json_object_new_boolean(patronage != 0));
 	account_read(&a->op);
+}
+
+/* ---- a year's surplus ---- */
+
+struct surplus_read {
+	groups_cb cb;
+	void *arg;
+	int year;
+};
+
+/* The allocation of the year read in ctx, as DESIGN §10.7 answers it; NULL with why. */
+static struct json_object *
+allocation(struct json_object *ctx, int year, const char **why)
+{
+	struct json_object *charter = json_object_object_get(ctx, "charter"), *o, *list;
+	struct json_object *pat = json_object_object_get(ctx, "patronage");
+	size_t n = json_object_array_length(pat);
+	struct surplus_member *m = calloc(n + 1, sizeof(*m));
+	struct surplus_in in = {0};
+	struct surplus_out out;
+
+	*why = "The year's figures are beyond what can be allocated exactly.";
+	if (m == NULL) {
+		*why = "Out of memory.";
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(pat, i);
+		snprintf(m[i].person, sizeof(m[i].person), "%s",
+			 json_object_get_string(json_object_array_get_idx(x, 0)));
+		m[i].patronage = json_object_get_int64(json_object_array_get_idx(x, 1));
+		m[i].former = json_object_get_boolean(json_object_array_get_idx(x, 2));
+	}
+	in.net = json_object_get_int64(json_object_object_get(ctx, "income")) -
+		 json_object_get_int64(json_object_object_get(ctx, "expenses"));
+	in.non_patronage = json_object_get_int64(json_object_object_get(ctx, "non_patronage"));
+	in.reserve_balance = json_object_get_int64(json_object_object_get(ctx, "reserve"));
+	in.members = m;
+	in.n = n;
+	if (charter_share(charter, "reserve_share", &in.reserve_n, &in.reserve_d) != 0 ||
+	    charter_share(charter, "cash_share", &in.cash_n, &in.cash_d) != 0 ||
+	    surplus_loss_policy_parse(json_object_get_string(json_object_object_get(
+					  json_object_object_get(charter, "accounting"), "loss_policy")),
+				      &in.loss_policy) != 0 ||
+	    surplus_compute(&in, &out) != 0) {
+		free(m);
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "year", json_object_new_int(year));
+	json_object_object_add(o, "net", json_object_new_int64(out.net));
+	json_object_object_add(o, "non_patronage", json_object_new_int64(out.non_patronage));
+	json_object_object_add(o, "patronage_surplus", json_object_new_int64(out.patronage_surplus));
+	json_object_object_add(o, "reserve", json_object_new_int64(out.reserve));
+	list = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_new_object();
+		json_object_object_add(x, "person", json_object_new_string(m[i].person));
+		json_object_object_add(x, "patronage", json_object_new_int64(m[i].patronage));
+		json_object_object_add(x, "allocation", json_object_new_int64(m[i].allocation));
+		json_object_object_add(x, "cash", json_object_new_int64(m[i].cash));
+		json_object_object_add(x, "retained", json_object_new_int64(m[i].retained));
+		json_object_array_add(list, x);
+	}
+	json_object_object_add(o, "members", list);
+	free(m);
+	return o;
+}
+
+static void
+surplus_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct surplus_read *sr = arg;
+	struct json_object *ctx = NULL, *o = NULL;
+	struct problem why;
+	const char *detail = NULL;
+
+	if (no == NULL && json == NULL)
+		no = problem_set(&why, 404, "not-found", GROUPS_NO_GROUP);
+	else if (no == NULL && (ctx = json_tokener_parse(json)) == NULL)
+		no = problem_set(&why, 500, "internal-error", "The books could not be read.");
+	else if (no == NULL && (o = allocation(ctx, sr->year, &detail)) == NULL)
+		no = problem_set(&why, 422, "invalid-request", "%s", detail);
+	sr->cb(sr->arg, no, NULL, o != NULL ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)
+					     : NULL);
+	json_object_put(o);
+	json_object_put(ctx);
+	free(sr);
+}
+
+void
+books_surplus(struct coop *c, const struct principal *who, const char *gid, int year,
+	      groups_cb cb, void *arg)
+{
+	struct surplus_read *sr;
+	char y[16];
+	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(y)};
+	struct problem no;
+
+	if (!groups_is_person(c, who, cb, arg))
+		return;
+	if ((sr = malloc(sizeof(*sr))) == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	*sr = (struct surplus_read){cb, arg, year};
+	snprintf(y, sizeof(y), "%d", year);
+	coop_store_json(c->app->db, &coop_stmt_surplus_context, p, surplus_cb, sr);
 }

@@ -75,4 +75,11 @@ void books_account_open(struct coop *c, const struct principal *who, const char 
 			const char *code, const char *name, const char *type, int patronage,
 			groups_cb cb, void *arg);
 
+/* Fiscal year year's surplus (or loss) of group gid and its allocation (DESIGN §10.7),
+ * computed from the books now: {"year", "net", "non_patronage", "patronage_surplus",
+ * "reserve", "members": [{"person", "patronage", "allocation", "cash", "retained"}]};
+ * members only. */
+void books_surplus(struct coop *c, const struct principal *who, const char *gid, int year,
+		   groups_cb cb, void *arg);
+
 #endif

@@ -50,6 +50,7 @@ const struct route coop_routes[] = {
 	 ROUTE_ACCOUNT},
 	{"POST", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_post, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_entries, ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/ledger/surplus", h_coop_ledger_surplus, ROUTE_ACCOUNT},
 	{"POST", "/coop/v1/groups/{gid}/patronage", h_coop_patronage_record, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/patronage", h_coop_patronage, ROUTE_ACCOUNT},
 };

@@ -1,6 +1,12 @@
 /* h_books — a group's books over HTTP: its accounts, and its ledger's entries (posted,
  * read): HTTP and JSON in, the books' operations (books.h), JSON out. */
 #include <limits.h>
+#include <stdlib.h>
+
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "books.h"
 #include "coop.h"
@@ -115,4 +121,29 @@ h_coop_patronage(struct req *r)
 
 	if (c != NULL && coop_query_after(r, &after) == 0)
 		books_patronage(c, &r->who, r->param, after, read_cb, r);
+}
+
+void
+h_coop_ledger_surplus(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
+	struct evkeyvalq q;
+	long year = 0;
+	char *end = NULL;
+
+	if (c == NULL)
+		return;
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == 0 &&
+	    (v = evhttp_find_header(&q, "year")) != NULL)
+		year = strtol(v, &end, 10);
+	if (end == NULL || *end != '\0' || year < 1900 || year > 9998) {
+		evhttp_clear_headers(&q);
+		req_reply_problem(r, 422, "invalid-request",
+				  "Give the fiscal year as ?year=YYYY (the year it starts in).");
+		return;
+	}
+	evhttp_clear_headers(&q);
+	books_surplus(c, &r->who, r->param, (int)year, read_cb, r);
 }

@@ -414,6 +414,39 @@ const struct db_stmt coop_stmt_entries = {
 	.nparams = 3,
 };
 
+/* The figures of fiscal year $3 of group $1 for member $2 (DESIGN §10.7): its first and
+ * last days (the charter's fiscal_year_start), its income, non-patronage income and
+ * expenses, the reserve's balance (what it holds: credits negated), each person's
+ * patronage in the year (a negative total counts as none) and whether they left, the year
+ * closed or not. No row for anyone but a member. */
+#define FY_DAY(y)                                                                            \
+	"make_date(" y ", split_part(c.charter->'accounting'->>'fiscal_year_start', '-', 1)::int, " \
+	"split_part(c.charter->'accounting'->>'fiscal_year_start', '-', 2)::int)"
+#define YEAR_SUM(cond)                                                                       \
+	"coalesce((SELECT sum(p.amount) FROM coop.postings p JOIN coop.accounts a "          \
+	"  ON a.group_id = p.group_id AND a.code = p.account WHERE p.group_id = y.id "       \
+	"  AND p.date BETWEEN y.starts AND y.ends AND " cond "), 0)"
+const struct db_stmt coop_stmt_surplus_context = {
+	.sql = "WITH y AS (SELECT g.id, c.charter, " FY_DAY("$3::int") " AS starts, "
+	FY_DAY("$3::int + 1") " - 1 AS ends FROM coop.groups g JOIN coop.charters c "
+	"  ON c.group_id = g.id AND c.version = g.charter_version WHERE g.id = $1 AND " MEMBER ") "
+	"SELECT json_build_object('starts_on', y.starts, 'ends_on', y.ends, "
+	"'charter', y.charter, "
+	"'income', -" YEAR_SUM("a.type = 'income'") ", "
+	"'non_patronage', -" YEAR_SUM("a.type = 'income' AND NOT a.patronage") ", "
+	"'expenses', " YEAR_SUM("a.type = 'expense'") ", "
+	"'reserve', -coalesce((SELECT sum(p.amount) FROM coop.postings p WHERE p.group_id = y.id "
+	"  AND p.account = 'reserve'), 0), "
+	"'patronage', coalesce((SELECT json_agg(json_build_array(r.person_id, greatest(r.total, 0), "
+	"  NOT EXISTS (SELECT 1 FROM coop.members m WHERE m.group_id = y.id "
+	"  AND m.person_id = r.person_id)) ORDER BY r.person_id) FROM (SELECT x.person_id, "
+	"  sum(x.amount) AS total FROM coop.patronage x WHERE x.group_id = y.id "
+	"  AND x.date BETWEEN y.starts AND y.ends GROUP BY x.person_id) r), '[]'::json), "
+	"'closed', EXISTS (SELECT 1 FROM coop.closed_years z WHERE z.group_id = y.id "
+	"  AND z.starts_on = y.starts))::text FROM y",
+	.nparams = 3,
+};
+
 #define COMMENT_JSON                                                                         \
 	"json_build_object('id', c.id, 'person', json_build_object('id', p.id, 'name', p.name), " \
 	"'text', c.text, 'created_at', " TS("c.created_at") ")"

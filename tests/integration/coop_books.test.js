@@ -309,3 +309,41 @@ test('a removed member\'s capital moves to capital payable to them, in the same 
   const v = await C.verifyLog(server, ada, log);
   assert.equal(v.status, 0, v.stdout + v.stderr);
 });
+
+test('a year\'s surplus: computed from the books and the patronage, exactly in minor units', async () => {
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const g = await C.found(server, ada, await C.fastCharter(server, ada));
+  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
+  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const e = (body) => entry(ada, g, body).then((r) => assert.equal(r.status, 201, r.text));
+  await e(sale(100000, '2027-03-01'));
+  await e({ date: '2027-04-01', memo: 'Interest', postings: [{ account: 'bank', amount: 10000 }, { account: 'other_income', amount: -10000 }] });
+  await e(expense(30000, '2027-05-01'));
+  await e(sale(99999, '2028-01-01')); // next year
+  const rec = (who, p, amount, date = '2027-06-01') => post(who, `/coop/v1/groups/${g.id}/patronage`, { person: p.id, date, amount })
+    .then((r) => assert.equal(r.status, 201, r.text));
+  await rec(bob, ada, 500);
+  await rec(bob, ada, -20);     // a correction: 480
+  await rec(bob, bob, 300);
+  await rec(bob, bob, 9999, '2026-12-31'); // another year
+  const r = await get(bob, `/coop/v1/groups/${g.id}/ledger/surplus?year=2027`);
+  assert.equal(r.status, 200, r.text);
+  // net 80,000 = 110,000 - 30,000; non-patronage 10,000; S = 70,000: reserve 3/10 = 21,000;
+  // members 49,000 by 480 : 300 -> 30,153.85 and 18,846.15: floors leave 1 unit, to Ada's
+  // larger fraction. Reserve 21,000 + 10,000. Cash 1/5, floored.
+  assert.equal(r.json.year, 2027);
+  assert.equal(r.json.net, 80000);
+  assert.equal(r.json.non_patronage, 10000);
+  assert.equal(r.json.patronage_surplus, 70000);
+  assert.equal(r.json.reserve, 31000);
+  const byPerson = Object.fromEntries(r.json.members.map((m) => [m.person, m]));
+  assert.deepEqual(byPerson[ada.id], { person: ada.id, patronage: 480, allocation: 30154, cash: 6030, retained: 24124 });
+  assert.deepEqual(byPerson[bob.id], { person: bob.id, patronage: 300, allocation: 18846, cash: 3769, retained: 15077 });
+  assert.deepEqual(r.json.members.map((m) => m.person), [ada.id, bob.id].sort());
+  for (const q of ['', '?year=27', '?year=2027.5', '?year=abc']) {
+    h.assertProblem(await get(bob, `/coop/v1/groups/${g.id}/ledger/surplus${q}`), 422, 'invalid-request', q);
+  }
+  const eve = await person('Eve');
+  h.assertProblem(await get(eve, `/coop/v1/groups/${g.id}/ledger/surplus?year=2027`), 404, 'not-found');
+});
