@@ -41,6 +41,9 @@ CREATE TABLE coop.postings (
     account  text NOT NULL,
     date     date NOT NULL, -- the entry's: balances at a date read this index only
     amount   bigint NOT NULL CHECK (amount <> 0 AND abs(amount) <= 9007199254740991),
+    -- of a closing entry (a year's income and expenses moved to undistributed surplus):
+    -- left out of that year's income and expenses
+    closing  boolean NOT NULL DEFAULT false,
     PRIMARY KEY (entry_id, n),
     FOREIGN KEY (group_id, account) REFERENCES coop.accounts
 );

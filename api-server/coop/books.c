@@ -858,9 +858,8 @@ struct surplus_read {
 	int year;
 };
 
-/* The allocation of the year read in ctx, as DESIGN §10.7 answers it; NULL with why. */
-static struct json_object *
-allocation(struct json_object *ctx, int year, const char **why)
+struct json_object *
+books_allocation(struct json_object *ctx, int year, const char **why)
 {
 	struct json_object *charter = json_object_object_get(ctx, "charter"), *o, *list;
 	struct json_object *pat = json_object_object_get(ctx, "patronage");
@@ -929,7 +928,7 @@ surplus_cb(void *arg, const struct problem *no, const char *json)
 		no = problem_set(&why, 404, "not-found", GROUPS_NO_GROUP);
 	else if (no == NULL && (ctx = json_tokener_parse(json)) == NULL)
 		no = problem_set(&why, 500, "internal-error", "The books could not be read.");
-	else if (no == NULL && (o = allocation(ctx, sr->year, &detail)) == NULL)
+	else if (no == NULL && (o = books_allocation(ctx, sr->year, &detail)) == NULL)
 		no = problem_set(&why, 422, "invalid-request", "%s", detail);
 	sr->cb(sr->arg, no, NULL, o != NULL ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)
 					     : NULL);

@@ -82,4 +82,8 @@ void books_account_open(struct coop *c, const struct principal *who, const char 
 void books_surplus(struct coop *c, const struct principal *who, const char *gid, int year,
 		   groups_cb cb, void *arg);
 
+/* The allocation of year from its books as coop_stmt_surplus_context reads them (the
+ * object books_surplus answers; the caller puts it), or NULL with why. */
+struct json_object *books_allocation(struct json_object *ctx, int year, const char **why);
+
 #endif

@@ -185,9 +185,20 @@ decisions_action_check(enum charter_effect effect, struct json_object *charter,
 		}
 		return 0;
 	}
+	case CHARTER_ALLOCATE_SURPLUS: {
+		static const char *const alloc[] = {"year", "allocation", NULL};
+		struct json_object *y = json_object_object_get(a, "year");
+		if (!exactly(a, alloc) || !json_object_is_type(y, json_type_int) ||
+		    json_object_get_int64(y) < 1900 || json_object_get_int64(y) > 9998 ||
+		    !json_object_is_type(json_object_object_get(a, "allocation"), json_type_object)) {
+			snprintf(f->detail, sizeof(f->detail), "An allocation is {\"year\": YYYY, "
+				 "\"allocation\": GET .../ledger/surplus?year=YYYY's answer}.");
+			return -1;
+		}
+		return 0;
+	}
 	default:
-		snprintf(f->detail, sizeof(f->detail), "Decisions of effect %s allocate a year's "
-			 "surplus, which this instance does not do yet.", charter_effect_name(effect));
+		snprintf(f->detail, sizeof(f->detail), "Not an effect this instance applies.");
 		return 1;
 	}
 }

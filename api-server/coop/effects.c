@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "books.h"
 #include "charter.h"
 #include "decisions.h"
 #include "effects.h"
@@ -35,6 +36,11 @@ struct apply {
 	const char *ids[256];
 	size_t nids, next;
 	struct json_object *ctx; /* the group now (coop_stmt_effect_context) */
+	/* The books of each fiscal year an allocation names, read after ctx:
+	 * {"<year>": coop_stmt_surplus_context's answer} (allocate_surplus only). */
+	struct json_object *years;
+	int year_ids[64];
+	size_t nyears, next_year;
 };
 
 static void
@@ -47,6 +53,7 @@ finish(struct apply *a, const char *why)
 	result_free(&a->res);
 	json_object_put(a->methods);
 	json_object_put(a->ctx);
+	json_object_put(a->years);
 	free(a->jws);
 	free(a);
 }
@@ -66,6 +73,7 @@ struct state {
 	struct json_object *closed;     /* [["<starts_on>", "<ends_on>"]] (borrowed from ctx) */
 	struct json_object *capital;    /* {"<member>": balance of capital:<member>} (borrowed) */
 	const char *today;              /* YYYY-MM-DD (UTC): the date of what it posts itself */
+	struct json_object *years;      /* the books of the years allocations name (borrowed) */
 	struct json_object *applied, *refused;
 };
 
@@ -234,6 +242,109 @@ post_expense(struct apply *a, struct state *st, struct json_object *entry, char 
 	return NULL;
 }
 
+static void
+add_posting(struct json_object *postings, const char *account, int64_t amount)
+{
+	struct json_object *x;
+
+	if (amount == 0)
+		return;
+	x = json_object_new_object();
+	json_object_object_add(x, "account", json_object_new_string(account));
+	json_object_object_add(x, "amount", json_object_new_int64(amount));
+	json_object_array_add(postings, x);
+}
+
+/* A year's surplus allocated (DESIGN §10.7): only if the allocation recomputed from the
+ * books now is the one adopted; then the year's income and expenses close into the
+ * undistributed surplus (a closing entry), the allocation empties it into the reserve,
+ * the members' capital and patronage payable (a former member's whole part: capital
+ * payable to them), and the year is closed. NULL, or why not (in why). */
+static const char *
+allocate(struct apply *a, struct state *st, struct json_object *action, char *why, size_t cap)
+{
+	int year = json_object_get_int(json_object_object_get(action, "year"));
+	char key[16], code[UTIL_UUID_LEN + 16];
+	struct json_object *books, *now, *closing, *alloc, *members, *balances, *e, *c;
+	const char *detail = NULL, *ends;
+	char *a1 = NULL, *a2 = NULL;
+	size_t l1, l2;
+	bool same;
+	int64_t total = 0, cash = 0;
+
+	snprintf(key, sizeof(key), "%d", year);
+	if (!json_object_object_get_ex(st->years, key, &books))
+		return "the books of that year could not be read";
+	if (json_object_get_boolean(json_object_object_get(books, "closed")) ||
+	    json_object_object_get_ex(st->changes, key, NULL))
+		return "period closed: the year's surplus was allocated already";
+	if ((now = books_allocation(books, year, &detail)) == NULL) {
+		snprintf(why, cap, "books changed: %s", detail);
+		return why;
+	}
+	same = glog_canonical(now, &a1, &l1) == 0 &&
+	       glog_canonical(json_object_object_get(action, "allocation"), &a2, &l2) == 0 &&
+	       l1 == l2 && memcmp(a1, a2, l1) == 0;
+	free(a1);
+	free(a2);
+	if (!same) {
+		json_object_put(now);
+		return "books changed: the allocation recomputed from the books now differs";
+	}
+	ends = json_object_get_string(json_object_object_get(books, "ends_on"));
+	/* the closing entry */
+	closing = json_object_new_array();
+	balances = json_object_object_get(books, "balances");
+	for (size_t i = 0; i < json_object_array_length(balances); i++) {
+		struct json_object *b = json_object_array_get_idx(balances, i);
+		int64_t v = json_object_get_int64(json_object_array_get_idx(b, 1));
+		add_posting(closing, json_object_get_string(json_object_array_get_idx(b, 0)), -v);
+		total += v;
+	}
+	add_posting(closing, "undistributed", total);
+	if (json_object_array_length(closing) > 0) {
+		post_on_authority(a, st, ends, json_object_new_string("Closing the year"), closing);
+		e = json_object_array_get_idx(json_object_object_get(st->changes, "entries"),
+					      json_object_array_length(json_object_object_get(
+						  st->changes, "entries")) - 1);
+		json_object_object_add(e, "closing", json_object_new_boolean(true));
+	}
+	json_object_put(closing);
+	/* the allocation entry */
+	alloc = json_object_new_array();
+	add_posting(alloc, "undistributed",
+		    json_object_get_int64(json_object_object_get(now, "net")));
+	add_posting(alloc, "reserve", -json_object_get_int64(json_object_object_get(now, "reserve")));
+	members = json_object_object_get(now, "members");
+	for (size_t i = 0; i < json_object_array_length(members); i++) {
+		struct json_object *m = json_object_array_get_idx(members, i);
+		const char *person = json_object_get_string(json_object_object_get(m, "person"));
+		int64_t mc = json_object_get_int64(json_object_object_get(m, "cash"));
+		int64_t mr = json_object_get_int64(json_object_object_get(m, "retained"));
+		if (json_object_object_get_ex(st->members, person, NULL)) {
+			snprintf(code, sizeof(code), "capital:%s", person);
+			add_posting(alloc, code, -mr);
+			cash += mc;
+		} else {
+			snprintf(code, sizeof(code), "former:%s", person);
+			add_posting(alloc, code, -(mc + mr));
+			push(st->changes, "former", json_object_new_string(person));
+		}
+	}
+	add_posting(alloc, "patronage_payable", -cash);
+	if (json_object_array_length(alloc) > 0)
+		post_on_authority(a, st, ends, json_object_new_string("Allocating the year's result"),
+				  alloc);
+	json_object_put(alloc);
+	c = json_object_new_object();
+	json_object_object_add(c, "starts_on", json_object_get(json_object_object_get(books, "starts_on")));
+	json_object_object_add(c, "ends_on", json_object_get(json_object_object_get(books, "ends_on")));
+	push(st->changes, "closes", c);
+	json_object_object_add(st->changes, key, json_object_new_boolean(true)); /* once */
+	json_object_put(now);
+	return NULL;
+}
+
 /* Applies action (valid for the effect) to st; NULL, or why it no longer applies (in why). */
 static const char *
 apply_action(struct apply *a, struct state *st, struct json_object *action, char *why,
@@ -343,8 +454,10 @@ apply_action(struct apply *a, struct state *st, struct json_object *action, char
 	}
 	case CHARTER_APPROVE_EXPENSE:
 		return post_expense(a, st, json_object_object_get(action, "entry"), why, cap);
+	case CHARTER_ALLOCATE_SURPLUS:
+		return allocate(a, st, action, why, cap);
 	default:
-		return "this instance does not allocate surpluses yet";
+		return "not an effect this instance applies";
 	}
 }
 
@@ -475,21 +588,14 @@ log_rows(struct apply *a, struct json_object *entry, struct state *st, long long
 
 /* The group as it is now: the actions applied, the entry signed, all written at once. */
 static void
-context_cb(void *arg, const struct problem *no, const char *json)
+compute(struct apply *a)
 {
-	struct apply *a = arg;
 	struct state st = {0};
 	struct json_object *entry = NULL, *error, *rows = NULL;
-	char at[40], seq[24], version[16], why[PROBLEM_DETAIL_MAX + 64], today[11];
+	char at[40], seq[24], version[16], today[11];
 	long long after;
 	struct coop_effect row;
 
-	if (no != NULL || json == NULL || (a->ctx = json_tokener_parse(json)) == NULL) {
-		snprintf(why, sizeof(why), "the group could not be read: %s",
-			 no != NULL ? no->detail : "no such group");
-		finish(a, why);
-		return;
-	}
 	after = json_object_get_int64(json_object_object_get(a->ctx, "log_seq"));
 	st.charter = json_object_object_get(a->ctx, "charter");
 	st.version = json_object_get_int(json_object_object_get(a->ctx, "charter_version"));
@@ -497,6 +603,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 	st.accounts = json_object_object_get(a->ctx, "accounts");
 	st.closed = json_object_object_get(a->ctx, "closed");
 	st.capital = json_object_object_get(a->ctx, "capital");
+	st.years = a->years;
 	st.applicants = json_object_new_object();
 	st.changes = json_object_new_object();
 	st.applied = json_object_new_array();
@@ -561,6 +668,73 @@ out:
 	json_object_put(st.changes);
 	json_object_put(st.applied);
 	json_object_put(st.refused);
+}
+
+static void next_year(struct apply *a);
+
+static void
+year_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct apply *a = arg;
+	struct json_object *y;
+	char why[PROBLEM_DETAIL_MAX + 64], key[16];
+
+	if (no != NULL || json == NULL || (y = json_tokener_parse(json)) == NULL) {
+		snprintf(why, sizeof(why), "the books could not be read: %s",
+			 no != NULL ? no->detail : "no such group");
+		finish(a, why);
+		return;
+	}
+	snprintf(key, sizeof(key), "%d", a->year_ids[a->next_year++]);
+	json_object_object_add(a->years, key, y);
+	next_year(a);
+}
+
+/* The books of each year the allocations name, read after the group (so that the log's
+ * end read with the group covers them too), then the application. */
+static void
+next_year(struct apply *a)
+{
+	char year[16];
+	struct db_param p[] = {db_text(a->group), db_text(NULL), db_text(year)};
+
+	if (a->next_year == a->nyears) {
+		compute(a);
+		return;
+	}
+	snprintf(year, sizeof(year), "%d", a->year_ids[a->next_year]);
+	coop_store_json(a->c->app->db, &coop_stmt_surplus_context, p, year_cb, a);
+}
+
+static void
+context_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct apply *a = arg;
+	char why[PROBLEM_DETAIL_MAX + 64];
+
+	if (no != NULL || json == NULL || (a->ctx = json_tokener_parse(json)) == NULL) {
+		snprintf(why, sizeof(why), "the group could not be read: %s",
+			 no != NULL ? no->detail : "no such group");
+		finish(a, why);
+		return;
+	}
+	json_object_put(a->years);
+	a->years = json_object_new_object();
+	a->nyears = a->next_year = 0;
+	for (size_t i = 0; a->res.ok && a->effect == CHARTER_ALLOCATE_SURPLUS &&
+			   i < json_object_array_length(a->res.adopted); i++) {
+		struct json_object *year = json_object_object_get(json_object_object_get(
+		    json_object_array_get_idx(a->res.adopted, i), "action"), "year");
+		int y = json_object_get_int(year);
+		bool seen = false;
+		if (!json_object_is_type(year, json_type_int) || y < 1900 || y > 9998)
+			continue;
+		for (size_t k = 0; k < a->nyears; k++)
+			seen |= a->year_ids[k] == y;
+		if (!seen && a->nyears < sizeof(a->year_ids) / sizeof(a->year_ids[0]))
+			a->year_ids[a->nyears++] = y;
+	}
+	next_year(a);
 }
 
 static void

@@ -240,11 +240,14 @@ const struct db_stmt coop_stmt_effect_apply = {
 	"  created_at) SELECT x.id, g.id, x.seq, x.date, x.memo, x.posted_by, x.authorised_by, "
 	"  $13::timestamptz FROM g, jsonb_to_recordset(coalesce($11::jsonb->'entries', '[]')) "
 	"  x(id uuid, seq bigint, date date, memo text, posted_by uuid, authorised_by jsonb)), "
-	"lp AS (INSERT INTO coop.postings (entry_id, n, group_id, account, date, amount) "
-	"  SELECT x.id, y.n - 1, g.id, y.account, x.date, y.amount FROM g, "
-	"  jsonb_to_recordset(coalesce($11::jsonb->'entries', '[]')) x(id uuid, date date, "
-	"  postings jsonb), ROWS FROM (jsonb_to_recordset(x.postings) AS (account text, "
-	"  amount bigint)) WITH ORDINALITY AS y(account, amount, n)), "
+	"lp AS (INSERT INTO coop.postings (entry_id, n, group_id, account, date, amount, closing) "
+	"  SELECT x.id, y.n - 1, g.id, y.account, x.date, y.amount, coalesce(x.closing, false) "
+	"  FROM g, jsonb_to_recordset(coalesce($11::jsonb->'entries', '[]')) x(id uuid, date date, "
+	"  postings jsonb, closing boolean), ROWS FROM (jsonb_to_recordset(x.postings) AS (account "
+	"  text, amount bigint)) WITH ORDINALITY AS y(account, amount, n)), "
+	"cy AS (INSERT INTO coop.closed_years (group_id, starts_on, ends_on, decision_id) "
+	"  SELECT g.id, x.starts_on, x.ends_on, $5 FROM g, "
+	"  jsonb_to_recordset(coalesce($11::jsonb->'closes', '[]')) x(starts_on date, ends_on date)), "
 	"r AS (INSERT INTO coop.results (decision_id, group_id, jws, sha256, applied_at) "
 	"  SELECT $5, id, $9, $10, $13::timestamptz FROM g), "
 	"ch AS (INSERT INTO coop.charters (group_id, version, charter, methods, adopted_by, created_at) "
@@ -425,11 +428,12 @@ const struct db_stmt coop_stmt_entries = {
 #define YEAR_SUM(cond)                                                                       \
 	"coalesce((SELECT sum(p.amount) FROM coop.postings p JOIN coop.accounts a "          \
 	"  ON a.group_id = p.group_id AND a.code = p.account WHERE p.group_id = y.id "       \
-	"  AND p.date BETWEEN y.starts AND y.ends AND " cond "), 0)"
+	"  AND p.date BETWEEN y.starts AND y.ends AND NOT p.closing AND " cond "), 0)"
 const struct db_stmt coop_stmt_surplus_context = {
 	.sql = "WITH y AS (SELECT g.id, c.charter, " FY_DAY("$3::int") " AS starts, "
 	FY_DAY("$3::int + 1") " - 1 AS ends FROM coop.groups g JOIN coop.charters c "
-	"  ON c.group_id = g.id AND c.version = g.charter_version WHERE g.id = $1 AND " MEMBER ") "
+	"  ON c.group_id = g.id AND c.version = g.charter_version WHERE g.id = $1 "
+	"  AND ($2::uuid IS NULL OR " MEMBER ")) "
 	"SELECT json_build_object('starts_on', y.starts, 'ends_on', y.ends, "
 	"'charter', y.charter, "
 	"'income', -" YEAR_SUM("a.type = 'income'") ", "
@@ -443,7 +447,13 @@ const struct db_stmt coop_stmt_surplus_context = {
 	"  sum(x.amount) AS total FROM coop.patronage x WHERE x.group_id = y.id "
 	"  AND x.date BETWEEN y.starts AND y.ends GROUP BY x.person_id) r), '[]'::json), "
 	"'closed', EXISTS (SELECT 1 FROM coop.closed_years z WHERE z.group_id = y.id "
-	"  AND z.starts_on = y.starts))::text FROM y",
+	"  AND z.starts_on = y.starts), "
+	"'balances', coalesce((SELECT json_agg(json_build_array(b.code, b.total) ORDER BY b.code) "
+	"  FROM (SELECT a.code, sum(p.amount) AS total FROM coop.postings p JOIN coop.accounts a "
+	"  ON a.group_id = p.group_id AND a.code = p.account WHERE p.group_id = y.id "
+	"  AND p.date BETWEEN y.starts AND y.ends AND NOT p.closing "
+	"  AND a.type IN ('income', 'expense') GROUP BY a.code) b WHERE b.total <> 0), '[]'::json))::text "
+	"FROM y",
 	.nparams = 3,
 };
 

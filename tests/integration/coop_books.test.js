@@ -75,8 +75,9 @@ test('a treasurer posts income: the entry, the balances, the signed log', async 
   const { seq, ...logged } = r.json; // eslint-disable-line no-unused-vars
   assert.deepEqual(e.entry, logged);
   assert.equal((await get(ada, `/coop/v1/groups/${g.id}`)).json.head, e.hash);
-  const v = await C.verifyLog(server, ada, log);
+  const v = await C.verifyLog(server, ada, log, { accounts: true });
   assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
 });
 
 test('bad entries are refused with a problem and change nothing', async () => {
@@ -145,8 +146,9 @@ test('concurrent expenses that together exceed the monthly limit: at most the li
   assert.equal(await balance(ada, g, 'supplies'), 4 * 45000);
   const log = await C.log(server, ada, g.id);
   assert.equal(log.entries.length, 5);
-  const v = await C.verifyLog(server, ada, log);
+  const v = await C.verifyLog(server, ada, log, { accounts: true });
   assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
 });
 
 test('who may post what: members without the permission, and one\'s own capital', async () => {
@@ -252,7 +254,7 @@ test('accounts opened by manage_accounts; patronage recorded by record_patronage
   assert.deepEqual(kinds, ['founded', 'decision', 'ledger', 'ledger', 'ledger', 'ledger', 'ledger', 'ledger']);
   assert.deepEqual(log.entries[2].entry, { account: { code: 'grants', name: 'Grants', type: 'income', patronage: false } });
   assert.deepEqual(log.entries[5].entry.patronage, { id: p1.json.id, person: ada.id, date: '2027-02-01', amount: 480, recorded_by: bob.id });
-  const ok = await C.verifyLog(server, ada, log);
+  const ok = await C.verifyLog(server, ada, log, { accounts: true });
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
 });
 
@@ -281,7 +283,7 @@ test('an expense over the limit is made by an adopted approve_expense decision',
   assert.equal(log.entries[2].entry.id, posted[0].id);
   assert.equal(posted[0].seq, 3);
   assert.equal(listed.log_seq, 2);
-  const v = await C.verifyLog(server, ada, log);
+  const v = await C.verifyLog(server, ada, log, { accounts: true });
   assert.equal(v.status, 0, v.stdout + v.stderr);
   // It does not count against the treasurer's own monthly limit.
   assert.equal((await entry(ada, g, expense(45000, '2027-06-02'))).status, 201);
@@ -306,8 +308,9 @@ test('a removed member\'s capital moves to capital payable to them, in the same 
   assert.deepEqual(moved.postings, [{ account: `capital:${bob.id}`, amount: 10000 }, { account: `former:${bob.id}`, amount: -10000 }]);
   const log = await C.log(server, ada, g.id);
   assert.deepEqual(log.entries.slice(-2).map((e) => e.kind), ['decision', 'ledger']);
-  const v = await C.verifyLog(server, ada, log);
+  const v = await C.verifyLog(server, ada, log, { accounts: true });
   assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
 });
 
 test('a year\'s surplus: computed from the books and the patronage, exactly in minor units', async () => {
@@ -346,4 +349,36 @@ test('a year\'s surplus: computed from the books and the patronage, exactly in m
   }
   const eve = await person('Eve');
   h.assertProblem(await get(eve, `/coop/v1/groups/${g.id}/ledger/surplus?year=2027`), 404, 'not-found');
+
+  // Allocated by decision: the year closes into undistributed surplus, which the
+  // allocation empties; nothing more is dated in the year.
+  const alloc = await C.decide(server, ada, g, 'allocate_surplus', [{ year: 2027, allocation: r.json }], [ada, bob]);
+  assert.deepEqual(alloc.listed.applied, [{ year: 2027, allocation: r.json }]);
+  const bal = Object.fromEntries((await accounts(ada, g)).map((a) => [a.code, a.balance]));
+  assert.equal(bal.reserve, -31000);
+  assert.equal(bal[`capital:${ada.id}`], -24124);
+  assert.equal(bal[`capital:${bob.id}`], -15077);
+  assert.equal(bal.patronage_payable, -(6030 + 3769));
+  assert.equal(bal.undistributed, 0);
+  assert.equal(bal.other_income, 0);
+  assert.equal(bal.supplies, 0);
+  assert.equal(bal.sales, -99999, '2028\'s sale stays');
+  const again = await get(bob, `/coop/v1/groups/${g.id}/ledger/surplus?year=2027`);
+  assert.deepEqual(again.json, r.json, 'closing entries are not the year\'s income or expenses');
+  h.assertProblem(await entry(ada, g, sale(100, '2027-12-31')), 409, 'period-closed');
+  h.assertProblem(await post(bob, `/coop/v1/groups/${g.id}/patronage`, { person: ada.id, date: '2027-07-01', amount: 5 }), 409, 'period-closed');
+  const twice = await C.decide(server, ada, g, 'allocate_surplus', [{ year: 2027, allocation: r.json }], [ada, bob]);
+  assert.match(twice.listed.refused[0].reason, /period closed/);
+  // Books changed between the start and the application: refused.
+  const y28 = (await get(bob, `/coop/v1/groups/${g.id}/ledger/surplus?year=2028`)).json;
+  const stale = await post(ada, `/coop/v1/groups/${g.id}/decisions`, { type: 'allocate_surplus', title: '2028', proposals: [{ year: 2028, allocation: y28 }] });
+  assert.equal(stale.status, 201, stale.text);
+  await e(sale(1, '2028-02-01'));
+  await C.voteAll(server, stale.json, [ada, bob]);
+  const ls = await C.waitApplied(server, ada, g.id, stale.json.id);
+  assert.match(ls.refused[0].reason, /books changed/);
+  const log = await C.log(server, ada, g.id);
+  const v = await C.verifyLog(server, ada, log, { accounts: true });
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
 });

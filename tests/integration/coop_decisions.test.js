@@ -75,7 +75,8 @@ test('refusals: not a member, unknown type, malformed actions (with pointers), n
     [{ type: 'resolution', proposals: [{ text: 'ok' }, { text: 'x', more: 1 }] }, 422, 'invalid-action', '/proposals/1'],
     [{ type: 'admit_member', proposals: [{ person: 'someone' }] }, 422, 'invalid-action', '/proposals/0'],
     [{ type: 'assign_role', proposals: [{ person: bob.id, role: 'king' }] }, 422, 'invalid-action', '/proposals/0/role'],
-    [{ type: 'allocate_surplus', proposals: [{ year: 2027 }] }, 422, 'effect-not-available', '/type'],
+    [{ type: 'allocate_surplus', proposals: [{ year: 2027 }] }, 422, 'invalid-action', '/proposals/0'],
+    [{ type: 'allocate_surplus', proposals: [{ year: 27, allocation: {} }] }, 422, 'invalid-action', '/proposals/0'],
     [{ type: 'approve_expense', proposals: [{ entry: {} }] }, 422, 'invalid-action', '/proposals/0/entry'],
     [{ type: 'approve_expense', proposals: [{ entry: { date: '2027-01-05', postings: 'all' } }] }, 422, 'invalid-action', '/proposals/0/entry/postings'],
     [{ type: 'approve_expense', proposals: [{ entry: { date: '2027-01-05', postings: [

@@ -12,6 +12,7 @@ no database. Run with Debian's /usr/bin/python3 (python3-cryptography).
 """
 
 import base64
+import collections
 import copy
 import hashlib
 import importlib.machinery
@@ -1006,6 +1007,306 @@ class KnownHead(Case):
                           "--known-head must be a hash", rc=2)
 
 
+# --- the books: the balances the server reports (GET .../ledger/accounts) ---------------
+
+CHART = {"bank": ("Bank", "asset"), "reserve": ("Reserve", "equity"),
+         "sales": ("Sales", "income"), "supplies": ("Supplies", "expense")}
+
+
+def replayed(entries):
+    """The test's own replay: the amounts (JSON integers) of every posted entry's postings,
+    summed per account code."""
+    balances = collections.Counter()
+    for e in entries:
+        if e["kind"] == "ledger":
+            for p in e["entry"].get("postings", ()):
+                if type(p.get("amount")) is int:
+                    balances[p["account"]] += p["amount"]
+    return balances
+
+
+def accounts_answer(entries, change=None, drop=()):
+    """GET .../ledger/accounts for the group whose log is entries: the chart (accounts
+    never posted to included, with balance 0) with the replayed balances, those named in
+    change ({code: balance}) changed, those in drop left out."""
+    balances = replayed(entries)
+    codes = sorted(set(CHART) | set(balances))
+    accounts = []
+    for code in codes:
+        if code in drop:
+            continue
+        name, kind = CHART.get(code, ("Capital", "equity"))
+        a = {"code": code, "name": name, "type": kind, "balance": balances[code]}
+        if code == "sales":
+            a["patronage"] = True
+        if code in (change or {}):
+            a["balance"] = change[code]
+        accounts.append(a)
+    return {"accounts": accounts}
+
+
+def appended(entries, *ledger):
+    """entries with ledger entries (their "entry" members) appended, sealed by FreeCoop."""
+    for le in ledger:
+        e = {"group": W.group, "seq": len(entries) + 1, "prev": entries[-1]["hash"],
+             "at": "2027-02-01T09:00:00Z", "kind": "ledger", "charter_version": 1,
+             "entry": le}
+        entries.append(W.coop.seal(e))
+    return entries
+
+
+def posted(postings, memo="Correction", **more):
+    """A posted entry by the founder as treasurer."""
+    return dict({"id": str(uuid.uuid4()), "date": "2027-02-01", "memo": memo,
+                 "postings": [{"account": a, "amount": m} for a, m in postings],
+                 "posted_by": W.founder, "authorised_by": {"role": "treasurer"}}, **more)
+
+
+class Books(Case):
+    FLOUR = 4  # the index of the entry posting the flour (seq 5)
+
+    def books(self, entries=None, answer=None, name="accounts.json", with_results=False):
+        """verify-log --accounts with the answer (by default, the one entries give)."""
+        entries = entries if entries is not None else W.entries
+        path = W.write(name, answer if answer is not None else accounts_answer(entries))
+        return self.verify(entries, extra=["--accounts", path], with_results=with_results)
+
+    def reversal(self, postings, of=None):
+        return posted(postings, memo="Flour, reversed",
+                      reverses=(of or W.entries[self.FLOUR])["entry"]["id"])
+
+    def test_the_replay_in_the_test(self):
+        """The fixture's balances, by hand: what the replay below must give."""
+        capital = "capital:" + W.founder
+        self.assertEqual(replayed(W.entries), {"bank": 9007199254740991 - 12050,
+                                               capital: -9007199254740991, "supplies": 12050})
+        self.assertEqual([a["code"] for a in accounts_answer(W.entries)["accounts"]],
+                         ["bank", capital, "reserve", "sales", "supplies"])
+
+    def test_genuine_balances_verify(self):
+        self.assertVerified(self.books(with_results=True), None,
+                            "ok: the ledger replayed from the log (2 entries) gives the 5 "
+                            "balances the server reports",
+                            "3 decision results verify")
+
+    def test_without_accounts(self):
+        rc, out, err = result = self.verify()
+        self.assertVerified(result, None, "note: 2 ledger entries replayed but not compared "
+                            "with the server's balances: give --accounts FILE (GET /coop/v1/"
+                            "groups/%s/ledger/accounts)" % W.group)
+        self.assertNotIn("ok: the ledger", out)
+
+    def test_every_kind_of_ledger_entry(self):
+        """An account opened and a patronage record post nothing; an entry posted on a
+        decision's authority, right after the decision's entry, is replayed like any."""
+        entries = appended(
+            self.entries(),
+            posted([("bank", -40000), ("supplies", 40000)], memo="A new oven",
+                   authorised_by={"decision": W.d3.id}),
+            {"account": {"code": "sales", "name": "Sales", "type": "income",
+                         "patronage": True}},
+            {"patronage": {"id": str(uuid.uuid4()), "person": W.applicant,
+                           "date": "2027-02-01", "amount": 2500, "recorded_by": W.founder}})
+        self.assertEqual(replayed(entries)["supplies"], 52050)
+        self.assertVerified(self.books(entries), entries,
+                            "ok: the ledger replayed from the log (3 entries) gives the 5 "
+                            "balances the server reports")
+
+    def test_balance_off_by_one(self):
+        bank = replayed(W.entries)["bank"]
+        err = self.assertFailed(
+            self.books(answer=accounts_answer(W.entries, change={"bank": bank + 1})),
+            "FAILED: --accounts: account bank: the ledger replayed from the log gives a "
+            "balance of %d, but the server reports %d" % (bank, bank + 1))
+        self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_balance_of_an_account_never_posted_to(self):
+        err = self.assertFailed(
+            self.books(answer=accounts_answer(W.entries, change={"reserve": -1})),
+            "FAILED: --accounts: account reserve: the ledger replayed from the log gives a "
+            "balance of 0, but the server reports -1")
+        self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_account_posted_to_missing_from_the_answer(self):
+        err = self.assertFailed(
+            self.books(answer=accounts_answer(W.entries, drop=("supplies",))),
+            "FAILED: --accounts: account supplies: the ledger replayed from the log gives a "
+            "balance of 12050 (posted to from seq 5), but the server reports no such "
+            "account")
+        self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_unbalanced_entry(self):
+        """Signed as it is (a server posting an entry that does not balance): only the
+        books fail, with the balances the server would then report or without them."""
+        entries = self.entries()
+        flour = entries[self.FLOUR]["entry"]
+        flour["postings"][0]["amount"] = 12051
+        reseal(entries, self.FLOUR, W.coop)
+        want = ("FAILED: seq 5: ledger entry %s: its postings sum to 1, not 0: it does not "
+                "balance (supplies 12051, bank -12050)" % flour["id"])
+        for result in (self.verify(entries), self.books(entries)):
+            err = self.assertFailed(result, want)
+            self.assertEqual(err.count("FAILED"), 1, err)
+        # compared with the genuine balances, supplies is off too
+        err = self.assertFailed(self.books(entries, accounts_answer(W.entries)), want,
+                                "FAILED: --accounts: account supplies: the ledger replayed "
+                                "from the log gives a balance of 12051, but the server "
+                                "reports 12050")
+        self.assertEqual(err.count("FAILED"), 2, err)
+
+    def test_amounts_that_are_not_non_zero_integers(self):
+        for amount, shown in ((0, "0"), ("12050", '"12050"'), (None, "null"),
+                              (True, "true")):
+            with self.subTest(amount=amount):
+                entries = self.entries()
+                flour = entries[self.FLOUR]["entry"]
+                flour["postings"].append({"account": "sales", "amount": amount})
+                reseal(entries, self.FLOUR, W.coop)
+                err = self.assertFailed(self.books(entries),
+                                        "FAILED: seq 5: ledger entry %s: postings[2].amount "
+                                        "%s is not a non-zero integer of at most 2^53 - 1 "
+                                        "either way" % (flour["id"], shown))
+                self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_postings_that_are_not_postings(self):
+        entries = self.entries()
+        entries[1]["entry"]["postings"] = []
+        entries[self.FLOUR]["entry"]["postings"][1] = {"acount": "bank", "amount": -12050}
+        reseal(entries, 1, W.coop)
+        err = self.assertFailed(self.verify(entries),
+                                "FAILED: seq 2: ledger entry %s: postings [] is not a "
+                                "non-empty array" % entries[1]["entry"]["id"],
+                                "FAILED: seq 5: ledger entry %s: postings[1] {\"acount\": "
+                                "\"bank\", \"amount\": -12050} is not {\"account\": <code>, "
+                                "\"amount\": <integer>}" % entries[self.FLOUR]["entry"]["id"])
+        self.assertEqual(err.count("FAILED"), 2, err)
+
+    def test_an_entry_posted_twice(self):
+        entries = appended(self.entries(), dict(copy.deepcopy(W.entries[self.FLOUR]["entry"]),
+                                                date="2027-02-01"))
+        err = self.assertFailed(self.verify(entries),
+                                "FAILED: seq 7: ledger entry %s: it has the id of the entry "
+                                "posted at seq 5: each entry is posted once"
+                                % W.entries[self.FLOUR]["entry"]["id"])
+        self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_reversal_verifies(self):
+        """The negated postings in another order; the reversed entry and the reversal
+        leave supplies at 0, which the server reports."""
+        entries = appended(self.entries(),
+                           self.reversal([("bank", 12050), ("supplies", -12050)]))
+        self.assertEqual(replayed(entries)["supplies"], 0)
+        self.assertVerified(self.books(entries), entries,
+                            "ok: the ledger replayed from the log (3 entries) gives the 5 "
+                            "balances the server reports")
+        self.assertVerified(self.verify(entries), entries, "note: 3 ledger entries replayed")
+
+    def test_reversal_reversed(self):
+        """A reversal is an entry like any other: it can be reversed, once."""
+        entries = appended(self.entries(),
+                           self.reversal([("supplies", -12050), ("bank", 12050)]))
+        entries = appended(entries, self.reversal([("supplies", 12050), ("bank", -12050)],
+                                                  of=entries[-1]))
+        self.assertVerified(self.books(entries), entries)
+
+    def test_reversal_that_does_not_negate_exactly(self):
+        flour = W.entries[self.FLOUR]["entry"]["id"]
+        for postings in ([("supplies", -12000), ("bank", 12000)],
+                         [("supplies", -12050), ("cash", 12050)],
+                         [("supplies", 12050), ("bank", -12050)],
+                         [("supplies", -6025), ("supplies", -6025), ("bank", 12050)]):
+            with self.subTest(postings=postings):
+                entries = appended(self.entries(), self.reversal(postings))
+                err = self.assertFailed(
+                    self.verify(entries),
+                    "FAILED: seq 7: ledger entry %s: it does not negate the postings of entry "
+                    "%s (seq 5) exactly: it posts %s, the negation is supplies -12050, bank "
+                    "12050" % (entries[-1]["entry"]["id"], flour,
+                               ", ".join("%s %d" % p for p in postings)))
+                self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_reversed_twice(self):
+        entries = appended(self.entries(),
+                           self.reversal([("supplies", -12050), ("bank", 12050)]),
+                           self.reversal([("supplies", -12050), ("bank", 12050)]))
+        err = self.assertFailed(self.books(entries),
+                                "FAILED: seq 8: ledger entry %s: it reverses entry %s (seq 5), "
+                                "already reversed by seq 7: an entry is reversed once"
+                                % (entries[-1]["entry"]["id"],
+                                   W.entries[self.FLOUR]["entry"]["id"]))
+        self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_reversal_of_no_earlier_entry(self):
+        later = posted([("supplies", 500), ("bank", -500)])
+        for target in (str(uuid.uuid4()), later["id"], None):
+            with self.subTest(target=target):
+                r = posted([("supplies", -500), ("bank", 500)], reverses=target)
+                entries = appended(self.entries(), r, later)
+                err = self.assertFailed(self.verify(entries),
+                                        "FAILED: seq 7: ledger entry %s: it reverses %s, which "
+                                        "is no entry posted before it in the log"
+                                        % (r["id"], json.dumps(target)))
+                self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_answer_that_is_not_an_accounts_answer(self):
+        bank = replayed(W.entries)["bank"]
+        for answer, want in (
+                (b"{\"accounts\": [", "FAILED: --accounts: the accounts file is not JSON"),
+                ({"accounts": {}}, "FAILED: --accounts: the accounts file is not an answer "
+                                   "of GET .../ledger/accounts"),
+                ({"accounts": [{"code": "bank", "balance": float(bank)}]},
+                 "FAILED: --accounts: account bank: its balance %.1f is not an integer "
+                 "(minor units)" % bank),
+                ({"accounts": [{"code": "bank"}]},
+                 "FAILED: --accounts: account bank: it has no balance"),
+                ({"accounts": [{"balance": bank}]},
+                 "FAILED: --accounts: accounts[0] has no code (a string)"),
+                ({"accounts": ["bank"]},
+                 "FAILED: --accounts: accounts[0] \"bank\" is not an object"),
+                (accounts_answer(W.entries)["accounts"] * 2, "FAILED: --accounts: the "
+                 "accounts file is not an answer")):
+            with self.subTest(answer=answer):
+                self.assertFailed(self.books(answer=answer), want)
+        answer = accounts_answer(W.entries)
+        answer["accounts"].append(dict(answer["accounts"][0]))
+        err = self.assertFailed(self.books(answer=answer),
+                                "FAILED: --accounts: account bank is listed twice")
+        self.assertEqual(err.count("FAILED"), 1, err)
+
+    def test_unreadable_answer(self):
+        self.assertFailed(self.verify(extra=["--accounts", W.path("no-such.json")]),
+                          "cannot read the accounts file", rc=2)
+
+    def test_help(self):
+        rc, out, err = run(["--help"])
+        self.assertEqual(rc, 0)
+        for f in ("--accounts", "ledger/accounts", " 9. Books", "negate",
+                  "but not compared"):
+            self.assertIn(f, out)
+
+    def test_every_balance_replaced(self):
+        """Any value of the answer replaced: a clear failure, never a crash."""
+        import contextlib
+        import io
+        m = load_script()
+        for i, key in ((0, "code"), (0, "balance"), (2, "balance"), (None, "accounts")):
+            for value in Robust.VALUES:
+                answer = accounts_answer(W.entries)
+                if i is None:
+                    answer[key] = value
+                else:
+                    answer["accounts"][i][key] = value
+                path = W.write("robust-accounts.json", json.dumps(answer))
+                out, err = io.StringIO(), io.StringIO()
+                with self.subTest(i=i, key=key, value=value), \
+                        contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                    rc = m.main(["--log", W.path("log.json"), "--keys", W.path("keys.json"),
+                                 "--accounts", path])
+                    self.assertIn(rc, (0, 1), err.getvalue())
+                    if rc == 1:
+                        self.assertIn("FAILED: --accounts: ", err.getvalue())
+
+
 class Usage(Case):
     def test_results_without_authorities(self):
         rc, out, err = run(["--log", W.path("log.json"), "--keys", W.path("keys.json"),
@@ -1060,6 +1361,7 @@ class Robust(Case):
         m = load_script()
         rng = random.Random(7)
         paths = [p for p in self.paths(W.entries) if len(p) >= 2]
+        accounts = W.write("robust-accounts.json", accounts_answer(W.entries))
         for path in rng.sample(paths, min(len(paths), 150)):
             entries = self.entries()
             target = entries
@@ -1074,7 +1376,8 @@ class Robust(Case):
             with self.subTest(path=path), contextlib.redirect_stdout(out), \
                     contextlib.redirect_stderr(err):
                 rc = m.main(["--log", log, "--keys", W.path("keys.json"), "--authorities",
-                             W.path("authorities.json"), "--results", W.results])
+                             W.path("authorities.json"), "--results", W.results,
+                             "--accounts", accounts])
                 self.assertIn(rc, (0, 1), err.getvalue())
                 if rc == 1:
                     self.assertIn("FAILED: ", err.getvalue())

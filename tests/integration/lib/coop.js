@@ -118,7 +118,7 @@ async function log(server, who, gid) {
 // Runs scripts/verify-log on logJson (an answer of GET .../log, or any text), with
 // FreeCoop's and the core's keys and, unless results is false, the result of every
 // decision entry as FreeCoop serves it (or as results maps decision id to text).
-async function verifyLog(server, who, logJson, { results = true, knownHead } = {}) {
+async function verifyLog(server, who, logJson, { results = true, knownHead, accounts = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-log-'));
   try {
     const text = typeof logJson === 'string' ? logJson : JSON.stringify(logJson);
@@ -141,6 +141,13 @@ async function verifyLog(server, who, logJson, { results = true, knownHead } = {
       args.push('--authorities', path.join(dir, 'authorities.json'), '--results', path.join(dir, 'results'));
     }
     if (knownHead) args.push('--known-head', knownHead);
+    if (accounts) {
+      const entries = typeof logJson === 'string' ? JSON.parse(logJson).entries : logJson.entries;
+      const r = await get(server, who, `/coop/v1/groups/${entries[0].group}/ledger/accounts`);
+      assert.equal(r.status, 200, r.text);
+      fs.writeFileSync(path.join(dir, 'accounts.json'), r.text);
+      args.push('--accounts', path.join(dir, 'accounts.json'));
+    }
     const p = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
     return { status: p.status, stdout: p.stdout, stderr: p.stderr };
   } finally {
