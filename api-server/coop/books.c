@@ -956,3 +956,139 @@ books_surplus(struct coop *c, const struct principal *who, const char *gid, int 
 	snprintf(y, sizeof(y), "%d", year);
 	coop_store_json(c->app->db, &coop_stmt_surplus_context, p, surplus_cb, sr);
 }
+
+/* ---- the export ---- */
+
+struct export_read {
+	groups_cb cb;
+	void *arg;
+	enum books_format format;
+};
+
+/* text as one line of a journal's description or a CSV field's content: control
+ * characters become spaces, and (hledger) ';', which would start a comment, becomes ','. */
+static void
+put_text(FILE *f, const char *text, bool journal)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fputc(' ', f);
+		else if (journal && *p == ';')
+			fputc(',', f);
+		else if (!journal && *p == '"')
+			fputs("\"\"", f);
+		else
+			fputc(*p, f);
+	}
+}
+
+/* The export of the books read in x (coop_stmt_export's answer), as text (malloc'd). */
+static char *
+export_text(struct json_object *x, enum books_format format)
+{
+	const char *currency = json_object_get_string(json_object_object_get(x, "currency"));
+	int exponent = charter_currency_exponent(currency);
+	struct json_object *accounts = json_object_object_get(x, "accounts");
+	struct json_object *entries = json_object_object_get(x, "entries");
+	char *out = NULL, amount[40];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (f == NULL)
+		return NULL;
+	if (format == BOOKS_HLEDGER) {
+		static const struct { const char *type, *tag; } tags[] = {
+		    {"asset", "A"}, {"liability", "L"}, {"equity", "E"},
+		    {"income", "R"}, {"expense", "X"}};
+		char unit[16] = "1000";
+		if (exponent > 0)
+			snprintf(unit, sizeof(unit), "1000.%.*s", exponent, "0000");
+		fputs("; FreeCoop: the books of ", f);
+		put_text(f, json_object_get_string(json_object_object_get(x, "name")), true);
+		fprintf(f, "\n; amounts in %s, to its minor unit\n\ndecimal-mark .\ncommodity %s %s\n\n",
+			currency, unit, currency);
+		for (size_t i = 0; i < json_object_array_length(accounts); i++) {
+			struct json_object *a = json_object_array_get_idx(accounts, i);
+			const char *type = json_object_get_string(json_object_array_get_idx(a, 1));
+			const char *tag = "A";
+			for (size_t k = 0; k < sizeof(tags) / sizeof(tags[0]); k++)
+				if (strcmp(tags[k].type, type) == 0)
+					tag = tags[k].tag;
+			fprintf(f, "account %s  ; type: %s, name: ",
+				json_object_get_string(json_object_array_get_idx(a, 0)), tag);
+			put_text(f, json_object_get_string(json_object_array_get_idx(a, 2)), true);
+			fputc('\n', f);
+		}
+	} else {
+		fputs("seq,entry,date,account,amount_minor,amount,currency,memo\r\n", f);
+	}
+	for (size_t i = 0; i < json_object_array_length(entries); i++) {
+		struct json_object *e = json_object_array_get_idx(entries, i);
+		struct json_object *postings = json_object_array_get_idx(e, 4);
+		int64_t seq = json_object_get_int64(json_object_array_get_idx(e, 0));
+		const char *id = json_object_get_string(json_object_array_get_idx(e, 1));
+		const char *date = json_object_get_string(json_object_array_get_idx(e, 2));
+		const char *memo = json_object_get_string(json_object_array_get_idx(e, 3));
+		if (format == BOOKS_HLEDGER) {
+			fprintf(f, "\n%s ", date);
+			put_text(f, memo[0] != '\0' ? memo : "(no memo)", true);
+			fprintf(f, "  ; id:%s, seq:%" PRId64 "\n", id, seq);
+		}
+		for (size_t k = 0; k < json_object_array_length(postings); k++) {
+			struct json_object *p = json_object_array_get_idx(postings, k);
+			const char *account = json_object_get_string(json_object_array_get_idx(p, 0));
+			int64_t v = json_object_get_int64(json_object_array_get_idx(p, 1));
+			money(v, exponent, amount, sizeof(amount));
+			if (format == BOOKS_HLEDGER) {
+				fprintf(f, "    %-50s  %s %s\n", account, amount, currency);
+			} else {
+				fprintf(f, "%" PRId64 ",%s,%s,%s,%" PRId64 ",%s,%s,\"", seq, id, date,
+					account, v, amount, currency);
+				put_text(f, memo, false);
+				fputs("\"\r\n", f);
+			}
+		}
+	}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void
+export_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct export_read *er = arg;
+	struct json_object *x = NULL;
+	struct problem why;
+	char *text = NULL;
+
+	if (no == NULL && json == NULL)
+		no = problem_set(&why, 404, "not-found", GROUPS_NO_GROUP);
+	else if (no == NULL && ((x = json_tokener_parse(json)) == NULL ||
+				(text = export_text(x, er->format)) == NULL))
+		no = problem_set(&why, 500, "internal-error", "The export could not be made.");
+	er->cb(er->arg, no, NULL, text);
+	free(text);
+	json_object_put(x);
+	free(er);
+}
+
+void
+books_export(struct coop *c, const struct principal *who, const char *gid,
+	     enum books_format format, groups_cb cb, void *arg)
+{
+	struct export_read *er;
+	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
+	struct problem no;
+
+	if (!groups_is_person(c, who, cb, arg))
+		return;
+	if ((er = malloc(sizeof(*er))) == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	*er = (struct export_read){cb, arg, format};
+	coop_store_json(c->app->db, &coop_stmt_export, p, export_cb, er);
+}

@@ -86,4 +86,14 @@ void books_surplus(struct coop *c, const struct principal *who, const char *gid,
  * object books_surplus answers; the caller puts it), or NULL with why. */
 struct json_object *books_allocation(struct json_object *ctx, int year, const char **why);
 
+enum books_format { BOOKS_HLEDGER, BOOKS_CSV };
+
+/* The group's books as text; members only. BOOKS_HLEDGER: an hledger journal (account
+ * declarations with their types, the entries in order, amounts in the currency with its
+ * minor unit); BOOKS_CSV: one row per posting (seq, entry, date, account, amount_minor,
+ * amount, currency, memo). Memos lose their control characters (and, in the journal, ';'
+ * becomes ','). */
+void books_export(struct coop *c, const struct principal *who, const char *gid,
+		  enum books_format format, groups_cb cb, void *arg);
+
 #endif

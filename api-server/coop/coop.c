@@ -51,6 +51,7 @@ const struct route coop_routes[] = {
 	{"POST", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_post, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_entries, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/ledger/surplus", h_coop_ledger_surplus, ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/ledger/export", h_coop_ledger_export, ROUTE_ACCOUNT},
 	{"POST", "/coop/v1/groups/{gid}/patronage", h_coop_patronage_record, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/patronage", h_coop_patronage, ROUTE_ACCOUNT},
 };

@@ -103,5 +103,6 @@ void h_coop_ledger_account_open(struct req *r);
 void h_coop_patronage_record(struct req *r);
 void h_coop_patronage(struct req *r);
 void h_coop_ledger_surplus(struct req *r);
+void h_coop_ledger_export(struct req *r);
 
 #endif

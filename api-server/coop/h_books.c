@@ -2,9 +2,11 @@
  * read): HTTP and JSON in, the books' operations (books.h), JSON out. */
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sys/queue.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -146,4 +148,67 @@ h_coop_ledger_surplus(struct req *r)
 	}
 	evhttp_clear_headers(&q);
 	books_surplus(c, &r->who, r->param, (int)year, read_cb, r);
+}
+
+static void
+exported_cb(void *arg, const struct problem *no, const char *pointer, const char *text,
+	    const char *type, const char *file)
+{
+	struct req *r = arg;
+	struct evbuffer *buf;
+
+	(void)pointer;
+	if (no != NULL) {
+		req_reply_refusal(r, no);
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	evbuffer_add(buf, text, strlen(text));
+	req_add_header(r, "Content-Disposition", file);
+	req_reply_buffer(r, 200, type, buf);
+	evbuffer_free(buf);
+}
+
+static void
+journal_cb(void *arg, const struct problem *no, const char *pointer, const char *text)
+{
+	exported_cb(arg, no, pointer, text, "text/plain; charset=utf-8",
+		    "attachment; filename=\"books.journal\"");
+}
+
+static void
+csv_cb(void *arg, const struct problem *no, const char *pointer, const char *text)
+{
+	exported_cb(arg, no, pointer, text, "text/csv; charset=utf-8",
+		    "attachment; filename=\"books.csv\"");
+}
+
+void
+h_coop_ledger_export(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v = NULL;
+	struct evkeyvalq q;
+	int format = -1;
+
+	if (c == NULL)
+		return;
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == 0)
+		v = evhttp_find_header(&q, "format");
+	if (v != NULL && strcmp(v, "hledger") == 0)
+		format = BOOKS_HLEDGER;
+	else if (v != NULL && strcmp(v, "csv") == 0)
+		format = BOOKS_CSV;
+	evhttp_clear_headers(&q);
+	if (format < 0) {
+		req_reply_problem(r, 422, "invalid-request",
+				  "Give the format as ?format=hledger or ?format=csv.");
+		return;
+	}
+	books_export(c, &r->who, r->param, (enum books_format)format,
+		     format == BOOKS_HLEDGER ? journal_cb : csv_cb, r);
 }

@@ -457,6 +457,22 @@ const struct db_stmt coop_stmt_surplus_context = {
 	.nparams = 3,
 };
 
+/* Everything group $1's export holds, for member $2: its name, currency, accounts
+ * ([code, type, name]) and entries in order ([seq, id, date, memo, [[account, amount]]]). */
+const struct db_stmt coop_stmt_export = {
+	.sql = "SELECT json_build_object('name', g.name, 'currency', "
+	"  c.charter->'accounting'->>'currency', "
+	"'accounts', coalesce((SELECT json_agg(json_build_array(a.code, a.type, a.name) "
+	"  ORDER BY a.code) FROM coop.accounts a WHERE a.group_id = g.id), '[]'::json), "
+	"'entries', coalesce((SELECT json_agg(json_build_array(e.seq, e.id, e.date, e.memo, "
+	"  (SELECT json_agg(json_build_array(p.account, p.amount) ORDER BY p.n) "
+	"  FROM coop.postings p WHERE p.entry_id = e.id)) ORDER BY e.seq) "
+	"  FROM coop.entries e WHERE e.group_id = g.id), '[]'::json))::text "
+	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
+	"WHERE g.id = $1 AND " MEMBER,
+	.nparams = 2,
+};
+
 #define COMMENT_JSON                                                                         \
 	"json_build_object('id', c.id, 'person', json_build_object('id', p.id, 'name', p.name), " \
 	"'text', c.text, 'created_at', " TS("c.created_at") ")"

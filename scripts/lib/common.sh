@@ -8,8 +8,9 @@ FC_PACKAGES="build-essential cmake pkg-config libevent-dev libjson-c-dev libssl-
   libpq-dev libcmocka-dev postgresql-15 postgresql-client-15 openssl curl jq ca-certificates
   libpython3-dev libseccomp-dev python3 python3-cryptography belenios-tool"
 # And what only the tests need: clang and libFuzzer's runtime (recommended by clang, not
-# required, so named here) for the fuzz targets; llvm-14 symbolizes their reports.
-FC_TEST_PACKAGES="clang-14 libclang-rt-14-dev llvm-14"
+# required, so named here) for the fuzz targets; llvm-14 symbolizes their reports; hledger
+# checks the books' export.
+FC_TEST_PACKAGES="clang-14 libclang-rt-14-dev llvm-14 hledger"
 
 fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 fc_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -382,3 +382,56 @@ test('a year\'s surplus: computed from the books and the patronage, exactly in m
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
 });
+
+test('the hledger export passes hledger check and gives our balances; the CSV has every posting', async () => {
+  const { spawnSync } = require('node:child_process');
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const g = await C.found(server, ada, await C.fastCharter(server, ada));
+  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
+  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const ok = (r) => assert.equal(r.status, 201, r.text);
+  ok(await entry(ada, g, { ...sale(12050), memo: 'Bread; "rye"\nand buns' }));
+  ok(await entry(ada, g, expense(4599, '2027-01-06')));
+  ok(await entry(ada, g, { date: '2027-01-07', memo: 'Buy-in', postings: [
+    { account: 'bank', amount: 10000 }, { account: `capital:${bob.id}`, amount: -10000 }] }));
+  const first = (await entries(ada, g))[0];
+  ok(await entry(ada, g, { date: '2027-01-08', postings: [
+    { account: 'sales', amount: 12050 }, { account: 'bank', amount: -12050 }], reverses: first.id }));
+  ok(await entry(ada, g, sale(1, '2027-01-09')));
+
+  const j = await get(bob, `/coop/v1/groups/${g.id}/ledger/export?format=hledger`);
+  assert.equal(j.status, 200, j.text);
+  assert.match(j.headers.get('content-type'), /^text\/plain/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hledger-'));
+  try {
+    const file = path.join(dir, 'books.journal');
+    fs.writeFileSync(file, j.text);
+    const check = spawnSync('hledger', ['-f', file, 'check', 'accounts', 'commodities'], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr + j.text);
+    const bal = spawnSync('hledger', ['-f', file, 'balance', '-O', 'csv', '--no-total', '-N', '--empty'], { encoding: 'utf8' });
+    assert.equal(bal.status, 0, bal.stderr);
+    const theirs = {};
+    for (const line of bal.stdout.trim().split('\n').slice(1)) {
+      const [account, amount] = line.split(',').map((x) => x.replace(/^"|"$/g, ''));
+      theirs[account] = amount === '0' ? 0 : Math.round(Number(amount.replace(' EUR', '')) * 100);
+    }
+    for (const a of await accounts(bob, g)) {
+      assert.equal(theirs[a.code] ?? 0, a.balance, `${a.code}: hledger ${theirs[a.code]}, ours ${a.balance}`);
+    }
+    assert.equal(theirs.bank, 1 + 10000 - 4599);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const c = await get(bob, `/coop/v1/groups/${g.id}/ledger/export?format=csv`);
+  assert.equal(c.status, 200, c.text);
+  const rows = c.text.trim().split('\r\n');
+  assert.equal(rows[0], 'seq,entry,date,account,amount_minor,amount,currency,memo');
+  assert.equal(rows.length, 1 + 10);
+  assert.match(rows[1], /^\d+,[0-9a-f-]{36},2027-01-05,bank,12050,120\.50,EUR,"Bread; ""rye"" and buns"$/);
+  h.assertProblem(await get(bob, `/coop/v1/groups/${g.id}/ledger/export?format=pdf`), 422, 'invalid-request');
+  h.assertProblem(await get(await person('Eve'), `/coop/v1/groups/${g.id}/ledger/export?format=csv`), 404, 'not-found');
+});
