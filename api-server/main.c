@@ -35,13 +35,13 @@
 #include "worker/worker.h"
 
 #define PURGE_INTERVAL_S 600
-#define MAX_ROUTES 64
+#define MAX_ROUTES 128
 
 /* The routes the server answers: the HTTP API's, then FreeCoop's. */
 static struct route routes[MAX_ROUTES];
 
 /* The statements every connection of the server's pool prepares: the core's, FreeCoop's. */
-static const struct db_stmt *statements[128];
+static const struct db_stmt *statements[256];
 static size_t nstatements;
 
 static int

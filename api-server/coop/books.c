@@ -175,9 +175,8 @@ posting_free(struct op *o)
 	free(p);
 }
 
-/* Whether s is a date YYYY-MM-DD of the Gregorian calendar, years 1900 to 9999. */
-static bool
-valid_date(const char *s)
+bool
+books_valid_date(const char *s)
 {
 	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, m, d, n = 0;
@@ -282,7 +281,7 @@ books_entry_check(struct json_object *entry, char *pointer, size_t pcap, char *d
 		return -1;
 	}
 	if (!json_object_is_type(date, json_type_string) ||
-	    !valid_date(json_object_get_string(date))) {
+	    !books_valid_date(json_object_get_string(date))) {
 		snprintf(pointer, pcap, "/date");
 		snprintf(detail, dcap, "A date is YYYY-MM-DD, a day of the calendar (years 1900 to "
 			 "9999).");
@@ -608,7 +607,7 @@ books_post(struct coop *c, const struct principal *who, const char *gid,
 	if (json_object_object_get_ex(body, "reverses", &v) && v != NULL)
 		util_uuid_parse(json_object_get_string(v), p->reverses);
 	p->opening = json_object_object_get_ex(body, "opening", &v) && json_object_get_boolean(v);
-	if (date == NULL || !valid_date(date)) {
+	if (date == NULL || !books_valid_date(date)) {
 		refuse(&p->op, 422, "invalid-entry", "/date", "A date is YYYY-MM-DD, a day of the "
 		       "calendar (years 1900 to 9999).");
 		return;
@@ -716,7 +715,7 @@ books_patronage_record(struct coop *c, const struct principal *who, const char *
 	op_init(&r->op, c, who, gid, cb, arg, record_read, record_free);
 	util_uuid_parse(person, r->person);
 	r->amount = amount;
-	if (!valid_date(date)) {
+	if (!books_valid_date(date)) {
 		refuse(&r->op, 422, "invalid-entry", "/date", "A date is YYYY-MM-DD, a day of the "
 		       "calendar (years 1900 to 9999).");
 		return;

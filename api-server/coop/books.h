@@ -22,6 +22,7 @@
 #ifndef FREECOOP_BOOKS_H
 #define FREECOOP_BOOKS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -42,6 +43,9 @@ int books_postings_check(struct json_object *postings, char *pointer, size_t pca
  * YYYY-MM-DD, "memo"?: text, "postings"}. 0, or -1 with the pointer and why. */
 int books_entry_check(struct json_object *entry, char *pointer, size_t pcap, char *detail,
 		      size_t dcap);
+
+/* Whether s is a date YYYY-MM-DD of the Gregorian calendar, years 1900 to 9999. */
+bool books_valid_date(const char *s);
 
 /* The group's accounts with their balances; members only. */
 void books_accounts(struct coop *c, const struct principal *who, const char *gid,

@@ -52,6 +52,10 @@ const struct route coop_routes[] = {
 	{"GET", "/coop/v1/groups/{gid}/ledger/entries", h_coop_ledger_entries, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/ledger/surplus", h_coop_ledger_surplus, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/ledger/export", h_coop_ledger_export, ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/reports/balance-sheet", h_coop_balance_sheet, ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/reports/income-statement", h_coop_income_statement,
+	 ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/reports/members", h_coop_members_report, ROUTE_ACCOUNT},
 	{"POST", "/coop/v1/groups/{gid}/patronage", h_coop_patronage_record, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/patronage", h_coop_patronage, ROUTE_ACCOUNT},
 };

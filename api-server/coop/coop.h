@@ -104,5 +104,8 @@ void h_coop_patronage_record(struct req *r);
 void h_coop_patronage(struct req *r);
 void h_coop_ledger_surplus(struct req *r);
 void h_coop_ledger_export(struct req *r);
+void h_coop_balance_sheet(struct req *r);
+void h_coop_income_statement(struct req *r);
+void h_coop_members_report(struct req *r);
 
 #endif

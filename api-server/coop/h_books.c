@@ -11,6 +11,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "books.h"
+#include "reports.h"
+#include "util.h"
 #include "coop.h"
 #include "http/http.h"
 
@@ -211,4 +213,80 @@ h_coop_ledger_export(struct req *r)
 	}
 	books_export(c, &r->who, r->param, (enum books_format)format,
 		     format == BOOKS_HLEDGER ? journal_cb : csv_cb, r);
+}
+
+/* The query's date parameter name into out (YYYY-MM-DD), or def when absent (NULL: it is
+ * required); 0, or -1 having answered 422. */
+static int
+query_date(struct req *r, struct evkeyvalq *q, const char *name, const char *def, char out[11])
+{
+	const char *v = evhttp_find_header(q, name);
+
+	if (v == NULL && def != NULL)
+		v = def;
+	if (v == NULL || !books_valid_date(v)) {
+		req_reply_problem(r, 422, "invalid-request", "The query's %s is a date YYYY-MM-DD.",
+				  name);
+		return -1;
+	}
+	memcpy(out, v, 10);
+	out[10] = '\0';
+	return 0;
+}
+
+static int
+query_parse(struct req *r, struct evkeyvalq *q)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev));
+
+	TAILQ_INIT(q);
+	if (query != NULL && evhttp_parse_query_str(query, q) != 0) {
+		req_reply_problem(r, 422, "invalid-request", "The query cannot be read.");
+		return -1;
+	}
+	return 0;
+}
+
+void
+h_coop_balance_sheet(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	struct evkeyvalq q;
+	char today[40], at[11];
+
+	if (c == NULL || query_parse(r, &q) != 0)
+		return;
+	util_time_format(util_realtime_us(), today);
+	today[10] = '\0';
+	if (query_date(r, &q, "at", today, at) == 0)
+		reports_balance_sheet(c, &r->who, r->param, at, read_cb, r);
+	evhttp_clear_headers(&q);
+}
+
+void
+h_coop_income_statement(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	struct evkeyvalq q;
+	char from[11], to[11];
+
+	if (c == NULL || query_parse(r, &q) != 0)
+		return;
+	if (query_date(r, &q, "from", NULL, from) == 0 && query_date(r, &q, "to", NULL, to) == 0) {
+		if (strcmp(from, to) > 0)
+			req_reply_problem(r, 422, "invalid-request", "The period ends before it "
+					  "starts (from is after to).");
+		else
+			reports_income_statement(c, &r->who, r->param, from, to, read_cb, r);
+	}
+	evhttp_clear_headers(&q);
+}
+
+void
+h_coop_members_report(struct req *r)
+{
+	struct coop *c = coop_of(r);
+
+	if (c != NULL)
+		reports_members(c, &r->who, r->param, read_cb, r);
 }

@@ -473,6 +473,55 @@ const struct db_stmt coop_stmt_export = {
 	.nparams = 2,
 };
 
+/* The balance of each account of group $1 at the end of day $3, for member $2, with what
+ * the reports need: [code, name, type, balance]; and the result not yet closed into the
+ * undistributed surplus (income and expenses, closing entries left out, up to $3). */
+const struct db_stmt coop_stmt_balances_at = {
+	.sql = "SELECT json_build_object('accounts', coalesce((SELECT json_agg(json_build_array(a.code, "
+	"  a.name, a.type, coalesce((SELECT sum(p.amount) FROM coop.postings p "
+	"  WHERE p.group_id = a.group_id AND p.account = a.code AND p.date <= $3::date), 0)) "
+	"  ORDER BY a.code) FROM coop.accounts a WHERE a.group_id = $1), '[]'::json), "
+	"'currency', c.charter->'accounting'->>'currency')::text "
+	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
+	"WHERE g.id = $1 AND " MEMBER,
+	.nparams = 3,
+};
+
+/* Income and expense accounts of group $1 from $3 to $4 (closing entries left out), for
+ * member $2: [code, name, type, total]. */
+const struct db_stmt coop_stmt_income_statement = {
+	.sql = "SELECT json_build_object('accounts', coalesce((SELECT json_agg(json_build_array(a.code, "
+	"  a.name, a.type, coalesce((SELECT sum(p.amount) FROM coop.postings p "
+	"  WHERE p.group_id = a.group_id AND p.account = a.code AND p.date BETWEEN $3::date "
+	"  AND $4::date AND NOT p.closing), 0)) ORDER BY a.code) FROM coop.accounts a "
+	"  WHERE a.group_id = $1 AND a.type IN ('income', 'expense')), '[]'::json), "
+	"'currency', c.charter->'accounting'->>'currency')::text "
+	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
+	"WHERE g.id = $1 AND " MEMBER,
+	.nparams = 4,
+};
+
+/* Every person with a capital account in group $1, for member $2: their capital (credit
+ * positive), whether they are still a member, what is payable to them as a former member,
+ * their patronage and allocations (to capital and patronage payable) in all. */
+const struct db_stmt coop_stmt_members_report = {
+	.sql = "SELECT json_build_object('members', coalesce((SELECT json_agg(json_build_object("
+	"  'person', x.id, 'name', x.name, 'member', x.member, 'capital', x.capital, "
+	"  'negative_capital', x.capital < 0, 'payable_as_former', x.former, "
+	"  'patronage', x.patronage) ORDER BY x.name, x.id) FROM (SELECT p.id, p.name, "
+	"  EXISTS (SELECT 1 FROM coop.members m WHERE m.group_id = $1 AND m.person_id = p.id) "
+	"    AS member, "
+	"  -coalesce((SELECT sum(t.amount) FROM coop.postings t WHERE t.group_id = $1 "
+	"    AND t.account = 'capital:' || p.id), 0) AS capital, "
+	"  -coalesce((SELECT sum(t.amount) FROM coop.postings t WHERE t.group_id = $1 "
+	"    AND t.account = 'former:' || p.id), 0) AS former, "
+	"  coalesce((SELECT sum(r.amount) FROM coop.patronage r WHERE r.group_id = $1 "
+	"    AND r.person_id = p.id), 0) AS patronage "
+	"  FROM coop.people p WHERE EXISTS (SELECT 1 FROM coop.accounts a WHERE a.group_id = $1 "
+	"  AND a.code = 'capital:' || p.id)) x), '[]'::json))::text WHERE " MEMBER,
+	.nparams = 2,
+};
+
 #define COMMENT_JSON                                                                         \
 	"json_build_object('id', c.id, 'person', json_build_object('id', p.id, 'name', p.name), " \
 	"'text', c.text, 'created_at', " TS("c.created_at") ")"

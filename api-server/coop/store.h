@@ -17,7 +17,8 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 	coop_stmt_effect_context, coop_stmt_effect_apply, coop_stmt_result, coop_stmt_accounts,
 	coop_stmt_post_context, coop_stmt_ledger_append, coop_stmt_entries,
 	coop_stmt_patronage_context, coop_stmt_account_context, coop_stmt_patronage,
-	coop_stmt_surplus_context, coop_stmt_export;
+	coop_stmt_surplus_context, coop_stmt_export, coop_stmt_balances_at,
+	coop_stmt_income_statement, coop_stmt_members_report;
 
 #define COOP_STORE_STATEMENTS                                                                \
 	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
@@ -29,7 +30,8 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 		&coop_stmt_result, &coop_stmt_accounts, &coop_stmt_post_context,             \
 		&coop_stmt_ledger_append, &coop_stmt_entries, &coop_stmt_patronage_context,  \
 		&coop_stmt_account_context, &coop_stmt_patronage, &coop_stmt_surplus_context, \
-		&coop_stmt_export
+		&coop_stmt_export, &coop_stmt_balances_at, &coop_stmt_income_statement,       \
+		&coop_stmt_members_report
 
 /* Whether sign-up is open, or why it could not be read. */
 void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,

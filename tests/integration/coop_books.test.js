@@ -435,3 +435,52 @@ test('the hledger export passes hledger check and gives our balances; the CSV ha
   h.assertProblem(await get(bob, `/coop/v1/groups/${g.id}/ledger/export?format=pdf`), 422, 'invalid-request');
   h.assertProblem(await get(await person('Eve'), `/coop/v1/groups/${g.id}/ledger/export?format=csv`), 404, 'not-found');
 });
+
+test('reports: the balance sheet balances, the income statement of a period, members\' capital', async () => {
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const g = await C.found(server, ada, await C.fastCharter(server, ada));
+  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
+  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const ok = (r) => assert.equal(r.status, 201, r.text);
+  ok(await entry(ada, g, { date: '2027-01-02', memo: 'Buy-in', postings: [
+    { account: 'bank', amount: 50000 }, { account: `capital:${bob.id}`, amount: -50000 }] }));
+  ok(await entry(ada, g, sale(20000, '2027-02-01')));
+  ok(await entry(ada, g, expense(5000, '2027-02-02')));
+  ok(await entry(ada, g, sale(7000, '2027-03-01')));
+  // Bob takes out more than he put in: his capital is negative (flagged).
+  ok(await entry(ada, g, { date: '2027-03-02', memo: 'Pay-out', postings: [
+    { account: `capital:${bob.id}`, amount: 60000 }, { account: 'bank', amount: -60000 }] }));
+  const rep = (p) => get(bob, `/coop/v1/groups/${g.id}/reports/${p}`);
+
+  const feb = await rep('balance-sheet?at=2027-02-28');
+  assert.equal(feb.status, 200, feb.text);
+  assert.equal(feb.json.assets.total, 50000 + 20000 - 5000);
+  assert.equal(feb.json.equity.total, 50000);
+  assert.equal(feb.json.result, 15000);
+  assert.equal(feb.json.balanced, true);
+  assert.equal(feb.json.currency, 'EUR');
+  const end = (await rep('balance-sheet?at=2027-12-31')).json;
+  assert.equal(end.balanced, true);
+  assert.equal(end.assets.accounts.find((a) => a.code === 'bank').balance, 50000 + 20000 - 5000 + 7000 - 60000);
+  // Today (before these 2027 entries): nothing yet, still balanced.
+  const today = (await rep('balance-sheet')).json;
+  assert.equal(today.assets.total, 0);
+  assert.equal(today.balanced, true);
+
+  const q1 = await rep('income-statement?from=2027-01-01&to=2027-02-28');
+  assert.equal(q1.status, 200, q1.text);
+  assert.equal(q1.json.income.total, 20000);
+  assert.equal(q1.json.expenses.total, 5000);
+  assert.equal(q1.json.net, 15000);
+  assert.equal((await rep('income-statement?from=2027-01-01&to=2027-12-31')).json.net, 22000);
+  for (const q of ['income-statement?from=2027-02-30&to=2027-03-01', 'income-statement?from=2027-03-01',
+    'income-statement?from=2027-03-01&to=2027-01-01', 'balance-sheet?at=yesterday']) {
+    h.assertProblem(await rep(q), 422, 'invalid-request', q);
+  }
+  const members = (await rep('members')).json.members;
+  const b = members.find((m) => m.person === bob.id);
+  assert.deepEqual(b, { person: bob.id, name: 'Bob', member: true, capital: -10000, negative_capital: true, payable_as_former: 0, patronage: 0 });
+  assert.equal(members.find((m) => m.person === ada.id).negative_capital, false);
+  h.assertProblem(await get(await person('Eve'), `/coop/v1/groups/${g.id}/reports/members`), 404, 'not-found');
+});
