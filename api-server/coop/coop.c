@@ -56,6 +56,8 @@ const struct route coop_routes[] = {
 	{"GET", "/coop/v1/groups/{gid}/reports/income-statement", h_coop_income_statement,
 	 ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/reports/members", h_coop_members_report, ROUTE_ACCOUNT},
+	{"GET", "/coop/v1/groups/{gid}/reports/members/{person}/statement", h_coop_statement,
+	 ROUTE_ACCOUNT},
 	{"POST", "/coop/v1/groups/{gid}/patronage", h_coop_patronage_record, ROUTE_ACCOUNT},
 	{"GET", "/coop/v1/groups/{gid}/patronage", h_coop_patronage, ROUTE_ACCOUNT},
 };

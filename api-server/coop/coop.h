@@ -107,5 +107,6 @@ void h_coop_ledger_export(struct req *r);
 void h_coop_balance_sheet(struct req *r);
 void h_coop_income_statement(struct req *r);
 void h_coop_members_report(struct req *r);
+void h_coop_statement(struct req *r);
 
 #endif

@@ -290,3 +290,49 @@ h_coop_members_report(struct req *r)
 	if (c != NULL)
 		reports_members(c, &r->who, r->param, read_cb, r);
 }
+
+static void
+statement_cb(void *arg, const struct problem *no, const char *pointer, const char *jws)
+{
+	struct req *r = arg;
+	struct evbuffer *buf;
+
+	(void)pointer;
+	if (no != NULL) {
+		req_reply_refusal(r, no);
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	evbuffer_add(buf, jws, strlen(jws));
+	req_add_header(r, "Cache-Control", "private, no-store");
+	req_reply_buffer(r, 200, "application/jose", buf);
+	evbuffer_free(buf);
+}
+
+void
+h_coop_statement(struct req *r)
+{
+	struct coop *c = coop_of(r);
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
+	struct evkeyvalq q;
+	long year = 0;
+	char *end = NULL;
+
+	if (c == NULL)
+		return;
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == 0 &&
+	    (v = evhttp_find_header(&q, "year")) != NULL)
+		year = strtol(v, &end, 10);
+	if (end == NULL || *end != '\0' || year < 1900 || year > 9998) {
+		evhttp_clear_headers(&q);
+		req_reply_problem(r, 422, "invalid-request",
+				  "Give the fiscal year as ?year=YYYY (the year it starts in).");
+		return;
+	}
+	evhttp_clear_headers(&q);
+	reports_statement(c, &r->who, r->param, r->param2, (int)year, statement_cb, r);
+}

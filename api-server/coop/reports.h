@@ -21,4 +21,12 @@ void reports_income_statement(struct coop *c, const struct principal *who, const
 void reports_members(struct coop *c, const struct principal *who, const char *gid,
 		     groups_cb cb, void *arg);
 
+/* Person's signed statement for fiscal year year (DESIGN §10.7): a compact JWS by
+ * FreeCoop's log key (the kid of GET /coop/v1/keys; cty "member-statement+json") of their
+ * patronage, allocation (cash and retained) and capital at the year's end, "allocated" or
+ * "provisional" (the year not closed yet), with the log's seq and head it was read at.
+ * Members only; 404 for a person who never had a capital account in the group. */
+void reports_statement(struct coop *c, const struct principal *who, const char *gid,
+		       const char *person, int year, groups_cb cb, void *arg);
+
 #endif

@@ -522,6 +522,21 @@ const struct db_stmt coop_stmt_members_report = {
 	.nparams = 2,
 };
 
+/* What a member's statement of group $1 names besides the year's figures: person $2's
+ * name and capital at the end of day $3, the group's name and its log's end; no row when
+ * $2 never had a capital account in the group. */
+const struct db_stmt coop_stmt_statement_person = {
+	.sql = "SELECT json_build_object('name', p.name, 'group_name', g.name, 'seq', g.log_seq, "
+	"'head', g.log_head, 'capital', -coalesce((SELECT sum(t.amount) FROM coop.postings t "
+	"  WHERE t.group_id = g.id AND t.account = 'capital:' || p.id AND t.date <= $3::date), 0), "
+	"'payable_as_former', -coalesce((SELECT sum(t.amount) FROM coop.postings t "
+	"  WHERE t.group_id = g.id AND t.account = 'former:' || p.id AND t.date <= $3::date), 0))::text "
+	"FROM coop.groups g, coop.people p WHERE g.id = $1 AND p.id = $2::uuid "
+	"AND EXISTS (SELECT 1 FROM coop.accounts a WHERE a.group_id = g.id "
+	"  AND a.code = 'capital:' || p.id)",
+	.nparams = 3,
+};
+
 #define COMMENT_JSON                                                                         \
 	"json_build_object('id', c.id, 'person', json_build_object('id', p.id, 'name', p.name), " \
 	"'text', c.text, 'created_at', " TS("c.created_at") ")"

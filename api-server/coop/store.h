@@ -18,7 +18,7 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 	coop_stmt_post_context, coop_stmt_ledger_append, coop_stmt_entries,
 	coop_stmt_patronage_context, coop_stmt_account_context, coop_stmt_patronage,
 	coop_stmt_surplus_context, coop_stmt_export, coop_stmt_balances_at,
-	coop_stmt_income_statement, coop_stmt_members_report;
+	coop_stmt_income_statement, coop_stmt_members_report, coop_stmt_statement_person;
 
 #define COOP_STORE_STATEMENTS                                                                \
 	&coop_stmt_signup_open, &coop_stmt_person_add, &coop_stmt_group_found,               \
@@ -31,7 +31,7 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 		&coop_stmt_ledger_append, &coop_stmt_entries, &coop_stmt_patronage_context,  \
 		&coop_stmt_account_context, &coop_stmt_patronage, &coop_stmt_surplus_context, \
 		&coop_stmt_export, &coop_stmt_balances_at, &coop_stmt_income_statement,       \
-		&coop_stmt_members_report
+		&coop_stmt_members_report, &coop_stmt_statement_person
 
 /* Whether sign-up is open, or why it could not be read. */
 void coop_store_signup_open(struct db_pool *db, void (*cb)(void *arg, const struct problem *no,

@@ -16,6 +16,7 @@ static const struct {
 } param_tokens[] = {
 	{"{id}", P_UUID},
 	{"{gid}", P_UUID},
+	{"{person}", P_UUID},
 	{"{sha}", P_SHA},
 	{"{n}", P_NUMBER},
 };

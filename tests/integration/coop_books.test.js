@@ -381,6 +381,48 @@ test('a year\'s surplus: computed from the books and the patronage, exactly in m
   const v = await C.verifyLog(server, ada, log, { accounts: true });
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
+
+  // Ada's signed statement for 2027, checked offline with python3-cryptography against
+  // FreeCoop's JWKS.
+  const st = await get(bob, `/coop/v1/groups/${g.id}/reports/members/${ada.id}/statement?year=2027`);
+  assert.equal(st.status, 200, st.text);
+  assert.match(st.headers.get('content-type'), /^application\/jose/);
+  const jwks = (await h.api(server, 'GET', '/coop/v1/keys')).text;
+  const py = require('node:child_process').spawnSync('/usr/bin/python3', ['-c', `
+import base64, json, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+jws, jwks = sys.argv[1], json.loads(sys.argv[2])
+h, p, s = jws.split(".")
+d = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+header = json.loads(d(h))
+key = [k for k in jwks["keys"] if k["kid"] == header["kid"]][0]
+Ed25519PublicKey.from_public_bytes(d(key["x"])).verify(d(s), (h + "." + p).encode())
+print(json.dumps({"header": header, "payload": json.loads(d(p))}))
+`, st.text, jwks], { encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  const { header, payload } = JSON.parse(py.stdout);
+  assert.equal(header.cty, 'member-statement+json');
+  assert.equal(payload.person, ada.id);
+  assert.equal(payload.year, 2027);
+  assert.equal(payload.status, 'allocated');
+  assert.deepEqual([payload.patronage, payload.allocation, payload.cash, payload.retained], [480, 30154, 6030, 24124]);
+  assert.equal(payload.capital, 24124, 'the retained part, at the year\'s end');
+  assert.equal(payload.currency, 'EUR');
+  assert.ok(log.entries.some((e) => e.seq === payload.seq && e.hash === payload.head) || payload.seq >= log.entries.length);
+  // Tampered: the signature no longer verifies.
+  const parts = st.text.split('.');
+  const forged = [parts[0], Buffer.from(JSON.stringify({ ...payload, allocation: 99999 })).toString('base64url'), parts[2]].join('.');
+  const bad = require('node:child_process').spawnSync('/usr/bin/python3', ['-c', `
+import base64, json, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+jws, jwks = sys.argv[1], json.loads(sys.argv[2])
+h, p, s = jws.split(".")
+d = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+Ed25519PublicKey.from_public_bytes(d(jwks["keys"][0]["x"])).verify(d(s), (h + "." + p).encode())
+`, forged, jwks], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0, 'a changed statement does not verify');
+  h.assertProblem(await get(bob, `/coop/v1/groups/${g.id}/reports/members/${eve.id}/statement?year=2027`), 404, 'not-found');
+  h.assertProblem(await get(bob, `/coop/v1/groups/${g.id}/reports/members/${ada.id}/statement`), 422, 'invalid-request');
 });
 
 test('the hledger export passes hledger check and gives our balances; the CSV has every posting', async () => {
