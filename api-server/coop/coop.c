@@ -6,6 +6,7 @@
 
 #include <sys/queue.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -314,5 +315,48 @@ coop_query_after(struct req *r, long long *after)
 		}
 	}
 	evhttp_clear_headers(&q);
+	return rc;
+}
+
+void
+coop_reply_text(struct req *r, const struct problem *no, const char *text, const char *type,
+		const char *header, const char *value)
+{
+	struct evbuffer *buf;
+
+	if (no != NULL) {
+		req_reply_refusal(r, no);
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	evbuffer_add(buf, text, strlen(text));
+	req_add_header(r, header, value);
+	req_reply_buffer(r, 200, type, buf);
+	evbuffer_free(buf);
+}
+
+int
+coop_query_year(struct req *r, int *year)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
+	struct evkeyvalq q;
+	long y = 0;
+	char *end = NULL;
+	int rc = 0;
+
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == 0 &&
+	    (v = evhttp_find_header(&q, "year")) != NULL)
+		y = strtol(v, &end, 10);
+	if (end == NULL || *end != '\0' || y < 1900 || y > 9998) {
+		req_reply_problem(r, 422, "invalid-request",
+				  "Give the fiscal year as ?year=YYYY (the year it starts in).");
+		rc = -1;
+	}
+	evhttp_clear_headers(&q);
+	*year = (int)y;
 	return rc;
 }

@@ -74,6 +74,13 @@ extern const size_t coop_nroutes;
 void coop_reply(struct req *r, int status, const struct problem *no, const char *pointer,
 		const char *json);
 
+/* Answers r with text as its body (type, and one header), or its refusal. */
+void coop_reply_text(struct req *r, const struct problem *no, const char *text, const char *type,
+		     const char *header, const char *value);
+
+/* The query's year (a fiscal year, 1900 to 9998) into *year; 0, or -1 having answered 422. */
+int coop_query_year(struct req *r, int *year);
+
 /* The query's after (a log seq, 0 when absent) into *after; 0, or -1 having answered 422. */
 int coop_query_after(struct req *r, long long *after);
 

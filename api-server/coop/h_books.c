@@ -131,61 +131,26 @@ void
 h_coop_ledger_surplus(struct req *r)
 {
 	struct coop *c = coop_of(r);
-	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
-	struct evkeyvalq q;
-	long year = 0;
-	char *end = NULL;
+	int year;
 
-	if (c == NULL)
-		return;
-	TAILQ_INIT(&q);
-	if (query != NULL && evhttp_parse_query_str(query, &q) == 0 &&
-	    (v = evhttp_find_header(&q, "year")) != NULL)
-		year = strtol(v, &end, 10);
-	if (end == NULL || *end != '\0' || year < 1900 || year > 9998) {
-		evhttp_clear_headers(&q);
-		req_reply_problem(r, 422, "invalid-request",
-				  "Give the fiscal year as ?year=YYYY (the year it starts in).");
-		return;
-	}
-	evhttp_clear_headers(&q);
-	books_surplus(c, &r->who, r->param, (int)year, read_cb, r);
-}
-
-static void
-exported_cb(void *arg, const struct problem *no, const char *pointer, const char *text,
-	    const char *type, const char *file)
-{
-	struct req *r = arg;
-	struct evbuffer *buf;
-
-	(void)pointer;
-	if (no != NULL) {
-		req_reply_refusal(r, no);
-		return;
-	}
-	if ((buf = evbuffer_new()) == NULL) {
-		req_reply_problem(r, 500, "internal-error", "Out of memory.");
-		return;
-	}
-	evbuffer_add(buf, text, strlen(text));
-	req_add_header(r, "Content-Disposition", file);
-	req_reply_buffer(r, 200, type, buf);
-	evbuffer_free(buf);
+	if (c != NULL && coop_query_year(r, &year) == 0)
+		books_surplus(c, &r->who, r->param, year, read_cb, r);
 }
 
 static void
 journal_cb(void *arg, const struct problem *no, const char *pointer, const char *text)
 {
-	exported_cb(arg, no, pointer, text, "text/plain; charset=utf-8",
-		    "attachment; filename=\"books.journal\"");
+	(void)pointer;
+	coop_reply_text(arg, no, text, "text/plain; charset=utf-8", "Content-Disposition",
+			"attachment; filename=\"books.journal\"");
 }
 
 static void
 csv_cb(void *arg, const struct problem *no, const char *pointer, const char *text)
 {
-	exported_cb(arg, no, pointer, text, "text/csv; charset=utf-8",
-		    "attachment; filename=\"books.csv\"");
+	(void)pointer;
+	coop_reply_text(arg, no, text, "text/csv; charset=utf-8", "Content-Disposition",
+			"attachment; filename=\"books.csv\"");
 }
 
 void
@@ -294,45 +259,16 @@ h_coop_members_report(struct req *r)
 static void
 statement_cb(void *arg, const struct problem *no, const char *pointer, const char *jws)
 {
-	struct req *r = arg;
-	struct evbuffer *buf;
-
 	(void)pointer;
-	if (no != NULL) {
-		req_reply_refusal(r, no);
-		return;
-	}
-	if ((buf = evbuffer_new()) == NULL) {
-		req_reply_problem(r, 500, "internal-error", "Out of memory.");
-		return;
-	}
-	evbuffer_add(buf, jws, strlen(jws));
-	req_add_header(r, "Cache-Control", "private, no-store");
-	req_reply_buffer(r, 200, "application/jose", buf);
-	evbuffer_free(buf);
+	coop_reply_text(arg, no, jws, "application/jose", "Cache-Control", "private, no-store");
 }
 
 void
 h_coop_statement(struct req *r)
 {
 	struct coop *c = coop_of(r);
-	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v;
-	struct evkeyvalq q;
-	long year = 0;
-	char *end = NULL;
+	int year;
 
-	if (c == NULL)
-		return;
-	TAILQ_INIT(&q);
-	if (query != NULL && evhttp_parse_query_str(query, &q) == 0 &&
-	    (v = evhttp_find_header(&q, "year")) != NULL)
-		year = strtol(v, &end, 10);
-	if (end == NULL || *end != '\0' || year < 1900 || year > 9998) {
-		evhttp_clear_headers(&q);
-		req_reply_problem(r, 422, "invalid-request",
-				  "Give the fiscal year as ?year=YYYY (the year it starts in).");
-		return;
-	}
-	evhttp_clear_headers(&q);
-	reports_statement(c, &r->who, r->param, r->param2, (int)year, statement_cb, r);
+	if (c != NULL && coop_query_year(r, &year) == 0)
+		reports_statement(c, &r->who, r->param, r->param2, year, statement_cb, r);
 }

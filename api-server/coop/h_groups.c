@@ -209,23 +209,9 @@ h_coop_comments_list(struct req *r)
 static void
 result_cb(void *arg, const struct problem *no, const char *pointer, const char *jws)
 {
-	struct req *r = arg;
-	struct evbuffer *buf;
-
 	(void)pointer;
-	if (no != NULL) {
-		req_reply_refusal(r, no);
-		return;
-	}
-	if ((buf = evbuffer_new()) == NULL) {
-		req_reply_problem(r, 500, "internal-error", "Out of memory.");
-		return;
-	}
-	evbuffer_add(buf, jws, strlen(jws));
 	/* members only, and never changed once kept */
-	req_add_header(r, "Cache-Control", "private, max-age=3600");
-	req_reply_buffer(r, 200, "application/jose", buf);
-	evbuffer_free(buf);
+	coop_reply_text(arg, no, jws, "application/jose", "Cache-Control", "private, max-age=3600");
 }
 
 void
