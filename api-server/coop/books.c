@@ -25,16 +25,24 @@ books_accounts(struct coop *c, const struct principal *who, const char *gid, gro
 		groups_one_row(c, &coop_stmt_accounts, p, GROUPS_NO_GROUP, cb, arg);
 }
 
-void
-books_entries(struct coop *c, const struct principal *who, const char *gid, long long after,
-	      groups_cb cb, void *arg)
+/* A member's read of stmt, records of group gid after log seq after. */
+static void
+read_after(struct coop *c, const struct db_stmt *stmt, const struct principal *who,
+	   const char *gid, long long after, groups_cb cb, void *arg)
 {
 	char seq[24];
 	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(seq)};
 
 	snprintf(seq, sizeof(seq), "%lld", after);
 	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_entries, p, GROUPS_NO_GROUP, cb, arg);
+		groups_one_row(c, stmt, p, GROUPS_NO_GROUP, cb, arg);
+}
+
+void
+books_entries(struct coop *c, const struct principal *who, const char *gid, long long after,
+	      groups_cb cb, void *arg)
+{
+	read_after(c, &coop_stmt_entries, who, gid, after, cb, arg);
 }
 
 /* ---- appending to the group's log ---- */
@@ -733,12 +741,7 @@ void
 books_patronage(struct coop *c, const struct principal *who, const char *gid, long long after,
 		groups_cb cb, void *arg)
 {
-	char seq[24];
-	struct db_param p[] = {db_text(gid), db_text(who->account_id), db_text(seq)};
-
-	snprintf(seq, sizeof(seq), "%lld", after);
-	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_patronage, p, GROUPS_NO_GROUP, cb, arg);
+	read_after(c, &coop_stmt_patronage, who, gid, after, cb, arg);
 }
 
 /* ---- opening an account ---- */

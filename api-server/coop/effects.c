@@ -740,7 +740,7 @@ context_cb(void *arg, const struct problem *no, const char *json)
 static void
 read_group(struct apply *a)
 {
-	struct db_param p[] = {db_text(a->group)};
+	struct db_param p[] = {db_text(a->group), db_text(charter_effect_name(a->effect))};
 
 	coop_store_json(a->c->app->db, &coop_stmt_effect_context, p, context_cb, a);
 }
@@ -748,15 +748,6 @@ read_group(struct apply *a)
 /* ---- the voting methods amendments name ---- */
 
 static void next_method(struct apply *a);
-
-static bool
-signed_now(const struct core_method *m)
-{
-	for (size_t i = 0; i < m->nsignatures; i++)
-		if (!m->signatures[i].revoked)
-			return true;
-	return false;
-}
 
 static void
 method_cb(void *arg, const struct problem *no, const struct core_method *m, size_t n)
@@ -770,7 +761,7 @@ method_cb(void *arg, const struct problem *no, const struct core_method *m, size
 		return;
 	}
 	json_object_object_add(a->methods, a->ids[a->next],
-			       no == NULL && n == 1 && signed_now(m)
+			       no == NULL && n == 1 && groups_method_usable(m)
 				   ? json_object_new_string(m->name)
 				   : NULL);
 	a->next++;

@@ -121,9 +121,8 @@ store(struct founding *f)
 
 static void check_next(struct founding *f);
 
-/* Whether m carries a signature of an unrevoked auditor. */
-static bool
-signed_now(const struct core_method *m)
+bool
+groups_method_usable(const struct core_method *m)
 {
 	for (size_t i = 0; i < m->nsignatures; i++)
 		if (!m->signatures[i].revoked)
@@ -156,7 +155,7 @@ method_cb(void *arg, const struct problem *no, const struct core_method *m, size
 		founding_free(f);
 		return;
 	}
-	if (no != NULL || n != 1 || !signed_now(m)) {
+	if (no != NULL || n != 1 || !groups_method_usable(m)) {
 		pointer_of(f->charter, id, pointer, sizeof(pointer));
 		refuse(f, 422, "invalid-charter", pointer,
 		       no != NULL ? "No voting method of this id is stored at this instance: an "

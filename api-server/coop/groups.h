@@ -25,6 +25,9 @@ bool groups_is_person(struct coop *c, const struct principal *who, groups_cb cb,
 void groups_one_row(struct coop *c, const struct db_stmt *stmt, const struct db_param *p,
 		    const char *what, groups_cb cb, void *arg);
 
+/* Whether method m carries a signature of an unrevoked auditor (a charter may name it). */
+bool groups_method_usable(const struct core_method *m);
+
 /* Founds a group named name under charter (NULL: the default worker co-op charter), with
  * who, a person, its first member holding the charter's founder_roles; the log's first
  * entry ("founded") is signed in the same transaction. The charter is validated whole

@@ -192,8 +192,10 @@ const struct db_stmt coop_stmt_effect_decision = {
 	.nparams = 1,
 };
 
-/* The state of group $1 that a decision's actions are checked against: the log's end, the
- * charter in force, each member's roles, the people with a pending application. */
+/* The state of group $1 that a decision of effect $2 is checked against: the log's end,
+ * the charter in force, each member's roles, the people with a pending application; and
+ * only for the effects that read them (the rest get null, unread): the accounts and the
+ * closed years (an approved expense), the members' capital balances (a removal). */
 const struct db_stmt coop_stmt_effect_context = {
 	.sql = "SELECT json_build_object('log_seq', g.log_seq, 'head', g.log_head, "
 	"'charter_version', g.charter_version, 'charter', c.charter, "
@@ -201,16 +203,18 @@ const struct db_stmt coop_stmt_effect_context = {
 	"  FROM coop.members m WHERE m.group_id = g.id), '{}'::json), "
 	"'applicants', coalesce((SELECT json_agg(a.person_id) FROM coop.applications a "
 	"  WHERE a.group_id = g.id AND a.status = 'pending'), '[]'::json), "
-	"'accounts', coalesce((SELECT json_object_agg(a.code, a.type) FROM coop.accounts a "
-	"  WHERE a.group_id = g.id), '{}'::json), "
-	"'closed', coalesce((SELECT json_agg(json_build_array(y.starts_on, y.ends_on)) "
-	"  FROM coop.closed_years y WHERE y.group_id = g.id), '[]'::json), "
-	"'capital', coalesce((SELECT json_object_agg(m.person_id, (SELECT coalesce(sum(p.amount), 0) "
-	"  FROM coop.postings p WHERE p.group_id = g.id AND p.account = 'capital:' || m.person_id)) "
-	"  FROM coop.members m WHERE m.group_id = g.id), '{}'::json))::text "
+	"'accounts', CASE WHEN $2 = 'approve_expense' THEN coalesce((SELECT json_object_agg("
+	"  a.code, a.type) FROM coop.accounts a WHERE a.group_id = g.id), '{}'::json) END, "
+	"'closed', CASE WHEN $2 = 'approve_expense' THEN coalesce((SELECT json_agg("
+	"  json_build_array(y.starts_on, y.ends_on)) FROM coop.closed_years y "
+	"  WHERE y.group_id = g.id), '[]'::json) END, "
+	"'capital', CASE WHEN $2 = 'remove_member' THEN coalesce((SELECT json_object_agg("
+	"  m.person_id, (SELECT coalesce(sum(p.amount), 0) FROM coop.postings p "
+	"  WHERE p.group_id = g.id AND p.account = 'capital:' || m.person_id)) "
+	"  FROM coop.members m WHERE m.group_id = g.id), '{}'::json) END)::text "
 	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
 	"WHERE g.id = $1",
-	.nparams = 1,
+	.nparams = 2,
 };
 
 /* One statement, so one transaction: decision $5 applied to group $1 whose log ended at
