@@ -308,64 +308,88 @@ const struct db_stmt coop_stmt_accounts = {
 	.nparams = 2,
 };
 
-/* What posting an entry dated $3 by member $2 of group $1 needs to know: the log's end,
- * the charter, the member's roles, the types of the accounts named ($5), whether the
- * ledger is empty and the date in a closed year, the member's expenses of that month
- * (entries authorised by a role), and the entry $4 reverses (its postings, and whether it
- * is reversed already). No row for anyone but a member. */
+/* What posting an entry needs to know, batched: for request i, an entry dated $3[i] by
+ * member $2[i] of group $1[i]: the log's end, the charter's roles and accounting, the
+ * member's roles, the types of the accounts named ($5[i], a text[]), whether the ledger is
+ * empty and the date in a closed year, the member's expenses of that month (entries
+ * authorised by a role; summed only when the entry touches an expense account), and the
+ * entry $4[i] reverses (its postings, and whether it is reversed already). A row (i, JSON)
+ * for each request of a member; none for the others. */
 const struct db_stmt coop_stmt_post_context = {
-	.sql = "SELECT json_build_object('log_seq', g.log_seq, 'head', g.log_head, "
-	"'charter_version', g.charter_version, 'charter', c.charter, "
+	.sql = "SELECT q.i, x.ctx FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+	"  $5::text[]) WITH ORDINALITY AS q(gid, who, day, rev, codes, i) "
+	"CROSS JOIN LATERAL (SELECT json_build_object('log_seq', g.log_seq, 'head', g.log_head, "
+	"'charter_version', g.charter_version, 'charter', json_build_object('roles', "
+	"  c.charter->'roles', 'accounting', c.charter->'accounting'), "
 	"'roles', array(SELECT r.role FROM coop.member_roles r WHERE r.group_id = g.id "
-	"  AND r.person_id = $2 ORDER BY r.role), "
+	"  AND r.person_id = q.who::uuid ORDER BY r.role), "
 	"'accounts', coalesce((SELECT json_object_agg(a.code, a.type) FROM coop.accounts a "
-	"  WHERE a.group_id = g.id AND a.code = ANY ($5::text[])), '{}'::json), "
+	"  WHERE a.group_id = g.id AND a.code = ANY (q.codes::text[])), '{}'::json), "
 	"'empty', NOT EXISTS (SELECT 1 FROM coop.entries e WHERE e.group_id = g.id), "
 	"'closed', EXISTS (SELECT 1 FROM coop.closed_years y WHERE y.group_id = g.id "
-	"  AND $3::date BETWEEN y.starts_on AND y.ends_on), "
-	"'month_expenses', (SELECT coalesce(sum(p.amount), 0) FROM coop.entries e "
+	"  AND q.day::date BETWEEN y.starts_on AND y.ends_on), "
+	"'month_expenses', CASE WHEN EXISTS (SELECT 1 FROM coop.accounts a WHERE a.group_id = g.id "
+	"  AND a.code = ANY (q.codes::text[]) AND a.type = 'expense') THEN (SELECT "
+	"  coalesce(sum(p.amount), 0) FROM coop.entries e "
 	"  JOIN coop.postings p ON p.entry_id = e.id JOIN coop.accounts a "
 	"  ON a.group_id = p.group_id AND a.code = p.account "
-	"  WHERE e.group_id = g.id AND e.posted_by = $2 AND e.authorised_by ? 'role' "
-	"  AND e.date >= date_trunc('month', $3::date) "
-	"  AND e.date < date_trunc('month', $3::date) + interval '1 month' AND a.type = 'expense'), "
+	"  WHERE e.group_id = g.id AND e.posted_by = q.who::uuid AND e.authorised_by ? 'role' "
+	"  AND e.date >= date_trunc('month', q.day::date) "
+	"  AND e.date < date_trunc('month', q.day::date) + interval '1 month' "
+	"  AND a.type = 'expense') ELSE 0 END, "
 	"'reversed', (SELECT json_build_object('postings', (SELECT json_agg(json_build_object("
 	"  'account', p.account, 'amount', p.amount) ORDER BY p.n) FROM coop.postings p "
 	"  WHERE p.entry_id = e.id), 'reversed', EXISTS (SELECT 1 FROM coop.entries r "
-	"  WHERE r.reverses = e.id)) FROM coop.entries e WHERE e.id = $4::uuid AND e.group_id = g.id))::text "
+	"  WHERE r.reverses = e.id)) FROM coop.entries e WHERE e.id = q.rev::uuid "
+	"  AND e.group_id = g.id))::text AS ctx "
 	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
-	"WHERE g.id = $1 AND " MEMBER,
+	"WHERE g.id = q.gid::uuid AND EXISTS (SELECT 1 FROM coop.members m "
+	"  WHERE m.group_id = g.id AND m.person_id = q.who::uuid)) x",
 	.nparams = 5,
+	.batched = 1,
 };
 
-/* One statement: a ledger entry of group $1's log after seq $2 ($3 its hash, $4 its text,
- * $5 its time) and what it records ($6): {"entry": an entry with its postings} |
- * {"patronage": a record} | {"account": an account opened} — only if the log still ends
- * at $2, else "0" and nothing written. */
+/* Ledger entries of groups' logs, batched: request i appends to group $1[i]'s log after
+ * seq $2[i] an entry hashed $3[i], of text $4[i] and time $5[i], and writes what it
+ * records ($6[i]): {"entry": an entry with its postings} | {"patronage": a record} |
+ * {"account": an account opened} — only if that log still ends at $2[i]. A row (i, "1")
+ * for each request written; none for the others (another append came first, in this
+ * batch or before it). The groups' rows are locked in the order of their ids first, so
+ * two batches never wait on each other in a circle. */
 const struct db_stmt coop_stmt_ledger_append = {
-	.sql = "WITH g AS (UPDATE coop.groups SET log_seq = $2::bigint + 1, log_head = $3 "
-	"  WHERE id = $1 AND log_seq = $2::bigint RETURNING id, log_seq), "
-	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, log_seq, $3, $4 FROM g), "
+	.sql = "WITH r AS MATERIALIZED (SELECT x.i, x.gid::uuid AS gid, x.after::bigint AS after, "
+	"  x.hash, x.entry, x.at::timestamptz AS at, x.what::jsonb AS what FROM unnest($1::text[], "
+	"  $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY "
+	"  AS x(gid, after, hash, entry, at, what, i)), "
+	"lk AS MATERIALIZED (SELECT id FROM coop.groups WHERE id IN (SELECT gid FROM r) "
+	"  ORDER BY id FOR UPDATE), "
+	"g AS (UPDATE coop.groups gr SET log_seq = r.after + 1, log_head = r.hash FROM r, lk "
+	"  WHERE lk.id = gr.id AND gr.id = r.gid AND gr.log_seq = r.after "
+	"  RETURNING gr.id, gr.log_seq, r.i), "
+	"w AS (SELECT g.id, g.log_seq, r.* FROM g JOIN r ON r.i = g.i), "
+	"l AS (INSERT INTO coop.log (group_id, seq, hash, entry) SELECT id, log_seq, hash, entry FROM w), "
 	"e AS (INSERT INTO coop.entries (id, group_id, seq, date, memo, posted_by, authorised_by, "
-	"  reverses, opening, created_at) SELECT x.id, g.id, g.log_seq, x.date, coalesce(x.memo, ''), "
-	"  x.posted_by, x.authorised_by, x.reverses, coalesce(x.opening, false), $5::timestamptz "
-	"  FROM g, jsonb_to_record($6::jsonb->'entry') AS x(id uuid, date date, memo text, "
+	"  reverses, opening, created_at) SELECT x.id, w.id, w.log_seq, x.date, coalesce(x.memo, ''), "
+	"  x.posted_by, x.authorised_by, x.reverses, coalesce(x.opening, false), w.at "
+	"  FROM w, jsonb_to_record(w.what->'entry') AS x(id uuid, date date, memo text, "
 	"  posted_by uuid, authorised_by jsonb, reverses uuid, opening boolean) "
-	"  WHERE $6::jsonb ? 'entry' RETURNING id, date), "
+	"  WHERE w.what ? 'entry'), "
 	"p AS (INSERT INTO coop.postings (entry_id, n, group_id, account, date, amount) "
-	"  SELECT e.id, x.n - 1, $1, x.account, e.date, x.amount FROM e, "
-	"  ROWS FROM (jsonb_to_recordset($6::jsonb->'entry'->'postings') AS (account text, "
-	"  amount bigint)) WITH ORDINALITY AS x(account, amount, n)), "
+	"  SELECT (w.what->'entry'->>'id')::uuid, x.n - 1, w.id, x.account, "
+	"  (w.what->'entry'->>'date')::date, x.amount FROM w, "
+	"  ROWS FROM (jsonb_to_recordset(w.what->'entry'->'postings') AS (account text, "
+	"  amount bigint)) WITH ORDINALITY AS x(account, amount, n) WHERE w.what ? 'entry'), "
 	"pa AS (INSERT INTO coop.patronage (id, group_id, seq, person_id, date, amount, recorded_by, "
-	"  created_at) SELECT x.id, g.id, g.log_seq, x.person, x.date, x.amount, x.recorded_by, "
-	"  $5::timestamptz FROM g, jsonb_to_record($6::jsonb->'patronage') AS x(id uuid, "
-	"  person uuid, date date, amount bigint, recorded_by uuid) WHERE $6::jsonb ? 'patronage'), "
+	"  created_at) SELECT x.id, w.id, w.log_seq, x.person, x.date, x.amount, x.recorded_by, "
+	"  w.at FROM w, jsonb_to_record(w.what->'patronage') AS x(id uuid, "
+	"  person uuid, date date, amount bigint, recorded_by uuid) WHERE w.what ? 'patronage'), "
 	"ac AS (INSERT INTO coop.accounts (group_id, code, name, type, patronage, created_at) "
-	"  SELECT g.id, x.code, x.name, x.type, x.patronage, $5::timestamptz FROM g, "
-	"  jsonb_to_record($6::jsonb->'account') AS x(code text, name text, type text, "
-	"  patronage boolean) WHERE $6::jsonb ? 'account') "
-	"SELECT (SELECT count(*) FROM g)::text",
+	"  SELECT w.id, x.code, x.name, x.type, x.patronage, w.at FROM w, "
+	"  jsonb_to_record(w.what->'account') AS x(code text, name text, type text, "
+	"  patronage boolean) WHERE w.what ? 'account') "
+	"SELECT i, '1' FROM g",
 	.nparams = 6,
+	.batched = 1,
 };
 
 /* What recording patronage of person $4 dated $3 by member $2 of group $1 needs: the log's
@@ -461,20 +485,28 @@ const struct db_stmt coop_stmt_surplus_context = {
 	.nparams = 3,
 };
 
-/* Everything group $1's export holds, for member $2: its name, currency, accounts
- * ([code, type, name]) and entries in order ([seq, id, date, memo, [[account, amount]]]). */
+/* The head of group $1's export, for member $2: its name, currency, accounts ([code,
+ * type, name]) and the seq its log ends at now (the export's entries are those up to it). */
 const struct db_stmt coop_stmt_export = {
 	.sql = "SELECT json_build_object('name', g.name, 'currency', "
 	"  c.charter->'accounting'->>'currency', "
 	"'accounts', coalesce((SELECT json_agg(json_build_array(a.code, a.type, a.name) "
 	"  ORDER BY a.code) FROM coop.accounts a WHERE a.group_id = g.id), '[]'::json), "
-	"'entries', coalesce((SELECT json_agg(json_build_array(e.seq, e.id, e.date, e.memo, "
-	"  (SELECT json_agg(json_build_array(p.account, p.amount) ORDER BY p.n) "
-	"  FROM coop.postings p WHERE p.entry_id = e.id)) ORDER BY e.seq) "
-	"  FROM coop.entries e WHERE e.group_id = g.id), '[]'::json))::text "
+	"'upto', g.log_seq)::text "
 	"FROM coop.groups g JOIN coop.charters c ON c.group_id = g.id AND c.version = g.charter_version "
 	"WHERE g.id = $1 AND " MEMBER,
 	.nparams = 2,
+};
+
+/* A page of group $1's export for member $2: its entries after seq $3 up to seq $4, in
+ * order, at most 1,000 ([seq, id, date, memo, [[account, amount]]]). */
+const struct db_stmt coop_stmt_export_page = {
+	.sql = "SELECT coalesce((SELECT json_agg(json_build_array(x.seq, x.id, x.date, x.memo, "
+	"  (SELECT json_agg(json_build_array(p.account, p.amount) ORDER BY p.n) "
+	"  FROM coop.postings p WHERE p.entry_id = x.id)) ORDER BY x.seq) FROM (SELECT e.seq, "
+	"  e.id, e.date, e.memo FROM coop.entries e WHERE e.group_id = $1 AND e.seq > $3::bigint "
+	"  AND e.seq <= $4::bigint ORDER BY e.seq LIMIT 1000) x), '[]'::json)::text WHERE " MEMBER,
+	.nparams = 4,
 };
 
 /* The balance of each account of group $1 at the end of day $3, for member $2, with what

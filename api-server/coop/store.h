@@ -17,7 +17,7 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 	coop_stmt_effect_context, coop_stmt_effect_apply, coop_stmt_result, coop_stmt_accounts,
 	coop_stmt_post_context, coop_stmt_ledger_append, coop_stmt_entries,
 	coop_stmt_patronage_context, coop_stmt_account_context, coop_stmt_patronage,
-	coop_stmt_surplus_context, coop_stmt_export, coop_stmt_balances_at,
+	coop_stmt_surplus_context, coop_stmt_export, coop_stmt_export_page, coop_stmt_balances_at,
 	coop_stmt_income_statement, coop_stmt_members_report, coop_stmt_statement_person;
 
 #define COOP_STORE_STATEMENTS                                                                \
@@ -30,7 +30,7 @@ extern const struct db_stmt coop_stmt_signup_open, coop_stmt_person_add, coop_st
 		&coop_stmt_result, &coop_stmt_accounts, &coop_stmt_post_context,             \
 		&coop_stmt_ledger_append, &coop_stmt_entries, &coop_stmt_patronage_context,  \
 		&coop_stmt_account_context, &coop_stmt_patronage, &coop_stmt_surplus_context, \
-		&coop_stmt_export, &coop_stmt_balances_at, &coop_stmt_income_statement,       \
+		&coop_stmt_export, &coop_stmt_export_page, &coop_stmt_balances_at, &coop_stmt_income_statement,       \
 		&coop_stmt_members_report, &coop_stmt_statement_person
 
 /* Whether sign-up is open, or why it could not be read. */
@@ -120,8 +120,8 @@ struct coop_append {
 	const char *group, *after_seq, *hash, *entry, *at, *what;
 };
 
-/* Appends it in one transaction: json "1", or "0" when the log no longer ends at
- * after_seq (nothing written). */
+/* Appends it, durably, batched with the appends of other requests (one statement, one
+ * commit): json "1", or NULL when the log no longer ends at after_seq (nothing written). */
 void coop_store_ledger_append(struct db_pool *db, const struct coop_append *a,
 			      coop_store_json_cb cb, void *arg);
 
