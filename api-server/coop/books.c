@@ -57,14 +57,113 @@ struct op {
 	char *answer;                 /* the answer, once written */
 	void (*again)(struct op *);   /* reads the group again and decides again */
 	void (*release)(struct op *); /* frees the operation */
+	struct turn *turn;            /* the group's turn, while this operation has it */
+	struct op *waiting_next;      /* the next operation waiting for the turn */
 };
+
+/* Operations on one group's books take turns in this instance: each starts (reads the
+ * group, decides, appends) only once the one before it has ended, so that they do not
+ * start again over one another — only over other instances, or a decision applied. */
+#define TURN_BUCKETS 256
+
+struct turn {
+	char gid[UTIL_UUID_LEN + 1];
+	struct op *first, *last; /* the operations waiting, in order */
+	struct turn *next;       /* in its bucket */
+};
+
+struct books_turns {
+	struct turn *bucket[TURN_BUCKETS];
+};
+
+static struct turn **
+turn_slot(struct books_turns *t, const char *gid)
+{
+	uint32_t h = 2166136261u;
+	struct turn **slot;
+
+	for (const char *p = gid; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (slot = &t->bucket[h % TURN_BUCKETS]; *slot != NULL; slot = &(*slot)->next)
+		if (strcmp((*slot)->gid, gid) == 0)
+			break;
+	return slot;
+}
+
+void
+books_turns_free(struct books_turns *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < TURN_BUCKETS; i++)
+		while (t->bucket[i] != NULL) {
+			struct turn *n = t->bucket[i]->next;
+			free(t->bucket[i]);
+			t->bucket[i] = n;
+		}
+	free(t);
+}
+
+/* Starts o when its group's books are free here, else queues it behind the others. (Out
+ * of memory, it starts at once: the log's check still keeps the books right.) */
+static void
+op_begin(struct op *o)
+{
+	struct coop *c = o->c;
+	struct turn **slot, *t;
+
+	if (c->turns == NULL)
+		c->turns = calloc(1, sizeof(*c->turns));
+	if (c->turns != NULL) {
+		slot = turn_slot(c->turns, o->gid);
+		if ((t = *slot) != NULL) {
+			if (t->last != NULL)
+				t->last->waiting_next = o;
+			else
+				t->first = o;
+			t->last = o;
+			return;
+		}
+		if ((t = calloc(1, sizeof(*t))) != NULL) {
+			memcpy(t->gid, o->gid, UTIL_UUID_LEN);
+			*slot = t;
+			o->turn = t;
+		}
+	}
+	o->again(o);
+}
+
+/* o ended: the next operation waiting on its group starts. */
+static void
+turn_pass(struct coop *c, struct turn *t)
+{
+	struct op *next = t->first;
+	struct turn **slot;
+
+	if (next == NULL) {
+		slot = turn_slot(c->turns, t->gid);
+		*slot = t->next;
+		free(t);
+		return;
+	}
+	if ((t->first = next->waiting_next) == NULL)
+		t->last = NULL;
+	next->waiting_next = NULL;
+	next->turn = t;
+	next->again(next);
+}
 
 static void
 op_done(struct op *o, const struct problem *no, const char *pointer, const char *json)
 {
+	struct coop *c = o->c;
+	struct turn *t = o->turn;
+
 	o->cb(o->arg, no, pointer, json);
 	free(o->answer);
 	o->release(o);
+	if (t != NULL)
+		turn_pass(c, t);
 }
 
 static void
@@ -624,7 +723,7 @@ books_post(struct coop *c, const struct principal *who, const char *gid,
 	if ((r = check_postings(p)) == -2)
 		refuse(&p->op, 500, "internal-error", NULL, "Out of memory.");
 	else if (r == 0)
-		post(&p->op);
+		op_begin(&p->op);
 }
 
 /* ---- patronage ---- */
@@ -734,7 +833,7 @@ books_patronage_record(struct coop *c, const struct principal *who, const char *
 		       "non-zero integer (a correction is negative).");
 		return;
 	}
-	record_read(&r->op);
+	op_begin(&r->op);
 }
 
 void
@@ -849,7 +948,7 @@ books_account_open(struct coop *c, const struct principal *who, const char *gid,
 	json_object_object_add(a->account, "type", json_object_new_string(type));
 	if (strcmp(type, "income") == 0)
 		json_object_object_add(a->account, "patronage", json_object_new_boolean(patronage != 0));
-	account_read(&a->op);
+	op_begin(&a->op);
 }
 
 /* ---- a year's surplus ---- */
@@ -961,10 +1060,17 @@ books_surplus(struct coop *c, const struct principal *who, const char *gid, int 
 
 /* ---- the export ---- */
 
-struct export_read {
-	groups_cb cb;
-	void *arg;
+#define EXPORT_PAGE 1000 /* entries a page: coop_stmt_export_page's limit */
+
+struct books_export {
+	struct coop *c;
+	char gid[UTIL_UUID_LEN + 1], who[UTIL_UUID_LEN + 1];
 	enum books_format format;
+	char currency[8];
+	int exponent;
+	long long after, upto; /* the entries sent go up to seq after; the export to upto */
+	books_export_cb cb;
+	void *arg;
 };
 
 /* text as one line of a journal's description or a CSV field's content: control
@@ -984,15 +1090,15 @@ put_text(FILE *f, const char *text, bool journal)
 	}
 }
 
-/* The export of the books read in x (coop_stmt_export's answer), as text (malloc'd). */
+/* The head of the export read in x (coop_stmt_export's answer) as text (malloc'd): the
+ * journal's commodity and account declarations, or the CSV's header line. */
 static char *
-export_text(struct json_object *x, enum books_format format)
+export_head(struct json_object *x, enum books_format format)
 {
 	const char *currency = json_object_get_string(json_object_object_get(x, "currency"));
 	int exponent = charter_currency_exponent(currency);
 	struct json_object *accounts = json_object_object_get(x, "accounts");
-	struct json_object *entries = json_object_object_get(x, "entries");
-	char *out = NULL, amount[40];
+	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
@@ -1024,6 +1130,25 @@ export_text(struct json_object *x, enum books_format format)
 	} else {
 		fputs("seq,entry,date,account,amount_minor,amount,currency,memo\r\n", f);
 	}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Entries of the export (a page of coop_stmt_export_page's answer) as text (malloc'd);
+ * the last one's seq into *last — or the export's end, when the page is not full (no
+ * more entries up to it). */
+static char *
+export_entries(const struct books_export *x, struct json_object *entries, long long *last)
+{
+	char *out = NULL, amount[40];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (f == NULL)
+		return NULL;
 	for (size_t i = 0; i < json_object_array_length(entries); i++) {
 		struct json_object *e = json_object_array_get_idx(entries, i);
 		struct json_object *postings = json_object_array_get_idx(e, 4);
@@ -1031,7 +1156,7 @@ export_text(struct json_object *x, enum books_format format)
 		const char *id = json_object_get_string(json_object_array_get_idx(e, 1));
 		const char *date = json_object_get_string(json_object_array_get_idx(e, 2));
 		const char *memo = json_object_get_string(json_object_array_get_idx(e, 3));
-		if (format == BOOKS_HLEDGER) {
+		if (x->format == BOOKS_HLEDGER) {
 			fprintf(f, "\n%s ", date);
 			put_text(f, memo[0] != '\0' ? memo : "(no memo)", true);
 			fprintf(f, "  ; id:%s, seq:%" PRId64 "\n", id, seq);
@@ -1040,17 +1165,20 @@ export_text(struct json_object *x, enum books_format format)
 			struct json_object *p = json_object_array_get_idx(postings, k);
 			const char *account = json_object_get_string(json_object_array_get_idx(p, 0));
 			int64_t v = json_object_get_int64(json_object_array_get_idx(p, 1));
-			money(v, exponent, amount, sizeof(amount));
-			if (format == BOOKS_HLEDGER) {
-				fprintf(f, "    %-50s  %s %s\n", account, amount, currency);
+			money(v, x->exponent, amount, sizeof(amount));
+			if (x->format == BOOKS_HLEDGER) {
+				fprintf(f, "    %-50s  %s %s\n", account, amount, x->currency);
 			} else {
 				fprintf(f, "%" PRId64 ",%s,%s,%s,%" PRId64 ",%s,%s,\"", seq, id, date,
-					account, v, amount, currency);
+					account, v, amount, x->currency);
 				put_text(f, memo, false);
 				fputs("\"\r\n", f);
 			}
 		}
+		*last = seq;
 	}
+	if (json_object_array_length(entries) < EXPORT_PAGE)
+		*last = x->upto;
 	if (fclose(f) != 0) {
 		free(out);
 		return NULL;
@@ -1059,38 +1187,96 @@ export_text(struct json_object *x, enum books_format format)
 }
 
 static void
-export_cb(void *arg, const struct problem *no, const char *json)
+export_head_cb(void *arg, const struct problem *no, const char *json)
 {
-	struct export_read *er = arg;
-	struct json_object *x = NULL;
+	struct books_export *x = arg;
+	struct json_object *o = NULL;
+	struct problem why;
+	char *text = NULL;
+	const char *currency;
+
+	if (no == NULL && json == NULL)
+		no = problem_set(&why, 404, "not-found", GROUPS_NO_GROUP);
+	else if (no == NULL && ((o = json_tokener_parse(json)) == NULL ||
+				(text = export_head(o, x->format)) == NULL))
+		no = problem_set(&why, 500, "internal-error", "The export could not be made.");
+	if (no != NULL) {
+		x->cb(x->arg, no, NULL, NULL);
+		books_export_free(x);
+	} else {
+		currency = json_object_get_string(json_object_object_get(o, "currency"));
+		snprintf(x->currency, sizeof(x->currency), "%s", currency != NULL ? currency : "");
+		x->exponent = charter_currency_exponent(x->currency);
+		x->upto = json_object_get_int64(json_object_object_get(o, "upto"));
+		x->cb(x->arg, NULL, x, text);
+	}
+	free(text);
+	json_object_put(o);
+}
+
+void
+books_export_start(struct coop *c, const struct principal *who, const char *gid,
+		   enum books_format format, books_export_cb cb, void *arg)
+{
+	struct books_export *x;
+	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
+	struct problem no;
+
+	if (!groups_person_check(c, who, &no)) {
+		cb(arg, &no, NULL, NULL);
+		return;
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	x->c = c;
+	memcpy(x->gid, gid, UTIL_UUID_LEN);
+	memcpy(x->who, who->account_id, UTIL_UUID_LEN);
+	x->format = format;
+	x->cb = cb;
+	x->arg = arg;
+	coop_store_json(c->app->db, &coop_stmt_export, p, export_head_cb, x);
+}
+
+static void
+export_page_cb(void *arg, const struct problem *no, const char *json)
+{
+	struct books_export *x = arg;
+	struct json_object *o = NULL;
 	struct problem why;
 	char *text = NULL;
 
 	if (no == NULL && json == NULL)
 		no = problem_set(&why, 404, "not-found", GROUPS_NO_GROUP);
-	else if (no == NULL && ((x = json_tokener_parse(json)) == NULL ||
-				(text = export_text(x, er->format)) == NULL))
+	else if (no == NULL && ((o = json_tokener_parse(json)) == NULL ||
+				!json_object_is_type(o, json_type_array) ||
+				(text = export_entries(x, o, &x->after)) == NULL))
 		no = problem_set(&why, 500, "internal-error", "The export could not be made.");
-	er->cb(er->arg, no, NULL, text);
+	x->cb(x->arg, no, x, text);
 	free(text);
-	json_object_put(x);
-	free(er);
+	json_object_put(o);
 }
 
 void
-books_export(struct coop *c, const struct principal *who, const char *gid,
-	     enum books_format format, groups_cb cb, void *arg)
+books_export_next(struct books_export *x, books_export_cb cb, void *arg)
 {
-	struct export_read *er;
-	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
-	struct problem no;
+	char after[24], upto[24];
+	struct db_param p[] = {db_text(x->gid), db_text(x->who), db_text(after), db_text(upto)};
 
-	if (!groups_is_person(c, who, cb, arg))
-		return;
-	if ((er = malloc(sizeof(*er))) == NULL) {
-		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+	x->cb = cb;
+	x->arg = arg;
+	if (x->after >= x->upto) {
+		cb(arg, NULL, x, "");
 		return;
 	}
-	*er = (struct export_read){cb, arg, format};
-	coop_store_json(c->app->db, &coop_stmt_export, p, export_cb, er);
+	snprintf(after, sizeof(after), "%lld", x->after);
+	snprintf(upto, sizeof(upto), "%lld", x->upto);
+	coop_store_json(x->c->app->db, &coop_stmt_export_page, p, export_page_cb, x);
+}
+
+void
+books_export_free(struct books_export *x)
+{
+	free(x);
 }

@@ -92,12 +92,30 @@ struct json_object *books_allocation(struct json_object *ctx, int year, const ch
 
 enum books_format { BOOKS_HLEDGER, BOOKS_CSV };
 
-/* The group's books as text; members only. BOOKS_HLEDGER: an hledger journal (account
- * declarations with their types, the entries in order, amounts in the currency with its
- * minor unit); BOOKS_CSV: one row per posting (seq, entry, date, account, amount_minor,
- * amount, currency, memo). Memos lose their control characters (and, in the journal, ';'
- * becomes ','). */
-void books_export(struct coop *c, const struct principal *who, const char *gid,
-		  enum books_format format, groups_cb cb, void *arg);
+/* Frees the table of the groups whose books are being written (coop_free); NULL is a
+ * no-op. */
+struct books_turns;
+void books_turns_free(struct books_turns *t);
+
+/* The group's books as text, streamed; members only. BOOKS_HLEDGER: an hledger journal
+ * (account declarations with their types, the entries in order, amounts in the currency
+ * with its minor unit); BOOKS_CSV: one row per posting (seq, entry, date, account,
+ * amount_minor, amount, currency, memo). Memos lose their control characters (and, in the
+ * journal, ';' becomes ',').
+ *
+ * books_export_start reads the export's head (the group's name, currency and accounts,
+ * and how far its log goes now) and answers its text with the export x, or a problem with
+ * x NULL; each books_export_next then answers the text of the next entries up to that
+ * point (at most 1,000 at a time, read when asked: the export holds one page), "" once
+ * none are left, or a problem. Entries never change, so the pages read one after another
+ * are the books as they were at the start. books_export_free frees x, with no call on it
+ * in flight. */
+struct books_export;
+typedef void (*books_export_cb)(void *arg, const struct problem *no, struct books_export *x,
+				const char *text);
+void books_export_start(struct coop *c, const struct principal *who, const char *gid,
+			enum books_format format, books_export_cb cb, void *arg);
+void books_export_next(struct books_export *x, books_export_cb cb, void *arg);
+void books_export_free(struct books_export *x);
 
 #endif

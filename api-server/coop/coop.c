@@ -19,6 +19,7 @@
 #include "coop.h"
 #include "effects.h"
 #include "http/http.h"
+#include "books.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -230,6 +231,8 @@ coop_new(struct app *app, const struct coop_keys *keys)
 void
 coop_free(struct coop *c)
 {
+	if (c != NULL)
+		books_turns_free(c->turns);
 	free(c);
 }
 

@@ -52,6 +52,7 @@ struct coop {
 	/* The library methods the default charter names, by id (the SHA-256 of the code
 	 * this server was built with): yes_no, and yes_no_two_thirds. */
 	char yes_no_id[65], two_thirds_id[65];
+	struct books_turns *turns; /* books.c: the groups whose books are being written */
 };
 
 /* Starts FreeCoop on app (its service is resolved in the background; until then its

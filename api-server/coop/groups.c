@@ -12,15 +12,23 @@
 #include "util.h"
 
 bool
+groups_person_check(struct coop *c, const struct principal *who, struct problem *no)
+{
+	if (who->kind == PRINCIPAL_ACCOUNT && strcmp(who->service_id, c->service.service_id) == 0)
+		return true;
+	problem_set(no, 403, "foreign-account",
+		    "Only people who signed up to FreeCoop (POST /coop/v1/people) use it.");
+	return false;
+}
+
+bool
 groups_is_person(struct coop *c, const struct principal *who, groups_cb cb, void *arg)
 {
 	struct problem no;
 
-	if (who->kind == PRINCIPAL_ACCOUNT && strcmp(who->service_id, c->service.service_id) == 0)
+	if (groups_person_check(c, who, &no))
 		return true;
-	cb(arg, problem_set(&no, 403, "foreign-account",
-			    "Only people who signed up to FreeCoop (POST /coop/v1/people) use it."),
-	   NULL, NULL);
+	cb(arg, &no, NULL, NULL);
 	return false;
 }
 

@@ -17,6 +17,9 @@ typedef void (*groups_cb)(void *arg, const struct problem *no, const char *point
  * cb with 403 foreign-account. */
 bool groups_is_person(struct coop *c, const struct principal *who, groups_cb cb, void *arg);
 
+/* The same check: true, or false with the 403 foreign-account in *no. */
+bool groups_person_check(struct coop *c, const struct principal *who, struct problem *no);
+
 /* The 404 of a group one is not a member of, as of one that does not exist. */
 #define GROUPS_NO_GROUP "There is no such group, or you are not a member of it."
 

@@ -1,6 +1,7 @@
 /* h_books — a group's books over HTTP: its accounts, and its ledger's entries (posted,
  * read): HTTP and JSON in, the books' operations (books.h), JSON out. */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "util.h"
 #include "coop.h"
 #include "http/http.h"
+#include "log.h"
 
 static void
 read_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
@@ -137,20 +139,103 @@ h_coop_ledger_surplus(struct req *r)
 		books_surplus(c, &r->who, r->param, year, read_cb, r);
 }
 
+/* An export streamed out: each piece of text written out before the next is read. */
+struct export_out {
+	struct req *r; /* NULL once its connection closed */
+	struct books_export *x;
+	enum books_format format;
+	bool reading; /* a piece is being read */
+	bool started; /* the status line and headers are out */
+};
+
+static void export_written(void *arg);
+static void export_gone(void *arg);
+
 static void
-journal_cb(void *arg, const struct problem *no, const char *pointer, const char *text)
+export_out_free(struct export_out *s)
 {
-	(void)pointer;
-	coop_reply_text(arg, no, text, "text/plain; charset=utf-8", "Content-Disposition",
-			"attachment; filename=\"books.journal\"");
+	books_export_free(s->x);
+	free(s);
+}
+
+/* The first piece (the head) starts the reply: a problem before it is the answer. */
+static int
+export_begin(struct export_out *s, const struct problem *no)
+{
+	bool journal = s->format == BOOKS_HLEDGER;
+
+	if (no != NULL) {
+		req_reply_refusal(s->r, no);
+		return -1;
+	}
+	req_add_header(s->r, "Content-Disposition", journal
+			   ? "attachment; filename=\"books.journal\""
+			   : "attachment; filename=\"books.csv\"");
+	if (req_stream_start(s->r, 200, journal ? "text/plain; charset=utf-8"
+						: "text/csv; charset=utf-8",
+			     REQ_STREAM_UNKNOWN, export_written, export_gone, s) != 0) {
+		req_reply_problem(s->r, 503, "service-unavailable",
+				  "The export cannot be sent now; retry shortly.");
+		return -1;
+	}
+	s->started = true;
+	return 0;
 }
 
 static void
-csv_cb(void *arg, const struct problem *no, const char *pointer, const char *text)
+export_piece(void *arg, const struct problem *no, struct books_export *x, const char *text)
 {
-	(void)pointer;
-	coop_reply_text(arg, no, text, "text/csv; charset=utf-8", "Content-Disposition",
-			"attachment; filename=\"books.csv\"");
+	struct export_out *s = arg;
+	struct evbuffer *buf;
+
+	s->reading = false;
+	s->x = x;
+	if (s->r == NULL) { /* the client left meanwhile */
+		export_out_free(s);
+		return;
+	}
+	if (!s->started && export_begin(s, no) != 0) {
+		export_out_free(s);
+		return;
+	}
+	if (no != NULL) { /* mid-body: the client sees the body cut (no last chunk) */
+		req_log(s->r, LOGL_WARN, "export of group %s cut: %s", s->r->param, no->detail);
+		req_stream_cut(s->r); /* runs export_gone, which frees s */
+		return;
+	}
+	if (text[0] == '\0') { /* none left */
+		req_stream_end(s->r);
+		export_out_free(s);
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL || evbuffer_add(buf, text, strlen(text)) != 0) {
+		if (buf != NULL)
+			evbuffer_free(buf);
+		req_log(s->r, LOGL_WARN, "export of group %s cut: out of memory", s->r->param);
+		req_stream_cut(s->r);
+		return;
+	}
+	req_stream_write(s->r, buf);
+	evbuffer_free(buf);
+}
+
+static void
+export_written(void *arg)
+{
+	struct export_out *s = arg;
+
+	s->reading = true;
+	books_export_next(s->x, export_piece, s);
+}
+
+static void
+export_gone(void *arg)
+{
+	struct export_out *s = arg;
+
+	s->r = NULL;
+	if (!s->reading)
+		export_out_free(s);
 }
 
 void
@@ -159,6 +244,7 @@ h_coop_ledger_export(struct req *r)
 	struct coop *c = coop_of(r);
 	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev)), *v = NULL;
 	struct evkeyvalq q;
+	struct export_out *s;
 	int format = -1;
 
 	if (c == NULL)
@@ -176,8 +262,14 @@ h_coop_ledger_export(struct req *r)
 				  "Give the format as ?format=hledger or ?format=csv.");
 		return;
 	}
-	books_export(c, &r->who, r->param, (enum books_format)format,
-		     format == BOOKS_HLEDGER ? journal_cb : csv_cb, r);
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	s->r = r;
+	s->format = (enum books_format)format;
+	s->reading = true;
+	books_export_start(c, &r->who, r->param, s->format, export_piece, s);
 }
 
 /* The query's date parameter name into out (YYYY-MM-DD), or def when absent (NULL: it is

@@ -278,7 +278,8 @@ req_stream_start(struct req *r, int status, const char *content_type, uint64_t l
 	r->stream.status = status;
 	snprintf(len, sizeof(len), "%" PRIu64, length);
 	req_add_header(r, "Content-Type", content_type);
-	req_add_header(r, "Content-Length", len);
+	if (length != REQ_STREAM_UNKNOWN)
+		req_add_header(r, "Content-Length", len); /* else evhttp sends it chunked */
 	req_add_header(r, "X-Request-Id", r->id);
 	/* evhttp's read timeout would end a download that lasts connection_timeout; bytes
 	 * the client sends meanwhile (a pipelined request) wait, up to a few KiB. */

@@ -96,7 +96,9 @@ void req_reply_problem_ext(struct req *r, int status, const char *slug, struct j
 void req_reply_refusal(struct req *r, const struct problem *no);
 
 /* A streamed reply, for a body too large to hold at once. req_stream_start sends the
- * status line and headers (with Content-Type and Content-Length: length); the body follows
+ * status line and headers (with Content-Type and Content-Length: length — or, for a length
+ * of REQ_STREAM_UNKNOWN, chunked transfer encoding, whose last chunk says the body is
+ * whole, so a cut body is seen as cut); the body follows
  * in pieces, each given to req_stream_write once the previous one is written out; after
  * the last, req_stream_end ends the request. While the body goes out the client is not
  * expected to say anything (no read timeout), and a write that makes no progress for
@@ -106,6 +108,7 @@ void req_reply_refusal(struct req *r, const struct problem *no);
  * closed it with req_stream_cut, or shut down), gone(arg) runs once, and then the request
  * ends: no req_* call may follow gone. Returns 0, or -1 when the connection cannot be
  * watched (nothing sent; r still needs a reply). */
+#define REQ_STREAM_UNKNOWN UINT64_MAX
 int req_stream_start(struct req *r, int status, const char *content_type, uint64_t length,
 		     req_stream_cb written, req_stream_cb gone, void *arg);
 

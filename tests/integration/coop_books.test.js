@@ -11,7 +11,10 @@ const C = require('./lib/coop');
 
 let server;
 test.before(async () => {
-  server = await C.coopServer({ FREECOOP_CONCLUDE_POLL_MS: '50', FREECOOP_WEBHOOK_POLL_MS: '100' });
+  // (the rate limits per token and account raised: one test posts thousands of entries)
+  server = await C.coopServer({ FREECOOP_CONCLUDE_POLL_MS: '50', FREECOOP_WEBHOOK_POLL_MS: '100',
+    FREECOOP_RATE_LIMIT_TOKEN: '100000', FREECOOP_RATE_LIMIT_TOKEN_BURST: '100000',
+    FREECOOP_RATE_LIMIT_ACCOUNT: '100000', FREECOOP_RATE_LIMIT_ACCOUNT_BURST: '100000' });
 });
 test.after(() => server.stop());
 
@@ -476,6 +479,35 @@ test('the hledger export passes hledger check and gives our balances; the CSV ha
   assert.match(rows[1], /^\d+,[0-9a-f-]{36},2027-01-05,bank,12050,120\.50,EUR,"Bread; ""rye"" and buns"$/);
   h.assertProblem(await get(bob, `/coop/v1/groups/${g.id}/ledger/export?format=pdf`), 422, 'invalid-request');
   h.assertProblem(await get(await person('Eve'), `/coop/v1/groups/${g.id}/ledger/export?format=csv`), 404, 'not-found');
+});
+
+test('the export of a ledger longer than a page streams every entry, in order', async () => {
+  const ada = await person('Ada');
+  const g = await C.found(server, ada);
+  const n = 2345; // more than two pages of 1,000
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < n; i = next++) {
+      const r = await entry(ada, g, sale(i + 1, `2027-0${1 + (i % 9)}-1${i % 10}`));
+      assert.equal(r.status, 201, r.text);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, lane));
+  const c = await get(ada, `/coop/v1/groups/${g.id}/ledger/export?format=csv`);
+  assert.equal(c.status, 200, c.text);
+  assert.equal(c.headers.get('transfer-encoding'), 'chunked');
+  assert.equal(c.headers.get('content-length'), null);
+  const rows = c.text.trim().split('\r\n').slice(1).map((l) => l.split(','));
+  assert.equal(rows.length, 2 * n);
+  const seqs = [...new Set(rows.map((r) => Number(r[0])))];
+  assert.equal(seqs.length, n);
+  assert.ok(seqs.every((x, i) => i === 0 || x > seqs[i - 1]), 'the entries in the log\'s order');
+  const bank = rows.filter((r) => r[3] === 'bank').reduce((t, r) => t + Number(r[4]), 0);
+  assert.equal(bank, (n * (n + 1)) / 2);
+  assert.equal(bank, await balance(ada, g, 'bank'));
+  const j = await get(ada, `/coop/v1/groups/${g.id}/ledger/export?format=hledger`);
+  assert.equal(j.status, 200, j.text);
+  assert.equal((j.text.match(/^2027-/gm) || []).length, n);
 });
 
 test('reports: the balance sheet balances, the income statement of a period, members\' capital', async () => {
