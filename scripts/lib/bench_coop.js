@@ -24,6 +24,11 @@
 //       failed). Then reads the result (counted_at), the group's log entry for the decision
 //       and the members. Writes START_JSON's members and more: the phases' times, the
 //       client's clock readings (ms since the epoch), the ballot's size and the checks.
+//   groups URL ME_JSON N OUT
+//       N more groups under the default charter (8 at a time): the person of ME_JSON founds
+//       the first two, a new person each of the others (so each is member and treasurer of
+//       their own, as a co-op's treasurer is). Writes "<group id> <founder's access token>",
+//       one group a line.
 // Every unexpected answer ends the run with exit status 1 and the answer on stderr.
 const fs = require('node:fs');
 
@@ -175,10 +180,26 @@ async function cmdVote(url, peopleFile, startFile, out) {
   fs.writeFileSync(out, JSON.stringify(r));
 }
 
+async function cmdGroups(url, meFile, n, out) {
+  const me = JSON.parse(fs.readFileSync(meFile, 'utf8'));
+  const rows = new Array(Number(n));
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < rows.length; i = next++) {
+      const t = i < 2 ? me : await person(url, `Bench treasurer ${i + 1}`);
+      const g = await must(201, url, 'POST', '/coop/v1/groups',
+        { token: t.token, body: { name: `Bench books ${i + 1}` } });
+      rows[i] = `${g.json.id} ${t.token}`;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+  fs.writeFileSync(out, rows.join('\n') + '\n');
+}
+
 const [cmd, ...args] = process.argv.slice(2);
-const cmds = { me: cmdMe, people: cmdPeople, start: cmdStart, vote: cmdVote };
+const cmds = { me: cmdMe, people: cmdPeople, start: cmdStart, vote: cmdVote, groups: cmdGroups };
 if (!cmds[cmd]) {
-  console.error('usage: bench_coop.js me URL OUT | people URL ME_JSON N PROPOSAL_S VOTING_S CONCURRENCY OUT | start URL PEOPLE_JSON OUT | vote URL PEOPLE_JSON START_JSON OUT');
+  console.error('usage: bench_coop.js me URL OUT | people URL ME_JSON N PROPOSAL_S VOTING_S CONCURRENCY OUT | start URL PEOPLE_JSON OUT | vote URL PEOPLE_JSON START_JSON OUT | groups URL ME_JSON N OUT');
   process.exit(2);
 }
 cmds[cmd](...args).catch((e) => {
