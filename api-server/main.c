@@ -32,12 +32,13 @@
 #include "privs.h"
 #include "core/deckeys.h"
 #include "v1/v1.h"
+#include "web/web.h"
 #include "worker/worker.h"
 
 #define PURGE_INTERVAL_S 600
 #define MAX_ROUTES 128
 
-/* The routes the server answers: the HTTP API's, then FreeCoop's. */
+/* The routes the server answers: the HTTP API's, then FreeCoop's, then the web page's. */
 static struct route routes[MAX_ROUTES];
 
 /* The statements every connection of the server's pool prepares: the core's, FreeCoop's. */
@@ -286,7 +287,7 @@ main(int argc, char **argv)
 	}
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
-	if (v1_nroutes + coop_nroutes > MAX_ROUTES ||
+	if (v1_nroutes + coop_nroutes + web_nroutes > MAX_ROUTES ||
 	    store_nstatements + coop_nstatements > sizeof(statements) / sizeof(statements[0])) {
 		log_error("too many routes or statements for this build");
 		return 1;
@@ -299,6 +300,8 @@ main(int argc, char **argv)
 		routes[app.nroutes++] = v1_routes[i];
 	for (size_t i = 0; i < coop_nroutes; i++)
 		routes[app.nroutes++] = coop_routes[i];
+	for (size_t i = 0; i < web_nroutes; i++)
+		routes[app.nroutes++] = web_routes[i];
 	app.routes = routes;
 	app.keys = &keys;
 	app.json_limits.max_depth = (unsigned)cfg.max_json_depth;

@@ -531,7 +531,9 @@ dispatch(struct req *r)
 				  "This path does not take %s; it takes %s.", method, allow);
 		return;
 	case ROUTE_BAD_ID:
-		if (strstr(r->app->routes[r->route_idx].pattern, "{sha}") != NULL)
+		if (strstr(r->app->routes[r->route_idx].pattern, "{name}") != NULL)
+			req_reply_problem(r, 404, "not-found", "The page has no file of this name.");
+		else if (strstr(r->app->routes[r->route_idx].pattern, "{sha}") != NULL)
 			req_reply_problem(r, 400, "invalid-id",
 					  "The id in the path is not a voting method id (the "
 					  "SHA-256 of its code: 64 hexadecimal digits).");

@@ -8,7 +8,7 @@
 #include "util.h"
 
 /* The kinds of path parameter, as a pattern names them. */
-enum param_kind { P_NONE, P_UUID, P_SHA, P_NUMBER };
+enum param_kind { P_NONE, P_UUID, P_SHA, P_NUMBER, P_NAME };
 
 static const struct {
 	const char *token;
@@ -19,6 +19,7 @@ static const struct {
 	{"{person}", P_UUID},
 	{"{sha}", P_SHA},
 	{"{n}", P_NUMBER},
+	{"{name}", P_NAME},
 };
 
 /* The parameter token pattern starts with (its length in *len), or P_NONE. */
@@ -90,6 +91,23 @@ number_parse(const char *s, char out[ROUTE_PARAM_MAX + 1])
 	return true;
 }
 
+/* Whether s is a file name of the web page: [a-z0-9_-]+ and .html, .js, .css or .svg. */
+static bool
+name_parse(const char *s, char out[ROUTE_PARAM_MAX + 1])
+{
+	static const char *const exts[] = {".html", ".js", ".css", ".svg"};
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+
+	if (n == 0 || strlen(s) > ROUTE_PARAM_MAX)
+		return false;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcmp(s + n, exts[i]) == 0) {
+			memcpy(out, s, strlen(s) + 1);
+			return true;
+		}
+	return false;
+}
+
 /* Checks and copies a matched segment of kind into out. */
 static bool
 param_parse(enum param_kind kind, const char *seg, char out[ROUTE_PARAM_MAX + 1])
@@ -101,6 +119,8 @@ param_parse(enum param_kind kind, const char *seg, char out[ROUTE_PARAM_MAX + 1]
 		return sha_parse(seg, out);
 	case P_NUMBER:
 		return number_parse(seg, out);
+	case P_NAME:
+		return name_parse(seg, out);
 	default:
 		return true;
 	}

@@ -27,7 +27,8 @@ typedef void (*route_handler)(struct req *r);
 struct route {
 	const char *method;  /* "GET", "POST", "DELETE" */
 	/* "/v1/accounts/{id}": {id} and {gid} match one UUID segment, {sha} 64 hexadecimal
-	 * digits, {n} a whole number from 1 to 999999999 */
+	 * digits, {n} a whole number from 1 to 999999999, {name} a file name of the web page
+	 * ([a-z0-9_-]+ and .html, .js, .css or .svg) */
 	const char *pattern;
 	route_handler handler;
 	int flags;

@@ -9,8 +9,9 @@ FC_PACKAGES="build-essential cmake pkg-config libevent-dev libjson-c-dev libssl-
   libpython3-dev libseccomp-dev python3 python3-cryptography belenios-tool"
 # And what only the tests need: clang and libFuzzer's runtime (recommended by clang, not
 # required, so named here) for the fuzz targets; llvm-14 symbolizes their reports; hledger
-# checks the books' export.
-FC_TEST_PACKAGES="clang-14 libclang-rt-14-dev llvm-14 hledger"
+# checks the books' export; chromium (headless, driven by npm's puppeteer-core) is the real
+# browser the web page is tested in, with a font to draw its text in the screenshots.
+FC_TEST_PACKAGES="clang-14 libclang-rt-14-dev llvm-14 hledger chromium fonts-dejavu-core"
 
 fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 fc_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -149,7 +149,7 @@ describe('request errors', () => {
   });
 
   it('an unknown route gets 404 route-not-found', async () => {
-    for (const [method, path] of [['GET', '/'], ['GET', '/v1'], ['GET', '/v1/nothing'], ['POST', '/v2/accounts'],
+    for (const [method, path] of [['GET', '/v1'], ['GET', '/web'], ['POST', '/index.html'], ['GET', '/v1/nothing'], ['POST', '/v2/accounts'],
       ['GET', '/v1/accounts/0b7f6a52-3c1e-4d8a-9f21-5e6d7c8b9a01/nothing'], ['GET', '/healthz/x']]) {
       const r = await call(method, path, { token: svc });
       h.assertProblem(r, 404, 'route-not-found', `${method} ${path}`);
@@ -185,7 +185,7 @@ describe('request errors', () => {
     assert.equal(r.answers.length, 1, `${what}: ${r.answers.length} answers`);
     const a = r.answers[0];
     h.assertProblem(a, status, slug, what);
-    h.validateResponse(opts.method || 'GET', opts.path || '/', a.status, a.headers, a.text);
+    h.validateResponse(opts.method || 'GET', opts.path || '/v1', a.status, a.headers, a.text);
     assert.equal(a.headers.get('connection'), 'close', `${what}: Connection`);
     assert.ok(r.closed, `${what}: the server did not close the connection`);
     const health = await call('GET', '/healthz');

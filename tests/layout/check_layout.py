@@ -16,9 +16,11 @@ the include, when one crosses a forbidden line:
   api-server/conclude/ -> http/, v1/           the conclusion job runs without a request
   api-server/events/   -> http/, v1/, conclude/ the delivery of service events runs
                                                without a request, beside the conclusion
-  api-server/http/     -> v1/                   the front knows no handler by name
+  api-server/http/     -> v1/, coop/, web/      the front knows no handler by name
   app.h, config.h      -> http/, v1/, conclude/, events/
                                                what every part includes stays low
+  api-server/web/      -> any part but http/http.h and http/routes.h: the page's files are
+                          served by the front and know nothing else
   api-server/coop/     -> core/ but core/core.h, db/ but db/db.h, worker/, conclude/,
                           events/, v1/, http/ but http.h and routes.h:
                           FreeCoop reaches the Decision API through its interface only (the
@@ -63,7 +65,7 @@ RULES = [
     ("api-server/events/", ["api-server/http/", "api-server/v1/", "api-server/conclude/",
                             "api-server/coop/"],
      "the delivery of service events reaches into the HTTP front or the conclusion"),
-    ("api-server/http/", ["api-server/v1/", "api-server/coop/"],
+    ("api-server/http/", ["api-server/v1/", "api-server/coop/", "api-server/web/"],
      "the HTTP front reaches up into the handlers"),
     ("api-server/app.h", ["api-server/http/", "api-server/v1/", "api-server/conclude/",
                           "api-server/events/"],
@@ -80,6 +82,11 @@ RULES = [
                           "api-server/conclude/", "api-server/v1/", "api-server/http/",
                           "!api-server/http/http.h", "!api-server/http/routes.h"],
      "FreeCoop reaches the Decision API other than through its interface (core/core.h)"),
+    ("api-server/web/", ["api-server/core/", "api-server/db/", "api-server/worker/",
+                         "api-server/events/", "api-server/conclude/", "api-server/v1/",
+                         "api-server/coop/", "api-server/http/", "!api-server/http/http.h",
+                         "!api-server/http/routes.h"],
+     "the web page's files reach into the server beyond the front's interface"),
 ]
 
 
@@ -162,6 +169,7 @@ def self_test():
         "api-server/app.h": '#include "http/guard.h"',
         "api-server/coop/group.c": '#include "core/store.h"',
         "api-server/v1/h_x.c": "int f(void) { return PQntuples(0); }",
+        "api-server/web/web.c": '#include "core/store.h"',
     }
     allowed = {
         "api-server/coop/books.c": '#include "core/core.h"\n#include "http/http.h"',
@@ -171,6 +179,7 @@ def self_test():
         "api-server/coop/store.c": '#include "db/db.h"\nint g(void) { return PQntuples(0); }',
         "api-server/core/store_y.c": "int g(void) { return PQntuples(0); }",
         "api-server/main.c": '#include "v1/v1.h"',
+        "api-server/web/page.c": '#include "http/http.h"',
     }
     headers = ["api-server/app.h", "api-server/http/http.h", "api-server/http/guard.h",
                "api-server/v1/v1.h", "api-server/core/store.h", "api-server/core/core.h",

@@ -152,6 +152,34 @@ test_number_parameter(void **state)
 	}
 }
 
+/* The web page's file names: exactly [a-z0-9_-]+ and one of its four extensions. */
+static void
+test_name_parameter(void **state)
+{
+	static const struct route web[] = {{"GET", "/", NULL, 0}, {"GET", "/web/{name}", NULL, 0}};
+	const char *good[] = {"app.js", "index.html", "app.css", "icon.svg", "vote-forms_2.js"};
+	const char *bad[] = {"App.js", "app.JS", "app.php", "app", ".js", "a.b.js", "..%2fmain.c",
+			     "app.js.map", "a b.js"};
+	char param[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX + 1], path[160], allow[64];
+	int idx = -1;
+
+	(void)state;
+	assert_int_equal(route_find(web, 2, "GET", "/", &idx, param, allow, sizeof(allow)),
+			 ROUTE_FOUND);
+	assert_int_equal(idx, 0);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(path, sizeof(path), "/web/%s", good[i]);
+		assert_int_equal(route_find(web, 2, "GET", path, &idx, param, allow, sizeof(allow)),
+				 ROUTE_FOUND);
+		assert_string_equal(param[0], good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "/web/%s", bad[i]);
+		if (route_find(web, 2, "GET", path, &idx, param, allow, sizeof(allow)) != ROUTE_BAD_ID)
+			fail_msg("accepted the name %s", bad[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -163,6 +191,7 @@ main(void)
 		cmocka_unit_test(test_wrong_method_lists_allowed),
 		cmocka_unit_test(test_two_parameters),
 		cmocka_unit_test(test_number_parameter),
+		cmocka_unit_test(test_name_parameter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
