@@ -49,6 +49,9 @@ static const struct conf_key keys[] = {
     INT(shutdown_timeout, "10", 0, 3600),
     INT(startup_db_wait, "30", 0, 3600),
     STR(log_level, "info"),
+    /* Working on the web page: its files read from this folder at each request, instead
+     * of the ones built into the server. */
+    STR(web_dir, ""),
     /* The count-worker: where it listens, how many jobs run at once, reconnection. */
     STR(worker_socket, NULL),
     INT(worker_connections, "4", 1, 256),

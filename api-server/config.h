@@ -37,6 +37,7 @@ struct config {
 	int shutdown_timeout;
 	int startup_db_wait;
 	char *log_level;
+	char *web_dir; /* "" : the web page built in */
 	char *worker_socket;
 	int worker_connections;
 	int worker_retry_min_ms;

@@ -8,6 +8,8 @@
 #include <event2/http.h>
 #include <openssl/evp.h>
 
+#include "app.h"
+#include "config.h"
 #include "http/http.h"
 #include "util.h"
 #include "web.h"
@@ -90,6 +92,55 @@ matches(const char *header, const char *etag)
 	return false;
 }
 
+/* The headers every file of the page is sent with, its ETag among them. */
+static void
+headers(struct req *r, const char *etag)
+{
+	req_add_header(r, "ETag", etag);
+	req_add_header(r, "Cache-Control", "no-cache");
+	req_add_header(r, "Content-Security-Policy", WEB_CSP);
+	req_add_header(r, "X-Content-Type-Options", "nosniff");
+	req_add_header(r, "Referrer-Policy", "no-referrer");
+	req_add_header(r, "X-Frame-Options", "DENY");
+}
+
+/* Working on the page (web_dir set): the file read from the folder now. */
+static void
+serve_dir(struct req *r, const char *dir, const char *name)
+{
+	char path[4096], etag[35];
+	unsigned char md[UTIL_SHA256_LEN];
+	unsigned int mdlen = sizeof(md);
+	struct evbuffer *buf = NULL;
+	FILE *f = NULL;
+	char chunk[8192];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		req_reply_problem(r, 404, "not-found", "The page has no file of this name.");
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		fclose(f);
+		req_reply_problem(r, 500, "internal-error", "Out of memory.");
+		return;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		evbuffer_add(buf, chunk, n);
+	fclose(f);
+	if (EVP_Digest(evbuffer_pullup(buf, -1), evbuffer_get_length(buf), md, &mdlen,
+		       util_md_sha256(), NULL) != 1)
+		memset(md, 0, sizeof(md));
+	etag[0] = '"';
+	for (size_t b = 0; b < 16; b++)
+		snprintf(etag + 1 + 2 * b, 3, "%02x", md[b]);
+	memcpy(etag + 33, "\"", 2);
+	headers(r, etag);
+	req_reply_buffer(r, 200, type_of(name), buf);
+	evbuffer_free(buf);
+}
+
 static void
 serve(struct req *r, const char *name)
 {
@@ -97,6 +148,10 @@ serve(struct req *r, const char *name)
 	struct evbuffer *buf;
 	size_t i;
 
+	if (r->app->cfg->web_dir != NULL && r->app->cfg->web_dir[0] != '\0') {
+		serve_dir(r, r->app->cfg->web_dir, name);
+		return;
+	}
 	for (i = 0; i < web_nassets; i++)
 		if (strcmp(web_assets[i].name, name) == 0)
 			break;
@@ -104,12 +159,7 @@ serve(struct req *r, const char *name)
 		req_reply_problem(r, 404, "not-found", "The page has no file of this name.");
 		return;
 	}
-	req_add_header(r, "ETag", s->etag);
-	req_add_header(r, "Cache-Control", "no-cache");
-	req_add_header(r, "Content-Security-Policy", WEB_CSP);
-	req_add_header(r, "X-Content-Type-Options", "nosniff");
-	req_add_header(r, "Referrer-Policy", "no-referrer");
-	req_add_header(r, "X-Frame-Options", "DENY");
+	headers(r, s->etag);
 	if (matches(evhttp_find_header(evhttp_request_get_input_headers(r->ev), "If-None-Match"),
 		    s->etag)) {
 		req_reply_empty(r, 304);

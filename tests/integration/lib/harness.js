@@ -83,6 +83,8 @@ function serverEnv(port, overrides) {
   // Started as root (scripts/test as root), the server reads its keys and becomes its
   // dedicated user; it refuses to serve as root.
   if (process.env.FREECOOP_TEST_SERVER_USER) e.FREECOOP_USER = process.env.FREECOOP_TEST_SERVER_USER;
+  // Working on the web page: the servers read its files from the folder (no rebuild).
+  if (process.env.FREECOOP_TEST_WEB_DIR) e.FREECOOP_WEB_DIR = process.env.FREECOOP_TEST_WEB_DIR;
   for (const [k, v] of Object.entries(overrides || {})) {
     if (v === undefined || v === null) delete e[k];
     else e[k] = String(v);
