@@ -23,7 +23,7 @@ struct decisions_fault {
 /* Checks action a against effect (DESIGN §10.5) and charter, the one in force (its roles;
  * an amendment's new charter is validated whole, with the lock-in check against held, the
  * roles members hold). Returns 0; -1 with the fault; 1 when effect is one this instance
- * cannot apply (the books' effects, for now). Checks only the action itself, not the
+ * cannot apply (none of the charter's effects, today). Checks only the action itself, not the
  * group's state (whether the person is a member, and so on). */
 int decisions_action_check(enum charter_effect effect, struct json_object *charter,
 			   const struct charter_held *held, struct json_object *a,

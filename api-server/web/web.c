@@ -50,26 +50,33 @@ type_of(const char *name)
 	return "application/octet-stream";
 }
 
-/* The served form of asset i, made on first use (-1 past the files, or out of memory). */
+/* The ETag of bytes[0..len): the first 128 bits of their SHA-256 in hex, quoted. */
+static void
+etag_of(const void *bytes, size_t len, char etag[35])
+{
+	unsigned char md[UTIL_SHA256_LEN];
+	unsigned int mdlen = sizeof(md);
+
+	if (EVP_Digest(bytes, len, md, &mdlen, util_md_sha256(), NULL) != 1)
+		memset(md, 0, sizeof(md));
+	etag[0] = '"';
+	for (size_t b = 0; b < 16; b++)
+		snprintf(etag + 1 + 2 * b, 3, "%02x", md[b]);
+	memcpy(etag + 33, "\"", 2);
+}
+
+/* The served form of asset i, made on first use (NULL past the files, or out of memory). */
 static const struct served *
 served(size_t i)
 {
 	static struct served *all;
-	unsigned char md[UTIL_SHA256_LEN];
-	unsigned int mdlen = sizeof(md);
 
 	if (all == NULL) {
 		if ((all = calloc(web_nassets + 1, sizeof(*all))) == NULL)
 			return NULL;
 		for (size_t k = 0; k < web_nassets; k++) {
 			all[k].type = type_of(web_assets[k].name);
-			if (EVP_Digest(web_assets[k].bytes, web_assets[k].len, md, &mdlen,
-				       util_md_sha256(), NULL) != 1)
-				memset(md, 0, sizeof(md));
-			all[k].etag[0] = '"';
-			for (size_t b = 0; b < 16; b++)
-				snprintf(all[k].etag + 1 + 2 * b, 3, "%02x", md[b]);
-			memcpy(all[k].etag + 33, "\"", 2);
+			etag_of(web_assets[k].bytes, web_assets[k].len, all[k].etag);
 		}
 	}
 	return i < web_nassets ? &all[i] : NULL;
@@ -109,8 +116,6 @@ static void
 serve_dir(struct req *r, const char *dir, const char *name)
 {
 	char path[4096], etag[35];
-	unsigned char md[UTIL_SHA256_LEN];
-	unsigned int mdlen = sizeof(md);
 	struct evbuffer *buf = NULL;
 	FILE *f = NULL;
 	char chunk[8192];
@@ -129,15 +134,13 @@ serve_dir(struct req *r, const char *dir, const char *name)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		evbuffer_add(buf, chunk, n);
 	fclose(f);
-	if (EVP_Digest(evbuffer_pullup(buf, -1), evbuffer_get_length(buf), md, &mdlen,
-		       util_md_sha256(), NULL) != 1)
-		memset(md, 0, sizeof(md));
-	etag[0] = '"';
-	for (size_t b = 0; b < 16; b++)
-		snprintf(etag + 1 + 2 * b, 3, "%02x", md[b]);
-	memcpy(etag + 33, "\"", 2);
+	etag_of(evbuffer_pullup(buf, -1), evbuffer_get_length(buf), etag);
 	headers(r, etag);
-	req_reply_buffer(r, 200, type_of(name), buf);
+	if (matches(evhttp_find_header(evhttp_request_get_input_headers(r->ev), "If-None-Match"),
+		    etag))
+		req_reply_empty(r, 304);
+	else
+		req_reply_buffer(r, 200, type_of(name), buf);
 	evbuffer_free(buf);
 }
 

@@ -1,5 +1,5 @@
-// The page's entry point: a hash router (#/, #/account, #/groups/<gid>), the header, and
-// the non-blocking "retrying" banner.
+// The page's entry point: a hash router (#/, #/account, #/groups/<gid>, #/groups/<gid>/books),
+// the header, and the non-blocking "retrying" banner.
 
 import * as api from './api.js';
 import * as store from './store.js';
@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { welcomeView, accountView } from './view-account.js';
 import { homeView } from './view-home.js';
 import { groupView } from './view-group.js';
+import { booksView } from './view-books.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -65,11 +66,13 @@ async function render({ focus = true } = {}) {
     },
   };
   const group = hash.match(/^#\/groups\/([0-9a-f-]{36})$/);
+  const books = hash.match(/^#\/groups\/([0-9a-f-]{36})\/books$/);
   try {
     if (!person || !person.authorization_token) await welcomeView(root, ctx);
     else if (hash === '#/') await homeView(root, ctx);
     else if (hash === '#/account') await accountView(root, ctx);
     else if (group) await groupView(root, ctx, group[1]);
+    else if (books) await booksView(root, ctx, books[1]);
     else {
       ctx.setTitle('Not found');
       root.append(h('h1', { tabindex: '-1' }, 'There is no such page'), h('p', {}, h('a', { href: '#/' }, 'Go to your groups')));

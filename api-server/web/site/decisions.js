@@ -1,15 +1,14 @@
 // A group's decisions: their state, whether this person still needs to vote (worked out
 // here, from the core's "my ballot" answer, so the server never lists who has not voted),
-// the yes/no ballot form, and the receipt.
+// the method's ballot form (ballot.js), the receipt, and the verified result (result.js).
 
 import * as api from './api.js';
-import { h, fill, form, showErrors, errorLine, timeEl, toBase64, fromBase64, uid } from './dom.js';
+import { h, fill, errorLine, timeEl, fromBase64 } from './dom.js';
+import { kindOf, ballotForm } from './ballot.js';
+import { resultPanel } from './result.js';
+import { money } from './books-forms.js';
 
 const OPEN = new Set(['proposing', 'voting', 'counting']);
-// The library's yes_no methods (and variants such as yes_no_two_thirds) all take
-// {"votes": {"<proposal id>": "yes" | "no" | "abstain"}}.
-const YES_NO = /^yes_no(_|$)/;
-const CHOICES = [['yes', 'Yes'], ['no', 'No'], ['abstain', 'Abstain']];
 
 // g: {names: Map id -> name, types: the charter's decision_types, later(ms, fn), needs(id, bool)}
 
@@ -28,6 +27,14 @@ export function describeAction(action, effect, g) {
     case 'revoke_role': return `Take the role “${action.role}” from ${who}`;
     case 'resolution': return `Resolve: “${action.text}”`;
     case 'amend_charter': return 'Adopt a new charter';
+    case 'approve_expense': {
+      const e = action.entry || {};
+      const out = (e.postings || []).filter((p) => p.amount > 0);
+      const sum = g && g.exponent !== undefined
+        ? `${money(out.reduce((t, p) => t + p.amount, 0), g.exponent)} ${g.currency}` : '';
+      return `Approve the expense “${e.memo || ''}” of ${e.date || '?'}${sum ? ` (${sum})` : ''}`;
+    }
+    case 'allocate_surplus': return `Allocate the surplus of ${action.year}`;
     default: return JSON.stringify(action);
   }
 }
@@ -72,6 +79,7 @@ export function decisionItem(d, g) {
     outcome(d, effect, g),
     vote);
   if (OPEN.has(d.state)) showVote(vote, d, effect, g);
+  else if (d.state === 'applied' || d.state === 'failed') vote.append(resultPanel(d, g, (p) => describeProposal(p, effect, g)));
   return li;
 }
 
@@ -109,9 +117,8 @@ async function showVote(area, d, effect, g, after = null) {
     return fill(area, status(b.voted ? 'You voted; voting has closed.' : 'You did not vote; voting has closed.'), receipt);
   }
   g.at(c.voting_phase.closes_at, () => { if (!area.querySelector('form')) refresh(); });
-  const method = c.method.name;
-  const canVoteHere = YES_NO.test(method);
-  const ballot = () => ballotForm(d, effect, g, (cast) => showVote(area, d, effect, g, cast));
+  const canVoteHere = kindOf(c.method.name) !== null;
+  const ballot = () => ballotForm(d, c.method, (p) => describeProposal(p, effect, g), (cast) => showVote(area, d, effect, g, cast));
   if (b.voted) {
     g.needs(d.id, false);
     const change = h('button', {
@@ -119,8 +126,8 @@ async function showVote(area, d, effect, g, after = null) {
       onclick: async () => {
         const f = await ballot();
         change.replaceWith(f);
-        // Keep the keyboard where the button was: on the new form's first choice.
-        const first = f.querySelector('input');
+        // Keep the keyboard where the button was: on the new form's first control.
+        const first = f.querySelector('input, select, [tabindex="0"]');
         if (first) first.focus();
       },
     }, 'Change my vote');
@@ -135,7 +142,8 @@ async function showVote(area, d, effect, g, after = null) {
   fill(area,
     h('p', { class: 'needs-vote', 'data-test': 'vote-status' }, 'Needs your vote — voting closes ', timeEl(c.voting_phase.closes_at), '.'),
     canVoteHere ? await ballot()
-      : h('p', {}, `This decision is counted by “${method}”, whose ballot form is not on this page yet.`));
+      : h('p', { 'data-test': 'no-ballot-form' }, `This page has no ballot form for the voting method “${c.method.name}”: `
+        + 'vote with another client of the API.'));
 }
 
 function receiptBox(r) {
@@ -143,41 +151,6 @@ function receiptBox(r) {
     h('p', {}, r.replaced === true ? 'Your new ballot replaced the earlier one. ' : '', 'Your receipt: ',
       h('code', { 'data-test': 'receipt-id' }, r.ballot_id)),
     h('p', { class: 'hint' }, 'The receipt is published with your ballot — not with your name — in the '
-      + 'signed result, so you can check that your ballot was counted. Casting again gives a new one.'));
-}
-
-// The yes/no ballot: one yes / no / abstain choice per proposal (each is its own motion).
-async function ballotForm(d, effect, g, onCast) {
-  const r = await api.proposals(d.id);
-  if (!r.ok) return errorLine(r.error);
-  const motions = r.data.proposals;
-  const fieldsets = motions.map((p) => {
-    const legendId = uid('motion');
-    const errorId = `${legendId}-error`;
-    return h('fieldset', { class: 'motion', 'data-test': 'motion', 'data-proposal': p.id },
-      h('legend', { id: legendId }, describeProposal(p, effect, g)),
-      h('div', { class: 'choices' }, CHOICES.map(([value, label]) => {
-        const id = uid('choice');
-        return h('span', { class: 'choice' },
-          h('input', { type: 'radio', id, name: `vote-${p.id}`, value, 'data-test': `vote-${value}`, 'aria-describedby': errorId }),
-          h('label', { for: id }, label));
-      })),
-      h('p', { id: errorId, class: 'field-error', hidden: true }));
-  });
-  return form({
-    label: `Your ballot: ${d.title}`, test: 'ballot-form',
-    onSubmit: async (f) => {
-      const votes = {};
-      for (const p of motions) {
-        const chosen = f.querySelector(`input[name="vote-${p.id}"]:checked`);
-        if (!chosen) return showErrors(f, { detail: 'Choose yes, no or abstain.', pointer: `/vote-${p.id}` });
-        votes[p.id] = chosen.value;
-      }
-      const cast = await api.castBallot(d.id, toBase64(JSON.stringify({ votes })));
-      if (!cast.ok) return showErrors(f, cast.error);
-      onCast(cast.data);
-    },
-  }, h('p', { class: 'hint' }, 'Your ballot is secret: it is sealed before it is stored, and nothing kept links it to you.'),
-  fieldsets,
-  h('button', { type: 'submit', 'data-test': 'vote-submit', 'data-busy': 'Casting…' }, 'Cast my vote'));
+      + 'signed result, so you can check that your ballot was counted. Casting again replaces this ballot: '
+      + 'only the last one counts, and it has a new receipt.'));
 }

@@ -4,11 +4,14 @@
 //              backed_up_at, claim_lost (a sign-up whose token never arrived)}
 //   heads     {gid, seq, head}: the last log entry this device saw for each group
 //   settings  key -> value (which person is current)
+//   receipts  {key: "<person>:<decision>", person, decision, ballot_id, cast_at}: the
+//             person's last ballot receipt per decision, to find it in the signed result
 // The authorization token lives only here and in the person's backup file: the server
 // keeps just its hash, so losing both loses the account.
 
 const DB_NAME = 'freecoop';
-const DB_VERSION = 1;
+// 2 added receipts; each upgrade only adds stores, so what a device kept stays.
+const DB_VERSION = 2;
 
 let opening = null;
 
@@ -25,6 +28,7 @@ function open() {
         if (!db.objectStoreNames.contains('people')) db.createObjectStore('people', { keyPath: 'id' });
         if (!db.objectStoreNames.contains('heads')) db.createObjectStore('heads', { keyPath: 'gid' });
         if (!db.objectStoreNames.contains('settings')) db.createObjectStore('settings');
+        if (!db.objectStoreNames.contains('receipts')) db.createObjectStore('receipts', { keyPath: 'key' });
       };
       req.onsuccess = () => {
         const db = req.result;
@@ -59,6 +63,11 @@ export const deletePerson = (id) => run('people', 'readwrite', (s) => s.delete(i
 
 export const getHead = (gid) => run('heads', 'readonly', (s) => s.get(gid));
 export const putHead = (gid, seq, head) => run('heads', 'readwrite', (s) => s.put({ gid, seq, head }));
+
+export const getReceipt = (person, decision) => run('receipts', 'readonly', (s) => s.get(`${person}:${decision}`));
+export const putReceipt = (person, decision, ballotId) => run('receipts', 'readwrite', (s) => s.put({
+  key: `${person}:${decision}`, person, decision, ballot_id: ballotId, cast_at: new Date().toISOString(),
+}));
 
 const getSetting = (key) => run('settings', 'readonly', (s) => s.get(key));
 const putSetting = (key, value) => run('settings', 'readwrite', (s) => s.put(value, key));

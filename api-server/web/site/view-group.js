@@ -1,9 +1,13 @@
-// One group: its log check, decisions, applications, members and charter.
+// One group: its log check, decisions (with their discussion and, in the proposal phase,
+// proposing), starting one, applications, members and charter.
 
 import * as api from './api.js';
-import { h, append, field, form, section, showErrors, errorLine, timeEl, formatSeconds, uid } from './dom.js';
+import { h, append, field, form, section, showErrors, errorLine, timeEl, uid } from './dom.js';
 import { checkLog } from './logcheck.js';
 import { decisionItem, personName } from './decisions.js';
+import { startSection, proposePanel, ruleLine } from './start-decision.js';
+import { discussion } from './discussion.js';
+import { exponentOf } from './books-forms.js';
 
 export async function groupView(root, ctx, gid) {
   const title = h('h1', { tabindex: '-1' }, 'Group');
@@ -27,11 +31,20 @@ export async function groupView(root, ctx, gid) {
   title.textContent = G.name;
   ctx.setTitle(G.name);
 
+  const c = charter.ok ? charter.data.charter : {};
+  const currency = (c.accounting || {}).currency || 'EUR';
   const g = {
     gid,
     names: new Map(),
-    types: charter.ok ? charter.data.charter.decision_types || {} : {},
+    charter: c,
+    types: c.decision_types || {},
+    methods: charter.ok ? charter.data.methods || {} : {},
+    currency,
+    exponent: exponentOf(currency),
+    members: members.ok ? members.data.members : [],
+    pending: applications.ok ? applications.data.applications.filter((a) => a.status === 'pending').map((a) => a.person) : [],
     myRoles: [],
+    kept: new Map(), // proposal editors by decision, kept across reloads of the list
   };
   if (members.ok) {
     for (const m of members.data.members) g.names.set(m.id, m.name);
@@ -42,8 +55,10 @@ export async function groupView(root, ctx, gid) {
   const decisions = decisionsSection(ctx, g);
   append(root,
     h('p', { class: 'meta' }, `Charter version ${G.charter_version} · ${G.members} member${G.members === 1 ? '' : 's'} · founded `, timeEl(G.created_at)),
+    h('p', { class: 'group-links' }, h('a', { href: `#/groups/${gid}/books`, 'data-test': 'books-link' }, 'Books')),
     logSection,
     decisions,
+    startSection(g, () => decisions.reload()),
     applicationsSection(g, applications, decisions),
     membersSection(members),
     charterSection(charter),
@@ -98,7 +113,7 @@ function decisionsSection(ctx, g) {
     const r = await api.decisions(g.gid);
     if (!r.ok) return errorLine(r.error);
     if (!r.data.decisions.length) return h('p', {}, 'No decisions yet.');
-    return h('ol', { class: 'cards' }, r.data.decisions.map((d) => decisionItem(d, g)));
+    return h('ol', { class: 'cards' }, r.data.decisions.map((d) => append(decisionItem(d, g), proposePanel(d, g), discussion(d, g))));
   });
   s.insertBefore(needsLine, s.querySelector('.section-body'));
   s.append(h('button', { type: 'button', class: 'secondary', 'data-test': 'decisions-refresh', onclick: () => s.reload() },
@@ -192,16 +207,15 @@ function charterSection(charter) {
     const { version, charter: c, methods } = charter.data;
     const roles = Object.entries(c.roles || {}).map(([name, r]) =>
       `${name}${r.permissions && r.permissions.length ? ` (${r.permissions.join(', ').replaceAll('_', ' ')})` : ''}`);
-    const who = (list) => (list && list.length ? list.join(', ') : 'no one');
     return [
       h('p', {}, `Version ${version}${charter.data.adopted_by ? ', adopted by decision' : ', the founding charter'}. `,
         `Roles: ${roles.join('; ') || 'none'}.`),
+      h('p', { class: 'meta' }, `Admitted members get ${(c.member_roles || []).join(', ') || 'no role'}.`),
       h('h3', {}, 'Decision types'),
       h('ul', { class: 'cards' }, Object.entries(c.decision_types || {}).map(([name, t]) => h('li', { 'data-test': 'charter-type', 'data-type': name },
         h('strong', {}, name), t.effect !== name ? ` (${t.effect.replaceAll('_', ' ')})` : '',
         h('p', {}, 'Counted by ', h('span', { 'data-test': 'method-name' }, (methods[name] && methods[name].name) || 'an unknown method'), '.'),
-        h('p', { class: 'meta' }, `Started by ${who(t.start)}; proposals by ${who(t.propose)}; votes by ${who(t.vote)}. `,
-          `${formatSeconds(t.proposal_seconds)} for proposals, then ${formatSeconds(t.voting_seconds)} for voting.`)))),
+        h('p', { class: 'meta', 'data-test': 'type-rule' }, ruleLine(t))))),
     ];
   });
 }

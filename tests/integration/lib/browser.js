@@ -7,6 +7,8 @@
 // page handles (a 403, a 404, a 409) show in Chrome's console as "Failed to load
 // resource": those are kept apart, by URL, for the test to judge.
 
+const assert = require('node:assert/strict');
+const test = require('node:test');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -65,14 +67,23 @@ async function open(server, name, { viewport = DESKTOP } = {}) {
   return who;
 }
 
-// Waits for a file to appear in the person's downloads; its path.
+// Waits for a download to finish in the person's downloads; its path. (Chrome may show
+// the file under its final name before its last bytes are written: it is done once no
+// .crdownload is left and its size held still for a moment.)
 async function download(who, timeoutMs = 10000) {
   const end = Date.now() + timeoutMs;
+  let last = null;
   for (;;) {
-    const done = fs.readdirSync(who.downloads).filter((f) => !f.endsWith('.crdownload'));
-    if (done.length > 0) return path.join(who.downloads, done[0]);
-    if (Date.now() > end) throw new Error(`${who.name}: no download within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    const names = fs.readdirSync(who.downloads);
+    const done = names.filter((f) => !f.endsWith('.crdownload'));
+    if (done.length > 0 && done.length === names.length) {
+      const file = path.join(who.downloads, done[0]);
+      const size = fs.statSync(file).size;
+      if (size > 0 && last === size) return file;
+      last = size;
+    }
+    if (Date.now() > end) throw new Error(`${who.name}: no whole download within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 150));
   }
 }
 
@@ -92,4 +103,89 @@ async function text(who, selector, timeoutMs = 10000) {
   return el.evaluate((e) => e.textContent.trim());
 }
 
-module.exports = { open, download, shoot, text, PHONE, DESKTOP, SHOTS };
+// The helpers of one suite's browsers on server: each person's browser opened (and all
+// closed with closeAll), pages visited, controls typed in and clicked by CSS selector
+// (sel(t) for data-test t), waits, and the checks every page gets.
+function session(server) {
+  const people = [];
+  const visible = (who, s) => who.page.waitForSelector(s, { visible: true, timeout: 20000 });
+  const S = {
+    sel: (t) => `[data-test=${t}]`,
+    visible,
+    async open(name, viewport) {
+      const who = await open(server, name, { viewport });
+      people.push(who);
+      return who;
+    },
+    async closeAll() {
+      for (const p of people.splice(0)) await p.close();
+    },
+    // Opens the page at hash, loading it anew (a visit, as a person coming back would).
+    async go(who, hash = '') {
+      const url = `http://127.0.0.1:${server.port}/${hash}`;
+      if (who.page.url() === url) await who.page.reload({ waitUntil: 'domcontentloaded' });
+      else await who.page.goto(url, { waitUntil: 'domcontentloaded' });
+    },
+    // Waits until fn (run in the page, with args) is true.
+    until: (who, fn, ...args) => who.page.waitForFunction(fn, { timeout: 20000 }, ...args),
+    async type(who, s, value) {
+      const el = await visible(who, s);
+      await el.click({ clickCount: 3 });
+      await el.type(value);
+    },
+    async click(who, s) {
+      await (await visible(who, s)).click();
+    },
+    // The same, by data-test name.
+    fill: (who, t, value) => S.type(who, S.sel(t), value),
+    tap: (who, t) => S.click(who, S.sel(t)),
+    // No horizontal scrolling: the page fits the viewport's width (a phone's browser would
+    // widen its layout viewport to fit a page too wide, so that is checked too).
+    async fits(who) {
+      const w = await who.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      const vw = who.page.viewport().width;
+      assert.ok(w[0] <= vw && w[1] === vw, `${who.name}: the page is ${w[0]} px wide in a ${vw} px viewport`);
+    },
+    // The page gave no console error or warning, no uncaught exception, no failed file.
+    clean(who) {
+      assert.deepEqual(who.problems, [], `${who.name}'s page reported problems`);
+    },
+    // Signs up in the page as name; the person as the device keeps them (IndexedDB).
+    async signUp(who, name) {
+      await S.go(who);
+      await S.type(who, S.sel('signup-name'), name);
+      await S.click(who, S.sel('signup-submit'));
+      await who.page.waitForSelector(S.sel('backup-download'), { timeout: 20000 });
+      const all = await who.page.evaluate(() => new Promise((resolve, reject) => {
+        const q = indexedDB.open('freecoop');
+        q.onerror = () => reject(q.error);
+        q.onsuccess = () => {
+          const g = q.result.transaction('people').objectStore('people').getAll();
+          g.onsuccess = () => resolve(g.result);
+        };
+      }));
+      return all.find((p) => p.name === name);
+    },
+  };
+  return S;
+}
+
+// A browser suite: a FreeCoop server (lib/coop.js's coopServer with env) started before
+// its tests and stopped after them, with the session of its browsers (closed after them);
+// S.server() is the server once started.
+function suite(env = {}) {
+  const C = require('./coop');
+  let server = null;
+  const S = session({ get port() { return server.port; } });
+  S.server = () => server;
+  test.before(async () => {
+    server = await C.coopServer(env);
+  });
+  test.after(async () => {
+    await S.closeAll();
+    if (server) await server.stop();
+  });
+  return S;
+}
+
+module.exports = { open, download, shoot, text, session, suite, PHONE, DESKTOP, SHOTS };
