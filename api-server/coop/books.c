@@ -19,10 +19,7 @@ void
 books_accounts(struct coop *c, const struct principal *who, const char *gid, groups_cb cb,
 	       void *arg)
 {
-	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
-
-	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_accounts, p, GROUPS_NO_GROUP, cb, arg);
+	groups_member_read(c, &coop_stmt_accounts, who, gid, cb, arg);
 }
 
 /* A member's read of stmt, records of group gid after log seq after. */

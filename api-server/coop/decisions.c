@@ -451,10 +451,7 @@ void
 decisions_list(struct coop *c, const struct principal *who, const char *gid, groups_cb cb,
 	       void *arg)
 {
-	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
-
-	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_decisions_list, p, GROUPS_NO_GROUP, cb, arg);
+	groups_member_read(c, &coop_stmt_decisions_list, who, gid, cb, arg);
 }
 
 /* The characters of UTF-8 text (its bytes that do not continue a sequence). */

@@ -271,22 +271,26 @@ groups_one_row(struct coop *c, const struct db_stmt *stmt, const struct db_param
 
 
 void
-groups_get(struct coop *c, const struct principal *who, const char *gid, groups_cb cb, void *arg)
+groups_member_read(struct coop *c, const struct db_stmt *stmt, const struct principal *who,
+		   const char *gid, groups_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
 
 	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_group_get, p, GROUPS_NO_GROUP, cb, arg);
+		groups_one_row(c, stmt, p, GROUPS_NO_GROUP, cb, arg);
+}
+
+void
+groups_get(struct coop *c, const struct principal *who, const char *gid, groups_cb cb, void *arg)
+{
+	groups_member_read(c, &coop_stmt_group_get, who, gid, cb, arg);
 }
 
 void
 groups_members(struct coop *c, const struct principal *who, const char *gid, groups_cb cb,
 	       void *arg)
 {
-	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
-
-	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_group_members, p, GROUPS_NO_GROUP, cb, arg);
+	groups_member_read(c, &coop_stmt_group_members, who, gid, cb, arg);
 }
 
 void
@@ -332,10 +336,7 @@ void
 groups_applications(struct coop *c, const struct principal *who, const char *gid,
 		    groups_cb cb, void *arg)
 {
-	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
-
-	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_applications, p, GROUPS_NO_GROUP, cb, arg);
+	groups_member_read(c, &coop_stmt_applications, who, gid, cb, arg);
 }
 
 struct applying {

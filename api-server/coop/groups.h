@@ -28,6 +28,11 @@ bool groups_person_check(struct coop *c, const struct principal *who, struct pro
 void groups_one_row(struct coop *c, const struct db_stmt *stmt, const struct db_param *p,
 		    const char *what, groups_cb cb, void *arg);
 
+/* A member's read of group gid by stmt ($1 the group, $2 the member): groups_one_row
+ * with the 404 of a group one is not a member of; 403 for anyone not a person here. */
+void groups_member_read(struct coop *c, const struct db_stmt *stmt, const struct principal *who,
+			const char *gid, groups_cb cb, void *arg);
+
 /* Whether method m carries a signature of an unrevoked auditor (a charter may name it). */
 bool groups_method_usable(const struct core_method *m);
 

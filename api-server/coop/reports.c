@@ -137,10 +137,7 @@ void
 reports_members(struct coop *c, const struct principal *who, const char *gid, groups_cb cb,
 		void *arg)
 {
-	struct db_param p[] = {db_text(gid), db_text(who->account_id)};
-
-	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_members_report, p, GROUPS_NO_GROUP, cb, arg);
+	groups_member_read(c, &coop_stmt_members_report, who, gid, cb, arg);
 }
 
 /* ---- a member's signed statement ---- */
