@@ -34,6 +34,25 @@ const sale = (amount, date = '2027-01-05') => ({ date, memo: 'Bread', postings: 
 const expense = (amount, date = '2027-01-05') => ({ date, memo: 'Flour', postings: [
   { account: 'supplies', amount }, { account: 'bank', amount: -amount }] });
 
+// Ada founds a group (a fast charter, edit(charter) applied first) and admits Bob by decision.
+async function adaAndBob(edit = () => {}) {
+  const ada = await person('Ada');
+  const bob = await person('Bob');
+  const charter = structuredClone(await C.fastCharter(server, ada));
+  edit(charter);
+  const g = await C.found(server, ada, charter);
+  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
+  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  return { ada, bob, g };
+}
+
+// verify-log replays the ledger of the log to the balances the server reports.
+async function ledgerReplays(who, log) {
+  const v = await C.verifyLog(server, who, log, { accounts: true });
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
+}
+
 test('founding opens the default chart and the founder\'s capital account', async () => {
   const ada = await person('Ada');
   const g = await C.found(server, ada);
@@ -78,9 +97,7 @@ test('a treasurer posts income: the entry, the balances, the signed log', async 
   const { seq, ...logged } = r.json; // eslint-disable-line no-unused-vars
   assert.deepEqual(e.entry, logged);
   assert.equal((await get(ada, `/coop/v1/groups/${g.id}`)).json.head, e.hash);
-  const v = await C.verifyLog(server, ada, log, { accounts: true });
-  assert.equal(v.status, 0, v.stdout + v.stderr);
-  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
+  await ledgerReplays(ada, log);
 });
 
 test('bad entries are refused with a problem and change nothing', async () => {
@@ -149,17 +166,11 @@ test('concurrent expenses that together exceed the monthly limit: at most the li
   assert.equal(await balance(ada, g, 'supplies'), 4 * 45000);
   const log = await C.log(server, ada, g.id);
   assert.equal(log.entries.length, 5);
-  const v = await C.verifyLog(server, ada, log, { accounts: true });
-  assert.equal(v.status, 0, v.stdout + v.stderr);
-  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
+  await ledgerReplays(ada, log);
 });
 
 test('who may post what: members without the permission, and one\'s own capital', async () => {
-  const ada = await person('Ada');
-  const bob = await person('Bob');
-  const g = await C.found(server, ada, await C.fastCharter(server, ada));
-  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
-  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const { ada, bob, g } = await adaAndBob();
   assert.ok((await accounts(ada, g)).some((a) => a.code === `capital:${bob.id}`), 'opened at admission');
   // Bob is a member (record_patronage only).
   h.assertProblem(await entry(bob, g, sale(100)), 403, 'not-permitted');
@@ -209,13 +220,9 @@ test('the opening-balances entry: by manage_accounts, while the ledger is empty,
 });
 
 test('accounts opened by manage_accounts; patronage recorded by record_patronage; both in the log', async () => {
-  const ada = await person('Ada');
-  const bob = await person('Bob');
-  const charter = structuredClone(await C.fastCharter(server, ada));
-  charter.roles.treasurer.permissions.push('manage_accounts');
-  const g = await C.found(server, ada, charter);
-  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
-  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const { ada, bob, g } = await adaAndBob((charter) => {
+    charter.roles.treasurer.permissions.push('manage_accounts');
+  });
   const open = (who, body) => post(who, `/coop/v1/groups/${g.id}/ledger/accounts`, body);
 
   const r = await open(ada, { code: 'grants', name: 'Grants', type: 'income', patronage: false });
@@ -293,11 +300,7 @@ test('an expense over the limit is made by an adopted approve_expense decision',
 });
 
 test('a removed member\'s capital moves to capital payable to them, in the same application', async () => {
-  const ada = await person('Ada');
-  const bob = await person('Bob');
-  const g = await C.found(server, ada, await C.fastCharter(server, ada));
-  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
-  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const { ada, bob, g } = await adaAndBob();
   assert.equal((await entry(ada, g, { date: '2027-01-10', memo: 'Buy-in', postings: [
     { account: 'bank', amount: 10000 }, { account: `capital:${bob.id}`, amount: -10000 }] })).status, 201);
   const { decision, listed } = await C.decide(server, ada, g, 'remove_member', [{ person: bob.id }], [ada, bob]);
@@ -311,17 +314,11 @@ test('a removed member\'s capital moves to capital payable to them, in the same 
   assert.deepEqual(moved.postings, [{ account: `capital:${bob.id}`, amount: 10000 }, { account: `former:${bob.id}`, amount: -10000 }]);
   const log = await C.log(server, ada, g.id);
   assert.deepEqual(log.entries.slice(-2).map((e) => e.kind), ['decision', 'ledger']);
-  const v = await C.verifyLog(server, ada, log, { accounts: true });
-  assert.equal(v.status, 0, v.stdout + v.stderr);
-  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
+  await ledgerReplays(ada, log);
 });
 
 test('a year\'s surplus: computed from the books and the patronage, exactly in minor units', async () => {
-  const ada = await person('Ada');
-  const bob = await person('Bob');
-  const g = await C.found(server, ada, await C.fastCharter(server, ada));
-  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
-  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const { ada, bob, g } = await adaAndBob();
   const e = (body) => entry(ada, g, body).then((r) => assert.equal(r.status, 201, r.text));
   await e(sale(100000, '2027-03-01'));
   await e({ date: '2027-04-01', memo: 'Interest', postings: [{ account: 'bank', amount: 10000 }, { account: 'other_income', amount: -10000 }] });
@@ -381,9 +378,7 @@ test('a year\'s surplus: computed from the books and the patronage, exactly in m
   const ls = await C.waitApplied(server, ada, g.id, stale.json.id);
   assert.match(ls.refused[0].reason, /books changed/);
   const log = await C.log(server, ada, g.id);
-  const v = await C.verifyLog(server, ada, log, { accounts: true });
-  assert.equal(v.status, 0, v.stdout + v.stderr);
-  assert.match(v.stdout, /ok: the ledger replayed from the log \(\d+ entr(y|ies)\) gives the \d+ balances the server reports/);
+  await ledgerReplays(ada, log);
 
   // Ada's signed statement for 2027, checked offline with python3-cryptography against
   // FreeCoop's JWKS.
@@ -433,11 +428,7 @@ test('the hledger export passes hledger check and gives our balances; the CSV ha
   const fs = require('node:fs');
   const os = require('node:os');
   const path = require('node:path');
-  const ada = await person('Ada');
-  const bob = await person('Bob');
-  const g = await C.found(server, ada, await C.fastCharter(server, ada));
-  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
-  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const { ada, bob, g } = await adaAndBob();
   const ok = (r) => assert.equal(r.status, 201, r.text);
   ok(await entry(ada, g, { ...sale(12050), memo: 'Bread; "rye"\nand buns' }));
   ok(await entry(ada, g, expense(4599, '2027-01-06')));
@@ -511,11 +502,7 @@ test('the export of a ledger longer than a page streams every entry, in order', 
 });
 
 test('reports: the balance sheet balances, the income statement of a period, members\' capital', async () => {
-  const ada = await person('Ada');
-  const bob = await person('Bob');
-  const g = await C.found(server, ada, await C.fastCharter(server, ada));
-  await post(bob, `/coop/v1/groups/${g.id}/applications`, {});
-  await C.decide(server, ada, g, 'admit_member', [{ person: bob.id }]);
+  const { ada, bob, g } = await adaAndBob();
   const ok = (r) => assert.equal(r.status, 201, r.text);
   ok(await entry(ada, g, { date: '2027-01-02', memo: 'Buy-in', postings: [
     { account: 'bank', amount: 50000 }, { account: `capital:${bob.id}`, amount: -50000 }] }));
