@@ -49,7 +49,11 @@ test('one founds a group in the page; it lists it with her roles', async () => {
   await until(ada, () => location.hash.startsWith('#/groups/'));
   await ada.page.waitForSelector(sel('log-ok'), { timeout: 20000 });
   await until(ada, () => document.querySelectorAll('[data-test=charter-type]').length === 8);
-  assert.match(await B.text(ada, `${sel('charter-type')}[data-type=admit_member] ${sel('method-name')}`), /yes_no/);
+  // Each type with its method's name and rule in words.
+  const ofType = (name, part) => B.text(ada, `${sel('charter-type')}[data-type=${name}] ${sel(part)}`);
+  assert.match(await ofType('admit_member', 'method-rule'), /^Counted by yes_no\. Each proposal passes on its own with more yes than no/);
+  assert.match(await ofType('amend_charter', 'method-rule'), /^Counted by yes_no_two_thirds\. .*two thirds of the yes and no votes/);
+  assert.match(await ofType('admit_member', 'type-rule'), /^Holders of member start, propose and vote\. \d+ \w+ for proposals, then/);
   await B.shoot(ada, 'group');
   await go(ada, '#/');
   await until(ada, () => [...document.querySelectorAll('[data-test=group-link]')].some((e) => e.textContent.includes('The Bakery')));

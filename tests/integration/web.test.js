@@ -59,7 +59,7 @@ describe('the web page', () => {
       total += want.length;
     }
     assert.equal(etags.size, names.length, 'each file has its own ETag');
-    assert.ok(total < 150 * 1024, `the page and its files are ${total} bytes (at most 150 KB)`);
+    assert.ok(total < 150000, `the page and its files are ${total} bytes (under 150 kB)`);
   });
 
   it('loads nothing from elsewhere: every script, style sheet and icon the page names is one of its files', async () => {

@@ -1,8 +1,6 @@
-// The HTTP API, same origin. Every call resolves (never rejects) to
-//   {ok: true, status, data}  or  {ok: false, status, error}
-// where error is {status, type, slug, title, detail, pointer, invalid_params}: the
-// server's RFC 9457 problem, or one made here for a network failure, in the same shape,
-// so that views show `detail` next to what caused it.
+// The HTTP API, same origin. Every call resolves (never rejects) to {ok: true, status, data}
+// or {ok: false, status, error}, error being {status, type, slug, title, detail, pointer,
+// invalid_params}: the server's RFC 9457 problem, or one made here in the same shape.
 
 import * as store from './store.js';
 
@@ -10,12 +8,12 @@ import * as store from './store.js';
 export const notices = new EventTarget();
 
 const PROBLEM = 'urn:freecoop:problem:';
-// 401s that a fresh access token cures: it expired, was revoked (a 21st token revokes
-// the oldest), or is unknown; and no token at all.
+// 401s a fresh access token cures: expired, revoked (a 21st revokes the oldest), unknown, none.
 const RENEWABLE = new Set(['token-expired', 'token-revoked', 'invalid-credentials', 'missing-credentials']);
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 const RETRY_AFTER_CAP_MS = 15000;
 const RENEW_MARGIN_MS = 60000;
+const RESTARTING = 'The server is restarting — retrying…';
 
 let person = null;          // the current person's stored record
 let renewing = null;        // the access-token renewal in flight, shared by every caller
@@ -28,7 +26,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function setWaiting(key, text) {
   if (text) waiting.add(key); else waiting.delete(key);
-  const shown = text || (waiting.size ? 'The server is restarting — retrying…' : null);
+  const shown = text || (waiting.size ? RESTARTING : null);
   notices.dispatchEvent(new CustomEvent('notice', { detail: shown }));
 }
 
@@ -51,8 +49,8 @@ const NETWORK_ERROR = {
   detail: 'The server could not be reached. What you typed is kept: try again in a moment.',
 };
 
-// One exchange, retried while the server says it is unavailable (503) or busy (429), and
-// on a network failure when `retryNetwork` says a repeat does no harm.
+// One exchange, retried on 503 (unavailable) or 429 (busy), and on a network failure when
+// `retryNetwork` says a repeat does no harm.
 async function send(method, path, { body, bearer, retryNetwork = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
@@ -69,14 +67,13 @@ async function send(method, path, { body, bearer, retryNetwork = false } = {}) {
         });
       } catch {
         if (!retryNetwork || delay === undefined) return { ok: false, status: 0, error: NETWORK_ERROR };
-        setWaiting(key, 'The server is restarting — retrying…');
+        setWaiting(key, RESTARTING);
         await sleep(delay);
         continue;
       }
       if ((res.status === 503 || res.status === 429) && delay !== undefined) {
         const after = Number(res.headers.get('Retry-After')) * 1000 || 0;
-        setWaiting(key, res.status === 503 ? 'The server is restarting — retrying…'
-          : 'The server is busy — retrying…');
+        setWaiting(key, res.status === 503 ? RESTARTING : 'The server is busy — retrying…');
         await sleep(Math.min(Math.max(delay, after), RETRY_AFTER_CAP_MS));
         continue;
       }
@@ -90,11 +87,9 @@ async function send(method, path, { body, bearer, retryNetwork = false } = {}) {
 async function read(res) {
   const text = await res.text().catch(() => '');
   const type = res.headers.get('Content-Type') || '';
-  let data = null;
+  let data = text || null;
   if (text && type.includes('json')) {
     try { data = JSON.parse(text); } catch { data = null; }
-  } else if (text) {
-    data = text;
   }
   if (res.ok) return { ok: true, status: res.status, data, date: res.headers.get('Date') };
   return { ok: false, status: res.status, error: problem(res.status, data) };
@@ -109,8 +104,7 @@ export function renewAccess() {
   if (!renewing) {
     const who = person;
     renewing = (async () => {
-      // Issuing one more token is harmless (the oldest of 20 is revoked), so retry freely.
-      const r = await send('POST', '/v1/access-tokens', { bearer: who.authorization_token, retryNetwork: true });
+      const r = await accessToken(who.authorization_token);
       if (!r.ok) {
         if (r.status === 401) {
           r.error.detail = `This device's authorization token for ${who.name} is not accepted `
@@ -118,8 +112,8 @@ export function renewAccess() {
         }
         return r;
       }
-      // When it expires by this device's clock, which may be off: measured from the
-      // server's Date header, so a skewed clock neither renews on every call nor too late.
+      // Its expiry by this device's clock, measured from the server's Date header, so that a
+      // skewed clock neither renews on every call nor too late.
       const lifetime = Date.parse(r.data.expires_at) - (Date.parse(r.date) || Date.now());
       const updated = await store.updatePerson(who.id, {
         access_token: r.data.access_token, access_expires_at: r.data.expires_at,
@@ -137,29 +131,28 @@ function expiresSoon(p) {
   return !p.access_token || !(at - Date.now() > RENEW_MARGIN_MS);
 }
 
-// A call with the current person's access token: renewed before it expires, and once more
-// if the server refuses it anyway (clocks differ, a token was revoked elsewhere).
+// With the person's access token: renewed before it expires, and once more if the server
+// refuses it anyway (clocks differ, a token was revoked elsewhere).
 export async function call(method, path, body, { retryNetwork = method === 'GET' } = {}) {
   if (!person || expiresSoon(person)) {
     const r = await renewAccess();
     if (!r.ok) return r;
   }
-  let r = await send(method, path, { body, bearer: person.access_token, retryNetwork });
-  if (r.status === 401 && RENEWABLE.has(r.error.slug)) {
-    const renewed = await renewAccess();
-    if (!renewed.ok) return renewed;
-    r = await send(method, path, { body, bearer: person.access_token, retryNetwork });
-  }
-  return r;
+  const once = () => send(method, path, { body, bearer: person.access_token, retryNetwork });
+  const r = await once();
+  if (r.status !== 401 || !RENEWABLE.has(r.error.slug)) return r;
+  const renewed = await renewAccess();
+  return renewed.ok ? once() : renewed;
 }
 
 const enc = encodeURIComponent;
 
 // Without a token: signing up, claiming, the public reads.
 export const signUp = (name) => send('POST', '/coop/v1/people', { body: { name }, retryNetwork: true });
-// Never retried on a network failure: a claim that reached the server cannot be repeated
-// (409 already-claimed), and its token would be lost with the lost answer.
+// Not retried on a network failure: a claim that reached the server cannot be repeated
+// (409 already-claimed), and its token is lost with the answer.
 export const claim = (id) => send('POST', `/v1/accounts/${enc(id)}/authorization-token`);
+// Retried freely: one more token is harmless (the oldest of 20 is revoked).
 export const accessToken = (aut) => send('POST', '/v1/access-tokens', { bearer: aut, retryNetwork: true });
 
 export const me = () => call('GET', '/coop/v1/me');
@@ -179,9 +172,10 @@ export const log = (gid, after = 0) => call('GET', group(gid, `/log?after=${Numb
 export const startDecision = (gid, body) => call('POST', group(gid, '/decisions'), body, { retryNetwork: false });
 
 // At the core, where people vote with the same access token.
-export const coreDecision = (id) => call('GET', `/v1/decisions/${enc(id)}`);
-export const myBallot = (id) => call('GET', `/v1/decisions/${enc(id)}/ballot`);
-export const proposals = (id) => call('GET', `/v1/decisions/${enc(id)}/proposals`);
+const decision = (id, rest = '') => `/v1/decisions/${enc(id)}${rest}`;
+export const coreDecision = (id) => call('GET', decision(id));
+export const myBallot = (id) => call('GET', decision(id, '/ballot'));
+export const proposals = (id) => call('GET', decision(id, '/proposals'));
 // Casting again replaces the ballot, so a repeat after a lost answer does no harm.
 export const castBallot = (id, payload) =>
-  call('POST', `/v1/decisions/${enc(id)}/ballots`, { payload }, { retryNetwork: true });
+  call('POST', decision(id, '/ballots'), { payload }, { retryNetwork: true });

@@ -18,7 +18,7 @@ let renders = 0;
 
 api.notices.addEventListener('notice', (e) => { notice.textContent = e.detail || ''; });
 
-// Navigates, or renders again when already there (a hash that does not change fires nothing).
+// Navigates, or renders again when already there (an unchanged hash fires nothing).
 function go(hash) {
   if ((location.hash || '#/') === hash) render();
   else location.hash = hash;
@@ -65,14 +65,12 @@ async function render({ focus = true } = {}) {
       if (p && mine === renders) { ctx.person = p; api.usePerson(p); header(p, hash); }
     },
   };
-  const group = hash.match(/^#\/groups\/([0-9a-f-]{36})$/);
-  const books = hash.match(/^#\/groups\/([0-9a-f-]{36})\/books$/);
+  const group = hash.match(/^#\/groups\/([0-9a-f-]{36})(\/books)?$/);
   try {
     if (!person || !person.authorization_token) await welcomeView(root, ctx);
     else if (hash === '#/') await homeView(root, ctx);
     else if (hash === '#/account') await accountView(root, ctx);
-    else if (group) await groupView(root, ctx, group[1]);
-    else if (books) await booksView(root, ctx, books[1]);
+    else if (group) await (group[2] ? booksView : groupView)(root, ctx, group[1]);
     else {
       ctx.setTitle('Not found');
       root.append(h('h1', { tabindex: '-1' }, 'There is no such page'), h('p', {}, h('a', { href: '#/' }, 'Go to your groups')));
@@ -80,7 +78,7 @@ async function render({ focus = true } = {}) {
   } catch (e) {
     root.append(h('p', { class: 'error', role: 'alert' }, `This page could not be shown: ${e.message || e}`));
   }
-  // Move focus to the new page's heading so keyboard and screen reader users start there.
+  // Focus the new page's heading: keyboard and screen reader users start there.
   if (focus && mine === renders) {
     const h1 = root.querySelector('h1');
     if (h1) h1.focus();

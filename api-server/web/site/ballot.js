@@ -4,17 +4,34 @@
 
 import * as api from './api.js';
 import * as store from './store.js';
-import { h, form, showErrors, errorLine, toBase64, uid } from './dom.js';
+import { h, append, form, showErrors, errorLine, toBase64, uid } from './dom.js';
 
 const KINDS = {
   plurality: 'choice', approval: 'approve', yes_no: 'yesno', yes_no_two_thirds: 'yesno', consent: 'consent',
   schulze: 'groups', irv: 'order', stv: 'order', borda: 'order', score: 'score', majority_judgment: 'grades',
 };
 
+// What wins, in words, for the library's methods (their constants as they ship).
+const RULES = {
+  plurality: 'Each voter picks one proposal; the most votes wins.',
+  approval: 'Each voter approves any number of proposals; the most approved wins.',
+  yes_no: 'Each proposal passes on its own with more yes than no, if half the voters take part.',
+  yes_no_two_thirds: 'Each proposal passes on its own with two thirds of the yes and no votes, if half the voters take part.',
+  consent: 'Each proposal passes unless someone objects.',
+  schulze: 'Voters rank the proposals, ties allowed; the one that beats every other by the strongest chain of majorities wins.',
+  irv: 'Voters rank the proposals; the last is dropped and its ballots go to their next choice until one has a majority.',
+  stv: 'Voters rank the proposals; two are elected, votes beyond the quota and of the dropped passing to next choices.',
+  borda: 'Voters rank the proposals; of n, the first gets n-1 points, the last 0; the most points wins.',
+  score: 'Voters score each proposal 0 to 5; the highest total wins.',
+  majority_judgment: 'Voters grade every proposal; the best median grade wins.',
+};
+const norm = (name) => String(name || '').trim().toLowerCase().replace(/\.py$/, '').replace(/[\s-]+/g, '_');
+export const ruleOf = (name) => RULES[norm(name)] || '';
+
 // The kind of ballot a method takes, by name ("Majority judgment", "majority-judgment"
 // and "majority_judgment.py" alike), or null when this page has no form for it.
 export function kindOf(name) {
-  const n = String(name || '').trim().toLowerCase().replace(/\.py$/, '').replace(/[\s-]+/g, '_');
+  const n = norm(name);
   return KINDS[n] || (/^yes_no_/.test(n) ? 'yesno' : null);
 }
 
@@ -127,7 +144,7 @@ function rankingList(list, describe, equal) {
     const li = h('li', { class: 'rank-item', tabindex: '0', 'data-test': 'rank-item', 'data-proposal': p.id,
       'data-text': text, 'aria-describedby': hintId });
     const box = equal ? uid('equal') : null;
-    li.append(h('span', { class: 'rank-place', 'aria-hidden': 'true' }), h('span', { class: 'rank-text' }, text),
+    append(li, h('span', { class: 'rank-place', 'aria-hidden': 'true' }), h('span', { class: 'rank-text' }, text),
       h('span', { class: 'rank-moves' },
         h('button', { type: 'button', class: 'secondary', 'data-test': 'rank-up', 'aria-label': `Move up: ${text}`,
           onclick: (e) => move(li, -1, e.currentTarget) }, 'Move up'),

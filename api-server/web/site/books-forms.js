@@ -4,8 +4,7 @@
 import * as api from './api.js';
 import { h, field, form, showErrors, clearErrors, uid } from './dom.js';
 
-// ISO 4217 minor units as the server has them (coop/charter.c), 2 unless named: the API
-// does not say them.
+// ISO 4217 minor units, 2 unless named, as in coop/charter.c (the API does not give them).
 const EXP = [['BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF', 0],
   ['BHD IQD JOD KWD LYD OMR TND', 3], ['CLF UYW', 4]];
 export const exponentOf = (code) => (EXP.find(([list]) => list.split(' ').includes(code)) || [0, 2])[1];
@@ -43,8 +42,8 @@ export function fiscalYear(day, start) {
   return { year: y, from: `${y}-${start}`, to: end.toISOString().slice(0, 10) };
 }
 
-// The most generous limit of the person's roles that record expenses (as the server takes
-// it): null when one of them has none.
+// The most generous limit of the person's roles that record expenses (as the server does):
+// null when one of them has none.
 function limit(b, key) {
   const all = b.roles.map((r) => (b.charter.roles || {})[r])
     .filter((r) => r && (r.permissions || []).includes('record_expense')).map((r) => (r.limits || {})[key]);
@@ -136,7 +135,6 @@ function patronageForm(b) {
     } });
 }
 
-// The forms the person's roles allow, or a line saying there are none.
 export function recordForms(b) {
   const out = [];
   if (b.perms.has('record_income')) {

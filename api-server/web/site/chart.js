@@ -1,8 +1,6 @@
-// A horizontal bar chart as inline SVG, built node by node (the page's CSP forbids markup
-// from strings and inline styles; nothing from the server goes in but as text).
-//   rows: [{label, text, adopted, value} | {label, text, adopted, segments: [{value, cls}]}]
-// Each row is its label on one line and its bar (one value, or stacked segments) with the
-// figures below: the viewBox is about as wide as a phone's column, so text stays legible.
+// A horizontal bar chart as inline SVG, built node by node (the CSP forbids markup from
+// strings and inline styles). rows: [{label, text, adopted, value | segments: [{value, cls}]}]
+// The viewBox is about a phone's column wide, so text stays legible.
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 320;
@@ -16,13 +14,13 @@ function svg(tag, attrs = {}, text) {
 }
 
 const short = (s) => (s.length > LABEL_CHARS ? `${s.slice(0, LABEL_CHARS - 1)}…` : s);
-const total = (row) => (row.segments ? row.segments.reduce((a, s) => a + s.value, 0) : row.value);
+export const rowTotal = (row) => (row.segments ? row.segments.reduce((a, s) => a + s.value, 0) : row.value);
 
 let charts = 0;
 
 export function barChart({ title, rows }) {
   const id = `chart-${++charts}`;
-  const max = Math.max(1, ...rows.map(total));
+  const max = Math.max(1, ...rows.map(rowTotal));
   const root = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${rows.length * 62 + 4}`, role: 'img',
     'aria-labelledby': `${id}-t ${id}-d`, 'data-test': 'result-chart' });
   root.append(svg('title', { id: `${id}-t` }, title),
@@ -30,8 +28,8 @@ export function barChart({ title, rows }) {
   rows.forEach((r, i) => {
     const y = i * 62 + 2;
     const g = svg('g', { class: r.adopted ? 'row adopted' : 'row', 'data-test': 'chart-row' });
-    const label = svg('text', { x: 0, y: y + 15, class: 'label' }, short(`${r.adopted ? '✓ ' : ''}${r.label}`));
-    g.append(label, svg('rect', { x: 0, y: y + 20, width: W, height: 18, class: 'track' }));
+    g.append(svg('text', { x: 0, y: y + 15, class: 'label' }, short(`${r.adopted ? '✓ ' : ''}${r.label}`)),
+      svg('rect', { x: 0, y: y + 20, width: W, height: 18, class: 'track' }));
     let x = 0;
     for (const s of r.segments || [{ value: r.value, cls: 'bar' }]) {
       const w = (s.value / max) * W;

@@ -1,6 +1,5 @@
 // A group's decisions: their state, whether this person still needs to vote (worked out
-// here, from the core's "my ballot" answer, so the server never lists who has not voted),
-// the method's ballot form (ballot.js), the receipt, and the verified result (result.js).
+// here, so the server never lists who has not voted), ballot form, receipt and result.
 
 import * as api from './api.js';
 import { h, fill, errorLine, timeEl, fromBase64 } from './dom.js';
@@ -10,7 +9,7 @@ import { money } from './books-forms.js';
 
 const OPEN = new Set(['proposing', 'voting', 'counting']);
 
-// g: {names: Map id -> name, types: the charter's decision_types, later(ms, fn), needs(id, bool)}
+// g: {names: Map id -> name, types: the charter's decision_types, at(iso, fn), needs(id, bool)}
 
 export function personName(g, id) {
   return g.names.get(id) || `someone not in the group (${String(id).slice(0, 8)}…)`;
@@ -90,8 +89,8 @@ async function showVote(area, d, effect, g, after = null) {
   const [core, mine] = await Promise.all([api.coreDecision(d.id), api.myBallot(d.id)]);
   area.removeAttribute('aria-busy');
   const refresh = () => showVote(area, d, effect, g);
+  g.needs(d.id, false);
   if (!core.ok || !mine.ok) {
-    g.needs(d.id, false);
     const miss = !core.ok ? core : mine;
     if (miss.status === 404) {
       return fill(area, h('p', { 'data-test': 'vote-status' },
@@ -102,31 +101,25 @@ async function showVote(area, d, effect, g, after = null) {
   const c = core.data;
   const b = mine.data;
   const status = (text) => h('p', { class: 'status', 'data-test': 'vote-status' }, text);
-  if (!b.voter) {
-    g.needs(d.id, false);
-    return fill(area, status('You do not vote in this decision.'));
-  }
+  if (!b.voter) return fill(area, status('You do not vote in this decision.'));
   if (c.state === 'scheduled' || c.state === 'proposing') {
-    g.needs(d.id, false);
     g.at(c.voting_phase.opens_at, refresh);
     return fill(area, status(['You vote in this decision. Voting opens ', timeEl(c.voting_phase.opens_at), '.']));
   }
   const receipt = b.ballot_id ? receiptBox(after && after.ballot_id === b.ballot_id ? after : { ballot_id: b.ballot_id }) : null;
   if (c.state !== 'voting') {
-    g.needs(d.id, false);
     return fill(area, status(b.voted ? 'You voted; voting has closed.' : 'You did not vote; voting has closed.'), receipt);
   }
   g.at(c.voting_phase.closes_at, () => { if (!area.querySelector('form')) refresh(); });
   const canVoteHere = kindOf(c.method.name) !== null;
   const ballot = () => ballotForm(d, c.method, (p) => describeProposal(p, effect, g), (cast) => showVote(area, d, effect, g, cast));
   if (b.voted) {
-    g.needs(d.id, false);
     const change = h('button', {
       type: 'button', class: 'secondary', 'data-test': 'vote-change',
       onclick: async () => {
         const f = await ballot();
         change.replaceWith(f);
-        // Keep the keyboard where the button was: on the new form's first control.
+        // Keep the keyboard where the button was: on the form's first control.
         const first = f.querySelector('input, select, [tabindex="0"]');
         if (first) first.focus();
       },
@@ -134,7 +127,7 @@ async function showVote(area, d, effect, g, after = null) {
     fill(area,
       status(['You voted. You may change your vote until ', timeEl(c.voting_phase.closes_at), '.']),
       receipt, canVoteHere ? change : null);
-    // Just cast: take focus to the receipt, so that it is read out and the form's focus is not lost.
+    // Just cast: focus the receipt, so that it is read out and focus is not lost with the form.
     if (after && receipt) receipt.focus();
     return;
   }

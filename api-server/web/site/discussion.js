@@ -50,7 +50,8 @@ export function discussion(d, g) {
         // Not retried on a network failure: a repeat could post it twice.
         const r = await api.call('POST', path, { text: value }, { retryNetwork: false });
         if (r.status === 413) return mark(text, `Your comment is too long (${n([...value].length)} characters): ${r.error.detail}`);
-        if (!r.ok) return mark(text, r.status ? r.error.detail : `${r.error.detail} It may have been posted.`);
+        if (!r.ok) return mark(text, r.status ? r.error.detail : 'The connection failed: the comment may or may not have been posted. '
+          + 'What you typed is kept: look for it (Refresh decisions) before posting it again.');
         comments.push(r.data);
         show();
         text.input.value = '';

@@ -90,17 +90,12 @@ export function clearErrors(formEl) {
   formEl.formError.hidden = true;
 }
 
-// Shows an API error in words next to the control that caused it: the member named by
-// invalid_params or by the problem's JSON pointer (its last name-like segment), matched
-// to a control's name; anything else goes on the form's own error line.
+// An API error next to the control named (by its name) in invalid_params or by the JSON
+// pointer or its last or first name-like segment; else on the form's own error line.
 export function showErrors(formEl, error, fieldFor = {}) {
   clearErrors(formEl);
   const placed = [];
-  const target = (name) => {
-    if (!name) return null;
-    const mapped = fieldFor[name] || name;
-    return formEl.querySelector(`[name="${CSS.escape(mapped)}"]`);
-  };
+  const target = (name) => name && formEl.querySelector(`[name="${CSS.escape(fieldFor[name] || name)}"]`);
   for (const p of error.invalid_params || []) {
     const c = target(p.name);
     if (c) { mark(c, p.reason); placed.push(c); }
@@ -128,8 +123,7 @@ function mark(control, text) {
   if (p) { p.textContent = text; p.hidden = false; }
 }
 
-// A section that shows "Loading…" (aria-busy) until load() gives its content; reload()
-// does it again.
+// A section showing "Loading…" (aria-busy) until load() gives its content; reload() again.
 export function section({ title, test, level = 'h2' }, load) {
   const body = h('div', { class: 'section-body', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Loading…'));
   const headingId = uid('sec');
@@ -141,7 +135,7 @@ export function section({ title, test, level = 'h2' }, load) {
       const content = await load();
       body.replaceChildren(...[content].flat().filter(Boolean));
     } catch (e) {
-      body.replaceChildren(h('p', { class: 'error', role: 'alert' }, `This part could not be shown: ${e.message || e}`));
+      body.replaceChildren(errorLine({ detail: `This part could not be shown: ${e.message || e}` }));
     } finally {
       body.removeAttribute('aria-busy');
     }
@@ -149,6 +143,10 @@ export function section({ title, test, level = 'h2' }, load) {
   el.reload();
   return el;
 }
+
+// A section named by its h2, whose id is given.
+export const titled = (id, title, ...children) =>
+  h('section', { 'aria-labelledby': id }, h('h2', { id }, title), ...children);
 
 export const errorLine = (error) => h('p', { class: 'error', role: 'alert' }, error.detail);
 

@@ -1,6 +1,5 @@
-// Compact JWS (RFC 7515) verification with EdDSA/Ed25519 keys from a JWKS, by the
-// browser's own crypto.subtle: a result document is trusted only once its signature is
-// checked here, on the device, against the authority's published key.
+// Compact JWS (RFC 7515) verification with a JWKS's Ed25519 keys, by crypto.subtle: a
+// document is trusted only once its signature is checked here, on the device.
 
 export function b64urlToBytes(s) {
   if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) {

@@ -1,33 +1,30 @@
-// Does the group's log still extend what this device saw before?
-// The device remembers the last entry it saw ({seq, head}); on each visit it reads the log
-// from that entry on and checks that the entry is still there, unchanged, and that the
-// entries after it chain to it. A server that rewrote history cannot pass this.
+// Does the group's log still extend what this device saw before? The device remembers the
+// last entry it saw and checks that it is still there, unchanged, and that later entries
+// chain to it: a server that rewrote history cannot pass.
 
 import * as api from './api.js';
 import * as store from './store.js';
+import { sha256Hex } from './jws.js';
 
 const ZEROS = '0'.repeat(64);
 const UNSIGNED = new Set(['hash', 'kid', 'signature']);
 
-// RFC 8785 canonical JSON: members sorted by UTF-16 code units (the default sort), and
-// strings and numbers exactly as JSON.stringify writes them. The log holds only integers.
+// RFC 8785 canonical JSON: members sorted by UTF-16 code units (the default sort), values
+// as JSON.stringify writes them (the log holds only integers).
 function jcs(v) {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(jcs).join(',')}]`;
   return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${jcs(v[k])}`).join(',')}}`;
 }
 
-async function entryHash(entry) {
-  const signed = Object.fromEntries(Object.entries(entry).filter(([k]) => !UNSIGNED.has(k)));
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(jcs(signed)));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+const entryHash = (entry) =>
+  sha256Hex(jcs(Object.fromEntries(Object.entries(entry).filter(([k]) => !UNSIGNED.has(k)))));
 
 // Resolves to one of
-//   {state: 'error', error}                      the log could not be read
-//   {state: 'rewritten', known}                  the remembered entry is gone or changed
-//   {state: 'broken', known, why}                the entries sent do not hold together
-//   {state: 'first' | 'extends', known, seq, head, hashed}   all is well; remembered now
+//   {state: 'error', error}          the log could not be read
+//   {state: 'rewritten', known}      the remembered entry is gone or changed
+//   {state: 'broken', known, why}    the entries sent do not hold together
+//   {state: 'first' | 'extends', known, seq, head, hashed}: all is well; remembered now
 export async function checkLog(gid) {
   const known = await store.getHead(gid);
   const r = await api.log(gid, known ? known.seq - 1 : 0);
@@ -47,8 +44,8 @@ export async function checkLog(gid) {
   }
   const last = entries[entries.length - 1];
   if (last.hash !== r.data.head) return { state: 'broken', known, why: 'its head is not its last entry' };
-  // WebCrypto exists only in a secure context (https, or localhost): elsewhere the chain
-  // is checked as the server states it, and the page says so.
+  // No WebCrypto outside a secure context (https, localhost): there the chain is checked as
+  // the server states it, and the page says so.
   const hashed = Boolean(globalThis.crypto && crypto.subtle);
   if (hashed) {
     for (const e of entries) {

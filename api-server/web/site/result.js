@@ -1,15 +1,12 @@
-// A concluded decision's signed result, verified on this device (DESIGN §7): the JWS
-// against the authorities' published keys, that it is this decision's, that the method's
-// code is the one it names and audited, and that the person's own ballot is among those
-// counted; then a chart of the outcome. The count itself is not re-run here
-// (scripts/verify-result does that).
+// A concluded decision's signed result, verified on this device (DESIGN §7), then charted.
+// The count itself is re-run by scripts/verify-result, not here.
 
 import * as api from './api.js';
 import * as store from './store.js';
 import { h, fill, errorLine, fromBase64 } from './dom.js';
 import { verifyCompactJws, sha256Hex, b64urlToBytes } from './jws.js';
 import { methodCode } from './ballot.js';
-import { barChart } from './chart.js';
+import { barChart, rowTotal } from './chart.js';
 
 const enc = encodeURIComponent;
 let jwks = null;
@@ -22,7 +19,7 @@ function authorities() {
   return jwks;
 }
 
-// The core's copy; once the core has purged it (410), the copy FreeCoop keeps for good.
+// The core's copy; once purged there (410), the one FreeCoop keeps for good.
 async function fetchResult(d, gid) {
   const r = await api.call('GET', `/v1/decisions/${enc(d.id)}/result`);
   if (r.ok || (r.status !== 410 && r.status !== 404)) return r;
@@ -92,7 +89,7 @@ async function check(d, jws, keys, receipt) {
   return { passed, failed: null, doc };
 }
 
-// The person's receipt: the one this device kept, else the one the server says is theirs.
+// The receipt this device kept, else the one the server says is the person's.
 async function myReceipt(d) {
   const who = api.currentPerson();
   const kept = who ? await store.getReceipt(who.id, d.id).catch(() => undefined) : undefined;
@@ -152,14 +149,12 @@ function outcomeOf(doc, describe) {
   const props = new Map((doc.inputs.proposals || []).map((p) => [p.id, p]));
   const label = (id) => (props.has(id) ? describe(props.get(id)) : id);
   const [title, rows] = chartOf(res, [...props.keys()], label);
-  // In the method's own ranking where it gives one, else biggest first (stable: id order in ties).
-  const size = (x) => (x.segments ? x.segments.reduce((a, s) => a + s.value, 0) : x.value);
+  // In the method's ranking if any, else biggest first (stable: id order in ties).
   const order = Array.isArray(res.ranking) ? res.ranking.flat() : null;
-  rows.sort(order ? (a, b) => order.indexOf(a.id) - order.indexOf(b.id) : (a, b) => size(b) - size(a));
+  rows.sort(order ? (a, b) => order.indexOf(a.id) - order.indexOf(b.id) : (a, b) => rowTotal(b) - rowTotal(a));
   return h('figure', { class: 'result-figure' }, h('figcaption', {}, title), rows.length ? barChart({ title, rows }) : 'No proposals.');
 }
 
-// The panel: "Checking…", then the verdict and the chart.
 export function resultPanel(d, g, describe) {
   const box = h('div', { class: 'vote-result', 'data-test': 'result', 'aria-busy': 'true' },
     h('p', { class: 'loading' }, 'Checking the signed result…'));
@@ -168,16 +163,19 @@ export function resultPanel(d, g, describe) {
     box.removeAttribute('aria-busy');
     if (!r.ok || !keys.ok) return fill(box, errorLine({ detail: `The signed result could not be fetched: ${(!r.ok ? r : keys).error.detail}` }));
     const c = await check(d, typeof r.data === 'string' ? r.data : '', keys.data, receipt);
-    const list = h('ul', { class: 'checks' }, c.passed.map((p) => h('li', {
+    const list = (items) => h('ul', { class: 'checks' }, items.map((p) => h('li', {
       'data-test': p.receipt ? 'result-receipt' : 'result-check' }, p.text || p)));
-    const verdict = c.failed
-      ? h('div', { class: 'vote-verdict failed', role: 'alert', 'data-test': 'result-verdict', 'data-verified': 'false' },
-        h('p', { class: 'vote-verdict-word' }, 'NOT verified'),
-        h('p', { 'data-test': 'result-failure' }, c.failed),
-        c.passed.length ? [h('p', {}, 'What did check out before that:'), list] : null)
-      : h('div', { class: 'vote-verdict verified', role: 'status', 'data-test': 'result-verdict', 'data-verified': 'true' },
-        h('p', { class: 'vote-verdict-word' }, 'Verified'), list,
-        h('p', { class: 'hint' }, 'The count itself is re-run by scripts/verify-result, not in the browser.'));
+    const ok = !c.failed;
+    const mine = c.passed.find((p) => p.receipt);
+    // Verified: the word and one's own ballot in sight, the checks one click away.
+    const verdict = h('div', { class: `vote-verdict ${ok ? 'verified' : 'failed'}`, role: ok ? 'status' : 'alert',
+      'data-test': 'result-verdict', 'data-verified': String(ok) },
+      h('p', { class: 'vote-verdict-word' }, ok ? 'Verified' : 'NOT verified'),
+      ok ? [mine && list([mine]), h('details', {}, h('summary', {}, 'What this page checked'),
+        list(c.passed.filter((p) => p !== mine)),
+        h('p', { class: 'hint' }, 'The count itself is re-run by scripts/verify-result, not in the browser.'))]
+        : [h('p', { 'data-test': 'result-failure' }, c.failed),
+          c.passed.length ? [h('p', {}, 'What did check out before that:'), list(c.passed)] : null]);
     fill(box, h('h4', {}, 'The signed result'), verdict, c.doc ? outcomeOf(c.doc, describe) : null);
   })().catch((e) => fill(box, errorLine({ detail: `The result could not be checked: ${e.message || e}` })));
   return box;

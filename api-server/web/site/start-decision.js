@@ -4,14 +4,18 @@
 import * as api from './api.js';
 import * as D from './decisions.js';
 import { parseAmount, money } from './books-forms.js';
+import { ruleOf } from './ballot.js';
 import { h, append, fill, field, form, clearErrors, timeEl, formatSeconds, toBase64, fromBase64, uid, errorLine } from './dom.js';
 
 const enc = encodeURIComponent;
 const holders = (l) => (l && l.length ? `holders of ${l.join(', ')}` : 'no one');
 
 // A decision type's rule in words.
-export const ruleLine = (t) => `Started by ${holders(t.start)}; proposals by ${holders(t.propose)}; votes by `
-  + `${holders(t.vote)}. ${formatSeconds(t.proposal_seconds)} for proposals, then ${formatSeconds(t.voting_seconds)} for voting.`;
+const same = (t) => `${t.start}` === `${t.propose}` && `${t.start}` === `${t.vote}`;
+export const ruleLine = (t) => (same(t) ? `Holders of ${t.start.join(', ') || 'no role'} start, propose and vote.`
+  : `Started by ${holders(t.start)}; proposals by ${holders(t.propose)}; votes by ${holders(t.vote)}.`)
+  + ` ${formatSeconds(t.proposal_seconds)} for proposals, then ${formatSeconds(t.voting_seconds)} for voting.`;
+export const methodLine = (m) => `Counted by ${(m && m.name) || 'an unknown method'}. ${ruleOf(m && m.name)}`;
 
 // An error next to a field of dom.js, which takes the focus so that it is read out.
 export function mark(f, text) {
@@ -284,7 +288,7 @@ export function startSection(g, onStarted) {
     if (!editors.has(name)) editors.set(name, editor(g.types[name].effect, g, true));
     ed = editors.get(name);
     fill(slot, ed.el);
-    rule.textContent = `${ruleLine(g.types[name])} Counted by ${(g.methods[name] || {}).name || 'an unknown method'}.`;
+    rule.textContent = `${ruleLine(g.types[name])} ${methodLine(g.methods[name])}`;
   };
   type.input.addEventListener('change', show);
   show();

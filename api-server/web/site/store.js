@@ -1,13 +1,13 @@
 // The device's memory, in IndexedDB database "freecoop":
 //   people    {id, name, authorization_token, access_token, access_expires_at,
-//              access_expires_local (the same instant by this device's clock),
-//              backed_up_at, claim_lost (a sign-up whose token never arrived)}
-//   heads     {gid, seq, head}: the last log entry this device saw for each group
+//              access_expires_local (the same, by this device's clock), backed_up_at,
+//              claim_lost (a sign-up whose token never arrived)}
+//   heads     {gid, seq, head}: the last log entry seen of each group
 //   settings  key -> value (which person is current)
 //   receipts  {key: "<person>:<decision>", person, decision, ballot_id, cast_at}: the
-//             person's last ballot receipt per decision, to find it in the signed result
-// The authorization token lives only here and in the person's backup file: the server
-// keeps just its hash, so losing both loses the account.
+//             person's last receipt per decision, to find it in the signed result
+// The authorization token is only here and in the backup file: the server keeps just its
+// hash, so losing both loses the account.
 
 const DB_NAME = 'freecoop';
 // 2 added receipts; each upgrade only adds stores, so what a device kept stays.
@@ -25,10 +25,9 @@ function open() {
       const req = indexedDB.open(DB_NAME, DB_VERSION);
       req.onupgradeneeded = () => {
         const db = req.result;
-        if (!db.objectStoreNames.contains('people')) db.createObjectStore('people', { keyPath: 'id' });
-        if (!db.objectStoreNames.contains('heads')) db.createObjectStore('heads', { keyPath: 'gid' });
-        if (!db.objectStoreNames.contains('settings')) db.createObjectStore('settings');
-        if (!db.objectStoreNames.contains('receipts')) db.createObjectStore('receipts', { keyPath: 'key' });
+        for (const [name, keyPath] of [['people', 'id'], ['heads', 'gid'], ['settings'], ['receipts', 'key']]) {
+          if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, keyPath ? { keyPath } : {});
+        }
       };
       req.onsuccess = () => {
         const db = req.result;
@@ -43,8 +42,8 @@ function open() {
   return opening;
 }
 
-// Runs fn(objectStore) in one transaction; resolves with the result of the request fn
-// returns, once the transaction has committed (so a write is durable when we go on).
+// fn(objectStore) in one transaction: the result of the request fn returns, once the
+// transaction has committed (so a write is durable when we go on).
 async function run(storeName, mode, fn) {
   const db = await open();
   return new Promise((resolve, reject) => {
@@ -69,18 +68,13 @@ export const putReceipt = (person, decision, ballotId) => run('receipts', 'readw
   key: `${person}:${decision}`, person, decision, ballot_id: ballotId, cast_at: new Date().toISOString(),
 }));
 
-const getSetting = (key) => run('settings', 'readonly', (s) => s.get(key));
-const putSetting = (key, value) => run('settings', 'readwrite', (s) => s.put(value, key));
-
-// The person this device acts as, or undefined.
 export async function currentPerson() {
-  const id = await getSetting('current');
+  const id = await run('settings', 'readonly', (s) => s.get('current'));
   return id ? getPerson(id) : undefined;
 }
 
-export const setCurrent = (id) => putSetting('current', id);
+export const setCurrent = (id) => run('settings', 'readwrite', (s) => s.put(id, 'current'));
 
-// Merges fields into a stored person and returns the new record.
 export async function updatePerson(id, fields) {
   const person = { ...(await getPerson(id)), ...fields, id };
   await putPerson(person);

@@ -2,15 +2,12 @@
 
 import * as api from './api.js';
 import * as store from './store.js';
-import { h, append, field, form, showErrors, uid } from './dom.js';
+import { h, append, field, form, showErrors, titled, uid, isUuid } from './dom.js';
 
 const TOKEN_RE = /^aut_[A-Za-z0-9_-]{43}$/;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-// --- sign-up ------------------------------------------------------------------------------
-
-// The account is stored before it is claimed, and the authorization token the moment it
-// arrives: a reload in between loses nothing that can still be had.
+// The account is stored before it is claimed, and the token the moment it arrives: a
+// reload in between loses nothing that can still be had.
 async function signUp(name, say) {
   say('Creating your account…');
   const r = await api.signUp(name);
@@ -56,14 +53,12 @@ function signUpForm(ctx) {
       const r = await signUp(value, say);
       say('');
       if (!r.ok && !r.created) return showErrors(f, r.error);
-      // Signed up, or the account exists but its token did not arrive: the welcome page
-      // then offers to finish (or explains why it cannot be).
+      // Signed up, or its token did not arrive: the welcome page offers to finish (or says
+      // why it cannot).
       ctx.go('#/');
     },
   }, name.wrap, h('button', { type: 'submit', 'data-test': 'signup-submit', 'data-busy': 'Signing up…' }, 'Sign up'), progress);
 }
-
-// --- backup and restore -------------------------------------------------------------------
 
 function fileName(person) {
   const safe = (person.name || '').normalize('NFC').replace(/[^\p{L}\p{N}_-]+/gu, '-').replace(/^-+|-+$/g, '');
@@ -115,7 +110,7 @@ async function restore(text) {
   let doc;
   try { doc = JSON.parse(text); } catch { doc = null; }
   const token = doc && doc.authorization_token;
-  if (!doc || typeof doc !== 'object' || !doc.person || !UUID_RE.test(doc.person.id) || !TOKEN_RE.test(token || '')) {
+  if (!doc || typeof doc !== 'object' || !doc.person || !isUuid(doc.person.id) || !TOKEN_RE.test(token || '')) {
     return { ok: false, error: { detail: 'This is not a FreeCoop backup file: it should hold a person and an authorization token.' } };
   }
   const access = await api.accessToken(token);
@@ -132,7 +127,7 @@ async function restore(text) {
     access_token: access.data.access_token, access_expires_at: access.data.expires_at, access_expires_local: null,
     backed_up_at: new Date().toISOString(), claim_lost: false,
   };
-  // Ask the server who the token belongs to: the file's id and name are only what it says.
+  // Ask the server whose token it is: the file's id and name are only what it says.
   const previous = api.currentPerson();
   api.usePerson(candidate);
   const me = await api.me();
@@ -175,12 +170,9 @@ function restoreForm(ctx) {
   return f;
 }
 
-// --- views --------------------------------------------------------------------------------
-
 function peopleList(people, current, ctx) {
   if (!people.some((p) => !current || p.id !== current.id)) return null;
-  return h('section', { 'aria-labelledby': 'people-h' },
-    h('h2', { id: 'people-h' }, 'People on this device'),
+  return titled('people-h', 'People on this device',
     h('ul', { class: 'plain' }, people.map((p) => h('li', { class: 'row' },
       h('span', {}, p.name || p.id, p.authorization_token ? '' : ' (sign-up not finished)'),
       current && p.id === current.id
@@ -199,11 +191,10 @@ export async function welcomeView(root, ctx) {
     h('p', { class: 'lead' }, 'Run your co-operative\'s democracy and books: groups, charters, decisions and secret ballots.'));
   if (pending) append(root, finishPanel(pending, ctx));
   append(root,
-    h('section', { 'aria-labelledby': 'signup-h' }, h('h2', { id: 'signup-h' }, 'Sign up'),
+    titled('signup-h', 'Sign up',
       h('p', {}, 'You get a key (your authorization token) that stays on this device. You will be asked to save a backup of it.'),
       signUpForm(ctx)),
-    h('section', { 'aria-labelledby': 'restore-h' }, h('h2', { id: 'restore-h' }, 'Already signed up?'),
-      restoreForm(ctx)),
+    titled('restore-h', 'Already signed up?', restoreForm(ctx)),
     peopleList(await store.allPeople(), ctx.person, ctx));
 }
 
@@ -247,10 +238,9 @@ export async function accountView(root, ctx) {
       h('dt', {}, 'Account id'), h('dd', {}, h('code', {}, p.id)),
       h('dt', {}, 'Backup'), h('dd', {}, p.backed_up_at ? 'Downloaded on this device' : 'Not yet downloaded')),
     backupPanel(p, ctx),
-    h('section', { 'aria-labelledby': 'restore-h' }, h('h2', { id: 'restore-h' }, 'Restore or add a person'),
+    titled('restore-h', 'Restore or add a person',
       h('p', {}, 'Restoring a backup file makes its person the one this page acts as; the others stay on this device.'),
       restoreForm(ctx)),
     peopleList(await store.allPeople(), p, ctx),
-    h('section', { 'aria-labelledby': 'another-h' }, h('h2', { id: 'another-h' }, 'Sign up another person'),
-      signUpForm(ctx)));
+    titled('another-h', 'Sign up another person', signUpForm(ctx)));
 }

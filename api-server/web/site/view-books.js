@@ -1,5 +1,5 @@
-// A group's books (DESIGN §10.7): balances, reports and entries for every member; recording
-// for those whose roles allow it; one's signed statement, verified on the device.
+// A group's books (DESIGN §10.7): balances, reports and entries; recording as one's roles
+// allow; one's signed statement, verified on the device.
 
 import * as api from './api.js';
 import { h, append, field, form, section, showErrors, clearErrors, errorLine, timeEl } from './dom.js';
@@ -21,8 +21,9 @@ export async function booksView(root, ctx, gid) {
   root.setAttribute('aria-busy', 'true');
   ctx.setTitle('Books');
   const base = `/coop/v1/groups/${enc(gid)}`;
+  const get = (path) => api.call('GET', `${base}${path}`);
   const [group, members, charter, accounts] = await Promise.all([api.getGroup(gid), api.members(gid),
-    api.charter(gid), api.call('GET', `${base}/ledger/accounts`)]);
+    api.charter(gid), get('/ledger/accounts')]);
   loading.remove();
   root.removeAttribute('aria-busy');
   const failed = [group, members, charter, accounts].find((r) => !r.ok);
@@ -33,10 +34,11 @@ export async function booksView(root, ctx, gid) {
 
   const c = charter.data.charter;
   const acc = c.accounting || {};
+  const currency = acc.currency || 'EUR';
   const me = members.data.members.find((m) => m.id === ctx.person.id) || { roles: [] };
   const b = {
-    gid, base, charter: c, me: ctx.person.id, roles: me.roles,
-    currency: acc.currency || 'EUR', exp: exponentOf(acc.currency || 'EUR'), unit: acc.patronage_unit || 'minutes',
+    gid, base, get, charter: c, me: ctx.person.id, roles: me.roles,
+    currency, exp: exponentOf(currency), unit: acc.patronage_unit || 'minutes',
     fy: fiscalYear(today(), acc.fiscal_year_start || '01-01'),
     members: members.data.members, accounts: accounts.data.accounts,
     names: new Map(members.data.members.map((m) => [m.id, m.name])),
@@ -56,8 +58,8 @@ export async function booksView(root, ctx, gid) {
     parts.slice(1), statementSection(b, ctx));
 }
 
-// {code, label, amount, flag} rows and their total (minor units). Wide figures scroll in
-// the table's own box, never the page.
+// {code, label, amount, flag} rows and their total (minor units); wide figures scroll in
+// the table's box, not the page.
 function amounts(b, caption, rows, total, test) {
   return h('div', { class: 'table-scroll' }, h('table', { class: 'amounts', 'data-test': test },
     h('caption', {}, caption),
@@ -68,10 +70,9 @@ function amounts(b, caption, rows, total, test) {
       h('td', { class: 'num', 'data-test': 'total' }, b.fmt(total))))));
 }
 
-function balancesSection(b, first) {
-  let initial = first;
+function balancesSection(b, initial) {
   return section({ title: 'Balances', test: 'books-balances' }, async () => {
-    const r = initial || await api.call('GET', `${b.base}/ledger/accounts`);
+    const r = initial || await b.get('/ledger/accounts');
     initial = null;
     if (!r.ok) return errorLine(r.error);
     b.accounts = r.data.accounts;
@@ -88,7 +89,7 @@ function balancesSection(b, first) {
   });
 }
 
-// A report asked for with its own small form's dates; the server's refusals show in its place.
+// A report for the dates of its own small form; the server's refusals show in its place.
 function reportSection(b, { title, test, fields, load }) {
   const s = section({ title, test }, load);
   s.insertBefore(form({
@@ -113,7 +114,7 @@ function sheetSection(b) {
   return reportSection(b, {
     title: 'Balance sheet', test: 'books-sheet', fields: [at],
     load: async () => {
-      const r = await api.call('GET', `${b.base}/reports/balance-sheet?at=${enc(at.input.value || today())}`);
+      const r = await b.get(`/reports/balance-sheet?at=${enc(at.input.value || today())}`);
       if (!r.ok) return errorLine(r.error);
       const d = r.data;
       return [reportSide(b, d.assets, 'Assets', 'sheet-assets'), reportSide(b, d.liabilities, 'Liabilities', 'sheet-liabilities'),
@@ -131,7 +132,7 @@ function incomeSection(b) {
   return reportSection(b, {
     title: 'Income statement', test: 'books-income', fields: [from, to],
     load: async () => {
-      const r = await api.call('GET', `${b.base}/reports/income-statement?from=${enc(from.input.value)}&to=${enc(to.input.value)}`);
+      const r = await b.get(`/reports/income-statement?from=${enc(from.input.value)}&to=${enc(to.input.value)}`);
       if (!r.ok) return errorLine(r.error);
       const d = r.data;
       return [h('p', { class: 'meta' }, `From ${d.from} to ${d.to}.`),
@@ -143,7 +144,7 @@ function incomeSection(b) {
 
 function membersSection(b) {
   return section({ title: 'Members\' capital and patronage', test: 'books-members' }, async () => {
-    const r = await api.call('GET', `${b.base}/reports/members`);
+    const r = await b.get('/reports/members');
     if (!r.ok) return errorLine(r.error);
     for (const m of r.data.members) if (!b.names.has(m.person)) b.names.set(m.person, m.name);
     return h('ul', { class: 'cards' }, r.data.members.map((m) => h('li', { 'data-test': 'member-report', 'data-person': m.person },
@@ -180,7 +181,7 @@ function entriesSection(b) {
       if (more.getAttribute('aria-disabled')) return;
       more.setAttribute('aria-disabled', 'true');
       status.replaceChildren(after ? h('p', { class: 'loading' }, 'Loading entries…') : '');
-      const r = await api.call('GET', `${b.base}/ledger/entries?after=${after}`);
+      const r = await b.get(`/ledger/entries?after=${after}`);
       more.removeAttribute('aria-disabled');
       if (!r.ok) return status.replaceChildren(errorLine(r.error));
       const got = r.data.entries;
@@ -210,8 +211,8 @@ function statementSection(b, ctx) {
       if (!/^\d{4}$/.test(y)) return showErrors(el, { detail: 'A year is 4 digits, like 2027.', pointer: '/year' });
       clearErrors(el);
       out.replaceChildren(h('p', { class: 'loading' }, 'Getting your statement…'));
-      const [st, keys] = await Promise.all([
-        api.call('GET', `${b.base}/reports/members/${enc(b.me)}/statement?year=${y}`), api.call('GET', '/coop/v1/keys')]);
+      const [st, keys] = await Promise.all([b.get(`/reports/members/${enc(b.me)}/statement?year=${y}`),
+        api.call('GET', '/coop/v1/keys')]);
       out.replaceChildren();
       if (!st.ok || !keys.ok) return showErrors(el, (st.ok ? keys : st).error);
       const jws = String(st.data).trim();
@@ -239,10 +240,8 @@ function statementFigures(b, p) {
   return h('dl', { class: 'facts statement', 'data-test': 'statement-figures' },
     row('Status', p.status === 'allocated' ? 'allocated: the year is closed' : 'provisional: not allocated yet', 'st-status'),
     row('Patronage', b.patronage(p.patronage), 'st-patronage'),
-    row('Allocation', b.cur(p.allocation), 'st-allocation'),
-    row('Paid in cash', b.cur(p.cash), 'st-cash'),
-    row('Retained', b.cur(p.retained), 'st-retained'),
-    row('Capital at year end', b.cur(p.capital), 'st-capital'),
+    [['Allocation', 'allocation'], ['Paid in cash', 'cash'], ['Retained', 'retained'], ['Capital at year end', 'capital']]
+      .map(([label, key]) => row(label, b.cur(p[key]), `st-${key}`)),
     p.payable_as_former ? row('Payable as former member', b.cur(p.payable_as_former), 'st-former') : null,
     row('Issued', [timeEl(p.issued_at), `, log entry #${p.seq}`], 'st-seq'));
 }

@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { h, append, field, form, section, showErrors, errorLine, timeEl, uid } from './dom.js';
 import { checkLog } from './logcheck.js';
 import { decisionItem, personName } from './decisions.js';
-import { startSection, proposePanel, ruleLine } from './start-decision.js';
+import { startSection, proposePanel, ruleLine, methodLine } from './start-decision.js';
 import { discussion } from './discussion.js';
 import { exponentOf } from './books-forms.js';
 
@@ -214,7 +214,7 @@ function charterSection(charter) {
       h('h3', {}, 'Decision types'),
       h('ul', { class: 'cards' }, Object.entries(c.decision_types || {}).map(([name, t]) => h('li', { 'data-test': 'charter-type', 'data-type': name },
         h('strong', {}, name), t.effect !== name ? ` (${t.effect.replaceAll('_', ' ')})` : '',
-        h('p', {}, 'Counted by ', h('span', { 'data-test': 'method-name' }, (methods[name] && methods[name].name) || 'an unknown method'), '.'),
+        h('p', { 'data-test': 'method-rule' }, methodLine(methods[name])),
         h('p', { class: 'meta', 'data-test': 'type-rule' }, ruleLine(t))))),
     ];
   });

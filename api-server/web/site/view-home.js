@@ -2,7 +2,7 @@
 
 import * as api from './api.js';
 import * as store from './store.js';
-import { h, append, field, form, section, showErrors, errorLine, isUuid } from './dom.js';
+import { h, append, field, form, section, showErrors, errorLine, titled, isUuid } from './dom.js';
 import { backupPanel } from './view-account.js';
 
 export async function homeView(root, ctx) {
@@ -28,8 +28,7 @@ export async function homeView(root, ctx) {
 
 function foundSection(ctx, groups) {
   const name = field({ label: 'Group name', name: 'name', test: 'found-name', required: true, maxlength: 200 });
-  return h('section', { 'aria-labelledby': 'found-h' },
-    h('h2', { id: 'found-h' }, 'Found a group'),
+  return titled('found-h', 'Found a group',
     h('p', {}, 'You become its first member under the default worker co-op charter: members decide '
       + 'together, by vote, who joins and who holds which role.'),
     form({
@@ -40,7 +39,7 @@ function foundSection(ctx, groups) {
         const r = await api.foundGroup(value);
         if (!r.ok) {
           showErrors(f, r.error);
-          // A lost answer may hide a group that was founded: show the list as it is now.
+          // A lost answer may hide a founded group: show the list as it is now.
           if (r.status === 0) {
             f.formError.textContent = 'The connection failed before the server answered, so the group may or may not '
               + 'have been founded. Check your groups above before trying again.';
@@ -48,7 +47,7 @@ function foundSection(ctx, groups) {
           }
           return;
         }
-        // The founding entry is the first log head this device has seen of the group.
+        // The founding entry is the first log head this device saw of the group.
         await store.putHead(r.data.id, 1, r.data.head);
         ctx.go(`#/groups/${r.data.id}`);
       },
@@ -65,8 +64,7 @@ function applySection() {
     test: 'apply-message', maxlength: 2000, rows: 3,
   });
   const done = h('p', { role: 'status', class: 'progress', 'data-test': 'apply-done' });
-  return h('section', { 'aria-labelledby': 'apply-h' },
-    h('h2', { id: 'apply-h' }, 'Apply to join a group'),
+  return titled('apply-h', 'Apply to join a group',
     form({
       label: 'Apply to join a group', test: 'apply-form',
       onSubmit: async (f) => {

@@ -87,8 +87,13 @@ async function download(who, timeoutMs = 10000) {
   }
 }
 
-// A screenshot kept as a test artifact: <name>-phone.png / <name>-desktop.png.
+// A screenshot kept as a test artifact: <name>-phone.png / <name>-desktop.png. What it
+// shows must not hold a programming slip a person would read ("null", "undefined", "NaN",
+// "[object Object]").
 async function shoot(who, name) {
+  const slips = await who.page.evaluate(() => document.body.innerText.split('\n')
+    .filter((l) => /\b(null|undefined|NaN)\b|\[object \w+\]/.test(l)));
+  assert.deepEqual(slips, [], `${who.name}'s page shows a slip at ${name}`);
   fs.mkdirSync(SHOTS, { recursive: true });
   const vp = who.page.viewport();
   const kind = vp && vp.width < 600 ? 'phone' : 'desktop';
@@ -172,12 +177,20 @@ function session(server) {
 
 // A browser suite: a FreeCoop server (lib/coop.js's coopServer with env) started before
 // its tests and stopped after them, with the session of its browsers (closed after them);
-// S.server() is the server once started.
+// S.server() is the server once started; S.restart(meanwhile) stops it, runs meanwhile
+// (what the browsers do while it is down) and starts it again on the same port.
 function suite(env = {}) {
   const C = require('./coop');
+  const h = require('./harness');
   let server = null;
   const S = session({ get port() { return server.port; } });
   S.server = () => server;
+  S.restart = async (meanwhile) => {
+    const { port } = server;
+    assert.equal(await server.stop(), 0, 'the server stops cleanly');
+    await meanwhile();
+    server = await h.startServer(env, { port });
+  };
   test.before(async () => {
     server = await C.coopServer(env);
   });

@@ -122,12 +122,12 @@ function reportSanitizer(bin, logs) {
   process.stderr.write(`\n*** ${bin} reported a sanitizer error or a broken invariant:\n${logs.slice(at, at + 60).join('\n')}\n`);
 }
 
-// Spawns the server; returns {url, logs, out, proc, exited} without waiting for it.
-// logs collects stderr lines (JSON log records) as strings; exited resolves with
-// {code, signal} when the process ends.
-async function spawnServer(envOverrides = {}) {
+// Spawns the server (on port, or a free one); returns {url, logs, out, proc, exited}
+// without waiting for it. logs collects stderr lines (JSON log records) as strings;
+// exited resolves with {code, signal} when the process ends.
+async function spawnServer(envOverrides = {}, port = null) {
   const bin = env('FREECOOP_BIN');
-  const port = await freePort();
+  if (!port) port = await freePort();
   const proc = spawn(bin, [], {
     env: serverEnv(port, envOverrides),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -196,11 +196,11 @@ async function waitFor200(s, path, deadline, isExited) {
 
 // Starts the server and waits until GET /healthz answers 200, and then (unless
 // opts.ready is false) until GET /readyz does too, so the database pool is connected
-// before a test makes its first call. Returns {url, logs, proc, stop(), parsedLogs()};
-// stop() sends SIGTERM (SIGKILL after 10 s) and resolves with the exit code (null when a
-// signal ended it).
+// before a test makes its first call. opts.port starts it on that port (a restart where
+// clients wait). Returns {url, logs, proc, stop(), parsedLogs()}; stop() sends SIGTERM
+// (SIGKILL after 10 s) and resolves with the exit code (null when a signal ended it).
 async function startServer(envOverrides = {}, opts = {}) {
-  const s = await spawnServer(envOverrides);
+  const s = await spawnServer(envOverrides, opts.port);
   let exitInfo = null;
   s.exited.then((info) => { exitInfo = info; });
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
