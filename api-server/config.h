@@ -57,6 +57,8 @@ struct config {
 	int conclude_max_attempts;
 	int conclude_db_timeout_ms;
 	int decision_key_cache;
+	int credential_cache;
+	int credential_cache_ttl_ms;
 	int max_document_size;
 	int conclude_concurrency;
 	int authority_check_ms;

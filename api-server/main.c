@@ -175,6 +175,8 @@ serve(struct app *app, const char *authority_id, const struct coop_keys *coop_ke
 	ev_purge = event_new(app->base, -1, EV_PERSIST, purge_cb, app);
 	app->downloads = download_new(app);
 	if (app->metrics == NULL || app->db == NULL || app->worker == NULL || bulk == NULL ||
+	    core_credentials_cache(&app->core, (size_t)app->cfg->credential_cache,
+				   app->cfg->credential_cache_ttl_ms) != 0 ||
 	    app->downloads == NULL || app->core.dns == NULL || ev_int == NULL || ev_term == NULL ||
 	    ev_purge == NULL || (events = events_new(app)) == NULL ||
 	    (app->events = events, conclusion = conclude_new(app, bulk, authority_id)) == NULL ||
@@ -219,6 +221,7 @@ out:
 	app->core.dns = NULL;
 	deckeys_free(app->core.deckeys);
 	app->core.deckeys = NULL;
+	core_credentials_free(&app->core); /* after the pool, which notified it */
 	if (app->http != NULL)
 		evhttp_free(app->http); /* ends the downloads still streaming */
 	download_free(app->downloads);

@@ -6,6 +6,9 @@
 
 #include "config.h"
 #include "core_tokens.h"
+#include "credcache.h"
+#include "db/db.h"
+#include "log.h"
 #include "store_accounts.h"
 #include "store_tokens.h"
 
@@ -17,21 +20,30 @@
 /* ---- resolving ---- */
 
 struct resolve {
+	struct core *c;
 	core_principal_cb cb;
 	void *arg;
-	char prefix[5];
+	struct credential cred;
+	uint64_t ticket;  /* the credential cache's, when the lookup was sent */
+	uint64_t sent_us;
 };
 
 static void
 found_cb(void *arg, const struct problem *no, enum core_credential found,
-	 const struct principal *who)
+	 const struct principal *who, uint64_t left_us)
 {
 	struct resolve *v = arg;
 	struct problem why;
+	const char *prefix = v->cred.prefix;
 
 	if (no == NULL) {
 		switch (found) {
 		case CRED_OK:
+			/* An access token's expiry counted from when it was asked for: early, never
+			 * late. An authorization token is used to issue, a write: not kept. */
+			if (strcmp(prefix, "aut_") != 0 && (left_us > 0 || strcmp(prefix, "svc_") == 0))
+				credcache_put(v->c->creds, v->ticket, &v->cred, who,
+					      left_us > 0 ? v->sent_us + left_us : 0, util_now_us());
 			break;
 		case CRED_REVOKED:
 			no = problem_set(&why, 401, "token-revoked", "The access token was revoked.");
@@ -42,7 +54,7 @@ found_cb(void *arg, const struct problem *no, enum core_credential found,
 					 "authorization token.");
 			break;
 		case CRED_UNKNOWN:
-			if (strcmp(v->prefix, "svc_") == 0)
+			if (strcmp(prefix, "svc_") == 0)
 				no = problem_set(&why, 401, "invalid-credentials",
 						 "The service key is unknown or its service is "
 						 "disabled.");
@@ -50,7 +62,7 @@ found_cb(void *arg, const struct problem *no, enum core_credential found,
 				no = problem_set(&why, 401, "invalid-credentials",
 						 "The %s token is unknown, or its service is "
 						 "disabled.",
-						 strcmp(v->prefix, "aut_") == 0 ? "authorization"
+						 strcmp(prefix, "aut_") == 0 ? "authorization"
 										: "access");
 			break;
 		}
@@ -63,22 +75,64 @@ void
 core_credential_resolve(struct core *c, const struct credential *cred, core_principal_cb cb,
 			void *arg)
 {
-	struct resolve *v = malloc(sizeof(*v));
+	const struct principal *known = credcache_get(c->creds, cred, util_now_us());
+	struct resolve *v;
 	struct problem no;
 
-	if (v == NULL) {
+	if (known != NULL) {
+		cb(arg, NULL, known);
+		return;
+	}
+	if ((v = malloc(sizeof(*v))) == NULL) {
 		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL);
 		return;
 	}
+	v->c = c;
 	v->cb = cb;
 	v->arg = arg;
-	memcpy(v->prefix, cred->prefix, sizeof(v->prefix));
+	v->cred = *cred;
+	v->ticket = credcache_ticket(c->creds);
+	v->sent_us = util_now_us();
 	if (strcmp(cred->prefix, "svc_") == 0)
 		store_service_by_key(c->db, cred->hash, found_cb, v);
 	else if (strcmp(cred->prefix, "aut_") == 0)
 		store_authorization_lookup(c->db, cred->hash, found_cb, v);
 	else
 		store_access_lookup(c->db, cred->hash, found_cb, v);
+}
+
+/* The pool's notifications: revocations to forget, and whether they are being received. */
+static void
+notified_cb(void *arg, const char *payload, int listening)
+{
+	struct credcache *cc = arg;
+
+	if (payload != NULL) {
+		credcache_notified(cc, payload);
+		return;
+	}
+	credcache_listening(cc, listening);
+	if (listening)
+		log_info("credential cache: listening for revocations");
+	else
+		log_warn("credential cache: not listening for revocations; not used until it is");
+}
+
+int
+core_credentials_cache(struct core *c, size_t n, int ttl_ms)
+{
+	if ((c->creds = credcache_new(ttl_ms > 0 ? n : 0, ttl_ms)) == NULL)
+		return -1;
+	if (n > 0 && ttl_ms > 0)
+		db_pool_listen(c->db, CREDCACHE_CHANNEL, notified_cb, c->creds);
+	return 0;
+}
+
+void
+core_credentials_free(struct core *c)
+{
+	credcache_free(c->creds);
+	c->creds = NULL;
 }
 
 /* ---- issuing ---- */
@@ -95,7 +149,7 @@ struct issuance {
 };
 
 static void issued_cb(void *arg, const struct problem *no, enum store_issue done,
-		      const char *expires_at);
+		      const char *expires_at, const char *revoked);
 
 static void
 send_issue(struct issuance *is)
@@ -116,12 +170,15 @@ granted_cb(struct keylock_waiter *w)
 }
 
 static void
-issued_cb(void *arg, const struct problem *no, enum store_issue done, const char *expires_at)
+issued_cb(void *arg, const struct problem *no, enum store_issue done, const char *expires_at,
+	  const char *revoked)
 {
 	struct issuance *is = arg;
 	struct problem why;
 	struct core_access_token t = {is->token, expires_at};
 
+	if (revoked != NULL) /* the oldest tokens past the cap: refused here from now on */
+		credcache_forget_hex(is->c->creds, revoked);
 	if (no == NULL && done == STORE_ISSUE_AGAIN && ++is->attempts < ISSUE_ATTEMPTS) {
 		send_issue(is); /* another instance issued for the account meanwhile: again */
 		return;
@@ -167,9 +224,42 @@ core_access_token_issue(struct core *c, const struct principal *caller, core_tok
 	keylock_take(&c->issuing, &is->w);
 }
 
+struct revocation {
+	struct core *c;
+	unsigned char hash[UTIL_SHA256_LEN];
+	void (*cb)(void *arg, const struct problem *no);
+	void *arg;
+};
+
+/* Revoked (committed): forgotten here before the holder hears of it; other instances
+ * forget it when the database's notification reaches them. */
+static void
+revoked_cb(void *arg, const struct problem *no)
+{
+	struct revocation *r = arg;
+
+	if (no == NULL)
+		credcache_forget(r->c->creds, r->hash);
+	r->cb(r->arg, no);
+	free(r);
+}
+
 void
 core_access_token_revoke(struct core *c, const unsigned char hash[UTIL_SHA256_LEN],
 			 void (*cb)(void *arg, const struct problem *no), void *arg)
 {
-	store_access_revoke(c->db, hash, cb, arg);
+	struct revocation *r = malloc(sizeof(*r));
+	struct problem no;
+
+	if (r == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."));
+		return;
+	}
+	r->c = c;
+	memcpy(r->hash, hash, UTIL_SHA256_LEN);
+	r->cb = cb;
+	r->arg = arg;
+	/* Lookups in flight now may have read it live: none of them is kept. */
+	credcache_forget(c->creds, hash);
+	store_access_revoke(c->db, hash, revoked_cb, r);
 }

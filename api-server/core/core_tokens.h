@@ -18,6 +18,13 @@ typedef void (*core_principal_cb)(void *arg, const struct problem *no,
 void core_credential_resolve(struct core *c, const struct credential *cred,
 			     core_principal_cb cb, void *arg);
 
+/* Keeps resolved service keys and access tokens in memory (credcache.h: n entries, each
+ * at most ttl_ms; 0 for either keeps none), trusted while the pool receives the database's
+ * credential notifications. Returns 0, or -1 without memory. Call before the loop runs;
+ * core_credentials_free after the pool is freed. */
+int core_credentials_cache(struct core *c, size_t n, int ttl_ms);
+void core_credentials_free(struct core *c);
+
 /* The new token, or why not. */
 typedef void (*core_token_cb)(void *arg, const struct problem *no,
 			      const struct core_access_token *t);

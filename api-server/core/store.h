@@ -18,10 +18,12 @@
 /* RFC 3339 UTC text of a timestamptz column, for SELECT lists. */
 #define STORE_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-/* What a credential stands for: who (valid during the call) when found is CRED_OK;
- * no != NULL when the database failed. */
+/* What a credential stands for: who (valid during the call) when found is CRED_OK, and
+ * left_us, the time an access token had left when the database read it (0 for a credential
+ * that does not expire); no != NULL when the database failed. */
 typedef void (*store_principal_cb)(void *arg, const struct problem *no,
-				   enum core_credential found, const struct principal *who);
+				   enum core_credential found, const struct principal *who,
+				   uint64_t left_us);
 
 /* A store call in flight: the caller's typed callback (called through its own type), its
  * argument, and the hash the answer is checked against. */

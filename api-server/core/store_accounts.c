@@ -46,14 +46,14 @@ service_cb(const struct db_result *res, void *arg)
 	struct principal who = {.kind = PRINCIPAL_SERVICE};
 
 	if (res->status != DB_OK)
-		cb(c->arg, problem_db(&no, res), CRED_UNKNOWN, NULL);
+		cb(c->arg, problem_db(&no, res), CRED_UNKNOWN, NULL, 0);
 	else if (PQntuples(res->res) != 1 || !store_hash_matches(PQgetvalue(res->res, 0, 2), c->hash))
-		cb(c->arg, NULL, CRED_UNKNOWN, NULL);
+		cb(c->arg, NULL, CRED_UNKNOWN, NULL, 0);
 	else {
 		snprintf(who.service_id, sizeof(who.service_id), "%s", PQgetvalue(res->res, 0, 0));
 		snprintf(who.service_name, sizeof(who.service_name), "%s",
 			 PQgetvalue(res->res, 0, 1));
-		cb(c->arg, NULL, CRED_OK, &who);
+		cb(c->arg, NULL, CRED_OK, &who, 0);
 	}
 	free(c);
 }
@@ -65,7 +65,7 @@ store_service_by_key(struct db_pool *db, const unsigned char key_hash[UTIL_SHA25
 	struct db_param p[] = {db_bytes(key_hash, UTIL_SHA256_LEN)};
 	struct store_call *c;
 
-	STORE_CALL(c, cb, arg, cb(arg, p_, CRED_UNKNOWN, NULL));
+	STORE_CALL(c, cb, arg, cb(arg, p_, CRED_UNKNOWN, NULL, 0));
 	memcpy(c->hash, key_hash, UTIL_SHA256_LEN);
 	db_query(db, &stmt_service_by_key, p, service_cb, c);
 }

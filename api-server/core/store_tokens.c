@@ -64,13 +64,16 @@ const struct db_stmt stmt_access_issue = {
 	       "    ORDER BY t.created_at DESC, t.token_hash DESC "
 	       "    OFFSET greatest(f.cap - f.fresh, 0)) x), "
 	       "old AS (UPDATE decision.access_tokens t SET revoked_at = now() "
-	       "  WHERE t.token_hash = ANY (ARRAY(SELECT token_hash FROM live))), "
+	       "  WHERE t.token_hash = ANY (ARRAY(SELECT token_hash FROM live)) "
+	       "  RETURNING t.token_hash, t.account_id), "
 	       "ins AS (INSERT INTO decision.access_tokens (token_hash, account_id, expires_at, "
 	       "    revoked_at) "
 	       "  SELECT n.new_hash, n.account, now() + make_interval(secs => n.ttl), "
 	       "    CASE WHEN n.nth > n.cap THEN now() END FROM n "
 	       "  RETURNING token_hash, expires_at) "
-	       "SELECT k.i, " STORE_TS("ins.expires_at") " "
+	       "SELECT k.i, " STORE_TS("ins.expires_at") ", "
+	       "  (SELECT string_agg(encode(o.token_hash, 'hex'), ',') FROM old o "
+	       "    WHERE o.account_id = k.account) "
 	       "FROM k LEFT JOIN ins ON ins.token_hash = k.new_hash "
 	       "WHERE ins.token_hash IS NOT NULL OR k.account = ANY (ARRAY(SELECT id FROM seen))",
 	.nparams = 4,
@@ -96,7 +99,8 @@ const struct db_stmt stmt_access_lookup = {
 	.sql = "WITH k AS (SELECT * FROM unnest($1::bytea[]) WITH ORDINALITY AS u(h, i)) "
 	       "SELECT k.i, x.* FROM k CROSS JOIN LATERAL ("
 	       "  SELECT a.id, a.name, " STORE_TS("a.created_at") ", s.id, s.name, "
-	       "  t.expires_at <= now(), t.revoked_at IS NOT NULL, t.token_hash "
+	       "  t.expires_at <= now(), t.revoked_at IS NOT NULL, t.token_hash, "
+	       "  greatest(extract(epoch FROM t.expires_at - now()) * 1000000, 0)::bigint "
 	       "  FROM decision.access_tokens t "
 	       "  JOIN decision.accounts a ON a.id = t.account_id "
 	       "  JOIN decision.services s ON s.id = a.service_id "
@@ -124,13 +128,14 @@ issued_cb(const struct db_result *res, int row, void *arg)
 	struct problem no;
 
 	if (res->status != DB_OK)
-		cb(c->arg, problem_db(&no, res), STORE_ISSUE_GONE, NULL);
+		cb(c->arg, problem_db(&no, res), STORE_ISSUE_GONE, NULL, NULL);
 	else if (row < 0)
-		cb(c->arg, NULL, STORE_ISSUE_GONE, NULL);
+		cb(c->arg, NULL, STORE_ISSUE_GONE, NULL, NULL);
 	else if (PQgetisnull(res->res, row, 1))
-		cb(c->arg, NULL, STORE_ISSUE_AGAIN, NULL);
+		cb(c->arg, NULL, STORE_ISSUE_AGAIN, NULL, NULL);
 	else
-		cb(c->arg, NULL, STORE_ISSUED, PQgetvalue(res->res, row, 1));
+		cb(c->arg, NULL, STORE_ISSUED, PQgetvalue(res->res, row, 1),
+		   PQgetisnull(res->res, row, 2) ? NULL : PQgetvalue(res->res, row, 2));
 	free(c);
 }
 
@@ -142,7 +147,7 @@ store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_
 	struct db_param p[4];
 	struct store_call *c;
 
-	STORE_CALL(c, cb, arg, cb(arg, p_, STORE_ISSUE_GONE, NULL));
+	STORE_CALL(c, cb, arg, cb(arg, p_, STORE_ISSUE_GONE, NULL, NULL));
 
 	snprintf(ttl_text, sizeof(ttl_text), "%d", ttl);
 	snprintf(max_text, sizeof(max_text), "%d", max_live);
@@ -154,7 +159,8 @@ store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_
 }
 
 /* A lookup's answer: the account of row, if its hash is the one asked for (constant time);
- * for an access token, also whether it expired (column 6) or was revoked (column 7). */
+ * for an access token, also whether it expired (column 6) or was revoked (column 7), and
+ * the microseconds it had left (column 9). */
 static void
 lookup_done(const struct db_result *res, int row, void *arg, int hash_col, bool access)
 {
@@ -164,16 +170,17 @@ lookup_done(const struct db_result *res, int row, void *arg, int hash_col, bool 
 	struct principal who;
 
 	if (res->status != DB_OK)
-		cb(c->arg, problem_db(&no, res), CRED_UNKNOWN, NULL);
+		cb(c->arg, problem_db(&no, res), CRED_UNKNOWN, NULL, 0);
 	else if (row < 0 || !store_hash_matches(PQgetvalue(res->res, row, hash_col), c->hash))
-		cb(c->arg, NULL, CRED_UNKNOWN, NULL);
+		cb(c->arg, NULL, CRED_UNKNOWN, NULL, 0);
 	else if (access && strcmp(PQgetvalue(res->res, row, 7), "t") == 0)
-		cb(c->arg, NULL, CRED_REVOKED, NULL);
+		cb(c->arg, NULL, CRED_REVOKED, NULL, 0);
 	else if (access && strcmp(PQgetvalue(res->res, row, 6), "t") == 0)
-		cb(c->arg, NULL, CRED_EXPIRED, NULL);
+		cb(c->arg, NULL, CRED_EXPIRED, NULL, 0);
 	else {
 		store_account_principal(res->res, row, &who);
-		cb(c->arg, NULL, CRED_OK, &who);
+		cb(c->arg, NULL, CRED_OK, &who,
+		   access ? strtoull(PQgetvalue(res->res, row, 9), NULL, 10) : 0);
 	}
 	free(c);
 }
@@ -198,7 +205,7 @@ lookup(struct db_pool *db, const struct db_stmt *stmt, const unsigned char hash[
 	struct db_param p[] = {db_bytes(hash, UTIL_SHA256_LEN)};
 	struct store_call *c;
 
-	STORE_CALL(c, cb, arg, cb(arg, p_, CRED_UNKNOWN, NULL));
+	STORE_CALL(c, cb, arg, cb(arg, p_, CRED_UNKNOWN, NULL, 0));
 	memcpy(c->hash, hash, UTIL_SHA256_LEN);
 	db_query_batched(db, stmt, p, done, c);
 }

@@ -12,11 +12,12 @@ extern const struct db_stmt stmt_access_issue, stmt_authorization_lookup, stmt_a
  * meanwhile: call again (the next call comes after that statement committed). */
 enum store_issue { STORE_ISSUED, STORE_ISSUE_GONE, STORE_ISSUE_AGAIN };
 typedef void (*store_issue_cb)(void *arg, const struct problem *no, enum store_issue done,
-			       const char *expires_at);
+			       const char *expires_at, const char *revoked);
 
 /* Issues an access token (stored as new_hash) valid for ttl seconds to account_id, if its
  * service is enabled, and revokes the account's oldest live tokens past max_live (ttl and
- * max_live the same for every call). Batched. */
+ * max_live the same for every call). Batched. The callback's revoked lists the hex hashes
+ * of the account's tokens this revoked, comma-separated (NULL: none). */
 void store_access_issue(struct db_pool *db, const unsigned char new_hash[UTIL_SHA256_LEN],
 			const char *account_id, int ttl, int max_live, store_issue_cb cb,
 			void *arg);

@@ -23,7 +23,8 @@ struct query {
 	TAILQ_ENTRY(query) link;
 	const struct db_stmt *stmt;
 	int stmt_idx;  /* the statement's index in the pool, which names it "s<idx>" */
-	int internal;  /* a PREPARE sent while connecting, with no callback */
+	int internal;  /* a PREPARE (or the LISTEN) sent while connecting, with no callback */
+	int direct;    /* sent as its SQL text, not prepared: the LISTEN */
 	db_cb cb;
 	void *arg;
 	uint64_t deadline_us;
@@ -74,6 +75,13 @@ struct db_pool {
 	struct event *ev_flush;
 	unsigned long long queries, failed_unavailable, failed_timeout, reconnects;
 	unsigned long long batches_sent, batched_requests;
+	/* Notifications (db_pool_listen): connection 0 listens on the channel. */
+	struct db_stmt listen_stmt;
+	char listen_sql[128];
+	char channel[64];
+	db_notify_cb listen_cb;
+	void *listen_arg;
+	int listening;
 };
 
 /* At most this many batches of one statement run at once; requests arriving meanwhile
@@ -244,7 +252,9 @@ conn_send(struct conn *c, struct query *q)
 	int ok;
 
 	snprintf(name, sizeof(name), "s%d", q->stmt_idx);
-	if (q->internal)
+	if (q->direct)
+		ok = PQsendQueryParams(c->pg, q->stmt->sql, 0, NULL, NULL, NULL, NULL, 0);
+	else if (q->internal)
 		ok = PQsendPrepare(c->pg, name, q->stmt->sql, 0, NULL);
 	else
 		ok = PQsendQueryPrepared(c->pg, name, q->nparams, q->values, q->lengths,
@@ -308,6 +318,10 @@ conn_fail(struct conn *c, const char *why)
 	conn_drop_in_flight(c);
 	conn_set_state(c, CONN_DOWN);
 	pool->ever_failed = 1;
+	if (c->idx == 0 && pool->listening) {
+		pool->listening = 0;
+		pool->listen_cb(pool->listen_arg, NULL, 0);
+	}
 	util_random(&jitter, sizeof(jitter));
 	c->retry_at_us = util_now_us() + (uint64_t)c->backoff_ms * 1000u +
 			 jitter % ((unsigned)c->backoff_ms * 250u + 1);
@@ -410,23 +424,33 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	int prepare_failed = 0;
 	PGnotify *n;
 
+	struct db_pool *pool = c->pool;
+
 	if (conn_read_results(c, &prepare_failed) != 0) {
 		conn_fail(c, PQerrorMessage(c->pg));
 		return;
 	}
-	while ((n = PQnotifies(c->pg)) != NULL)
-		PQfreemem(n);
 	if (prepare_failed) {
 		conn_fail(c, "statements could not be prepared (is the schema current?)");
 		return;
 	}
 	if (c->state == CONN_PREPARING && c->n_in_flight == 0) {
 		conn_set_state(c, CONN_READY);
-		c->backoff_ms = c->pool->opts.reconnect_min_ms;
-		c->pool->ever_failed = 0;
+		c->backoff_ms = pool->opts.reconnect_min_ms;
+		pool->ever_failed = 0;
 		log_info("database connection %d ready", c->idx);
+		if (c->idx == 0 && pool->listen_cb != NULL) {
+			pool->listening = 1;
+			pool->listen_cb(pool->listen_arg, NULL, 1);
+		}
 	}
-	pool_dispatch(c->pool);
+	/* Notifications arrive only once the LISTEN is done: connection 0 ready. */
+	while ((n = PQnotifies(c->pg)) != NULL) {
+		if (c->idx == 0 && pool->listening && strcmp(n->relname, pool->channel) == 0)
+			pool->listen_cb(pool->listen_arg, n->extra, 1);
+		PQfreemem(n);
+	}
+	pool_dispatch(pool);
 }
 
 static void
@@ -464,6 +488,21 @@ conn_start_preparing(struct conn *c)
 			if (q != NULL && TAILQ_LAST(&c->in_flight, query_list) != q)
 				free(q);
 			conn_fail(c, "could not send statements to prepare");
+			return;
+		}
+	}
+	/* The listening connection LISTENs, and says so in pg_stat_activity. */
+	for (int i = 0; c->idx == 0 && pool->listen_cb != NULL && i < 2; i++) {
+		static const struct db_stmt named = {
+			.sql = "SELECT set_config('application_name', "
+			       "'freecoop-api-server (listening)', false)"};
+		struct query *q = query_new(i == 0 ? &named : &pool->listen_stmt, -1, NULL);
+		if (q != NULL)
+			q->internal = q->direct = 1;
+		if (q == NULL || conn_send(c, q) != 0) {
+			if (q != NULL && TAILQ_LAST(&c->in_flight, query_list) != q)
+				free(q);
+			conn_fail(c, "could not send LISTEN");
 			return;
 		}
 	}
@@ -686,6 +725,16 @@ db_pool_free(struct db_pool *pool)
 	free(pool->conns);
 	free(pool->conninfo);
 	free(pool);
+}
+
+void
+db_pool_listen(struct db_pool *pool, const char *channel, db_notify_cb cb, void *arg)
+{
+	snprintf(pool->channel, sizeof(pool->channel), "%s", channel);
+	snprintf(pool->listen_sql, sizeof(pool->listen_sql), "LISTEN \"%s\"", pool->channel);
+	pool->listen_stmt.sql = pool->listen_sql;
+	pool->listen_cb = cb;
+	pool->listen_arg = arg;
 }
 
 void

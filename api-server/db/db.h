@@ -116,6 +116,15 @@ typedef void (*db_batch_cb)(const struct db_result *r, int row, void *arg);
 void db_query_batched(struct db_pool *pool, const struct db_stmt *stmt,
 		      const struct db_param *params, db_batch_cb cb, void *arg);
 
+/* Called with each notification's payload on the pool's channel, and with payload NULL when
+ * the pool starts (listening 1) or stops (0) receiving them: it starts anew after every
+ * reconnection, and notifications made while it was not listening are lost. */
+typedef void (*db_notify_cb)(void *arg, const char *payload, int listening);
+
+/* Makes the pool's first connection LISTEN on channel (a plain identifier) from its next
+ * (re)connection on. Call it before the event loop runs. */
+void db_pool_listen(struct db_pool *pool, const char *channel, db_notify_cb cb, void *arg);
+
 /* Current connection and queue figures. */
 void db_pool_stats(const struct db_pool *pool, struct db_stats *st);
 

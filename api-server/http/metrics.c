@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "conclude/conclude.h"
+#include "core/credcache.h"
 #include "download.h"
 #include "events/events.h"
 #include "guard.h"
@@ -276,6 +277,21 @@ metrics_render_events(const struct events_stats *es, struct evbuffer *out)
 			    "freecoop_event_delivery_seconds_sum %.6f\n"
 			    "freecoop_event_delivery_seconds_count %llu\n",
 			    (unsigned long long)count, es->latency_sum, (unsigned long long)count);
+}
+
+void
+metrics_render_credentials(const struct credcache_stats *cs, struct evbuffer *out)
+{
+	gauge(out, "freecoop_credential_cache_hits_total",
+	      "Service keys and access tokens resolved from memory.", "counter", cs->hits);
+	gauge(out, "freecoop_credential_cache_misses_total",
+	      "Service keys and access tokens looked up in the database.", "counter", cs->misses);
+	gauge(out, "freecoop_credential_cache_invalidations_total",
+	      "Revocations and other changes heard of (or listening started or stopped).",
+	      "counter", cs->forgotten);
+	gauge(out, "freecoop_credential_cache_listening",
+	      "1 while the database's revocations are heard (the cache is used only then).",
+	      "gauge", (unsigned long long)cs->listening);
 }
 
 void
