@@ -79,10 +79,12 @@ static const struct conf_key keys[] = {
     INT(conclude_db_timeout_ms, "600000", 1000, 3600 * 1000),
     /* Unwrapped decision keys kept in memory for casting ballots. */
     INT(decision_key_cache, "1024", 1, 1000000),
-    /* Service keys and access tokens resolved kept in memory (0: none), each at most this
-     * long: trusted only while the database's notifications of revocations arrive. */
+    /* What the database said kept in memory, each thing at most cache_ttl_ms and trusted
+     * only while its changes are heard (ncache.h): service keys and access tokens
+     * resolved, and people's GET /coop/v1/me (0: none kept). */
+    INT(cache_ttl_ms, "10000", 0, 3600 * 1000),
     INT(credential_cache, "16384", 0, 10000000),
-    INT(credential_cache_ttl_ms, "10000", 0, 3600 * 1000),
+    INT(coop_me_cache, "16384", 0, 10000000),
     /* The longest result document a decision may come to (PostgreSQL stores at most 1 GB
      * in one value): larger franchises x ballot sizes are refused at creation. */
     INT(max_document_size, "536870912", 65536, 1000 * 1024 * 1024),

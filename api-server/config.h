@@ -57,8 +57,9 @@ struct config {
 	int conclude_max_attempts;
 	int conclude_db_timeout_ms;
 	int decision_key_cache;
+	int cache_ttl_ms;
 	int credential_cache;
-	int credential_cache_ttl_ms;
+	int coop_me_cache;
 	int max_document_size;
 	int conclude_concurrency;
 	int authority_check_ms;

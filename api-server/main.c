@@ -176,7 +176,7 @@ serve(struct app *app, const char *authority_id, const struct coop_keys *coop_ke
 	app->downloads = download_new(app);
 	if (app->metrics == NULL || app->db == NULL || app->worker == NULL || bulk == NULL ||
 	    core_credentials_cache(&app->core, (size_t)app->cfg->credential_cache,
-				   app->cfg->credential_cache_ttl_ms) != 0 ||
+				   app->cfg->cache_ttl_ms) != 0 ||
 	    app->downloads == NULL || app->core.dns == NULL || ev_int == NULL || ev_term == NULL ||
 	    ev_purge == NULL || (events = events_new(app)) == NULL ||
 	    (app->events = events, conclusion = conclude_new(app, bulk, authority_id)) == NULL ||

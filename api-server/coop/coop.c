@@ -20,7 +20,9 @@
 #include "effects.h"
 #include "http/http.h"
 #include "books.h"
+#include "groups.h"
 #include "log.h"
+#include "ncache.h"
 #include "store.h"
 #include "util.h"
 
@@ -224,6 +226,8 @@ coop_new(struct app *app, const struct coop_keys *keys)
 	c->keys = keys;
 	method_id(coop_yes_no_py, c->yes_no_id);
 	method_id(coop_yes_no_two_thirds_py, c->two_thirds_id);
+	if (groups_me_cache(c, (size_t)app->cfg->coop_me_cache, app->cfg->cache_ttl_ms) != 0)
+		log_warn("FreeCoop keeps no GET /coop/v1/me in memory (out of memory)");
 	resolve(c);
 	return c;
 }
@@ -231,8 +235,10 @@ coop_new(struct app *app, const struct coop_keys *keys)
 void
 coop_free(struct coop *c)
 {
-	if (c != NULL)
+	if (c != NULL) {
 		books_turns_free(c->turns);
+		ncache_free(c->me);
+	}
 	free(c);
 }
 

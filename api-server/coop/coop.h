@@ -20,6 +20,7 @@
 #include "http/routes.h"
 
 struct app;
+struct ncache;
 struct config;
 struct req;
 
@@ -53,6 +54,7 @@ struct coop {
 	 * this server was built with): yes_no, and yes_no_two_thirds. */
 	char yes_no_id[65], two_thirds_id[65];
 	struct books_turns *turns; /* books.c: the groups whose books are being written */
+	struct ncache *me;         /* groups.c: people's GET /coop/v1/me (NULL: none kept) */
 };
 
 /* Starts FreeCoop on app (its service is resolved in the background; until then its

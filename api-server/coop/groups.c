@@ -8,6 +8,7 @@
 #include "charter.h"
 #include "glog.h"
 #include "groups.h"
+#include "ncache.h"
 #include "store.h"
 #include "util.h"
 
@@ -64,11 +65,23 @@ refuse(struct founding *f, int status, const char *slug, const char *pointer, co
 	founding_free(f);
 }
 
+/* The key of a person's GET /coop/v1/me in c->me: the SHA-256 of their id. */
+static void
+me_key(const char *person, unsigned char key[NCACHE_KEY_LEN])
+{
+	util_sha256(person, strlen(person), key);
+}
+
 static void
 stored_cb(void *arg, const struct problem *no, const char *json)
 {
 	struct founding *f = arg;
+	unsigned char key[NCACHE_KEY_LEN];
 
+	if (no == NULL) { /* the founder's groups changed: not kept here from now on */
+		me_key(f->founder, key);
+		ncache_forget(f->c->me, key);
+	}
 	f->cb(f->arg, no, NULL, json);
 	founding_free(f);
 }
@@ -321,15 +334,91 @@ groups_log(struct coop *c, const struct principal *who, const char *gid, long lo
 		groups_one_row(c, &coop_stmt_group_log, p, GROUPS_NO_GROUP, cb, arg);
 }
 
+/* A read of GET /coop/v1/me, kept in c->me when it comes. */
+struct me_read {
+	struct coop *c;
+	groups_cb cb;
+	void *arg;
+	uint64_t ticket;
+	unsigned char key[NCACHE_KEY_LEN];
+};
+
+static void
+me_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
+{
+	struct me_read *m = arg;
+
+	if (no == NULL && json != NULL)
+		ncache_put(m->c->me, m->ticket, m->key, json, strlen(json) + 1, 0, util_now_us());
+	m->cb(m->arg, no, pointer, json);
+	free(m);
+}
+
 void
 groups_me(struct coop *c, const struct principal *who, groups_cb cb, void *arg)
 {
 	struct db_param p[] = {db_text(who->account_id)};
+	unsigned char key[NCACHE_KEY_LEN];
+	struct me_read *m;
+	struct problem no;
+	const char *json;
+	size_t len;
 
-	if (groups_is_person(c, who, cb, arg))
-		groups_one_row(c, &coop_stmt_me, p,
-			  "You signed up, but FreeCoop has no record of you: sign up again.", cb,
-			  arg);
+	if (!groups_is_person(c, who, cb, arg))
+		return;
+	me_key(who->account_id, key);
+	if ((json = ncache_get(c->me, key, util_now_us(), &len)) != NULL) {
+		cb(arg, NULL, NULL, json);
+		return;
+	}
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		cb(arg, problem_set(&no, 500, "internal-error", "Out of memory."), NULL, NULL);
+		return;
+	}
+	*m = (struct me_read){c, cb, arg, ncache_ticket(c->me), {0}};
+	memcpy(m->key, key, sizeof(key));
+	groups_one_row(c, &coop_stmt_me, p,
+		       "You signed up, but FreeCoop has no record of you: sign up again.", me_cb, m);
+}
+
+/* The database's notification on GROUPS_ME_CHANNEL: "p:<person id>,..." (their GET
+ * /coop/v1/me changed) or anything else (forget every one); or listening started or
+ * stopped. */
+static void
+me_notified_cb(void *arg, const char *payload, int listening)
+{
+	struct ncache *nc = arg;
+	unsigned char key[NCACHE_KEY_LEN];
+	char id[UTIL_UUID_LEN + 1];
+
+	if (payload == NULL) {
+		ncache_listening(nc, listening);
+		return;
+	}
+	if (strncmp(payload, "p:", 2) != 0) {
+		ncache_forget_all(nc);
+		return;
+	}
+	for (const char *p = payload + 2; *p != '\0'; p += UTIL_UUID_LEN + (p[UTIL_UUID_LEN] == ',')) {
+		if (strlen(p) < UTIL_UUID_LEN || (p[UTIL_UUID_LEN] != ',' && p[UTIL_UUID_LEN] != '\0')) {
+			ncache_forget_all(nc); /* not understood: the safe reading */
+			return;
+		}
+		memcpy(id, p, UTIL_UUID_LEN);
+		id[UTIL_UUID_LEN] = '\0';
+		me_key(id, key);
+		ncache_forget(nc, key);
+	}
+}
+
+int
+groups_me_cache(struct coop *c, size_t n, int ttl_ms)
+{
+	if ((c->me = ncache_new(n, ttl_ms)) == NULL)
+		return -1;
+	if (n > 0 && ttl_ms > 0)
+		return db_pool_listen(c->app->db, GROUPS_ME_CHANNEL, me_notified_cb, c->me);
+	return 0;
 }
 
 void

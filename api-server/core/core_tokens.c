@@ -75,12 +75,12 @@ void
 core_credential_resolve(struct core *c, const struct credential *cred, core_principal_cb cb,
 			void *arg)
 {
-	const struct principal *known = credcache_get(c->creds, cred, util_now_us());
+	struct principal known;
 	struct resolve *v;
 	struct problem no;
 
-	if (known != NULL) {
-		cb(arg, NULL, known);
+	if (credcache_get(c->creds, cred, util_now_us(), &known)) {
+		cb(arg, NULL, &known);
 		return;
 	}
 	if ((v = malloc(sizeof(*v))) == NULL) {
@@ -91,7 +91,7 @@ core_credential_resolve(struct core *c, const struct credential *cred, core_prin
 	v->cb = cb;
 	v->arg = arg;
 	v->cred = *cred;
-	v->ticket = credcache_ticket(c->creds);
+	v->ticket = ncache_ticket(c->creds);
 	v->sent_us = util_now_us();
 	if (strcmp(cred->prefix, "svc_") == 0)
 		store_service_by_key(c->db, cred->hash, found_cb, v);
@@ -105,13 +105,13 @@ core_credential_resolve(struct core *c, const struct credential *cred, core_prin
 static void
 notified_cb(void *arg, const char *payload, int listening)
 {
-	struct credcache *cc = arg;
+	struct ncache *nc = arg;
 
 	if (payload != NULL) {
-		credcache_notified(cc, payload);
+		credcache_notified(nc, payload);
 		return;
 	}
-	credcache_listening(cc, listening);
+	ncache_listening(nc, listening);
 	if (listening)
 		log_info("credential cache: listening for revocations");
 	else
@@ -121,17 +121,17 @@ notified_cb(void *arg, const char *payload, int listening)
 int
 core_credentials_cache(struct core *c, size_t n, int ttl_ms)
 {
-	if ((c->creds = credcache_new(ttl_ms > 0 ? n : 0, ttl_ms)) == NULL)
+	if ((c->creds = ncache_new(n, ttl_ms)) == NULL)
 		return -1;
 	if (n > 0 && ttl_ms > 0)
-		db_pool_listen(c->db, CREDCACHE_CHANNEL, notified_cb, c->creds);
+		return db_pool_listen(c->db, CREDCACHE_CHANNEL, notified_cb, c->creds);
 	return 0;
 }
 
 void
 core_credentials_free(struct core *c)
 {
-	credcache_free(c->creds);
+	ncache_free(c->creds);
 	c->creds = NULL;
 }
 
@@ -239,7 +239,7 @@ revoked_cb(void *arg, const struct problem *no)
 	struct revocation *r = arg;
 
 	if (no == NULL)
-		credcache_forget(r->c->creds, r->hash);
+		ncache_forget(r->c->creds, r->hash);
 	r->cb(r->arg, no);
 	free(r);
 }
@@ -260,6 +260,6 @@ core_access_token_revoke(struct core *c, const unsigned char hash[UTIL_SHA256_LE
 	r->cb = cb;
 	r->arg = arg;
 	/* Lookups in flight now may have read it live: none of them is kept. */
-	credcache_forget(c->creds, hash);
+	ncache_forget(c->creds, hash);
 	store_access_revoke(c->db, hash, revoked_cb, r);
 }

@@ -21,7 +21,7 @@ void core_credential_resolve(struct core *c, const struct credential *cred,
 /* Keeps resolved service keys and access tokens in memory (credcache.h: n entries, each
  * at most ttl_ms; 0 for either keeps none), trusted while the pool receives the database's
  * credential notifications. Returns 0, or -1 without memory. Call before the loop runs;
- * core_credentials_free after the pool is freed. */
+ * core_credentials_free after the pool is freed. Its figures: ncache_get_stats(c->creds). */
 int core_credentials_cache(struct core *c, size_t n, int ttl_ms);
 void core_credentials_free(struct core *c);
 

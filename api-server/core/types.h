@@ -11,7 +11,7 @@
 #include "keylock.h"
 #include "util.h"
 
-struct credcache;
+struct ncache;
 struct config;
 struct core_event;
 struct db_pool;
@@ -42,7 +42,7 @@ struct core {
 	const struct keys *keys; /* the master key wraps each decision's data key */
 	struct deckeys *deckeys; /* the decisions' keys, unwrapped (deckeys.h) */
 	struct keylock issuing; /* access tokens: one issuance per account in flight */
-	struct credcache *creds; /* credentials resolved (credcache.h); NULL: none kept */
+	struct ncache *creds;   /* credentials resolved (credcache.h); NULL: none kept */
 	struct evdns_base *dns; /* resolves webhook hosts */
 	struct core_consumer consumers[CORE_MAX_CONSUMERS]; /* in-process event consumers */
 	size_t nconsumers;

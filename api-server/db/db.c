@@ -55,6 +55,15 @@ struct conn {
 	uint64_t started_us;    /* CONN_CONNECTING: when the attempt began */
 };
 
+/* One channel listened to, and who hears it. */
+struct listener {
+	char channel[64];
+	char sql[96]; /* LISTEN "<channel>" */
+	struct db_stmt stmt;
+	db_notify_cb cb;
+	void *arg;
+};
+
 struct db_pool {
 	struct event_base *base;
 	char *conninfo;
@@ -75,12 +84,9 @@ struct db_pool {
 	struct event *ev_flush;
 	unsigned long long queries, failed_unavailable, failed_timeout, reconnects;
 	unsigned long long batches_sent, batched_requests;
-	/* Notifications (db_pool_listen): connection 0 listens on the channel. */
-	struct db_stmt listen_stmt;
-	char listen_sql[128];
-	char channel[64];
-	db_notify_cb listen_cb;
-	void *listen_arg;
+	/* Notifications (db_pool_listen): connection 0 listens on every channel. */
+	struct listener listeners[DB_MAX_LISTEN];
+	int nlisteners;
 	int listening;
 };
 
@@ -320,7 +326,8 @@ conn_fail(struct conn *c, const char *why)
 	pool->ever_failed = 1;
 	if (c->idx == 0 && pool->listening) {
 		pool->listening = 0;
-		pool->listen_cb(pool->listen_arg, NULL, 0);
+		for (int i = 0; i < pool->nlisteners; i++)
+			pool->listeners[i].cb(pool->listeners[i].arg, NULL, 0);
 	}
 	util_random(&jitter, sizeof(jitter));
 	c->retry_at_us = util_now_us() + (uint64_t)c->backoff_ms * 1000u +
@@ -439,15 +446,17 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		c->backoff_ms = pool->opts.reconnect_min_ms;
 		pool->ever_failed = 0;
 		log_info("database connection %d ready", c->idx);
-		if (c->idx == 0 && pool->listen_cb != NULL) {
+		if (c->idx == 0 && pool->nlisteners > 0) {
 			pool->listening = 1;
-			pool->listen_cb(pool->listen_arg, NULL, 1);
+			for (int i = 0; i < pool->nlisteners; i++)
+				pool->listeners[i].cb(pool->listeners[i].arg, NULL, 1);
 		}
 	}
-	/* Notifications arrive only once the LISTEN is done: connection 0 ready. */
+	/* Notifications arrive only once the LISTENs are done: connection 0 ready. */
 	while ((n = PQnotifies(c->pg)) != NULL) {
-		if (c->idx == 0 && pool->listening && strcmp(n->relname, pool->channel) == 0)
-			pool->listen_cb(pool->listen_arg, n->extra, 1);
+		for (int i = 0; c->idx == 0 && pool->listening && i < pool->nlisteners; i++)
+			if (strcmp(n->relname, pool->listeners[i].channel) == 0)
+				pool->listeners[i].cb(pool->listeners[i].arg, n->extra, 1);
 		PQfreemem(n);
 	}
 	pool_dispatch(pool);
@@ -491,12 +500,12 @@ conn_start_preparing(struct conn *c)
 			return;
 		}
 	}
-	/* The listening connection LISTENs, and says so in pg_stat_activity. */
-	for (int i = 0; c->idx == 0 && pool->listen_cb != NULL && i < 2; i++) {
+	/* The listening connection says so in pg_stat_activity, and LISTENs. */
+	for (int i = -1; c->idx == 0 && pool->nlisteners > 0 && i < pool->nlisteners; i++) {
 		static const struct db_stmt named = {
 			.sql = "SELECT set_config('application_name', "
 			       "'freecoop-api-server (listening)', false)"};
-		struct query *q = query_new(i == 0 ? &named : &pool->listen_stmt, -1, NULL);
+		struct query *q = query_new(i < 0 ? &named : &pool->listeners[i].stmt, -1, NULL);
 		if (q != NULL)
 			q->internal = q->direct = 1;
 		if (q == NULL || conn_send(c, q) != 0) {
@@ -727,14 +736,20 @@ db_pool_free(struct db_pool *pool)
 	free(pool);
 }
 
-void
+int
 db_pool_listen(struct db_pool *pool, const char *channel, db_notify_cb cb, void *arg)
 {
-	snprintf(pool->channel, sizeof(pool->channel), "%s", channel);
-	snprintf(pool->listen_sql, sizeof(pool->listen_sql), "LISTEN \"%s\"", pool->channel);
-	pool->listen_stmt.sql = pool->listen_sql;
-	pool->listen_cb = cb;
-	pool->listen_arg = arg;
+	struct listener *l;
+
+	if (pool->nlisteners == DB_MAX_LISTEN)
+		return -1;
+	l = &pool->listeners[pool->nlisteners++];
+	snprintf(l->channel, sizeof(l->channel), "%s", channel);
+	snprintf(l->sql, sizeof(l->sql), "LISTEN \"%.63s\"", channel);
+	l->stmt.sql = l->sql;
+	l->cb = cb;
+	l->arg = arg;
+	return 0;
 }
 
 void

@@ -122,8 +122,10 @@ void db_query_batched(struct db_pool *pool, const struct db_stmt *stmt,
 typedef void (*db_notify_cb)(void *arg, const char *payload, int listening);
 
 /* Makes the pool's first connection LISTEN on channel (a plain identifier) from its next
- * (re)connection on. Call it before the event loop runs. */
-void db_pool_listen(struct db_pool *pool, const char *channel, db_notify_cb cb, void *arg);
+ * (re)connection on; at most DB_MAX_LISTEN channels. Call it before the event loop runs.
+ * Returns 0, or -1 when there are too many. */
+#define DB_MAX_LISTEN 4
+int db_pool_listen(struct db_pool *pool, const char *channel, db_notify_cb cb, void *arg);
 
 /* Current connection and queue figures. */
 void db_pool_stats(const struct db_pool *pool, struct db_stats *st);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "conclude/conclude.h"
-#include "core/credcache.h"
+#include "ncache.h"
 #include "download.h"
 #include "events/events.h"
 #include "guard.h"
@@ -280,18 +280,25 @@ metrics_render_events(const struct events_stats *es, struct evbuffer *out)
 }
 
 void
-metrics_render_credentials(const struct credcache_stats *cs, struct evbuffer *out)
+metrics_render_cache(const char *name, const struct ncache_stats *cs, struct evbuffer *out)
 {
-	gauge(out, "freecoop_credential_cache_hits_total",
-	      "Service keys and access tokens resolved from memory.", "counter", cs->hits);
-	gauge(out, "freecoop_credential_cache_misses_total",
-	      "Service keys and access tokens looked up in the database.", "counter", cs->misses);
-	gauge(out, "freecoop_credential_cache_invalidations_total",
-	      "Revocations and other changes heard of (or listening started or stopped).",
-	      "counter", cs->forgotten);
-	gauge(out, "freecoop_credential_cache_listening",
-	      "1 while the database's revocations are heard (the cache is used only then).",
-	      "gauge", (unsigned long long)cs->listening);
+	evbuffer_add_printf(out,
+			    "# HELP freecoop_%1$s_cache_hits_total Reads answered from memory.\n"
+			    "# TYPE freecoop_%1$s_cache_hits_total counter\n"
+			    "freecoop_%1$s_cache_hits_total %2$llu\n"
+			    "# HELP freecoop_%1$s_cache_misses_total Reads that asked the database.\n"
+			    "# TYPE freecoop_%1$s_cache_misses_total counter\n"
+			    "freecoop_%1$s_cache_misses_total %3$llu\n"
+			    "# HELP freecoop_%1$s_cache_invalidations_total Changes heard from the "
+			    "database (and listening started or stopped).\n"
+			    "# TYPE freecoop_%1$s_cache_invalidations_total counter\n"
+			    "freecoop_%1$s_cache_invalidations_total %4$llu\n"
+			    "# HELP freecoop_%1$s_cache_listening 1 while the database's changes are "
+			    "heard (the cache is used only then).\n"
+			    "# TYPE freecoop_%1$s_cache_listening gauge\n"
+			    "freecoop_%1$s_cache_listening %5$d\n",
+			    name, (unsigned long long)cs->hits, (unsigned long long)cs->misses,
+			    (unsigned long long)cs->changes, cs->listening);
 }
 
 void

@@ -37,10 +37,12 @@ void metrics_render(const struct metrics *m, const struct db_stats *db,
 void metrics_render_downloads(const struct download_stats *ds, struct evbuffer *out);
 
 struct events_stats;
-struct credcache_stats;
+struct ncache_stats;
 
-/* The credential cache: hits, misses, revocations heard of, whether it listens. */
-void metrics_render_credentials(const struct credcache_stats *cs, struct evbuffer *out);
+/* A cache of what the database said (ncache.h), by name ("credential"): hits, misses,
+ * changes heard, whether it listens. */
+void metrics_render_cache(const char *name, const struct ncache_stats *cs,
+			  struct evbuffer *out);
 
 
 /* Service events: delivered, retried, failed, in flight, and the delivery latency. */

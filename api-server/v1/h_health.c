@@ -2,7 +2,7 @@
 #include <event2/buffer.h>
 
 #include "conclude/conclude.h"
-#include "core/credcache.h"
+#include "ncache.h"
 #include "db/migrate.h"
 #include "events/events.h"
 #include "http/download.h"
@@ -90,7 +90,7 @@ h_health_metrics(struct req *r)
 	struct conclude_stats cs;
 	struct download_stats ds;
 	struct events_stats es;
-	struct credcache_stats cc;
+	struct ncache_stats cc;
 
 	if (buf == NULL) {
 		req_reply_problem(r, 500, "internal-error", "Out of memory.");
@@ -107,8 +107,8 @@ h_health_metrics(struct req *r)
 	metrics_render_downloads(&ds, buf);
 	events_get_stats(r->app->events, &es);
 	metrics_render_events(&es, buf);
-	credcache_get_stats(r->app->core.creds, &cc);
-	metrics_render_credentials(&cc, buf);
+	ncache_get_stats(r->app->core.creds, &cc);
+	metrics_render_cache("credential", &cc, buf);
 	req_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 	evbuffer_free(buf);
 }

@@ -11,7 +11,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./lib/harness');
 
-const ENV = { FREECOOP_CREDENTIAL_CACHE_TTL_MS: '60000', FREECOOP_MAX_ACCESS_TOKENS: '2' };
+const ENV = { FREECOOP_CACHE_TTL_MS: '60000', FREECOOP_MAX_ACCESS_TOKENS: '2' };
 const NOTIFIED_MS = 1000;
 
 // Waits until fn() is true, at most ms; returns the time it took, or fails.
