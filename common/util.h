@@ -23,6 +23,11 @@ void util_sha256(const void *data, size_t n, unsigned char out[UTIL_SHA256_LEN])
 /* OpenSSL's SHA-256, fetched once for the process (borrowed; never freed). Thread-safe. */
 const EVP_MD *util_md_sha256(void);
 
+/* s as a JSON string literal (quotes included, escaped as json-c writes it with
+ * JSON_C_TO_STRING_NOSLASHESCAPE) into out, NUL-terminated: its length, or 0 when it does
+ * not fit in cap bytes (6 a byte, plus 3, always do). */
+size_t util_json_quote(const char *s, char *out, size_t cap);
+
 /* Lowercase hex of data[0..n) into out (2n + 1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *data, size_t n, char *out);
 

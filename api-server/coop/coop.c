@@ -301,6 +301,22 @@ coop_reply(struct req *r, int status, const struct problem *no, const char *poin
 	}
 }
 
+void
+coop_reply_written(struct req *r, int status, const struct problem *no, const char *pointer,
+		   const char *json)
+{
+	struct evbuffer *buf;
+
+	if (no != NULL || (buf = evbuffer_new()) == NULL) {
+		coop_reply(r, status, no, pointer, json);
+		return;
+	}
+	evbuffer_add(buf, json, strlen(json));
+	evbuffer_add(buf, "\n", 1);
+	req_reply_buffer(r, status, "application/json", buf);
+	evbuffer_free(buf);
+}
+
 int
 coop_query_after(struct req *r, long long *after)
 {

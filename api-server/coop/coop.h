@@ -77,6 +77,10 @@ extern const size_t coop_nroutes;
 void coop_reply(struct req *r, int status, const struct problem *no, const char *pointer,
 		const char *json);
 
+/* The same, for JSON text already written as coop_reply writes it (compact). */
+void coop_reply_written(struct req *r, int status, const struct problem *no,
+			const char *pointer, const char *json);
+
 /* Answers r with text as its body (type, and one header), or its refusal. */
 void coop_reply_text(struct req *r, const struct problem *no, const char *text, const char *type,
 		     const char *header, const char *value);

@@ -343,14 +343,24 @@ struct me_read {
 	unsigned char key[NCACHE_KEY_LEN];
 };
 
+/* The answer written as every answer is (compact, as coop_reply writes it), kept so, and
+ * passed on so: a kept one is sent as it is. */
 static void
 me_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
 {
 	struct me_read *m = arg;
+	struct json_object *o = no == NULL && json != NULL ? json_tokener_parse(json) : NULL;
+	struct problem unread;
 
-	if (no == NULL && json != NULL)
+	if (o != NULL) {
+		json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
 		ncache_put(m->c->me, m->ticket, m->key, json, strlen(json) + 1, 0, util_now_us());
+	} else if (no == NULL && json != NULL) {
+		no = problem_set(&unread, 500, "internal-error", "The answer could not be read.");
+	}
 	m->cb(m->arg, no, pointer, json);
+	json_object_put(o);
 	free(m);
 }
 

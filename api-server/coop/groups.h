@@ -54,8 +54,9 @@ void groups_charter(struct coop *c, const struct principal *who, const char *gid
 		    groups_cb cb, void *arg);
 void groups_log(struct coop *c, const struct principal *who, const char *gid, long long after,
 		groups_cb cb, void *arg);
-/* who's name and groups with their roles: kept in memory (c->me, n entries, each at most
- * ttl_ms) while the database's changes of people are heard (migration 0015). */
+/* who's name and groups with their roles, as compact JSON text: kept in memory (c->me, n
+ * entries, each at most ttl_ms) while the database's changes of people are heard
+ * (migration 0015). */
 void groups_me(struct coop *c, const struct principal *who, groups_cb cb, void *arg);
 #define GROUPS_ME_CHANNEL "freecoop_people"
 int groups_me_cache(struct coop *c, size_t n, int ttl_ms); /* 0, or -1: no memory */

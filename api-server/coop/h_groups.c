@@ -104,13 +104,20 @@ h_coop_groups_log(struct req *r)
 		groups_log(c, &r->who, r->param, after, log_cb, r);
 }
 
+/* GET /coop/v1/me comes written as every answer is: sent as it is. */
+static void
+me_cb(void *arg, const struct problem *no, const char *pointer, const char *json)
+{
+	coop_reply_written(arg, 200, no, pointer, json);
+}
+
 void
 h_coop_me(struct req *r)
 {
 	struct coop *c = coop_of(r);
 
 	if (c != NULL)
-		groups_me(c, &r->who, read_cb, r);
+		groups_me(c, &r->who, me_cb, r);
 }
 
 static const struct body_field apply_fields[] = {

@@ -393,6 +393,18 @@ framer_init(struct framer *f, const struct framer_limits *lim)
 	head_start(f);
 }
 
+/* The length of the run of visible bytes (and bytes past ASCII) at p[0..len), which a
+ * value other than the framing ones only counts: value_byte gives each the same verdict. */
+static size_t
+value_run(const unsigned char *p, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && p[n] > 0x20 && p[n] != 0x7f)
+		n++;
+	return n;
+}
+
 int
 framer_feed(struct framer *f, const void *buf, size_t len)
 {
@@ -400,6 +412,15 @@ framer_feed(struct framer *f, const void *buf, size_t len)
 	size_t i = 0, n;
 
 	while (i < len && !f->refused) {
+		if (f->state == ST_VALUE && f->head.field == FIELD_OTHER &&
+		    (n = value_run(p + i, len - i)) > 1 && f->head.len + n <= f->lim.max_head) {
+			f->head.len += n;
+			f->fed += n;
+			f->head.value_bad = f->head.value_bad || f->head.value_ws;
+			f->head.value_started = true;
+			i += n;
+			continue;
+		}
 		if (f->state != ST_BODY) {
 			f->fed++;
 			head_byte(f, p[i++]);

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "jsonv.h"
+#include "util.h"
 
 struct jcase {
 	const char *text;
@@ -495,11 +498,39 @@ test_unsafe_numbers_in_order(void **state)
 	assert_int_equal(k, 3);
 }
 
+/* util_json_quote writes a string as json-c does (GET /v1/me is written with it): every
+ * byte from 1 to 255 alone and in seeded random strings; a buffer too small says so. */
+static void
+test_json_quote_as_json_c(void **state)
+{
+	char s[64], out[6 * 64 + 3];
+	unsigned seed = 7;
+
+	(void)state;
+	for (int t = 0; t < 20000; t++) {
+		size_t len = t < 255 ? 1 : (size_t)(rand_r(&seed) % 63);
+		struct json_object *o;
+
+		for (size_t i = 0; i < len; i++)
+			s[i] = t < 255 ? (char)(t + 1) : (char)(1 + rand_r(&seed) % 255);
+		s[len] = '\0';
+		o = json_object_new_string(s);
+		assert_int_not_equal(util_json_quote(s, out, sizeof(out)), 0);
+		assert_string_equal(out, json_object_to_json_string_ext(
+					     o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	assert_int_equal(util_json_quote("abc", out, 5), 0);
+	assert_int_equal(util_json_quote("", out, 3), 2);
+	assert_string_equal(out, "\"\"");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_json_quote_as_json_c),
 	    cmocka_unit_test(test_depth_limit),
 	    cmocka_unit_test(test_deep_nesting_uses_no_c_stack),
 	    cmocka_unit_test(test_string_limit),
