@@ -8,6 +8,7 @@
 
 struct entry {
 	unsigned char key[NCACHE_KEY_LEN];
+	uint64_t epoch;    /* the cache's when put: an older one is gone */
 	uint64_t until_us; /* 0: empty */
 	void *value;
 	size_t len, cap;
@@ -18,6 +19,7 @@ struct ncache {
 	uint64_t ttl_us;
 	int listening;
 	uint64_t changes; /* changes heard so far: the tickets */
+	uint64_t epoch;   /* forgetting everything moves it on, touching no entry */
 	uint64_t hits, misses;
 	struct entry entries[];
 };
@@ -32,6 +34,7 @@ ncache_new(size_t n, int ttl_ms)
 	if ((nc = calloc(1, sizeof(*nc) + n * sizeof(struct entry))) == NULL)
 		return NULL;
 	nc->n = n;
+	nc->epoch = 1;
 	nc->ttl_us = (uint64_t)(ttl_ms > 0 ? ttl_ms : 0) * 1000u;
 	return nc;
 }
@@ -67,7 +70,8 @@ ncache_get(struct ncache *nc, const unsigned char key[NCACHE_KEY_LEN], uint64_t 
 	if (nc == NULL || nc->n == 0 || !nc->listening)
 		return NULL;
 	e = slot_of(nc, key);
-	if (e->until_us <= now_us || memcmp(e->key, key, NCACHE_KEY_LEN) != 0) {
+	if (e->epoch != nc->epoch || e->until_us <= now_us ||
+	    memcmp(e->key, key, NCACHE_KEY_LEN) != 0) {
 		nc->misses++;
 		return NULL;
 	}
@@ -108,6 +112,7 @@ ncache_put(struct ncache *nc, uint64_t ticket, const unsigned char key[NCACHE_KE
 		e->cap = len;
 	}
 	memcpy(e->key, key, NCACHE_KEY_LEN);
+	e->epoch = nc->epoch;
 	memcpy(e->value, value, len);
 	e->len = len;
 	e->until_us = until;
@@ -134,8 +139,7 @@ ncache_forget_all(struct ncache *nc)
 	if (nc == NULL)
 		return;
 	nc->changes++;
-	for (size_t i = 0; i < nc->n; i++)
-		nc->entries[i].until_us = 0;
+	nc->epoch++;
 }
 
 void
