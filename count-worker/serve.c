@@ -1,5 +1,6 @@
 /* serve — connections, the job queue and deadlines, around one ppoll(). */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -43,6 +44,9 @@ static struct {
 	int nconns;
 	uint64_t seq;
 } sv;
+
+/* A request frame this large makes its job's end return the heap's free pages. */
+#define TRIM_AFTER (16u << 20)
 
 static void
 on_signal(int sig)
@@ -221,6 +225,7 @@ static void
 finish_job(int i)
 {
 	struct conn *c = sv.conns[i];
+	bool big;
 
 	job_finish(&c->job, &c->answer);
 	if (c->answer.failed) {
@@ -230,7 +235,12 @@ finish_job(int i)
 	}
 	log_outcome(c);
 	job_cleanup(&c->job);
+	big = c->frame_len >= TRIM_AFTER;
 	drop_frame(c);
+	/* The inputs of a big count leave the heap large and holey, and every later fork
+	 * copies its page tables: give the free pages back. */
+	if (big)
+		malloc_trim(0);
 	conn_set_state(c, CONN_WRITING);
 	if (write_answer(c) != 0)
 		conn_close(i);
