@@ -10,10 +10,8 @@ static const char std_alphabet[] =
 static const char url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* Returns the 6-bit value of symbol c in the chosen alphabet, or -1 if c is not in it
- * ('=' is never a symbol). */
-static int
-symbol_value(unsigned char c, bool url)
+int
+b64_symbol_value(unsigned char c, bool url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -83,7 +81,7 @@ decode_group(const char *s, size_t k, bool url, unsigned char *d)
 	int sym;
 
 	for (i = 0; i < k; i++) {
-		if ((sym = symbol_value((unsigned char)s[i], url)) < 0)
+		if ((sym = b64_symbol_value((unsigned char)s[i], url)) < 0)
 			return -1;
 		v = v << 6 | (uint32_t)sym;
 	}

@@ -22,6 +22,10 @@ size_t b64_decoded_max(size_t n);
  * unused low bits of the last symbol must be zero (one text per byte string). Writes at most
  * dstcap bytes; returns the decoded length, or -1 on any malformed input or if dstcap is too
  * small. */
+/* The 6-bit value of symbol c in the chosen alphabet, or -1 if c is not in it ('=' is
+ * never a symbol). */
+int b64_symbol_value(unsigned char c, bool url);
+
 ssize_t b64_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap, bool url);
 
 #endif

@@ -184,19 +184,6 @@ util_token_new(const char *prefix, char out[UTIL_TOKEN_LEN + 1])
 	return 0;
 }
 
-/* The value of a base64url digit, or -1. */
-static int
-b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '-' ? 62 : c == '_' ? 63 : -1;
-}
-
 bool
 util_token_well_formed(const char *s)
 {
@@ -208,7 +195,7 @@ util_token_well_formed(const char *s)
 	/* 43 digits of base64url without padding are 258 bits for 256: the last digit's two
 	 * low bits are 0 in the one encoding of the secret (as b64_decode's strict mode). */
 	for (int i = 4; i < UTIL_TOKEN_LEN; i++)
-		if ((v = b64url_value(s[i])) < 0)
+		if ((v = b64_symbol_value((unsigned char)s[i], true)) < 0)
 			return false;
 	return (v & 3) == 0 && s[UTIL_TOKEN_LEN] == '\0';
 }
