@@ -12,11 +12,6 @@
 #include "store_accounts.h"
 #include "store_tokens.h"
 
-/* Times an issuance is sent again because another instance's issuance for the same
- * account committed while it ran (each retry follows such a commit, so this bounds only a
- * livelock). Within this instance, the account's key (core->issuing) keeps them apart. */
-#define ISSUE_ATTEMPTS 32
-
 /* ---- resolving ---- */
 
 struct resolve {
@@ -40,8 +35,9 @@ found_cb(void *arg, const struct problem *no, enum core_credential found,
 		switch (found) {
 		case CRED_OK:
 			/* An access token's expiry counted from when it was asked for: early, never
-			 * late. An authorization token is used to issue, a write: not kept. */
-			if (strcmp(prefix, "aut_") != 0 && (left_us > 0 || strcmp(prefix, "svc_") == 0))
+			 * late. An authorization token is kept too: it is used only to issue, whose
+			 * statement checks its account and service again. */
+			if (left_us > 0 || strcmp(prefix, "acc_") != 0)
 				credcache_put(v->c->creds, v->ticket, &v->cred, who,
 					      left_us > 0 ? v->sent_us + left_us : 0, util_now_us());
 			break;
@@ -133,6 +129,91 @@ core_credentials_free(struct core *c)
 {
 	ncache_free(c->creds);
 	c->creds = NULL;
+	free(c->pushed.hex);
+	c->pushed = (struct core_pushed){0};
+}
+
+/* ---- telling the other instances of tokens pushed out ---- */
+
+/* Hashes told in one notification: a payload holds at most 8000 bytes, 65 a hash. */
+#define PUSHED_PER_NOTICE 100
+/* Gathered while one is sent, at most; past it the other instances forget everything. */
+#define PUSHED_MAX (64 * 1024)
+
+static void pushed_send(struct core *c);
+
+static void
+pushed_sent_cb(void *arg, const struct problem *no)
+{
+	struct core *c = arg;
+
+	c->pushed.sending = false;
+	if (no != NULL)
+		log_warn("could not tell other instances of access tokens revoked past "
+			 "max_access_tokens: they refuse them within cache_ttl_ms");
+	pushed_send(c);
+}
+
+/* Sends what was gathered, the first PUSHED_PER_NOTICE hashes (or "all"), unless a
+ * notification is on its way. */
+static void
+pushed_send(struct core *c)
+{
+	struct core_pushed *p = &c->pushed;
+	char payload[2 + PUSHED_PER_NOTICE * (2 * UTIL_SHA256_LEN + 1)];
+	size_t n = 0, take = 0;
+
+	if (p->sending || (p->len == 0 && !p->overflowed))
+		return;
+	if (p->overflowed) {
+		snprintf(payload, sizeof(payload), "all");
+		p->overflowed = false;
+		p->len = 0;
+	} else {
+		while (take < p->len && n < PUSHED_PER_NOTICE) {
+			char *comma = memchr(p->hex + take, ',', p->len - take);
+			take = comma != NULL ? (size_t)(comma - p->hex) + 1 : p->len;
+			n++;
+		}
+		snprintf(payload, sizeof(payload), "t:%.*s",
+			 (int)(take - (p->hex[take - 1] == ',')), p->hex);
+		memmove(p->hex, p->hex + take, p->len - take);
+		p->len -= take;
+	}
+	p->sending = true;
+	store_credentials_notify(c->db, CREDCACHE_CHANNEL, payload, pushed_sent_cb, c);
+}
+
+/* Tells the other instances that the tokens in hex (as store_access_issue lists them) are
+ * revoked. Not in the issuance's transaction: PostgreSQL lets one notifying transaction
+ * commit at a time, so notifying there made issuances take turns at the disk. The
+ * notification follows the commit by a round trip; should this instance stop in between,
+ * the others keep what they hold no longer than cache_ttl_ms. */
+static void
+pushed_tell(struct core *c, const char *hex)
+{
+	struct core_pushed *p = &c->pushed;
+	size_t n = strlen(hex), need = p->len + n + 1;
+
+	if (need > PUSHED_MAX || strcmp(hex, "*") == 0) {
+		p->overflowed = true;
+	} else if (!p->overflowed) {
+		if (need > p->cap) {
+			char *grown = realloc(p->hex, need * 2);
+			if (grown == NULL) {
+				p->overflowed = true;
+				pushed_send(c);
+				return;
+			}
+			p->hex = grown;
+			p->cap = need * 2;
+		}
+		if (p->len > 0)
+			p->hex[p->len++] = ',';
+		memcpy(p->hex + p->len, hex, n);
+		p->len += n;
+	}
+	pushed_send(c);
 }
 
 /* ---- issuing ---- */
@@ -145,7 +226,6 @@ struct issuance {
 	void *arg;
 	char account_id[UTIL_UUID_LEN + 1];
 	char token[UTIL_TOKEN_LEN + 1];
-	int attempts;
 };
 
 static void issued_cb(void *arg, const struct problem *no, enum store_issue done,
@@ -177,21 +257,17 @@ issued_cb(void *arg, const struct problem *no, enum store_issue done, const char
 	struct problem why;
 	struct core_access_token t = {is->token, expires_at};
 
-	if (revoked != NULL) /* the oldest tokens past the cap: refused here from now on */
+	/* The oldest tokens past the cap: refused from now on, here at once ("*": some are
+	 * unknown, everything kept is forgotten). */
+	if (revoked != NULL) {
 		credcache_forget_hex(is->c->creds, revoked);
-	if (no == NULL && done == STORE_ISSUE_AGAIN && ++is->attempts < ISSUE_ATTEMPTS) {
-		send_issue(is); /* another instance issued for the account meanwhile: again */
-		return;
+		pushed_tell(is->c, revoked);
 	}
 	/* The next issuance for the account may go (it is sent from inside this call). */
 	keylock_give(&is->c->issuing, &is->w);
 	if (no == NULL && done == STORE_ISSUE_GONE)
 		no = problem_set(&why, 401, "invalid-credentials",
 				 "The authorization token is unknown, or its service is disabled.");
-	else if (no == NULL && done == STORE_ISSUE_AGAIN)
-		no = problem_set(&why, 503, "service-unavailable",
-				 "Too many access tokens are being issued to this account at once; "
-				 "try again shortly.");
 	is->cb(is->arg, no, no == NULL ? &t : NULL);
 	OPENSSL_cleanse(is, sizeof(*is));
 	free(is);

@@ -30,8 +30,9 @@ typedef void (*core_token_cb)(void *arg, const struct problem *no,
 			      const struct core_access_token *t);
 
 /* Issues an access token to the calling account (resolved from its authorization token),
- * valid access_token_ttl seconds; the account's oldest live tokens past
- * max_access_tokens are revoked. One issuance per account at a time in this instance. */
+ * valid access_token_ttl seconds; the account's tokens older than its newest
+ * max_access_tokens are revoked (forgotten here at once, told to the other instances right
+ * after). One issuance per account at a time in this instance. */
 void core_access_token_issue(struct core *c, const struct principal *caller,
 			     core_token_cb cb, void *arg);
 

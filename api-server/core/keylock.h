@@ -2,8 +2,9 @@
  *
  * The issuance of access tokens holds its account's key while its statement runs, so the
  * batches this instance has in flight never name the same account: they run side by side,
- * rather than one waiting for the other's row lock and then sending its requests again,
- * and one account's burst of issuances queues here without slowing other accounts'.
+ * rather than one waiting for the other's row lock (and then, unable to see the tokens the
+ * other issued, telling every instance to forget every token it keeps), and one account's
+ * burst of issuances queues here without slowing other accounts'.
  *
  * Waiters are embedded in their owners' state: nothing is allocated, nothing can fail. A
  * zeroed struct keylock is empty; it needs no cleanup once no key is held. Not thread-safe

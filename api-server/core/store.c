@@ -21,7 +21,7 @@
 const struct db_stmt *const store_statements[] = {
 	&stmt_service_by_key, &stmt_account_insert, &stmt_account_get,  &stmt_account_claim,
 	&stmt_access_issue,   &stmt_authorization_lookup, &stmt_access_lookup,
-	&stmt_access_revoke,  &stmt_access_purge,
+	&stmt_access_revoke,  &stmt_access_purge, &stmt_credentials_notify,
 	&stmt_authorities_list, &stmt_authority_is_decision, &stmt_migrations_list,
 	&stmt_method_auditor, &stmt_method_add, &stmt_method_get, &stmt_methods_list,
 	&stmt_decision_create, &stmt_decision_get, &stmt_decisions_list_service,

@@ -10,72 +10,62 @@
 #include "store_tokens.h"
 
 /* At most max_access_tokens live tokens per account, exactly, however many instances and
- * batches issue at once. Issuing serialises on the account's row, and a statement's
- * snapshot must have seen every token issued before it, but one statement has one
- * snapshot, taken before it waits for a lock. So the statement compares each account's
- * row as its snapshot saw it (seen) with the row it locked (lk: in READ COMMITTED, a row
- * changed meanwhile is locked in its newest version): the same xmin means no issuance for
- * the account committed since the snapshot, and the account's tokens are counted and
- * trimmed (ok); every issuance gives the row a new version (bump: a no-op update), so a
- * concurrent one sees the change. The requests of a changed account are answered "again"
- * (a NULL expires_at) and go in the next batch, after the statement that changed it
- * committed (within one instance core_tokens sends one issuance per account at a time, so
- * this happens between instances). Rows are locked in id order, so two batches cannot
- * deadlock; FOR NO KEY UPDATE leaves foreign-key checks (FOR KEY SHARE: casts, franchise
- * lists) unblocked.
+ * batches issue at once. An account's tokens are numbered as they are issued (migration
+ * 0016) and a token numbered below its account's live_from is revoked: issuing n tokens
+ * adds n to the account's count and moves live_from to issued + n - cap + 1, in one update
+ * of the account's row (up). That update is exact whatever runs beside it: it waits for
+ * the row's lock and, in READ COMMITTED, applies itself to the row's newest version (the
+ * numbers it returns are those it wrote). Rows are updated in id order (c is sorted), so
+ * two batches cannot deadlock; a no-key update leaves foreign-key checks (casts,
+ * franchise lists) unblocked.
  *
- * Of an account's new tokens (n) and its live ones, the newest cap (max_live) stay live:
- * older live tokens are revoked (live: those past the newest cap - fresh), and new ones
- * past cap in one batch are stored revoked.
+ * The tokens an issuance pushes out (numbered between the old live_from and the new one,
+ * unexpired, not revoked already) are read by number, a short range of the (account_id,
+ * number) index (gone), and returned, so that the instances keeping them in memory forget
+ * them. One statement has one snapshot, taken before it waits for a lock: should another
+ * statement have issued to the account in between (the row's count moved past what the
+ * snapshot saw), tokens it issued are invisible here, and the answer says "*" instead:
+ * some tokens pushed out are unknown. Within one instance core_tokens sends one issuance
+ * per account at a time, so this happens only between instances.
  *
  * Every step is a probe by key (LATERAL per account, = ANY of an array), whatever the
- * planner guesses of the tables (see db.c): joined plainly, a plan prepared while the
- * table was nearly empty walked all of access_tokens for each batch. An account's tokens
- * are read by account_id through access_tokens_unrevoked_idx (migration 0005: revoked
- * tokens stay until the purge, a day after they expire, and are not read); OFFSET 0 keeps
- * the expiry test out of the scan, or an estimate from an empty table may pick the
- * expires_at index: every live token of everyone, per account. */
+ * planner guesses of the tables (see db.c). */
 const struct db_stmt stmt_access_issue = {
 	.sql = "WITH k AS MATERIALIZED (SELECT u.new_hash, u.account::uuid AS account, "
 	       "  u.ttl::int AS ttl, u.cap::int AS cap, u.i "
 	       "  FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[]) "
 	       "  WITH ORDINALITY AS u(new_hash, account, ttl, cap, i)), "
-	       "seen AS MATERIALIZED (SELECT x.* FROM (SELECT DISTINCT account AS id FROM k) d "
-	       "  CROSS JOIN LATERAL (SELECT a.id, a.xmin AS v FROM decision.accounts a "
-	       "    JOIN decision.services s ON s.id = a.service_id "
-	       "    WHERE a.id = d.id AND s.disabled_at IS NULL LIMIT 1) x), "
-	       "lk AS MATERIALIZED (SELECT a.id, a.xmin AS v FROM decision.accounts a "
-	       "  WHERE a.id = ANY (ARRAY(SELECT id FROM seen)) ORDER BY a.id FOR NO KEY UPDATE), "
-	       "ok AS MATERIALIZED (SELECT lk.id FROM lk "
-	       "  JOIN seen ON seen.id = lk.id AND seen.v = lk.v), "
-	       "bump AS (UPDATE decision.accounts a SET claimed_at = a.claimed_at "
-	       "  WHERE a.id = ANY (ARRAY(SELECT id FROM ok))), "
-	       "n AS MATERIALIZED (SELECT k.*, "
-	       "  row_number() OVER (PARTITION BY k.account ORDER BY k.i DESC) AS nth, "
-	       "  count(*) OVER (PARTITION BY k.account) AS fresh "
-	       "  FROM k WHERE k.account = ANY (ARRAY(SELECT id FROM ok))), "
-	       "live AS MATERIALIZED (SELECT x.token_hash "
-	       "  FROM (SELECT account, max(fresh) AS fresh, min(cap) AS cap FROM n "
-	       "    GROUP BY account) f "
-	       "  CROSS JOIN LATERAL (SELECT t.token_hash "
-	       "    FROM (SELECT * FROM decision.access_tokens t "
-	       "      WHERE t.account_id = f.account AND t.revoked_at IS NULL OFFSET 0) t "
-	       "    WHERE t.expires_at > now() "
-	       "    ORDER BY t.created_at DESC, t.token_hash DESC "
-	       "    OFFSET greatest(f.cap - f.fresh, 0)) x), "
-	       "old AS (UPDATE decision.access_tokens t SET revoked_at = now() "
-	       "  WHERE t.token_hash = ANY (ARRAY(SELECT token_hash FROM live)) "
-	       "  RETURNING t.token_hash, t.account_id), "
-	       "ins AS (INSERT INTO decision.access_tokens (token_hash, account_id, expires_at, "
-	       "    revoked_at) "
-	       "  SELECT n.new_hash, n.account, now() + make_interval(secs => n.ttl), "
-	       "    CASE WHEN n.nth > n.cap THEN now() END FROM n "
-	       "  RETURNING token_hash, expires_at) "
+	       "c AS MATERIALIZED (SELECT account AS id, count(*) AS fresh, min(cap) AS cap "
+	       "  FROM k GROUP BY account ORDER BY account), "
+	       "seen AS MATERIALIZED (SELECT x.* FROM c CROSS JOIN LATERAL ("
+	       "  SELECT a.id, a.access_tokens_issued AS issued, a.access_tokens_live_from AS lo "
+	       "  FROM decision.accounts a JOIN decision.services s ON s.id = a.service_id "
+	       "  WHERE a.id = c.id AND s.disabled_at IS NULL LIMIT 1) x), "
+	       "up AS MATERIALIZED (UPDATE decision.accounts a "
+	       "  SET access_tokens_issued = a.access_tokens_issued + c.fresh, "
+	       "    access_tokens_live_from = greatest(a.access_tokens_live_from, "
+	       "      a.access_tokens_issued + c.fresh - c.cap + 1) "
+	       "  FROM c WHERE a.id = ANY (ARRAY(SELECT id FROM seen)) AND a.id = c.id "
+	       "  RETURNING a.id, a.access_tokens_issued - c.fresh AS before, "
+	       "    a.access_tokens_live_from AS hi), "
+	       "r AS MATERIALIZED (SELECT up.id, seen.lo, up.hi FROM up "
+	       "  JOIN seen ON seen.id = up.id AND seen.issued = up.before WHERE up.hi > seen.lo), "
+	       "gone AS MATERIALIZED (SELECT r.id, x.token_hash FROM r CROSS JOIN LATERAL ("
+	       "  SELECT t.token_hash FROM decision.access_tokens t "
+	       "  WHERE t.account_id = r.id AND t.number >= r.lo AND t.number < r.hi "
+	       "    AND t.revoked_at IS NULL AND t.expires_at > now()) x), "
+	       "ins AS (INSERT INTO decision.access_tokens (token_hash, account_id, number, "
+	       "    expires_at) "
+	       "  SELECT k.new_hash, k.account, "
+	       "    up.before + row_number() OVER (PARTITION BY k.account ORDER BY k.i), "
+	       "    now() + make_interval(secs => k.ttl) FROM k JOIN up ON up.id = k.account "
+	       "  RETURNING token_hash, account_id, expires_at) "
 	       "SELECT k.i, " STORE_TS("ins.expires_at") ", "
-	       "  (SELECT string_agg(encode(o.token_hash, 'hex'), ',') FROM old o "
-	       "    WHERE o.account_id = k.account) "
-	       "FROM k LEFT JOIN ins ON ins.token_hash = k.new_hash "
-	       "WHERE ins.token_hash IS NOT NULL OR k.account = ANY (ARRAY(SELECT id FROM seen))",
+	       "  CASE WHEN EXISTS (SELECT FROM up JOIN seen ON seen.id = up.id "
+	       "      WHERE up.id = k.account AND seen.issued <> up.before) THEN '*' "
+	       "    ELSE (SELECT string_agg(encode(g.token_hash, 'hex'), ',') FROM gone g "
+	       "      WHERE g.id = k.account) END "
+	       "FROM k JOIN ins ON ins.token_hash = k.new_hash",
 	.nparams = 4,
 	.batched = 1,
 };
@@ -99,7 +89,8 @@ const struct db_stmt stmt_access_lookup = {
 	.sql = "WITH k AS (SELECT * FROM unnest($1::bytea[]) WITH ORDINALITY AS u(h, i)) "
 	       "SELECT k.i, x.* FROM k CROSS JOIN LATERAL ("
 	       "  SELECT a.id, a.name, " STORE_TS("a.created_at") ", s.id, s.name, "
-	       "  t.expires_at <= now(), t.revoked_at IS NOT NULL, t.token_hash, "
+	       "  t.expires_at <= now(), "
+	       "  t.revoked_at IS NOT NULL OR t.number < a.access_tokens_live_from, t.token_hash, "
 	       "  greatest(extract(epoch FROM t.expires_at - now()) * 1000000, 0)::bigint "
 	       "  FROM decision.access_tokens t "
 	       "  JOIN decision.accounts a ON a.id = t.account_id "
@@ -120,6 +111,11 @@ const struct db_stmt stmt_access_purge = {
 	.nparams = 0,
 };
 
+const struct db_stmt stmt_credentials_notify = {
+	.sql = "SELECT pg_notify($1, $2)",
+	.nparams = 2,
+};
+
 static void
 issued_cb(const struct db_result *res, int row, void *arg)
 {
@@ -131,8 +127,6 @@ issued_cb(const struct db_result *res, int row, void *arg)
 		cb(c->arg, problem_db(&no, res), STORE_ISSUE_GONE, NULL, NULL);
 	else if (row < 0)
 		cb(c->arg, NULL, STORE_ISSUE_GONE, NULL, NULL);
-	else if (PQgetisnull(res->res, row, 1))
-		cb(c->arg, NULL, STORE_ISSUE_AGAIN, NULL, NULL);
 	else
 		cb(c->arg, NULL, STORE_ISSUED, PQgetvalue(res->res, row, 1),
 		   PQgetisnull(res->res, row, 2) ? NULL : PQgetvalue(res->res, row, 2));
@@ -231,6 +225,15 @@ store_access_revoke(struct db_pool *db, const unsigned char hash[UTIL_SHA256_LEN
 	struct db_param p[] = {db_bytes(hash, UTIL_SHA256_LEN)};
 
 	store_exec(db, &stmt_access_revoke, p, cb, arg);
+}
+
+void
+store_credentials_notify(struct db_pool *db, const char *channel, const char *payload,
+			 store_done_cb cb, void *arg)
+{
+	struct db_param p[] = {db_text(channel), db_text(payload)};
+
+	store_exec(db, &stmt_credentials_notify, p, cb, arg);
 }
 
 void

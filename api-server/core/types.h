@@ -35,6 +35,15 @@ struct core_consumer {
 };
 
 /* What the operations work with: set up by main.c, one per process. */
+/* Hashes (hex, comma-separated) of access tokens that issuances pushed past
+ * max_access_tokens, gathered while a notification telling the other instances is sent. */
+struct core_pushed {
+	char *hex;
+	size_t len, cap;
+	bool sending;
+	bool overflowed; /* too many gathered: tell "all" instead */
+};
+
 struct core {
 	struct db_pool *db;
 	const struct config *cfg;
@@ -43,6 +52,7 @@ struct core {
 	struct deckeys *deckeys; /* the decisions' keys, unwrapped (deckeys.h) */
 	struct keylock issuing; /* access tokens: one issuance per account in flight */
 	struct ncache *creds;   /* credentials resolved (credcache.h); NULL: none kept */
+	struct core_pushed pushed; /* tokens pushed past max_access_tokens, to tell (core_tokens.c) */
 	struct evdns_base *dns; /* resolves webhook hosts */
 	struct core_consumer consumers[CORE_MAX_CONSUMERS]; /* in-process event consumers */
 	size_t nconsumers;

@@ -127,11 +127,13 @@ def bytea(b):
 
 
 def copy_accounts(service, ids):
-    """Claimed accounts of service (authorization token hashes are random: never used)."""
-    c = Copy("decision.accounts (id, service_id, authorization_token_hash, claimed_at)")
+    """Claimed accounts of service (authorization token hashes are random: never used), each
+    with the one access token access_tokens() stores, numbered 1."""
+    c = Copy("decision.accounts (id, service_id, authorization_token_hash, claimed_at, "
+             "access_tokens_issued)")
     hashes = os.urandom(32 * len(ids))
     for i, a in enumerate(ids):
-        c.row(f"{a}\t{service}\t{bytea(hashes[32 * i:32 * i + 32])}\tnow")
+        c.row(f"{a}\t{service}\t{bytea(hashes[32 * i:32 * i + 32])}\tnow\t1")
     return c.close()
 
 
@@ -158,10 +160,10 @@ def cmd_voters(service, decision, per_slice, slices, threads, out):
                 f.writelines(tok + "\n" for tok in tokens[s * per_slice + t:(s + 1) * per_slice:threads])
 
     def access_tokens():
-        c = Copy("decision.access_tokens (token_hash, account_id, expires_at)")
+        c = Copy("decision.access_tokens (token_hash, account_id, number, expires_at)")
         expires = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime(time.time() + 30 * 86400))
         for a, tok in zip(ids, tokens):
-            c.row(f"{bytea(hashlib.sha256(tok.encode()).digest())}\t{a}\t{expires}")
+            c.row(f"{bytea(hashlib.sha256(tok.encode()).digest())}\t{a}\t1\t{expires}")
         c.close()
 
     in_parallel(lambda: copy_accounts(service, ids), access_tokens,

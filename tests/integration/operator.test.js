@@ -225,12 +225,16 @@ test('admin.services and admin.accounts count accounts and active tokens', () =>
   const { id: serviceId } = serviceRow(name);
   const accountId = crypto.randomUUID();
   const h = () => `'\\x${crypto.randomBytes(32).toString('hex')}'::bytea`;
+  // Four tokens, one active: the first was pushed out by newer ones (numbered below
+  // live_from), the third expired, the fourth revoked.
   psql(SUPER, `
-    INSERT INTO decision.accounts (id, service_id, name) VALUES (${lit(accountId)}, ${lit(serviceId)}, 'alice');
-    INSERT INTO decision.access_tokens (token_hash, account_id, expires_at, revoked_at) VALUES
-      (${h()}, ${lit(accountId)}, now() + interval '1 hour', NULL),
-      (${h()}, ${lit(accountId)}, now() - interval '1 hour', NULL),
-      (${h()}, ${lit(accountId)}, now() + interval '1 hour', now())`);
+    INSERT INTO decision.accounts (id, service_id, name, access_tokens_issued, access_tokens_live_from)
+      VALUES (${lit(accountId)}, ${lit(serviceId)}, 'alice', 4, 2);
+    INSERT INTO decision.access_tokens (token_hash, account_id, number, expires_at, revoked_at) VALUES
+      (${h()}, ${lit(accountId)}, 1, now() + interval '1 hour', NULL),
+      (${h()}, ${lit(accountId)}, 2, now() + interval '1 hour', NULL),
+      (${h()}, ${lit(accountId)}, 3, now() - interval '1 hour', NULL),
+      (${h()}, ${lit(accountId)}, 4, now() + interval '1 hour', now())`);
 
   assert.equal(serviceRow(name).accounts, 1);
   // An unclaimed account's id is a claim secret: the operator sees its handle (the SHA-256
