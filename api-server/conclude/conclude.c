@@ -1,14 +1,16 @@
 /* conclude — the conclusion job: claim, read, prepare, count, document, sign, store.
  *
  * An instance runs up to conclude_concurrency conclusions at once, one per runner. A
- * runner goes IDLE → CLAIM → READ → PREPARE (thread) → COUNT (the worker) → DOCUMENT
- * (thread: write it, then sign and store it at once, result_store.c) → IDLE;
+ * runner goes IDLE → CLAIM → READ → PREPARE (thread) → COUNT (the worker; meanwhile a
+ * thread writes the document's head, all of it but the outcome) → DOCUMENT (thread:
+ * finish it, then sign and store it at once, result_store.c) → IDLE;
  * runner_set_state makes and checks every transition (common/fsm.h). Any step may end
  * the attempt early (release), after which the runner is IDLE again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,12 @@ struct attempt {
 	char kind[32];
 	char message[WIRE_ERROR_MESSAGE_MAX + 1];
 	char counted_at[UTIL_TIME_LEN + 1];
+
+	/* The document being written: its head while the worker counts, the rest in
+	 * DOCUMENT. */
+	struct document_writer *writer;
+	atomic_bool stop; /* the head's thread should stop: the attempt ends */
+	bool counted;     /* the count ended while the head was still being written */
 
 	/* DOCUMENT's output, and STORE's. */
 	char *jws;
@@ -146,6 +154,7 @@ abandoned(const struct runner *u)
 
 static void start_document(struct runner *u);
 static void try_claim(struct conclusion *c);
+static void thread_stop(struct runner *u);
 
 static uint64_t
 phase_end(struct runner *u, enum phase p)
@@ -172,6 +181,7 @@ attempt_clear(struct runner *u)
 {
 	struct attempt *a = &u->a;
 
+	thread_stop(u); /* the head's thread, when the attempt ends while the worker counts */
 	if (a->job != NULL)
 		worker_job_cancel(a->job);
 	store_rows_free(a->dec);
@@ -182,6 +192,7 @@ attempt_clear(struct runner *u)
 	free_strings(a->auditors, a->nauditors);
 	free_strings(a->libraries, a->nlibraries);
 	free(a->result);
+	document_writer_free(a->writer);
 	free(a->jws);
 	memset(a, 0, sizeof(*a));
 	event_del(u->ev_renew);
@@ -208,7 +219,7 @@ thread_cb(evutil_socket_t fd, short what, void *arg)
 	struct runner *u = arg;
 	char x;
 
-	if (read(fd, &x, 1) != 1)
+	if (read(fd, &x, 1) != 1 || !u->thread_running) /* thread_stop joined it */
 		return;
 	pthread_join(u->thread, NULL);
 	u->thread_running = false;
@@ -228,6 +239,24 @@ run_thread(struct runner *u, void (*work)(struct runner *), void (*done)(struct 
 		return;
 	}
 	u->thread_running = true;
+}
+
+/* Stops the thread step and waits for it: the head's thread stops within a few thousand
+ * ballots (the other steps' threads run while nothing else can end the attempt; at
+ * shutdown they are waited for). */
+static void
+thread_stop(struct runner *u)
+{
+	char x;
+
+	if (!u->thread_running)
+		return;
+	atomic_store(&u->a.stop, true);
+	pthread_join(u->thread, NULL);
+	u->thread_running = false;
+	/* Its "done" is not the next step's. */
+	while (read(u->pipe[0], &x, 1) < 0 && errno == EINTR)
+		;
 }
 
 /* ---- ending an attempt without a result ---- */
@@ -293,15 +322,14 @@ log_conclusion(struct runner *u)
 
 /* ---- DOCUMENT (thread) ---- */
 
+/* What the document says before its outcome: the decision, its method, the inputs. */
 static void
-document_work(struct runner *u)
+document_head(struct runner *u, struct document *doc)
 {
 	struct attempt *a = &u->a;
-	struct conclusion *c = u->c;
 	const struct store_conclusion *d = &a->d;
-	char *payload = NULL;
-	size_t len = 0;
-	struct document doc = {
+
+	*doc = (struct document){
 		.decision_id = a->id,
 		.title = d->title,
 		.service = d->service,
@@ -312,16 +340,38 @@ document_work(struct runner *u)
 		.auditors = (const char *const *)a->auditors,
 		.nauditors = a->nauditors,
 		.inputs = &a->inputs.in,
-		.ok = a->ok,
-		.result = a->result,
-		.result_len = a->result_len,
-		.error = a->kind,
-		.message = a->message,
-		.counted_at = a->counted_at,
-		.python = a->python,
-		.libraries = (const char *const *)a->libraries,
-		.nlibraries = a->nlibraries,
 	};
+}
+
+/* While the worker counts: the document up to its outcome (reads only what the count
+ * does not change). Should it fail, DOCUMENT writes the whole document. */
+static void
+head_work(struct runner *u)
+{
+	struct attempt *a = &u->a;
+	struct document doc;
+
+	document_head(u, &doc);
+	if ((a->writer = document_writer_new(u->c->authority_id, &a->stop)) != NULL &&
+	    document_writer_head(a->writer, &doc) != 0) {
+		document_writer_free(a->writer);
+		a->writer = NULL;
+	}
+}
+
+static void
+head_done(struct runner *u)
+{
+	if (u->a.counted)
+		start_document(u); /* the count's answer waited for the head */
+}
+
+static void
+document_work(struct runner *u)
+{
+	struct attempt *a = &u->a;
+	struct conclusion *c = u->c;
+	struct document doc;
 	struct result_store st = {
 		.conninfo = c->app->cfg->db_conninfo,
 		.timeout_ms = c->app->cfg->conclude_db_timeout_ms,
@@ -338,13 +388,28 @@ document_work(struct runner *u)
 		.sign_phase = PH_SIGN,
 	};
 
-	if (document_payload(&doc, &payload, &len) != 0 ||
-	    document_jws_new(c->authority_id, payload, len, &a->jws, &st.signing_len) != 0) {
+	document_head(u, &doc);
+	doc.ok = a->ok;
+	doc.result = a->result;
+	doc.result_len = a->result_len;
+	doc.error = a->kind;
+	doc.message = a->message;
+	doc.counted_at = a->counted_at;
+	doc.python = a->python;
+	doc.libraries = (const char *const *)a->libraries;
+	doc.nlibraries = a->nlibraries;
+	if (a->writer == NULL && /* no head yet: the count failed early, or the head did */
+	    ((a->writer = document_writer_new(c->authority_id, NULL)) == NULL ||
+	     document_writer_head(a->writer, &doc) != 0)) {
 		snprintf(a->error, sizeof(a->error), "out of memory writing the document");
-		free(payload);
 		return;
 	}
-	free(payload);
+	if (document_writer_finish(a->writer, &doc, &a->jws, &st.signing_len) != 0) {
+		snprintf(a->error, sizeof(a->error), "out of memory writing the document");
+		return;
+	}
+	document_writer_free(a->writer);
+	a->writer = NULL;
 	phase_end(u, PH_DOCUMENT);
 	if (abandoned(u))
 		return;
@@ -388,10 +453,20 @@ start_document(struct runner *u)
 		attempt_clear(u);
 		return;
 	}
-	phase_end(u, PH_COUNT);
-	util_time_format(util_realtime_us(), u->a.counted_at);
 	runner_set_state(u, CS_DOCUMENT);
 	run_thread(u, document_work, document_done);
+}
+
+/* The count's answer is kept: the document follows, once its head is written. */
+static void
+count_ended(struct runner *u)
+{
+	phase_end(u, PH_COUNT);
+	util_time_format(util_realtime_us(), u->a.counted_at);
+	if (u->thread_running)
+		u->a.counted = true; /* head_done goes on */
+	else
+		start_document(u);
 }
 
 /* ---- COUNT: the worker counts, and describes its runtime with the answer ---- */
@@ -431,7 +506,7 @@ count_failed(struct runner *u, const char *kind, const char *message)
 	u->a.ok = false;
 	snprintf(u->a.kind, sizeof(u->a.kind), "%s", kind);
 	snprintf(u->a.message, sizeof(u->a.message), "%s", message);
-	start_document(u);
+	count_ended(u);
 }
 
 static void
@@ -456,7 +531,7 @@ count_cb(const struct worker_answer *w, void *arg)
 		memcpy(a->result, w->result, w->result_len);
 		a->result_len = w->result_len;
 		a->ok = true;
-		start_document(u);
+		count_ended(u);
 		return;
 	case WORKER_FAILED:
 		if (w->kind == WIRE_ERR_INTERNAL) /* the worker's fault, not the method's */
@@ -489,8 +564,13 @@ start_count(struct runner *u)
 					  (uint32_t)cfg->count_result_max};
 	a->job = worker_count(u->c->app->worker, in, (uint32_t)cfg->count_wall_ms + 30000, count_cb,
 			      u);
-	if (a->job == NULL)
+	if (a->job == NULL) {
 		release(u, true, "the count job could not be made (out of memory, or too large)");
+		return;
+	}
+	run_thread(u, head_work, head_done);
+	if (!u->thread_running)
+		a->error[0] = '\0'; /* no thread for the head: DOCUMENT writes it all */
 }
 
 /* ---- PREPARE (thread): open the ballots, pseudonymise, work out who took part ---- */
@@ -814,10 +894,7 @@ conclude_stop(struct conclusion *c)
 		event_del(c->ev_authority);
 	for (int i = 0; i < c->nrunners; i++) {
 		struct runner *u = &c->runners[i];
-		if (u->thread_running) {
-			pthread_join(u->thread, NULL);
-			u->thread_running = false;
-		}
+		thread_stop(u);
 		if (u->ev_renew != NULL)
 			attempt_clear(u);
 	}

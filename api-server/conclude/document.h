@@ -6,6 +6,7 @@
 #ifndef FREECOOP_DOCUMENT_H
 #define FREECOOP_DOCUMENT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -45,5 +46,23 @@ int document_payload(const struct document *d, char **out, size_t *len);
 int document_jws_new(const char *kid, const char *payload, size_t len, char **jws,
 		     size_t *signing_len);
 int document_jws_sign(EVP_PKEY *key, char *jws, size_t signing_len, size_t *jws_len);
+
+/* The same signing input as document_payload then document_jws_new, written in two steps
+ * without the payload ever held whole: the head (everything up to the end of the inputs,
+ * which the count does not change) while the worker counts, then the rest. A writer
+ * encodes its payload into the JWS a megabyte at a time.
+ *
+ * document_writer_new starts one for kid (NULL: no memory, or kid as document_jws_new
+ * refuses); while *stop (may be NULL) becomes true, the writing fails soon (within a few
+ * thousand ballots). document_writer_head writes d's head; document_writer_finish writes
+ * d's rest (d's head is not read again) and hands the signing input over as
+ * document_jws_new does, for document_jws_sign. Each returns 0, or -1 (no memory, or
+ * stopped). document_writer_free frees the writer, any time. */
+struct document_writer;
+struct document_writer *document_writer_new(const char *kid, const atomic_bool *stop);
+int document_writer_head(struct document_writer *w, const struct document *d);
+int document_writer_finish(struct document_writer *w, const struct document *d, char **jws,
+			   size_t *signing_len);
+void document_writer_free(struct document_writer *w);
 
 #endif

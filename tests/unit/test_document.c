@@ -2,6 +2,8 @@
  * json-c reads back to the same values, escapes included, with the keys in §7's order. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,11 +69,89 @@ test_payload_reads_back(void **state)
 	free(out);
 }
 
+/* The writer (the head while the worker counts, then the rest) gives the very signing
+ * input document_payload and document_jws_new give, over payloads of every length mod 3
+ * and of several megabytes (drained into the JWS a megabyte at a time). */
+static void
+test_writer_same_jws(void **state)
+{
+	static const size_t sizes[] = {0, 1, 2, 3, 5, 40000, 40001, 40002};
+	const char *aud[] = {"a1"}, *libs[] = {"json"};
+	unsigned char pay[100];
+
+	for (size_t i = 0; i < sizeof(pay); i++)
+		pay[i] = (unsigned char)(i * 7 + 1);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		struct wire_ballot *ballots = calloc(n + 1, sizeof(*ballots));
+		char (*ids)[16] = calloc(n + 1, sizeof(*ids));
+		struct wire_count in = {0};
+		struct document d = {
+			.decision_id = "d", .title = "T\"\n", .service = "s", .created_at = "t0",
+			.phases = {"t1", "t2", "t3", "t4"}, .method_id = "m", .method_name = "plurality",
+			.auditors = aud, .nauditors = 1, .inputs = &in, .ok = n % 2 == 0,
+			.result = pay, .result_len = n % 7, .error = "timeout", .message = "m\"",
+			.counted_at = "t5", .python = "3.11.2", .libraries = libs, .nlibraries = 1,
+		};
+		struct document_writer *w;
+		char *payload, *a, *b;
+		size_t plen, alen, blen;
+
+		for (size_t i = 0; i < n; i++) {
+			int m = snprintf(ids[i], sizeof(ids[i]), "b%zu", i);
+			ballots[i] = (struct wire_ballot){{(const unsigned char *)ids[i], (uint32_t)m},
+							  {pay, (uint32_t)(i % 100)}};
+		}
+		in.ballots = ballots;
+		in.nballots = (uint32_t)n;
+		assert_int_equal(document_payload(&d, &payload, &plen), 0);
+		assert_int_equal(document_jws_new("kid-1", payload, plen, &a, &alen), 0);
+		assert_non_null(w = document_writer_new("kid-1", NULL));
+		assert_int_equal(document_writer_head(w, &d), 0);
+		assert_int_equal(document_writer_finish(w, &d, &b, &blen), 0);
+		document_writer_free(w);
+		assert_int_equal(blen, alen);
+		assert_memory_equal(a, b, alen);
+		if (n == 40002)
+			assert_true(plen > 2 * (1 << 20)); /* drained more than once */
+		free(payload);
+		free(a);
+		free(b);
+		free(ballots);
+		free(ids);
+	}
+}
+
+/* A writer told to stop fails instead of writing on. */
+static void
+test_writer_stops(void **state)
+{
+	static unsigned char pay[3] = {1, 2, 3};
+	struct wire_ballot ballots[10000];
+	struct wire_count in = {0};
+	struct document d = {.decision_id = "d", .title = "t", .service = "s", .created_at = "c",
+			     .phases = {"1", "2", "3", "4"}, .method_id = "m", .method_name = "n",
+			     .inputs = &in};
+	atomic_bool stop = true;
+	struct document_writer *w;
+
+	for (size_t i = 0; i < 10000; i++)
+		ballots[i] = (struct wire_ballot){{pay, 3}, {pay, 3}};
+	in.ballots = ballots;
+	in.nballots = 10000;
+	assert_non_null(w = document_writer_new("k", &stop));
+	assert_int_equal(document_writer_head(w, &d), -1);
+	document_writer_free(w);
+	assert_null(document_writer_new("bad\"kid", NULL));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_payload_reads_back),
+		cmocka_unit_test(test_writer_same_jws),
+		cmocka_unit_test(test_writer_stops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
