@@ -1,6 +1,8 @@
 /* inputs — opening the ballots, pseudonyms, participants from slots, the count's order. */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +14,21 @@
 #include "core/crypto.h"
 #include "inputs.h"
 
-/* A voter's slot, and where their pseudonym is. */
+/* A voter's slot, and their row in the franchise. */
 struct voter_slot {
 	unsigned char slot[BALLOT_SLOT_LEN];
-	const char *pseudonym;
-	bool voted;
+	size_t row;
 };
 
-/* The work of the second thread, and what it leaves for the matching. */
+/* The work of the second thread, and what it leaves for the matching: the voters, and a
+ * table of them by slot (open addressing; 0 is empty, else a voter's index + 1). */
 struct sets_job {
 	struct inputs *in;
 	const struct inputs_rows *rows;
 	struct voter_slot *voters;
 	size_t nvoters;
+	uint32_t *by_slot;
+	size_t mask;
 	int r;
 	char error[256];
 };
@@ -59,11 +63,87 @@ proposal_cmp(const void *x, const void *y)
 	return r != 0 ? r : bytes_cmp(&p->proposer, &q->proposer);
 }
 
-static int
-slot_cmp(const void *x, const void *y)
+/* ---- sorting a million ids: by their first eight bytes, the rest only on a tie ---- */
+
+/* An element's first eight bytes as a big-endian number (shorter: padded with zeros), so
+ * that numbers compare as bytes_cmp compares, up to ties; and where the element is. */
+struct keyed {
+	uint64_t key;
+	size_t at;
+};
+
+static uint64_t
+prefix_key(const struct wire_bytes *b)
 {
-	return memcmp(((const struct voter_slot *)x)->slot, ((const struct voter_slot *)y)->slot,
-		      BALLOT_SLOT_LEN);
+	uint64_t k = 0;
+
+	for (uint32_t i = 0; i < 8; i++)
+		k = k << 8 | (i < b->len ? b->p[i] : 0);
+	return k;
+}
+
+/* Sorts v[0..n) (elements of size bytes whose id is at offset id_at) as qsort with cmp
+ * would: a least-significant-digit radix sort of the keys, a byte a pass (a pass where
+ * every key has the same byte is skipped), then runs of equal keys by cmp. Returns 0, or
+ * -1 without memory (v unchanged). */
+static int
+prefix_sort(void *v, size_t n, size_t size, size_t id_at, int (*cmp)(const void *, const void *))
+{
+	struct keyed *a = malloc((n + 1) * sizeof(*a)), *b = malloc((n + 1) * sizeof(*b)), *t;
+	unsigned char *out = malloc(n * size + 1), *in = v;
+
+	if (a == NULL || b == NULL || out == NULL) {
+		free(a);
+		free(b);
+		free(out);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		a[i] = (struct keyed){prefix_key((const struct wire_bytes *)(in + i * size + id_at)),
+				      i};
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = {0};
+		for (size_t i = 0; i < n; i++)
+			count[(a[i].key >> shift & 0xff) + 1]++;
+		if (n == 0 || count[(a[0].key >> shift & 0xff) + 1] == n)
+			continue;
+		for (int d = 0; d < 256; d++)
+			count[d + 1] += count[d];
+		for (size_t i = 0; i < n; i++)
+			b[count[a[i].key >> shift & 0xff]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		memcpy(out + i * size, in + a[i].at * size, size);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && a[j].key == a[i].key; j++)
+			;
+		if (j - i > 1)
+			qsort(out + i * size, j - i, size, cmp);
+	}
+	memcpy(v, out, n * size);
+	free(a);
+	free(b);
+	free(out);
+	return 0;
+}
+
+void
+inputs_sort(void *v, size_t n, size_t size, size_t id_at, int (*cmp)(const void *, const void *))
+{
+	if (prefix_sort(v, n, size, id_at, cmp) != 0)
+		qsort(v, n, size, cmp); /* no memory for the fast way: the slow one needs none */
+}
+
+/* The table slot of a voter's slot: its first bytes (an HMAC: uniform, and nobody without
+ * the decision's slot key chooses them). */
+static size_t
+slot_hash(const unsigned char slot[BALLOT_SLOT_LEN], size_t mask)
+{
+	uint64_t h;
+
+	memcpy(&h, slot, sizeof(h));
+	return (size_t)h & mask;
 }
 
 /* Opens every ballot into in->plain; returns 0 or -1 with err set. */
@@ -113,7 +193,8 @@ out:
 }
 
 /* The pseudonyms of the franchise, the proposer and voter sets (sorted), and every
- * voter's slot (sorted by slot); returns 0 or -1 with j->error set. */
+ * voter's slot (in j->voters, found by slot through j->by_slot); returns 0 or -1 with
+ * j->error set. */
 static int
 franchise_sets(struct sets_job *j)
 {
@@ -122,10 +203,13 @@ franchise_sets(struct sets_job *j)
 	struct crypto_mac *mac = crypto_mac_new(j->rows->k->slot, CRYPTO_KEY_LEN);
 	int r = -1;
 
+	for (j->mask = 15; j->mask < 2 * nf; j->mask = j->mask * 2 + 1)
+		;
+	j->by_slot = calloc(j->mask + 1, sizeof(*j->by_slot));
 	j->voters = calloc(nf + 1, sizeof(*j->voters));
 	for (int s = 0; s < 3; s++)
 		in->in.sets[s] = calloc(nf + 1, sizeof(struct wire_bytes));
-	if (mac == NULL || j->voters == NULL || in->in.sets[0] == NULL ||
+	if (mac == NULL || j->voters == NULL || j->by_slot == NULL || in->in.sets[0] == NULL ||
 	    in->in.sets[1] == NULL || in->in.sets[2] == NULL) {
 		snprintf(j->error, sizeof(j->error), "out of memory");
 		goto out;
@@ -135,6 +219,7 @@ franchise_sets(struct sets_job *j)
 		const char *account;
 		bool proposer, voter;
 		struct wire_bytes b = {(const unsigned char *)ps, CRYPTO_PSEUDONYM_LEN};
+		size_t h;
 		store_member_at(j->rows->franchise, i, &account, &proposer, &voter);
 		crypto_pseudonym(j->rows->decision_id, account, ps);
 		if (proposer)
@@ -146,11 +231,14 @@ franchise_sets(struct sets_job *j)
 			snprintf(j->error, sizeof(j->error), "could not compute a slot");
 			goto out;
 		}
-		j->voters[j->nvoters++].pseudonym = ps;
+		j->voters[j->nvoters].row = i;
+		h = slot_hash(j->voters[j->nvoters].slot, j->mask);
+		while (j->by_slot[h] != 0)
+			h = (h + 1) & j->mask;
+		j->by_slot[h] = (uint32_t)++j->nvoters;
 	}
 	for (int s = 1; s < 3; s++)
-		qsort(in->in.sets[s], in->in.nsets[s], sizeof(struct wire_bytes), set_cmp);
-	qsort(j->voters, j->nvoters, sizeof(*j->voters), slot_cmp);
+		inputs_sort(in->in.sets[s], in->in.nsets[s], sizeof(struct wire_bytes), 0, set_cmp);
 	r = 0;
 out:
 	crypto_mac_free(mac);
@@ -208,33 +296,49 @@ sets_main(void *arg)
 	return NULL;
 }
 
-/* The participants: the voters whose slot holds a ballot, in pseudonym order. Every
- * ballot's slot must be exactly one voter's: a ballot without a voter is damage. */
+/* The participants: the voters whose slot holds a ballot, in pseudonym order (the voter
+ * set's, already sorted, with the others left out). Every ballot's slot must be exactly
+ * one voter's: a ballot without a voter is damage. */
 static int
 participants(struct inputs *in, const struct inputs_rows *rows, struct sets_job *j, char *err,
 	     size_t errlen)
 {
-	size_t n = store_rows_count(rows->ballots), slot_len, len;
+	size_t n = store_rows_count(rows->ballots), nf = store_rows_count(rows->franchise);
+	size_t slot_len, len;
 	const unsigned char *slot, *sealed;
+	unsigned char *voted = calloc(nf + 1, 1);
 
+	if (voted == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
-		struct voter_slot key, *v;
+		const struct voter_slot *v = NULL;
+		size_t h;
+
 		store_ballot_at(rows->ballots, i, &slot, &slot_len, &sealed, &len);
-		memcpy(key.slot, slot, BALLOT_SLOT_LEN);
-		v = bsearch(&key, j->voters, j->nvoters, sizeof(*v), slot_cmp);
-		if (v == NULL || v->voted) {
+		for (h = slot_hash(slot, j->mask); j->by_slot[h] != 0; h = (h + 1) & j->mask) {
+			v = &j->voters[j->by_slot[h] - 1];
+			if (memcmp(v->slot, slot, BALLOT_SLOT_LEN) == 0)
+				break;
+			v = NULL;
+		}
+		if (v == NULL || voted[v->row]) {
 			snprintf(err, errlen, "a ballot's slot is %s", v == NULL ? "no voter's"
 										  : "taken twice");
+			free(voted);
 			return -1;
 		}
-		v->voted = true;
+		voted[v->row] = 1;
 	}
-	for (size_t i = 0; i < j->nvoters; i++)
-		if (j->voters[i].voted)
-			in->in.sets[0][in->in.nsets[0]++] = (struct wire_bytes){
-				(const unsigned char *)j->voters[i].pseudonym, CRYPTO_PSEUDONYM_LEN};
-	qsort(in->in.sets[0], in->in.nsets[0], sizeof(struct wire_bytes), set_cmp);
-	qsort(in->in.ballots, in->in.nballots, sizeof(*in->in.ballots), ballot_cmp);
+	for (uint32_t i = 0; i < in->in.nsets[2]; i++) {
+		const struct wire_bytes *b = &in->in.sets[2][i];
+		if (voted[((const char *)b->p - in->pseudonyms) / CRYPTO_PSEUDONYM_LEN])
+			in->in.sets[0][in->in.nsets[0]++] = *b;
+	}
+	free(voted);
+	inputs_sort(in->in.ballots, in->in.nballots, sizeof(*in->in.ballots),
+		 offsetof(struct wire_ballot, id), ballot_cmp);
 	return 0;
 }
 
@@ -242,7 +346,7 @@ int
 inputs_prepare(struct inputs *in, const struct inputs_rows *rows, char *err, size_t errlen)
 {
 	size_t nps = store_rows_count(rows->franchise) + store_rows_count(rows->proposals);
-	struct sets_job j = {in, rows, NULL, 0, -1, ""};
+	struct sets_job j = {.in = in, .rows = rows, .r = -1};
 	pthread_t t;
 	bool threaded;
 	int r = -1;
@@ -265,6 +369,7 @@ inputs_prepare(struct inputs *in, const struct inputs_rows *rows, char *err, siz
 	if (j.voters != NULL)
 		OPENSSL_cleanse(j.voters, j.nvoters * sizeof(*j.voters));
 	free(j.voters);
+	free(j.by_slot);
 	return r;
 }
 

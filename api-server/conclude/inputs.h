@@ -40,6 +40,14 @@ struct inputs {
  * payload is malformed. inputs_free(in) afterwards in both cases. */
 int inputs_prepare(struct inputs *in, const struct inputs_rows *rows, char *err, size_t errlen);
 
+/* Sorts v[0..n), elements of size bytes each holding a struct wire_bytes id at offset
+ * id_at, exactly as qsort with cmp would, where cmp orders by those ids as bytes (memcmp,
+ * then the shorter first) and ties further in any way: by the ids' first eight bytes in a
+ * radix sort, then runs that share them by cmp. A million pseudonyms take tens of
+ * milliseconds where qsort took half a second. */
+void inputs_sort(void *v, size_t n, size_t size, size_t id_at,
+		 int (*cmp)(const void *, const void *));
+
 /* Wipes the opened ballots and frees everything in holds; it is zeroed after. */
 void inputs_free(struct inputs *in);
 
