@@ -159,6 +159,16 @@ job_start(struct job *j, const struct job_env *env)
 	return 0;
 }
 
+void
+job_release_request(struct job *j)
+{
+	struct wire_limits limits = j->count.limits;
+
+	wire_count_free(&j->count);
+	j->count.limits = limits;
+	j->source = (struct wire_bytes){NULL, 0};
+}
+
 /* Makes room for at least one more read in j->out, up to out_max + 1 bytes (one byte
  * past the maximum is how an overlong answer shows). */
 static int

@@ -62,6 +62,11 @@ int job_prepare(struct job *j, const struct job_env *env, const unsigned char *p
  * why; j needs only job_cleanup). */
 int job_start(struct job *j, const struct job_env *env);
 
+/* After job_start (whatever it returned): frees the arrays decoded from the request and
+ * forgets the strings borrowed from it, so that the caller may free the frame while the
+ * child, which has its own copy, runs. */
+void job_release_request(struct job *j);
+
 /* Reads what the child wrote. Returns 1 once the child is done writing (end of file, or
  * more than the answer may hold, in which case the child has been killed), else 0. */
 int job_read(struct job *j);

@@ -2,27 +2,33 @@
  *
  * Reads a method file and the `inputs` object of a result document (DESIGN §7; a whole
  * document payload holding "inputs" is accepted too), runs the count in the same jail as
- * the service does, and prints the result in standard base64. */
+ * the service does, and prints the result in standard base64.
+ *
+ * At a million ballots the inputs are hundreds of MiB, so each form of them is held only
+ * while it is needed: the text (mapped) is checked by jsonv and scanned straight into the
+ * COUNT frame (published.c), then unmapped; the child starts from the frame alone, which the
+ * supervisor lets go of once the child has its copy, and the child gives it back as it
+ * builds the Python objects (pyrt.c). */
 #include <errno.h>
-#include <json-c/json.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "b64.h"
+#include "published.h"
 #include "jsonv.h"
 #include "once.h"
 #include "pyrt.h"
 #include "util.h"
 
 #define INPUT_MAX_DEPTH 8
-
-/* Decoded base64 payloads, kept until the frame is built. */
-struct arena {
-	unsigned char **blocks;
-	size_t n;
-};
 
 static char *
 read_file(const char *path, size_t *len)
@@ -49,124 +55,85 @@ read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* The inputs' text: a regular file is mapped (the scanners read the page cache, nothing
+ * is copied), anything else read into memory. */
+struct text {
+	char *p;
+	size_t len;
+	bool mapped;
+};
+
 static int
-get_string(json_object *o, const char *key, struct wire_bytes *out)
+text_open(struct text *t, const char *path)
 {
-	json_object *v;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *p = MAP_FAILED;
 
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return -1;
-	out->p = (const unsigned char *)json_object_get_string(v);
-	out->len = (uint32_t)json_object_get_string_len(v);
-	return 0;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (p != MAP_FAILED) {
+		*t = (struct text){p, (size_t)st.st_size, true};
+		return 0;
+	}
+	t->mapped = false;
+	return (t->p = read_file(path, &t->len)) != NULL ? 0 : -1;
 }
 
-/* A base64 member decoded into the arena (which has room for one more block). */
-static int
-get_payload(json_object *o, const char *key, struct arena *a, struct wire_bytes *out)
-{
-	struct wire_bytes s;
-	unsigned char *d;
-	ssize_t n;
-
-	if (get_string(o, key, &s) != 0 || (d = malloc(b64_decoded_max(s.len) + 1)) == NULL)
-		return -1;
-	a->blocks[a->n++] = d;
-	if ((n = b64_decode((const char *)s.p, s.len, d, b64_decoded_max(s.len), false)) < 0)
-		return -1;
-	*out = (struct wire_bytes){d, (uint32_t)n};
-	return 0;
-}
-
-static json_object *
-get_array(json_object *inputs, const char *key, size_t *n)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(inputs, key, &v) || !json_object_is_type(v, json_type_array))
-		return NULL;
-	*n = json_object_array_length(v);
-	return v;
-}
-
-/* Fills c from the inputs object; prints what is wrong and returns -1 otherwise. */
-static int
-decode_inputs(json_object *in, struct wire_count *c, struct arena *a)
-{
-	static const char *sets[3] = {"participants", "proposer_franchise", "voter_franchise"};
-	json_object *arr, *ballots;
-	size_t n, nb;
-
-	/* one payload block per proposal and ballot */
-	if ((arr = get_array(in, "proposals", &n)) == NULL ||
-	    (ballots = get_array(in, "ballots", &nb)) == NULL ||
-	    (a->blocks = calloc(n + nb + 1, sizeof(*a->blocks))) == NULL)
-		goto bad;
-	if (n > 0 && (c->proposals = calloc(n, sizeof(*c->proposals))) == NULL)
-		goto bad;
-	for (c->nproposals = 0; c->nproposals < n; c->nproposals++) {
-		json_object *p = json_object_array_get_idx(arr, c->nproposals);
-		struct wire_proposal *w = &c->proposals[c->nproposals];
-		if (get_string(p, "id", &w->id) != 0 ||
-		    get_string(p, "proposer", &w->proposer) != 0 ||
-		    get_payload(p, "payload", a, &w->payload) != 0)
-			goto bad;
-	}
-	if (nb > 0 && (c->ballots = calloc(nb, sizeof(*c->ballots))) == NULL)
-		goto bad;
-	for (c->nballots = 0; c->nballots < nb; c->nballots++) {
-		json_object *b = json_object_array_get_idx(ballots, c->nballots);
-		struct wire_ballot *w = &c->ballots[c->nballots];
-		if (get_string(b, "id", &w->id) != 0 ||
-		    get_payload(b, "payload", a, &w->payload) != 0)
-			goto bad;
-	}
-	for (int s = 0; s < 3; s++) {
-		if ((arr = get_array(in, sets[s], &n)) == NULL ||
-		    (n > 0 && (c->sets[s] = calloc(n, sizeof(struct wire_bytes))) == NULL))
-			goto bad;
-		for (c->nsets[s] = 0; c->nsets[s] < n; c->nsets[s]++) {
-			json_object *v = json_object_array_get_idx(arr, c->nsets[s]);
-			if (!json_object_is_type(v, json_type_string))
-				goto bad;
-			c->sets[s][c->nsets[s]] =
-			    (struct wire_bytes){(const unsigned char *)json_object_get_string(v),
-			                        (uint32_t)json_object_get_string_len(v)};
-		}
-	}
-	return 0;
-bad:
-	fprintf(stderr,
-	        "count-worker: the inputs are not an inputs object of a result document "
-	        "(proposals, ballots with base64 payloads; participants, proposer_franchise, "
-	        "voter_franchise)\n");
-	return -1;
-}
-
-static json_object *
-parse_json(const char *text, size_t len)
-{
-	struct jsonv_limits lim = {INPUT_MAX_DEPTH, len};
-	json_tokener *tok;
-	json_object *o = NULL;
-	char err[256];
-
-	if (jsonv_check(text, len, &lim, err, sizeof(err)) != 0) {
-		fprintf(stderr, "count-worker: the inputs are not valid JSON: %s\n", err);
-		return NULL;
-	}
-	if ((tok = json_tokener_new_ex(INPUT_MAX_DEPTH + 1)) != NULL) {
-		o = json_tokener_parse_ex(tok, text, (int)len);
-		json_tokener_free(tok);
-	}
-	return o;
-}
-
-/* Runs the job to its end, synchronously; the answer goes into a. */
 static void
-run(struct job *j, const struct job_env *env, struct wire_buf *a)
+text_close(struct text *t)
 {
-	if (job_start(j, env) != 0) {
+	if (t->mapped)
+		munmap(t->p, t->len);
+	else
+		free(t->p);
+	*t = (struct text){NULL, 0, false};
+}
+
+/* The COUNT frame of the method and the inputs in t; prints what is wrong and returns -1
+ * otherwise. */
+static int
+encode(struct wire_buf *frame, const struct text *t, const char *method, size_t mlen,
+       const struct wire_limits *limits)
+{
+	struct jsonv_limits lim = {INPUT_MAX_DEPTH, t->len};
+	char err[256];
+	int r;
+
+	if (jsonv_check(t->p, t->len, &lim, err, sizeof(err)) != 0) {
+		fprintf(stderr, "count-worker: the inputs are not valid JSON: %s\n", err);
+		return -1;
+	}
+	if (mlen > UINT32_MAX)
+		r = PUBLISHED_TOO_LARGE;
+	else
+		r = published_encode_count(
+		    frame, t->p, t->len,
+		    (struct wire_bytes){(const unsigned char *)method, (uint32_t)mlen}, limits);
+	if (r == PUBLISHED_BAD)
+		fprintf(
+		    stderr,
+		    "count-worker: the inputs are not an inputs object of a result document "
+		    "(proposals, ballots with base64 payloads; participants, proposer_franchise, "
+		    "voter_franchise)\n");
+	else if (r != 0)
+		fprintf(stderr, "count-worker: the inputs are too large\n");
+	return r == 0 ? 0 : -1;
+}
+
+/* Runs the job to its end, synchronously; the answer goes into a. Once the child has
+ * started, the supervisor lets go of the request (frame, which the child has its own copy
+ * of): the two would otherwise hold it twice while the child counts. */
+static void
+run(struct job *j, const struct job_env *env, struct wire_buf *frame, struct wire_buf *a)
+{
+	int started = job_start(j, env);
+
+	job_release_request(j);
+	wire_buf_reset(frame);
+	if (started != 0) {
 		wire_encode_error(a, pyrt_runtime(), WIRE_ERR_INTERNAL,
 		                  j->refused != NULL ? j->refused : "could not start the job",
 		                  WIRE_ERROR_MESSAGE_MAX + WIRE_ANSWER_OVERHEAD);
@@ -209,45 +176,34 @@ report(const struct wire_buf *a)
 int
 once_run(const struct once_args *args, const struct job_env *env)
 {
-	struct wire_count c = {0};
 	struct wire_buf frame = {0}, answer = {0};
-	struct arena arena = {0};
+	struct text text = {NULL, 0, false};
 	struct job j = {0};
-	json_object *doc = NULL, *inputs;
-	char *method = NULL, *text = NULL;
-	size_t mlen, tlen;
+	char *method = NULL;
+	size_t mlen;
 	int r = ONCE_EXIT_USAGE;
 
 	if ((method = read_file(args->method, &mlen)) == NULL ||
-	    (text = read_file(args->inputs, &tlen)) == NULL ||
-	    (doc = parse_json(text, tlen)) == NULL)
+	    text_open(&text, args->inputs) != 0 ||
+	    encode(&frame, &text, method, mlen, &args->limits) != 0)
 		goto out;
-	if (!json_object_object_get_ex(doc, "inputs", &inputs))
-		inputs = doc;
-	if (decode_inputs(inputs, &c, &arena) != 0)
-		goto out;
-	c.method = (struct wire_bytes){(const unsigned char *)method, (uint32_t)mlen};
-	c.limits = args->limits;
-	if (wire_encode_count(&frame, &c, SIZE_MAX) != 0 ||
-	    job_prepare(&j, env, frame.p, frame.len) != 0) {
+	/* the frame holds everything now: the child starts without the rest, and with free
+	 * pages of its own rather than copies of the supervisor's */
+	text_close(&text);
+	free(method);
+	method = NULL;
+	malloc_trim(0);
+	if (job_prepare(&j, env, frame.p, frame.len) != 0) {
 		fprintf(stderr, "count-worker: the inputs are too large\n");
 		goto out;
 	}
-	run(&j, env, &answer);
+	run(&j, env, &frame, &answer);
 	r = report(&answer);
 out:
 	job_cleanup(&j);
-	free(c.proposals);
-	free(c.ballots);
-	for (int s = 0; s < 3; s++)
-		free(c.sets[s]);
-	for (size_t i = 0; i < arena.n; i++)
-		free(arena.blocks[i]);
-	free(arena.blocks);
 	wire_buf_reset(&frame);
 	wire_buf_reset(&answer);
-	json_object_put(doc);
+	text_close(&text);
 	free(method);
-	free(text);
 	return r;
 }

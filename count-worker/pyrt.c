@@ -3,8 +3,11 @@
 #include <Python.h>
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -453,16 +456,24 @@ string_cmp(const void *x, const void *y)
 	return bytes_cmp(x, y);
 }
 
-/* Sorts base[0..n) unless it already is (the server sends sorted inputs). */
-static void
+/* Sorts base[0..n) unless it already is (the server sends sorted inputs); returns
+ * whether it had to. */
+static bool
 sort_if_needed(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
 	for (size_t i = 1; i < n; i++) {
 		if (cmp((char *)base + (i - 1) * size, (char *)base + i * size) > 0) {
 			qsort(base, n, size, cmp);
-			return;
+			return true;
 		}
 	}
+	return false;
+}
+
+static _Noreturn void
+no_memory(int fd)
+{
+	answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
 }
 
 static PyObject *
@@ -472,7 +483,7 @@ str_of(struct wire_bytes b, int fd)
 
 	/* the supervisor checked that it is UTF-8 (job_prepare) */
 	if (s == NULL)
-		answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
+		no_memory(fd);
 	return s;
 }
 
@@ -482,7 +493,7 @@ bytes_of(struct wire_bytes b, int fd)
 	PyObject *o = PyBytes_FromStringAndSize((const char *)b.p, b.len);
 
 	if (o == NULL)
-		answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
+		no_memory(fd);
 	return o;
 }
 
@@ -494,7 +505,7 @@ named_tuple(PyTypeObject *type, int fd, int n, PyObject **items)
 	PyObject *t = type->tp_alloc(type, n);
 
 	if (t == NULL)
-		answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
+		no_memory(fd);
 	for (int i = 0; i < n; i++)
 		PyTuple_SET_ITEM(t, i, items[i]);
 	return t;
@@ -505,7 +516,7 @@ static void
 add(PyObject *set, PyObject *item, int fd)
 {
 	if (PySet_Add(set, item) != 0)
-		answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
+		no_memory(fd);
 	Py_DECREF(item);
 }
 
@@ -515,35 +526,294 @@ new_frozenset(int fd)
 	PyObject *s = PyFrozenSet_New(NULL);
 
 	if (s == NULL)
-		answer_error(fd, WIRE_ERR_MEMORY, "the inputs do not fit in the memory limit");
+		no_memory(fd);
 	return s;
+}
+
+/* ---- building each input object once ----
+ *
+ * Equal values may be one object: bytes and str are immutable, set order follows the
+ * hash (the content's), and only identity (`is`, id()) could tell, which the count
+ * contract does not promise (CPython itself shares its empty and one-byte bytes objects).
+ * Ballots often repeat a payload (a Schulze ranking, a plurality choice): a
+ * payload seen before is that same bytes object, up to PAYLOADS_SHARED distinct payloads
+ * (a table of fixed size, so a count of all-distinct payloads pays one lookup per ballot
+ * and no more memory). Pseudonyms recur from set to set (every participant is in the
+ * voter franchise): each set reuses the str objects of the sets built before it, found by
+ * walking the sorted arrays side by side. */
+
+#define PAYLOADS_SHARED 65536u /* at most this many distinct payloads are shared */
+#define PAYLOAD_PROBES 16      /* a payload not found within this many slots is not shared */
+
+/* Payload objects by content: an open-addressing table of references. */
+struct payloads {
+	uint64_t *hash;
+	PyObject **obj;
+	size_t mask, used;
+};
+
+/* Not a cryptographic hash: voters choose payloads, so a lookup gives up after
+ * PAYLOAD_PROBES slots, whatever the collisions. */
+static uint64_t
+payload_hash(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+	return h ^ h >> 29;
+}
+
+/* A table for n ballots: twice as many slots as it will hold, a power of two. */
+static void
+payloads_init(struct payloads *t, uint32_t n, int fd)
+{
+	size_t slots = 16;
+
+	while (slots < 2 * (size_t)n && slots < 2 * (size_t)PAYLOADS_SHARED)
+		slots *= 2;
+	t->hash = calloc(slots, sizeof(*t->hash));
+	t->obj = calloc(slots, sizeof(*t->obj));
+	if (t->hash == NULL || t->obj == NULL)
+		no_memory(fd);
+	t->mask = slots - 1;
+	t->used = 0;
+}
+
+static void
+payloads_cleanup(struct payloads *t)
+{
+	for (size_t i = 0; i <= t->mask; i++)
+		Py_XDECREF(t->obj[i]);
+	free(t->hash);
+	free(t->obj);
+}
+
+/* The bytes object of b (a new reference): the one made for an equal payload before, or
+ * a new one (remembered while there is room). */
+static PyObject *
+payload_of(struct payloads *t, struct wire_bytes b, int fd)
+{
+	uint64_t h = payload_hash(b.p, b.len);
+	size_t i = h & t->mask;
+	PyObject *o;
+
+	for (int probe = 0; probe < PAYLOAD_PROBES; probe++, i = (i + 1) & t->mask) {
+		o = t->obj[i];
+		if (o == NULL) {
+			o = bytes_of(b, fd);
+			if (t->used < PAYLOADS_SHARED) {
+				Py_INCREF(o);
+				t->hash[i] = h;
+				t->obj[i] = o;
+				t->used++;
+			}
+			return o;
+		}
+		if (t->hash[i] == h && (size_t)PyBytes_GET_SIZE(o) == b.len &&
+		    memcmp(PyBytes_AS_STRING(o), b.p, b.len) == 0) {
+			Py_INCREF(o);
+			return o;
+		}
+	}
+	return bytes_of(b, fd);
+}
+
+/* The str objects of the sets built so far (references), in their sorted order, and how
+ * far each has been walked beside the set being built. They are compared by their UTF-8
+ * text, which for the usual ASCII pseudonym is the object's own data: the frame's copy of
+ * a set built before may already be unmapped. */
+struct pseudonyms {
+	PyObject **obj[3];
+	uint32_t n[3], at[3];
+	int built;
+};
+
+static int
+str_cmp(PyObject *o, const struct wire_bytes *b, int fd)
+{
+	Py_ssize_t n;
+	const char *p = PyUnicode_AsUTF8AndSize(o, &n);
+
+	if (p == NULL)
+		no_memory(fd);
+	return bytes_cmp(&(struct wire_bytes){(const unsigned char *)p, (uint32_t)n}, b);
+}
+
+/* The str object of b (a new reference): that of an equal pseudonym of a set built
+ * before, or a new one. Calls come in sorted order within a set. */
+static PyObject *
+pseudonym_of(struct pseudonyms *ps, const struct wire_bytes *b, int fd)
+{
+	for (int t = 0; t < ps->built; t++) {
+		int c = 1;
+		while (ps->at[t] < ps->n[t] && (c = str_cmp(ps->obj[t][ps->at[t]], b, fd)) < 0)
+			ps->at[t]++;
+		if (c == 0) {
+			Py_INCREF(ps->obj[t][ps->at[t]]);
+			return ps->obj[t][ps->at[t]];
+		}
+	}
+	return str_of(*b, fd);
+}
+
+static void
+pseudonyms_cleanup(struct pseudonyms *ps)
+{
+	for (int s = 0; s < ps->built; s++) {
+		for (uint32_t i = 0; i < ps->n[s]; i++)
+			Py_DECREF(ps->obj[s][i]);
+		free(ps->obj[s]);
+	}
+}
+
+/* ---- giving the request frame back as it is read ----
+ *
+ * The child reads its inputs from the request frame, then never looks at it again; the
+ * inputs' objects are about as large. So that the two are not held at once, the child
+ * unmaps the pages of the frame it has read, a few MiB at a time: in the frame's order
+ * (proposals, ballots, then the sets) where an array did not need sorting, at the end of
+ * each array where it did. Only whole pages strictly inside the inputs' part of the frame
+ * go (the frame is the caller's allocation, never freed in the child, which exits). */
+
+#define RELEASE_STEP ((uintptr_t)4 << 20)
+
+struct release {
+	uintptr_t done; /* the frame below this is unmapped, or not the inputs' */
+	uintptr_t page;
+};
+
+/* The lowest address among n elements of size bytes whose first member is a wire_bytes
+ * (in the frame, an element's first member comes first), or UINTPTR_MAX. */
+static uintptr_t
+lowest(const void *base, size_t n, size_t size)
+{
+	uintptr_t low = UINTPTR_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t p =
+		    (uintptr_t)((const struct wire_bytes *)((const char *)base + i * size))->p;
+		low = p < low ? p : low;
+	}
+	return low;
+}
+
+/* Unmaps the whole pages between what is already given back and `below` (the lowest
+ * address still to be read), once there are at least `step` bytes of them. */
+static void
+give_back(struct release *r, uintptr_t below, uintptr_t step)
+{
+	uintptr_t from = (r->done + r->page - 1) & ~(r->page - 1), to = below & ~(r->page - 1);
+
+	if (below == UINTPTR_MAX || r->done == UINTPTR_MAX || to < from + step || to <= from)
+		return;
+	munmap((void *)from, to - from);
+	r->done = to;
+}
+
+/* The lowest address of the inputs in phases from `phase` on (0 proposals, 1 ballots,
+ * 2.. the sets), or UINTPTR_MAX when nothing is left. */
+static uintptr_t
+still_needed(const struct wire_count *c, int phase)
+{
+	uintptr_t low = UINTPTR_MAX, p;
+
+	for (int k = phase; k < 5 && low == UINTPTR_MAX; k++) {
+		if (k == 0)
+			p = lowest(c->proposals, c->nproposals, sizeof(*c->proposals));
+		else if (k == 1)
+			p = lowest(c->ballots, c->nballots, sizeof(*c->ballots));
+		else
+			p = lowest(c->sets[k - 2], c->nsets[k - 2], sizeof(struct wire_bytes));
+		low = p;
+	}
+	return low;
+}
+
+static PyObject *
+build_proposals(struct wire_count *c, int fd)
+{
+	PyObject *set = new_frozenset(fd);
+
+	for (uint32_t i = 0; i < c->nproposals; i++) {
+		PyObject *f[3] = {str_of(c->proposals[i].id, fd),
+		                  str_of(c->proposals[i].proposer, fd),
+		                  bytes_of(c->proposals[i].payload, fd)};
+		add(set, named_tuple(rt.proposal, fd, 3, f), fd);
+	}
+	return set;
+}
+
+/* moved: whether sorting changed the ballots' order (then they are not read in the
+ * frame's order, and the frame is given back only after them). */
+static PyObject *
+build_ballots(struct wire_count *c, bool moved, struct release *rel, int fd)
+{
+	PyObject *set = new_frozenset(fd);
+	struct payloads pay;
+
+	payloads_init(&pay, c->nballots, fd);
+	for (uint32_t i = 0; i < c->nballots; i++) {
+		PyObject *f[2] = {str_of(c->ballots[i].id, fd),
+		                  payload_of(&pay, c->ballots[i].payload, fd)};
+		add(set, named_tuple(rt.ballot, fd, 2, f), fd);
+		if (!moved && i + 1 < c->nballots)
+			give_back(rel, (uintptr_t)c->ballots[i + 1].id.p, RELEASE_STEP);
+	}
+	payloads_cleanup(&pay);
+	return set;
+}
+
+/* The three pseudonym sets into sets[0..3). */
+static void
+build_pseudonym_sets(struct wire_count *c, PyObject *sets[3], struct release *rel, int fd)
+{
+	struct pseudonyms ps = {{NULL}, {0}, {0}, 0};
+
+	for (int s = 0; s < 3; s++) {
+		bool moved;
+		give_back(rel, still_needed(c, 2 + s), 0);
+		moved =
+		    sort_if_needed(c->sets[s], c->nsets[s], sizeof(struct wire_bytes), string_cmp);
+		sets[s] = new_frozenset(fd);
+		if (c->nsets[s] > 0 &&
+		    (ps.obj[s] = malloc(c->nsets[s] * sizeof(PyObject *))) == NULL)
+			no_memory(fd);
+		memset(ps.at, 0, sizeof(ps.at));
+		for (uint32_t i = 0; i < c->nsets[s]; i++) {
+			PyObject *o = pseudonym_of(&ps, &c->sets[s][i], fd);
+			if (PySet_Add(sets[s], o) != 0)
+				no_memory(fd);
+			ps.obj[s][i] = o;
+			if (!moved && i + 1 < c->nsets[s])
+				give_back(rel, (uintptr_t)c->sets[s][i + 1].p, RELEASE_STEP);
+		}
+		ps.n[s] = c->nsets[s];
+		ps.built = s + 1;
+	}
+	pseudonyms_cleanup(&ps);
 }
 
 /* The five frozensets of DESIGN §4, each filled in sorted order, into args[0..5). */
 static void
 build_inputs(struct wire_count *c, PyObject *args[5], int fd)
 {
+	struct release rel = {0, (uintptr_t)sysconf(_SC_PAGESIZE)};
+	bool moved;
+
 	sort_if_needed(c->proposals, c->nproposals, sizeof(*c->proposals), proposal_cmp);
-	sort_if_needed(c->ballots, c->nballots, sizeof(*c->ballots), ballot_cmp);
-	args[0] = new_frozenset(fd);
-	for (uint32_t i = 0; i < c->nproposals; i++) {
-		PyObject *f[3] = {str_of(c->proposals[i].id, fd),
-		                  str_of(c->proposals[i].proposer, fd),
-		                  bytes_of(c->proposals[i].payload, fd)};
-		add(args[0], named_tuple(rt.proposal, fd, 3, f), fd);
-	}
-	args[1] = new_frozenset(fd);
-	for (uint32_t i = 0; i < c->nballots; i++) {
-		PyObject *f[2] = {str_of(c->ballots[i].id, fd),
-		                  bytes_of(c->ballots[i].payload, fd)};
-		add(args[1], named_tuple(rt.ballot, fd, 2, f), fd);
-	}
-	for (int s = 0; s < 3; s++) {
-		sort_if_needed(c->sets[s], c->nsets[s], sizeof(struct wire_bytes), string_cmp);
-		args[2 + s] = new_frozenset(fd);
-		for (uint32_t i = 0; i < c->nsets[s]; i++)
-			add(args[2 + s], str_of(c->sets[s][i], fd), fd);
-	}
+	moved = sort_if_needed(c->ballots, c->nballots, sizeof(*c->ballots), ballot_cmp);
+	rel.done = still_needed(c, 0);
+	args[0] = build_proposals(c, fd);
+	give_back(&rel, still_needed(c, 1), 0);
+	args[1] = build_ballots(c, moved, &rel, fd);
+	build_pseudonym_sets(c, args + 2, &rel, fd);
 }
 
 _Noreturn void
@@ -551,6 +821,7 @@ pyrt_child_count(struct wire_count *c, int fd)
 {
 	PyObject *args[5], *code, *fn, *res, *r;
 	char *source = method_source(c->method, fd);
+	uint32_t result_max = c->limits.result_max;
 	uint64_t t0;
 
 	/* A million named tuples and strings would each trigger the cyclic collector, which
@@ -559,6 +830,7 @@ pyrt_child_count(struct wire_count *c, int fd)
 	 * part of a cycle until the method makes one). */
 	PyGC_Disable();
 	build_inputs(c, args, fd);
+	wire_count_free(c); /* the arrays; the frame they pointed into is unmapped */
 	if ((r = PyObject_CallNoArgs(rt.gc_freeze)) == NULL)
 		answer_exception(fd);
 	Py_DECREF(r);
@@ -582,9 +854,9 @@ pyrt_child_count(struct wire_count *c, int fd)
 	if (!PyBytes_CheckExact(res))
 		answer_error(fd, WIRE_ERR_BAD_RESULT, "count() returned %.100s, not bytes",
 		             Py_TYPE(res)->tp_name);
-	if ((uint64_t)PyBytes_GET_SIZE(res) > c->limits.result_max)
+	if ((uint64_t)PyBytes_GET_SIZE(res) > result_max)
 		answer_error(fd, WIRE_ERR_BAD_RESULT,
 		             "count() returned %zd bytes, more than the limit of %u",
-		             PyBytes_GET_SIZE(res), c->limits.result_max);
+		             PyBytes_GET_SIZE(res), result_max);
 	answer_result(fd, PyBytes_AS_STRING(res), (size_t)PyBytes_GET_SIZE(res), t0);
 }

@@ -34,9 +34,12 @@ void pyrt_before_fork(void);
 void pyrt_after_fork_parent(void);
 void pyrt_after_fork_child(void);
 
-/* In a locked-down child: check a method (VALIDATE) or run a count (COUNT, whose arrays
- * are sorted in place; c->limits.result_max bounds the bytes count() may return), write
- * the answer frame to fd, and _exit(0). */
+/* In a locked-down child: check a method (VALIDATE) or run a count (COUNT: c->limits.
+ * result_max bounds the bytes count() may return), write the answer frame to fd, and
+ * _exit(0). A count consumes its request: it sorts c's arrays in place and frees them, and
+ * unmaps the pages of the frame they point into (between its first and last input) once
+ * their objects are built, so that the child does not hold its inputs twice; the frame
+ * must be an allocation of its own (e.g. malloc), which the child never frees. */
 _Noreturn void pyrt_child_validate(struct wire_bytes source, int fd);
 _Noreturn void pyrt_child_count(struct wire_count *c, int fd);
 
