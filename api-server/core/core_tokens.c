@@ -226,6 +226,10 @@ struct issuance {
 	void *arg;
 	char account_id[UTIL_UUID_LEN + 1];
 	char token[UTIL_TOKEN_LEN + 1];
+	struct credential cred; /* the new token's */
+	struct principal who;   /* the caller: whom the new token stands for */
+	uint64_t ticket;        /* the credential cache's, when the statement was sent */
+	uint64_t sent_us;
 };
 
 static void issued_cb(void *arg, const struct problem *no, enum store_issue done,
@@ -234,11 +238,13 @@ static void issued_cb(void *arg, const struct problem *no, enum store_issue done
 static void
 send_issue(struct issuance *is)
 {
-	unsigned char hash[UTIL_SHA256_LEN];
 	const struct config *cfg = is->c->cfg;
 
-	util_sha256(is->token, UTIL_TOKEN_LEN, hash);
-	store_access_issue(is->c->db, hash, is->account_id, cfg->access_token_ttl,
+	snprintf(is->cred.prefix, sizeof(is->cred.prefix), "acc_");
+	util_sha256(is->token, UTIL_TOKEN_LEN, is->cred.hash);
+	is->ticket = ncache_ticket(is->c->creds);
+	is->sent_us = util_now_us();
+	store_access_issue(is->c->db, is->cred.hash, is->account_id, cfg->access_token_ttl,
 			   cfg->max_access_tokens, issued_cb, is);
 }
 
@@ -263,6 +269,12 @@ issued_cb(void *arg, const struct problem *no, enum store_issue done, const char
 		credcache_forget_hex(is->c->creds, revoked);
 		pushed_tell(is->c, revoked);
 	}
+	/* The new token is kept as if it had been resolved (its first use here needs no
+	 * lookup), until its expiry counted from when it was asked for: early, never late. */
+	if (no == NULL && done == STORE_ISSUED)
+		credcache_put(is->c->creds, is->ticket, &is->cred, &is->who,
+			      is->sent_us + (uint64_t)is->c->cfg->access_token_ttl * 1000000u,
+			      util_now_us());
 	/* The next issuance for the account may go (it is sent from inside this call). */
 	keylock_give(&is->c->issuing, &is->w);
 	if (no == NULL && done == STORE_ISSUE_GONE)
@@ -295,6 +307,7 @@ core_access_token_issue(struct core *c, const struct principal *caller, core_tok
 	is->cb = cb;
 	is->arg = arg;
 	snprintf(is->account_id, sizeof(is->account_id), "%s", caller->account_id);
+	is->who = *caller;
 	is->w.granted = granted_cb;
 	util_uuid_bytes(caller->account_id, is->w.key);
 	keylock_take(&c->issuing, &is->w);

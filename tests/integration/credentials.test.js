@@ -75,6 +75,21 @@ describe('credentials kept in memory', () => {
     assert.ok(await metric(b, 'freecoop_db_batched_requests_total') < queries + 5, 'without a lookup each');
   });
 
+  it('knows a token it just issued: its first read there asks the database nothing', async () => {
+    const p = await person('Bo'); // issued on a
+    const misses = await metric(a, 'freecoop_credential_cache_misses_total');
+    const hits = await metric(a, 'freecoop_credential_cache_hits_total');
+    const r = await me(a, p.token);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.id, p.acct.id);
+    assert.equal(await metric(a, 'freecoop_credential_cache_misses_total'), misses, 'no lookup');
+    assert.equal(await metric(a, 'freecoop_credential_cache_hits_total'), hits + 1);
+    // The other instance has not seen it: it asks the database once.
+    const bm = await metric(b, 'freecoop_credential_cache_misses_total');
+    assert.equal((await me(b, p.token)).status, 200);
+    assert.equal(await metric(b, 'freecoop_credential_cache_misses_total'), bm + 1);
+  });
+
   it('refuses a revoked token at once where it was revoked, and on the other instance when notified', async () => {
     const p = await person();
     for (const s of [a, b]) assert.equal((await me(s, p.token)).status, 200);
