@@ -275,30 +275,26 @@ kid_is_plain(const char *kid)
 	return true;
 }
 
-int
-document_jws_new(const char *kid, const char *payload, size_t len, char **jws,
-		 size_t *signing_len)
+/* Appends base64url(p[0..n)) to the JWS (unpadded: n is a multiple of three, or the
+ * payload's end). */
+static bool
+encode(struct document_writer *w, const void *p, size_t n)
 {
-	char header[160];
-	size_t hlen, plen = b64_encoded_len(len, true), n;
-	int hn = snprintf(header, sizeof(header),
-			  "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"JOSE\","
-			  "\"cty\":\"decision-result+json\"}", kid);
-	char *out;
+	size_t add = b64_encoded_len(n, true);
 
-	/* else the header would be cut short (and encoded from past its end) or not JSON */
-	if (!kid_is_plain(kid) || hn < 0 || (size_t)hn >= sizeof(header))
-		return -1;
-	hlen = b64_encoded_len((size_t)hn, true);
-	n = hlen + 1 + plen + 1 + b64_encoded_len(CRYPTO_SIG_LEN, true);
-	if ((out = malloc(n + 1)) == NULL)
-		return -1;
-	b64_encode((const unsigned char *)header, (size_t)hn, out, true);
-	out[hlen] = '.';
-	b64_encode((const unsigned char *)payload, len, out + hlen + 1, true);
-	*jws = out;
-	*signing_len = hlen + 1 + plen;
-	return 0;
+	if (w->len + add + 1 > w->cap) {
+		/* Doubling: a big block is moved by remapping its pages, not copied. */
+		size_t cap = w->cap * 2 > w->len + add + 1 ? w->cap * 2 : w->len + add + 1;
+		char *grown = realloc(w->jws, cap);
+		if (grown == NULL) {
+			w->payload.failed = true;
+			return false;
+		}
+		w->jws = grown;
+		w->cap = cap;
+	}
+	w->len += b64_encode(p, n, w->jws + w->len, true);
+	return true;
 }
 
 /* Encodes the payload gathered into the JWS: its whole three-byte groups, or all of it
@@ -307,20 +303,12 @@ static bool
 drain(struct document_writer *w, bool all)
 {
 	struct sbuf *b = &w->payload;
-	size_t n = all ? b->len : b->len / 3 * 3, add = b64_encoded_len(n, true);
+	size_t n = all ? b->len : b->len / 3 * 3;
 
-	if (w->len + add + 1 > w->cap) {
-		/* Doubling: a big block is moved by remapping its pages, not copied. */
-		size_t cap = w->cap * 2 > w->len + add + 1 ? w->cap * 2 : w->len + add + 1;
-		char *p = realloc(w->jws, cap);
-		if (p == NULL) {
-			b->failed = true;
-			return false;
-		}
-		w->jws = p;
-		w->cap = cap;
-	}
-	w->len += b64_encode((const unsigned char *)b->p, n, w->jws + w->len, true);
+	if (n == 0)
+		return true;
+	if (!encode(w, b->p, n))
+		return false;
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
 	return true;
@@ -358,13 +346,12 @@ document_writer_head(struct document_writer *w, const struct document *d)
 	return w->payload.failed ? -1 : 0;
 }
 
-int
-document_writer_finish(struct document_writer *w, const struct document *d, char **jws,
-		       size_t *signing_len)
+/* Hands the signing input over, with room for "." and the signature. */
+static int
+take(struct document_writer *w, char **jws, size_t *signing_len)
 {
 	char *grown;
 
-	put_rest(&w->payload, d);
 	if (w->payload.failed || !drain(w, true) ||
 	    (grown = realloc(w->jws, w->len + 1 + b64_encoded_len(CRYPTO_SIG_LEN, true) + 1)) ==
 		    NULL)
@@ -373,6 +360,25 @@ document_writer_finish(struct document_writer *w, const struct document *d, char
 	*signing_len = w->len;
 	w->jws = NULL;
 	return 0;
+}
+
+int
+document_writer_finish(struct document_writer *w, const struct document *d, char **jws,
+		       size_t *signing_len)
+{
+	put_rest(&w->payload, d);
+	return take(w, jws, signing_len);
+}
+
+int
+document_jws_new(const char *kid, const char *payload, size_t len, char **jws,
+		 size_t *signing_len)
+{
+	struct document_writer *w = document_writer_new(kid, NULL);
+	int r = w != NULL && encode(w, payload, len) ? take(w, jws, signing_len) : -1;
+
+	document_writer_free(w);
+	return r;
 }
 
 void

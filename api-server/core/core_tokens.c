@@ -198,20 +198,18 @@ pushed_tell(struct core *c, const char *hex)
 	if (need > PUSHED_MAX || strcmp(hex, "*") == 0) {
 		p->overflowed = true;
 	} else if (!p->overflowed) {
-		if (need > p->cap) {
-			char *grown = realloc(p->hex, need * 2);
-			if (grown == NULL) {
-				p->overflowed = true;
-				pushed_send(c);
-				return;
-			}
+		char *grown = need > p->cap ? realloc(p->hex, need * 2) : p->hex;
+		if (grown == NULL) {
+			p->overflowed = true;
+		} else {
+			if (need > p->cap)
+				p->cap = need * 2;
 			p->hex = grown;
-			p->cap = need * 2;
+			if (p->len > 0)
+				p->hex[p->len++] = ',';
+			memcpy(p->hex + p->len, hex, n);
+			p->len += n;
 		}
-		if (p->len > 0)
-			p->hex[p->len++] = ',';
-		memcpy(p->hex + p->len, hex, n);
-		p->len += n;
 	}
 	pushed_send(c);
 }
@@ -224,7 +222,6 @@ struct issuance {
 	struct core *c;
 	core_token_cb cb;
 	void *arg;
-	char account_id[UTIL_UUID_LEN + 1];
 	char token[UTIL_TOKEN_LEN + 1];
 	struct credential cred; /* the new token's */
 	struct principal who;   /* the caller: whom the new token stands for */
@@ -244,7 +241,7 @@ send_issue(struct issuance *is)
 	util_sha256(is->token, UTIL_TOKEN_LEN, is->cred.hash);
 	is->ticket = ncache_ticket(is->c->creds);
 	is->sent_us = util_now_us();
-	store_access_issue(is->c->db, is->cred.hash, is->account_id, cfg->access_token_ttl,
+	store_access_issue(is->c->db, is->cred.hash, is->who.account_id, cfg->access_token_ttl,
 			   cfg->max_access_tokens, issued_cb, is);
 }
 
@@ -306,7 +303,6 @@ core_access_token_issue(struct core *c, const struct principal *caller, core_tok
 	is->c = c;
 	is->cb = cb;
 	is->arg = arg;
-	snprintf(is->account_id, sizeof(is->account_id), "%s", caller->account_id);
 	is->who = *caller;
 	is->w.granted = granted_cb;
 	util_uuid_bytes(caller->account_id, is->w.key);
